@@ -1,0 +1,79 @@
+"""The exception hierarchy: every error tunelab raises on purpose derives from TunelabError."""
+
+from __future__ import annotations
+
+
+class TunelabError(Exception):
+    """Root of every error raised by tunelab on purpose."""
+
+
+class InvalidArgumentError(TunelabError, ValueError):
+    """An argument has a value that is not allowed."""
+
+
+class InvalidTypeError(TunelabError, TypeError):
+    """An argument has a type that is not allowed."""
+
+
+class StorageError(TunelabError):
+    """The storage cannot be used (corrupt, foreign or too new a file, lost connection)."""
+
+
+class DuplicatedStudyError(TunelabError, ValueError):
+    """A study with that name already exists."""
+
+
+class StudyNotFoundError(TunelabError, KeyError):
+    """No study with that name or id exists."""
+
+    def __str__(self) -> str:  # KeyError quotes its message; keep it readable
+        return str(self.args[0]) if self.args else ""
+
+
+class TrialNotFoundError(TunelabError, KeyError):
+    """No trial with that number or id exists."""
+
+    def __str__(self) -> str:
+        return str(self.args[0]) if self.args else ""
+
+
+class TrialFinishedError(TunelabError, RuntimeError):
+    """The trial is already finished and can no longer change."""
+
+
+class MissingExtraError(TunelabError, ImportError):
+    """An optional dependency is not installed; the message names the extra to install."""
+
+
+class TrialPruned(Exception):  # noqa: N818 - the name users already know
+    """Raise inside an objective to stop the trial as PRUNED."""
+
+
+def invalid(argument: str, value: object, allowed: str, *, where: str | None = None) -> InvalidArgumentError:
+    """Build the one message template for a bad argument value.
+
+    >>> str(invalid("low", 5, "at most high=1"))
+    'low=5 is invalid: must be at most high=1'
+    """
+    place = f" for {where}" if where else ""
+    return InvalidArgumentError(f"{argument}={value!r} is invalid{place}: must be {allowed}")
+
+
+def wrong_type(argument: str, value: object, allowed: str, *, where: str | None = None) -> InvalidTypeError:
+    """Build the one message template for an argument of the wrong type."""
+    place = f" for {where}" if where else ""
+    return InvalidTypeError(
+        f"{argument}={value!r} (type {type(value).__name__}) is invalid{place}: must be {allowed}"
+    )
+
+
+def require_extra(module: str, extra: str):
+    """Import ``module`` or raise MissingExtraError naming the extra that provides it."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        raise MissingExtraError(
+            f"{module!r} is not installed; install it with: pip install 'tunelab[{extra}]'"
+        ) from exc

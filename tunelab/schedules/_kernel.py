@@ -214,6 +214,25 @@ class Join(Schedule):
         return out
 
 
+@dataclasses.dataclass(frozen=True, repr=False)
+class Composite(Schedule):
+    """Base for families defined as a combination of other schedules (a warmup joined to a decay ...).
+
+    Subclasses validate their own arguments (so errors name *their* family and arguments) and
+    implement :meth:`build`, which returns the equivalent schedule made of simpler pieces; the value
+    is ``build()(step)``. Not registered itself (its family name starts with ``_``).
+    """
+
+    family = "_composite"
+
+    def build(self) -> Schedule:
+        """Return the equivalent schedule made of simpler pieces."""
+        raise NotImplementedError
+
+    def _evaluate(self, steps: np.ndarray) -> np.ndarray:
+        return self.build()(steps)
+
+
 def as_number_tuple(family: str, name: str, values: Any) -> tuple[Any, ...]:
     """Return ``values`` (a list or tuple of numbers) as a tuple, or raise ScheduleError naming it."""
     if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):

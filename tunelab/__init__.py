@@ -31,17 +31,13 @@ _LAZY_ATTRS = {
     "create_study": "tunelab.study",
     "load_study": "tunelab.study",
     "delete_study": "tunelab.study",
-    "copy_study": "tunelab.study",
     "get_all_study_summaries": "tunelab.study",
     "Study": "tunelab.study",
     "StudyDirection": "tunelab.study",
     "StudySummary": "tunelab.study",
     "Trial": "tunelab.study",
-    "FixedTrial": "tunelab.study",
     "FrozenTrial": "tunelab.study",
     "TrialState": "tunelab.study",
-    "create_trial": "tunelab.study",
-    "report": "tunelab.study",
 }
 _LAZY_MODULES = (
     "cli",

@@ -1,0 +1,498 @@
+"""SQL storage through SQLAlchemy Core: SQLite (the embedded default) and PostgreSQL.
+
+SQLite runs in WAL mode with a busy timeout and ``BEGIN IMMEDIATE`` write transactions, so
+several processes on one host and readers (report, dashboard) share one file without
+"database is locked" reaching the user. PostgreSQL uses row locks for the same promises.
+Finished trials never change, so each storage object caches them and re-reads only trials that
+are new or were unfinished at the last read.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any, TypeVar
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
+
+from tunelab._errors import (
+    DuplicatedStudyError,
+    InvalidArgumentError,
+    StorageError,
+    StudyNotFoundError,
+    TrialNotFoundError,
+)
+from tunelab.storage import _schema as S
+from tunelab.storage._base import (
+    Storage,
+    StoredParam,
+    check_attr_kind,
+    check_attr_value,
+    raise_finished,
+)
+from tunelab.storage._rows import TrialCache, assemble_trials, summaries_from_rows
+from tunelab.study._frozen import FrozenTrial, StudyDirection, StudySummary, TrialState
+
+T = TypeVar("T")
+
+_UNFINISHED = (int(TrialState.RUNNING), int(TrialState.WAITING))
+_RETRIES = 8
+
+
+class SQLStorage(Storage):
+    """Storage in an SQL database named by an SQLAlchemy URL.
+
+    >>> s = SQLStorage("sqlite://")          # in-memory SQLite, for tests
+    >>> sid = s.create_study("demo", [StudyDirection.MINIMIZE])
+    >>> s.get_study_name(sid)
+    'demo'
+    """
+
+    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
+        self.url = url
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        kwargs: dict[str, Any] = dict(engine_kwargs or {})
+        if backend == "sqlite":
+            self._engine = _sqlite_engine(parsed, kwargs)
+        elif backend == "postgresql":
+            if parsed.drivername == "postgresql":
+                from tunelab._errors import require_extra
+
+                require_extra("psycopg", "postgres")
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            kwargs.setdefault("pool_pre_ping", True)
+            self._engine = sa.create_engine(parsed, **kwargs)
+        else:
+            raise InvalidArgumentError(
+                f"storage={url!r} is invalid: must be a sqlite:/// or postgresql:// URL"
+            )
+        self._backend = backend
+        self._lock = threading.Lock()
+        self._caches: dict[int, TrialCache] = {}
+        self._init_schema()
+
+    def __repr__(self) -> str:
+        return f"SQLStorage({self.url!r})"
+
+    def __reduce__(self) -> tuple[Any, ...]:  # workers in other processes reconnect by URL
+        return (SQLStorage, (self.url,))
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    # -- transactions ------------------------------------------------------------------------------
+    def _run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
+        """Run ``fn`` in one transaction, retrying transient lock or connection errors."""
+        delay = 0.01
+        for attempt in range(_RETRIES):
+            try:
+                with self._engine.connect() as conn:
+                    conn.execution_options(tunelab_write=write)
+                    with conn.begin():
+                        return fn(conn)
+            except OperationalError as exc:
+                if attempt == _RETRIES - 1 or not _transient(exc):
+                    raise StorageError(f"storage {self.url!r} failed: {exc.orig}") from exc
+            except DBAPIError as exc:
+                if not exc.connection_invalidated or attempt == _RETRIES - 1:
+                    raise
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _init_schema(self) -> None:
+        def init(conn: Connection) -> None:
+            S.metadata.create_all(conn)
+            row = conn.execute(sa.select(S.meta.c.value).where(S.meta.c.key == "schema_version")).first()
+            if row is None:
+                conn.execute(sa.insert(S.meta).values(key="schema_version", value=str(S.SCHEMA_VERSION)))
+            else:
+                S.check_schema_version(row[0], self.url)
+
+        if self._backend == "postgresql":
+            def init_pg(conn: Connection) -> None:  # one initialiser at a time across processes
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(7457329)"))
+                init(conn)
+
+            self._run(init_pg)
+        else:
+            self._run(init)
+
+    # -- studies ------------------------------------------------------------------------------------
+    def create_study(self, study_name: str, directions: Iterable[StudyDirection]) -> int:
+        encoded = json.dumps([d.name for d in directions])
+
+        def create(conn: Connection) -> int:
+            if conn.execute(sa.select(S.studies.c.study_id).where(S.studies.c.study_name == study_name)).first():
+                raise DuplicatedStudyError(f"a study named {study_name!r} already exists")
+            result = conn.execute(sa.insert(S.studies).values(
+                study_name=study_name, directions=encoded, n_trials=0, created=time.time()))
+            return int(result.inserted_primary_key[0])
+
+        try:
+            return self._run(create)
+        except IntegrityError:
+            raise DuplicatedStudyError(f"a study named {study_name!r} already exists") from None
+
+    def delete_study(self, study_id: int) -> None:
+        def delete(conn: Connection) -> None:
+            self._study_row(conn, study_id)
+            ids = sa.select(S.trials.c.trial_id).where(S.trials.c.study_id == study_id)
+            for table in (S.trial_params, S.trial_intermediate, S.trial_attrs):
+                conn.execute(sa.delete(table).where(table.c.trial_id.in_(ids)))
+            conn.execute(sa.delete(S.trials).where(S.trials.c.study_id == study_id))
+            conn.execute(sa.delete(S.study_attrs).where(S.study_attrs.c.study_id == study_id))
+            conn.execute(sa.delete(S.studies).where(S.studies.c.study_id == study_id))
+
+        self._run(delete)
+        with self._lock:
+            self._caches.pop(study_id, None)
+
+    @staticmethod
+    def _study_row(conn: Connection, study_id: int) -> Any:
+        row = conn.execute(sa.select(S.studies).where(S.studies.c.study_id == study_id)).first()
+        if row is None:
+            raise StudyNotFoundError(f"no study with id {study_id}")
+        return row
+
+    def get_study_id(self, study_name: str) -> int:
+        query = sa.select(S.studies.c.study_id).where(S.studies.c.study_name == study_name)
+        row = self._run(lambda conn: conn.execute(query).first(), write=False)
+        if row is None:
+            raise StudyNotFoundError(f"no study named {study_name!r}")
+        return int(row[0])
+
+    def get_study_name(self, study_id: int) -> str:
+        return self._run(lambda conn: self._study_row(conn, study_id).study_name, write=False)
+
+    def get_study_directions(self, study_id: int) -> tuple[StudyDirection, ...]:
+        cache = self._caches.get(study_id)
+        if cache is not None and cache.directions is not None:
+            return cache.directions
+        row = self._run(lambda conn: self._study_row(conn, study_id), write=False)
+        return tuple(StudyDirection[d] for d in json.loads(row.directions))
+
+    def set_study_attr(self, study_id: int, kind: str, key: str, value: Any) -> None:
+        check_attr_kind(kind)
+        check_attr_value(key, value)
+        table = S.study_attrs
+
+        def put(conn: Connection) -> None:
+            self._study_row(conn, study_id)
+            where = (table.c.study_id == study_id) & (table.c.kind == kind) & (table.c.key == key)
+            conn.execute(sa.delete(table).where(where))
+            conn.execute(sa.insert(table).values(study_id=study_id, kind=kind, key=key, value_json=json.dumps(value)))
+
+        self._run(put)
+
+    def get_study_attrs(self, study_id: int, kind: str) -> dict[str, Any]:
+        check_attr_kind(kind)
+        table = S.study_attrs
+
+        def get(conn: Connection) -> dict[str, Any]:
+            self._study_row(conn, study_id)
+            rows = conn.execute(sa.select(table.c.key, table.c.value_json).where(
+                (table.c.study_id == study_id) & (table.c.kind == kind)))
+            return {k: json.loads(v) for k, v in rows}
+
+        return self._run(get, write=False)
+
+    def get_all_studies(self) -> list[StudySummary]:
+        t, s = S.trials, S.studies
+
+        def get(conn: Connection) -> list[StudySummary]:
+            study_rows = conn.execute(sa.select(s).order_by(s.c.study_id)).all()
+            counts = conn.execute(sa.select(
+                t.c.study_id, t.c.state, sa.func.count(), sa.func.min(t.c.value), sa.func.max(t.c.value),
+                sa.func.max(sa.func.coalesce(t.c.datetime_complete, t.c.datetime_start)),
+            ).group_by(t.c.study_id, t.c.state)).all()
+            attrs = conn.execute(sa.select(S.study_attrs).where(S.study_attrs.c.kind == "user")).all()
+            return summaries_from_rows(study_rows, counts, attrs)
+
+        return self._run(get, write=False)
+
+    # -- trials ---------------------------------------------------------------------------------------
+    def create_trial(
+        self,
+        study_id: int,
+        *,
+        state: TrialState = TrialState.RUNNING,
+        params: Mapping[str, StoredParam] | None = None,
+        values: tuple[float, ...] | None = None,
+        intermediate_values: Mapping[int, float] | None = None,
+        user_attrs: Mapping[str, Any] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> FrozenTrial:
+        for attrs in (user_attrs, system_attrs):
+            for key, value in (attrs or {}).items():
+                check_attr_value(key, value)
+        now = time.time()
+
+        def create(conn: Connection) -> tuple[int, int]:
+            bumped = conn.execute(
+                sa.update(S.studies).where(S.studies.c.study_id == study_id)
+                .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials)
+            ).first()
+            if bumped is None:
+                raise StudyNotFoundError(f"no study with id {study_id}")
+            number = int(bumped[0]) - 1
+            result = conn.execute(sa.insert(S.trials).values(
+                study_id=study_id, number=number, state=int(state),
+                value=values[0] if values else None,
+                values_json=json.dumps(list(values)) if values is not None else None,
+                datetime_start=None if state == TrialState.WAITING else now,
+                datetime_complete=now if state.is_finished() else None,
+                heartbeat=now if state == TrialState.RUNNING else None,
+            ))
+            trial_id = int(result.inserted_primary_key[0])
+            _insert_params(conn, trial_id, params or {})
+            _insert_attrs(conn, trial_id, "user", user_attrs or {})
+            _insert_attrs(conn, trial_id, "system", system_attrs or {})
+            if intermediate_values:
+                conn.execute(sa.insert(S.trial_intermediate), [
+                    {"trial_id": trial_id, "step": int(k), "value": _nan_to_null(v)}
+                    for k, v in intermediate_values.items()])
+            return trial_id, number
+
+        trial_id, _ = self._run(create)
+        return self.get_trial(trial_id)
+
+    def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
+        t = S.trials
+
+        def claim(conn: Connection) -> int | None:
+            query = (sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.state == int(TrialState.WAITING)))
+                     .order_by(t.c.trial_id).limit(1))
+            if self._backend == "postgresql":
+                query = query.with_for_update(skip_locked=True)
+            row = conn.execute(query).first()
+            if row is None:
+                return None
+            now = time.time()
+            conn.execute(sa.update(t).where(t.c.trial_id == row[0]).values(
+                state=int(TrialState.RUNNING), datetime_start=now, heartbeat=now))
+            return int(row[0])
+
+        trial_id = self._run(claim)
+        return None if trial_id is None else self.get_trial(trial_id)
+
+    def _lock_running(self, conn: Connection, trial_id: int, action: str) -> None:
+        query = sa.select(S.trials.c.state, S.trials.c.number).where(S.trials.c.trial_id == trial_id)
+        if self._backend == "postgresql":
+            query = query.with_for_update()
+        row = conn.execute(query).first()
+        if row is None:
+            raise TrialNotFoundError(f"no trial with id {trial_id}")
+        state = TrialState(row.state)
+        if state.is_finished():
+            raise_finished(row.number, state, action)
+
+    def set_trial_params(self, trial_id: int, params: Mapping[str, StoredParam]) -> None:
+        def put(conn: Connection) -> None:
+            self._lock_running(conn, trial_id, "setting parameters")
+            _insert_params(conn, trial_id, params, replace=True)
+
+        self._run(put)
+
+    def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+        table = S.trial_intermediate
+
+        def put(conn: Connection) -> None:
+            self._lock_running(conn, trial_id, "report")
+            where = (table.c.trial_id == trial_id) & (table.c.step == int(step))
+            conn.execute(sa.delete(table).where(where))
+            conn.execute(sa.insert(table).values(trial_id=trial_id, step=int(step), value=_nan_to_null(value)))
+            conn.execute(sa.update(S.trials).where(S.trials.c.trial_id == trial_id).values(heartbeat=time.time()))
+
+        self._run(put)
+
+    def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
+        check_attr_kind(kind)
+        check_attr_value(key, value)
+
+        def put(conn: Connection) -> None:
+            self._lock_running(conn, trial_id, f"setting {kind} attribute {key!r}")
+            _insert_attrs(conn, trial_id, kind, {key: value}, replace=True)
+
+        self._run(put)
+
+    def finish_trial(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: tuple[float, ...] | None = None,
+        *,
+        params: Mapping[str, StoredParam] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+    ) -> None:
+        for key, value in (system_attrs or {}).items():
+            check_attr_value(key, value)
+        t = S.trials
+
+        def finish(conn: Connection) -> None:
+            done = conn.execute(sa.update(t).where((t.c.trial_id == trial_id) & t.c.state.in_(_UNFINISHED)).values(
+                state=int(state), value=values[0] if values else None,
+                values_json=json.dumps(list(values)) if values is not None else None,
+                datetime_complete=time.time(),
+            ))
+            if done.rowcount != 1:
+                row = conn.execute(sa.select(t.c.state, t.c.number).where(t.c.trial_id == trial_id)).first()
+                if row is None:
+                    raise TrialNotFoundError(f"no trial with id {trial_id}")
+                raise_finished(row.number, TrialState(row.state), f"finishing as {state.name}")
+            _insert_params(conn, trial_id, params or {}, replace=True)
+            _insert_attrs(conn, trial_id, "system", system_attrs or {}, replace=True)
+
+        self._run(finish)
+
+    def get_trial(self, trial_id: int) -> FrozenTrial:
+        t = S.trials
+
+        def get(conn: Connection) -> list[FrozenTrial]:
+            return assemble_trials(conn, t.c.trial_id == trial_id)
+
+        found = self._run(get, write=False)
+        if not found:
+            raise TrialNotFoundError(f"no trial with id {trial_id}")
+        return found[0]
+
+    def get_trial_id(self, study_id: int, number: int) -> int:
+        t = S.trials
+        query = sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.number == number))
+        row = self._run(lambda conn: conn.execute(query).first(), write=False)
+        if row is None:
+            raise TrialNotFoundError(f"no trial number {number!r} in study id {study_id}")
+        return int(row[0])
+
+    def get_all_trials(
+        self, study_id: int, *, states: Iterable[TrialState] | None = None
+    ) -> list[FrozenTrial]:
+        with self._lock:
+            cache = self._caches.setdefault(study_id, TrialCache())
+            max_id, unfinished = cache.max_id, tuple(cache.unfinished)
+        t = S.trials
+
+        def read(conn: Connection) -> list[FrozenTrial]:
+            if cache.directions is None:
+                cache.directions = tuple(
+                    StudyDirection[d] for d in json.loads(self._study_row(conn, study_id).directions))
+            fresh = t.c.trial_id > max_id
+            if unfinished:
+                fresh = fresh | t.c.trial_id.in_(unfinished)
+            return assemble_trials(conn, (t.c.study_id == study_id) & fresh)
+
+        fetched = self._run(read, write=False)
+        with self._lock:
+            trials = cache.merge(fetched)
+        if states is None:
+            return trials
+        wanted = frozenset(states)
+        return [tr for tr in trials if tr.state in wanted]
+
+    def get_n_trials(self, study_id: int, *, states: Iterable[TrialState] | None = None) -> int:
+        t = S.trials
+        query = sa.select(sa.func.count()).select_from(t).where(t.c.study_id == study_id)
+        if states is not None:
+            query = query.where(t.c.state.in_([int(s) for s in states]))
+        return int(self._run(lambda conn: conn.execute(query).scalar_one(), write=False))
+
+    # -- liveness ---------------------------------------------------------------------------------------
+    def record_heartbeat(self, trial_id: int) -> None:
+        t = S.trials
+        self._run(lambda conn: conn.execute(
+            sa.update(t).where((t.c.trial_id == trial_id) & (t.c.state == int(TrialState.RUNNING)))
+            .values(heartbeat=time.time())))
+
+    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+        t = S.trials
+        stale = ((t.c.study_id == study_id) & (t.c.state == int(TrialState.RUNNING))
+                 & (t.c.heartbeat < time.time() - grace_seconds))
+
+        def fail(conn: Connection) -> list[int]:
+            rows = conn.execute(sa.select(t.c.trial_id, t.c.number).where(stale)).all()
+            for trial_id, _ in rows:
+                conn.execute(sa.update(t).where((t.c.trial_id == trial_id) & (t.c.state == int(TrialState.RUNNING)))
+                             .values(state=int(TrialState.FAIL), datetime_complete=time.time()))
+                _insert_attrs(conn, trial_id, "system", {
+                    "fail_reason": f"no heartbeat for more than {grace_seconds:g} s (worker died?)"}, replace=True)
+            return [int(n) for _, n in rows]
+
+        return self._run(fail)
+
+
+# -- helpers -----------------------------------------------------------------------------------------------
+
+
+def _sqlite_engine(url: Any, kwargs: dict[str, Any]) -> Engine:
+    database = url.database
+    in_memory = not database or database == ":memory:"
+    if in_memory:
+        kwargs.setdefault("poolclass", sa.pool.StaticPool)
+        kwargs.setdefault("connect_args", {"check_same_thread": False})
+    else:
+        parent = os.path.dirname(os.path.abspath(database))
+        if not os.path.isdir(parent):
+            raise StorageError(f"storage {str(url)!r}: the folder {parent!r} does not exist")
+        S.inspect_sqlite_file(database)
+        kwargs.setdefault("connect_args", {"timeout": 60.0, "check_same_thread": False})
+    engine = sa.create_engine(url, **kwargs)
+
+    @event.listens_for(engine, "connect")
+    def _connect(dbapi_conn: Any, _record: Any) -> None:
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cursor = dbapi_conn.cursor()
+        cursor.execute("PRAGMA busy_timeout = 60000")
+        if not in_memory:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _begin(conn: Connection) -> None:
+        write = conn.get_execution_options().get("tunelab_write", True)
+        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    return engine
+
+
+def _transient(exc: OperationalError) -> bool:
+    text = str(exc.orig).lower()
+    return exc.connection_invalidated or any(
+        word in text for word in ("locked", "busy", "could not serialize", "deadlock", "connection", "terminat")
+    )
+
+
+def _nan_to_null(value: float) -> float | None:
+    value = float(value)
+    return None if value != value else value
+
+
+def _insert_params(conn: Connection, trial_id: int, params: Mapping[str, StoredParam], *, replace: bool = False) -> None:
+    if not params:
+        return
+    table = S.trial_params
+    if replace:
+        conn.execute(sa.delete(table).where((table.c.trial_id == trial_id) & table.c.name.in_(list(params))))
+    conn.execute(sa.insert(table), [
+        {"trial_id": trial_id, "name": name, "value": float(internal), "distribution_json": dist.to_json()}
+        for name, (internal, dist) in params.items()])
+
+
+def _insert_attrs(conn: Connection, trial_id: int, kind: str, attrs: Mapping[str, Any], *, replace: bool = False) -> None:
+    if not attrs:
+        return
+    table = S.trial_attrs
+    if replace:
+        conn.execute(sa.delete(table).where(
+            (table.c.trial_id == trial_id) & (table.c.kind == kind) & table.c.key.in_(list(attrs))))
+    conn.execute(sa.insert(table), [
+        {"trial_id": trial_id, "kind": kind, "key": key, "value_json": json.dumps(value)}
+        for key, value in attrs.items()])

@@ -1,0 +1,103 @@
+"""Module-level entry points: create_study, load_study, delete_study, get_all_study_summaries."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from typing import Any
+
+from tunelab._errors import DuplicatedStudyError, InvalidArgumentError, invalid, wrong_type
+from tunelab.pruners import NopPruner, Pruner
+from tunelab.samplers import RandomSampler, Sampler
+from tunelab.storage import get_storage
+from tunelab.study._frozen import StudyDirection, StudySummary
+from tunelab.study._study import Study
+
+
+def _plugins(sampler: Any, pruner: Any) -> tuple[Sampler, Pruner]:
+    if sampler is None:
+        sampler = RandomSampler()
+    if not isinstance(sampler, Sampler):
+        raise wrong_type("sampler", sampler, "a tunelab.samplers.Sampler")
+    if pruner is None:
+        pruner = NopPruner()
+    if not isinstance(pruner, Pruner):
+        raise wrong_type("pruner", pruner, "a tunelab.pruners.Pruner")
+    return sampler, pruner
+
+
+def _directions(direction: Any, directions: Any) -> tuple[StudyDirection, ...]:
+    if direction is not None and directions is not None:
+        raise InvalidArgumentError("give direction or directions, not both")
+    if directions is None:
+        return (StudyDirection.parse(direction or "minimize"),)
+    if isinstance(directions, (str, bytes)) or not isinstance(directions, Sequence) or not directions:
+        raise invalid("directions", directions, "a non-empty list of 'minimize' / 'maximize'")
+    return tuple(StudyDirection.parse(d, "directions") for d in directions)
+
+
+def create_study(
+    *,
+    storage: Any = None,
+    sampler: Sampler | None = None,
+    pruner: Pruner | None = None,
+    study_name: str | None = None,
+    direction: str | StudyDirection | None = None,
+    directions: Sequence[str | StudyDirection] | None = None,
+    load_if_exists: bool = False,
+) -> Study:
+    """Create a study (or load it with ``load_if_exists=True``).
+
+    ``storage`` is None (in memory), a URL such as ``"sqlite:///tunelab.db"`` or
+    ``"postgresql://..."``, or a Storage.
+
+    >>> study = create_study(direction="maximize")
+    >>> study.direction
+    StudyDirection.MAXIMIZE
+    """
+    dirs = _directions(direction, directions)
+    backend = get_storage(storage)
+    sampler, pruner = _plugins(sampler, pruner)
+    if study_name is None:
+        study_name = f"study-{uuid.uuid4().hex[:12]}"
+    elif not isinstance(study_name, str) or not study_name:
+        raise invalid("study_name", study_name, "a non-empty string")
+    try:
+        backend.create_study(study_name, dirs)
+    except DuplicatedStudyError:
+        if not load_if_exists:
+            raise DuplicatedStudyError(
+                f"a study named {study_name!r} already exists in {backend!r}; "
+                "pass load_if_exists=True to continue it") from None
+        stored = backend.get_study_directions(backend.get_study_id(study_name))
+        if stored != dirs:
+            raise InvalidArgumentError(
+                f"study {study_name!r} exists with directions {[d.name.lower() for d in stored]}; "
+                f"asked for {[d.name.lower() for d in dirs]}") from None
+    return Study(study_name, backend, sampler=sampler, pruner=pruner)
+
+
+def load_study(*, study_name: str | None = None, storage: Any, sampler: Sampler | None = None,
+               pruner: Pruner | None = None) -> Study:
+    """Load an existing study; with ``study_name=None`` the storage must hold exactly one."""
+    backend = get_storage(storage)
+    sampler, pruner = _plugins(sampler, pruner)
+    if study_name is None:
+        names = [s.study_name for s in backend.get_all_studies()]
+        if len(names) != 1:
+            raise InvalidArgumentError(
+                f"study_name=None is invalid: the storage holds {len(names)} studies {names[:10]}; name one")
+        study_name = names[0]
+    backend.get_study_id(study_name)  # raises StudyNotFoundError with the name
+    return Study(study_name, backend, sampler=sampler, pruner=pruner)
+
+
+def delete_study(*, study_name: str, storage: Any) -> None:
+    """Delete a study and all its trials."""
+    backend = get_storage(storage)
+    backend.delete_study(backend.get_study_id(study_name))
+
+
+def get_all_study_summaries(storage: Any) -> list[StudySummary]:
+    """A summary of every study in the storage."""
+    return get_storage(storage).get_all_studies()

@@ -1,0 +1,306 @@
+"""The Study: a named set of trials in a storage, with ask / tell and the results."""
+
+from __future__ import annotations
+
+import math
+import numbers
+import threading
+import traceback
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+from tunelab._errors import InvalidArgumentError, TrialNotFoundError, invalid, wrong_type
+from tunelab.pruners import Pruner
+from tunelab.samplers import Sampler
+from tunelab.space import BaseDistribution
+from tunelab.storage import Storage
+from tunelab.study._frozen import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
+from tunelab.study._multi import pareto_front
+from tunelab.study._trial import Trial
+
+ObjectiveFn = Callable[[Trial], Any]
+
+
+class Study:
+    """A study: the trials of one tuning problem, stored in ``storage`` under ``study_name``.
+
+    Use :func:`tunelab.create_study` or :func:`tunelab.load_study` to get one.
+    """
+
+    def __init__(self, study_name: str, storage: Storage, *, sampler: Sampler, pruner: Pruner) -> None:
+        self.study_name = study_name
+        self._storage = storage
+        self._study_id = storage.get_study_id(study_name)
+        self._directions = storage.get_study_directions(self._study_id)
+        self._n_objectives = len(self._directions)
+        self.sampler = sampler
+        self.pruner = pruner
+        self._stop_flag = False
+        self._ask_lock = threading.Lock()
+
+    def __repr__(self) -> str:
+        return f"Study(study_name={self.study_name!r}, storage={self._storage!r})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_ask_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._ask_lock = threading.Lock()
+
+    # -- properties -----------------------------------------------------------------------------------
+    @property
+    def storage(self) -> Storage:
+        return self._storage
+
+    @property
+    def directions(self) -> list[StudyDirection]:
+        return list(self._directions)
+
+    @property
+    def direction(self) -> StudyDirection:
+        self._require_single("direction")
+        return self._directions[0]
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id, "user")
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_attr(self._study_id, "user", key, value)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return self._storage.get_study_attrs(self._study_id, "system")
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        self._storage.set_study_attr(self._study_id, "system", key, value)
+
+    # -- trials ---------------------------------------------------------------------------------------
+    @property
+    def trials(self) -> list[FrozenTrial]:
+        """Every trial, ordered by number."""
+        return self.get_trials()
+
+    def get_trials(self, deepcopy: bool = False, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
+        """Trials ordered by number, optionally only those in ``states``.
+
+        Snapshots are shared with the storage's cache; ``deepcopy=True`` returns private copies.
+        """
+        trials = self._storage.get_all_trials(self._study_id, states=states)
+        if deepcopy:
+            import copy
+
+            trials = copy.deepcopy(trials)
+        return trials
+
+    @property
+    def best_trial(self) -> FrozenTrial:
+        """The COMPLETE trial with the best value (single-objective studies)."""
+        self._require_single("best_trial")
+        complete = self.get_trials(states=(TrialState.COMPLETE,))
+        if not complete:
+            raise InvalidArgumentError(f"study {self.study_name!r} has no COMPLETE trial yet")
+        pick = min if self._directions[0] == StudyDirection.MINIMIZE else max
+        return pick(complete, key=lambda t: (t.values[0], -t.number) if pick is max else (t.values[0], t.number))
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        return self.best_trial.params
+
+    @property
+    def best_value(self) -> float:
+        return self.best_trial.values[0]
+
+    @property
+    def best_trials(self) -> list[FrozenTrial]:
+        """The Pareto front of COMPLETE trials (for one objective: the best trial(s))."""
+        return pareto_front(self.get_trials(states=(TrialState.COMPLETE,)), self._directions)
+
+    def _require_single(self, what: str) -> None:
+        if self._n_objectives != 1:
+            raise InvalidArgumentError(
+                f"{what} is for single-objective studies; this one has {self._n_objectives} objectives "
+                "(use best_trials for the Pareto front)"
+            )
+
+    # -- ask / tell ---------------------------------------------------------------------------------------
+    def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
+        """Start a trial (an enqueued one first) and return it, RUNNING."""
+        with self._ask_lock:
+            frozen = self._storage.claim_waiting_trial(self._study_id)
+            if frozen is None:
+                frozen = self._storage.create_trial(self._study_id)
+            trial = Trial(self, frozen)
+            self.sampler.before_trial(self, trial)
+            space = self.sampler.infer_relative_search_space(self, trial)
+            if space:
+                trial._set_relative(space, self.sampler.sample_relative(self, trial, space))
+        for name, distribution in (fixed_distributions or {}).items():
+            if not isinstance(distribution, BaseDistribution):
+                raise wrong_type(f"fixed_distributions[{name!r}]", distribution, "a tunelab.space distribution")
+            trial._suggest(name, distribution)
+        return trial
+
+    def tell(
+        self,
+        trial: Trial | int,
+        values: float | Sequence[float] | None = None,
+        state: TrialState | None = None,
+        *,
+        skip_if_finished: bool = False,
+        fail_reason: str | None = None,
+    ) -> FrozenTrial:
+        """Finish a trial with its objective value(s) or a state, and return its frozen record.
+
+        A NaN value, a value that is not a number or the wrong number of values makes the trial
+        FAIL with the reason recorded (``trial.system_attrs["fail_reason"]``); ``inf`` is legal.
+        """
+        live = trial if isinstance(trial, Trial) else None
+        trial_id, number = self._resolve(trial)
+        if state is not None and not isinstance(state, TrialState):
+            raise wrong_type("state", state, "a TrialState (COMPLETE, PRUNED or FAIL)")
+        if state is not None and not state.is_finished():
+            raise invalid("state", state, "COMPLETE, PRUNED or FAIL")
+        if state is None and values is None:
+            raise InvalidArgumentError("tell needs values or a state: values=None and state=None")
+        if skip_if_finished:
+            current = self._storage.get_trial(trial_id)
+            if current.state.is_finished():
+                return current
+        checked: tuple[float, ...] | None = None
+        reason = fail_reason
+        if state in (None, TrialState.COMPLETE):
+            checked, problem = self._check_values(values)
+            if problem is not None:
+                state, checked, reason = TrialState.FAIL, None, problem
+            else:
+                state = TrialState.COMPLETE
+        elif values is not None and state == TrialState.PRUNED:
+            checked, _ = self._check_values(values)
+        system = {FAIL_REASON_ATTR: reason} if state == TrialState.FAIL and reason else {}
+        params = live._take_pending() if live is not None else {}
+        try:
+            self._storage.finish_trial(trial_id, state, checked, params=params, system_attrs=system)
+        except Exception:
+            if live is not None:  # give the buffered parameters back: nothing was written
+                live._pending.update(params)
+            raise
+        if live is not None:
+            live._finished = True
+            live._system_attrs.update(system)
+            frozen = live.freeze(state, checked)
+        else:
+            frozen = self._storage.get_trial(trial_id)
+        self.sampler.after_trial(self, frozen, state, checked)
+        return frozen
+
+    def _resolve(self, trial: Trial | int) -> tuple[int, int]:
+        if isinstance(trial, Trial):
+            if trial.study._study_id != self._study_id or trial.study._storage is not self._storage:
+                raise InvalidArgumentError(f"trial {trial.number} belongs to another study")
+            return trial._trial_id, trial.number
+        if isinstance(trial, bool) or not isinstance(trial, numbers.Integral):
+            raise wrong_type("trial", trial, "a Trial or a trial number")
+        try:
+            return self._storage.get_trial_id(self._study_id, int(trial)), int(trial)
+        except TrialNotFoundError:
+            raise TrialNotFoundError(f"study {self.study_name!r} has no trial number {trial}") from None
+
+    def _check_values(self, values: Any) -> tuple[tuple[float, ...] | None, str | None]:
+        seq = list(values) if isinstance(values, (list, tuple)) else [values]
+        if len(seq) != self._n_objectives:
+            return None, (f"the objective returned {len(seq)} value(s) {seq!r}; "
+                          f"the study has {self._n_objectives} objective(s)")
+        out = []
+        for v in seq:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real):
+                try:
+                    v = float(v)  # numpy scalars, 0-d tensors
+                except (TypeError, ValueError):
+                    return None, f"the objective returned {v!r} (type {type(v).__name__}), not a number"
+            if math.isnan(v):
+                return None, f"the objective returned NaN ({seq!r})"
+            out.append(float(v))
+        return tuple(out), None
+
+    # -- queue and manual trials ---------------------------------------------------------------------
+    def enqueue_trial(self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None,
+                      skip_if_exists: bool = False) -> None:
+        """Queue a trial whose listed parameters take the given values; the next ``ask`` runs it."""
+        if not isinstance(params, Mapping):
+            raise wrong_type("params", params, "a mapping of parameter name to value")
+        params = dict(params)
+        if skip_if_exists:
+            for t in self.get_trials():
+                fixed = t.system_attrs.get("fixed_params", t.params)
+                if all(k in fixed and fixed[k] == v for k, v in params.items()):
+                    return
+        self._storage.create_trial(self._study_id, state=TrialState.WAITING,
+                                   user_attrs=user_attrs, system_attrs={"fixed_params": params})
+
+    def add_trial(self, trial: FrozenTrial) -> None:
+        """Store a finished trial made elsewhere (e.g. from a previous study)."""
+        if not trial.state.is_finished():
+            raise invalid("trial.state", trial.state, "COMPLETE, PRUNED or FAIL")
+        if trial.state == TrialState.COMPLETE:
+            checked, problem = self._check_values(trial.values)
+            if problem:
+                raise InvalidArgumentError(problem)
+        params = {n: (d.to_internal(trial.params[n]), d) for n, d in trial.distributions.items()}
+        self._storage.create_trial(
+            self._study_id, state=trial.state, params=params, values=trial.values,
+            intermediate_values=trial.intermediate_values, user_attrs=trial.user_attrs,
+            system_attrs=trial.system_attrs)
+
+    def stop(self) -> None:
+        """Ask ``optimize`` to finish after the running trials (safe from callbacks and samplers)."""
+        self._stop_flag = True
+
+    # -- running ---------------------------------------------------------------------------------------------
+    def optimize(
+        self,
+        objective: ObjectiveFn,
+        n_trials: int | None = None,
+        timeout: float | None = None,
+        n_jobs: int = 1,
+        catch: type[Exception] | tuple[type[Exception], ...] = (),
+        callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
+        show_progress_bar: bool = False,
+    ) -> None:
+        """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or
+        :meth:`stop` was called. See :func:`tunelab.study._optimize.optimize` for the details."""
+        from tunelab.study._optimize import optimize
+
+        optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
+                 callbacks=callbacks, show_progress_bar=show_progress_bar)
+
+    def trials_dataframe(self, attrs: Sequence[str] | None = None) -> Any:
+        """The trials as a pandas DataFrame (extra ``pandas``)."""
+        from tunelab.study._dataframe import trials_dataframe
+
+        return trials_dataframe(self, attrs)
+
+
+def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...]) -> FrozenTrial:
+    """Ask, evaluate and tell one trial; failures are recorded, and re-raised unless caught."""
+    from tunelab._errors import TrialPruned
+
+    trial = study.ask()
+    try:
+        result = objective(trial)
+    except TrialPruned:
+        last = trial._intermediate[max(trial._intermediate)] if trial._intermediate else None
+        return study.tell(trial, None if last is None or math.isnan(last) else last, state=TrialState.PRUNED)
+    except KeyboardInterrupt:
+        study.tell(trial, state=TrialState.FAIL, fail_reason="interrupted (KeyboardInterrupt)")
+        raise
+    except Exception as exc:
+        reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        frozen = study.tell(trial, state=TrialState.FAIL, fail_reason=f"the objective raised {reason}")
+        if catch and isinstance(exc, catch):
+            return frozen
+        raise
+    return study.tell(trial, result)

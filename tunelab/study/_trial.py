@@ -1,0 +1,199 @@
+"""The running Trial: define-by-run suggestions, reports and pruning questions."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import numbers
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, invalid, wrong_type
+from tunelab.space import (
+    BaseDistribution,
+    CategoricalChoice,
+    CategoricalDistribution,
+    FloatDistribution,
+    IntDistribution,
+    check_compatible,
+)
+from tunelab.storage import StoredParam
+from tunelab.study._frozen import SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
+
+if TYPE_CHECKING:
+    from tunelab.study._study import Study
+
+
+class Trial:
+    """One evaluation of the objective. Created by ``study.ask()`` or inside ``study.optimize``.
+
+    Parameters are asked where the code needs them, so conditional spaces are plain ``if``s.
+    Asking the same name again returns the same value; asking it with another distribution is an
+    error. A running trial's parameters reach the storage at its first ``report`` and when it
+    finishes (one write per trial instead of one per parameter).
+    """
+
+    def __init__(self, study: Study, frozen: FrozenTrial) -> None:
+        self.study = study
+        self._trial_id = frozen.trial_id
+        self.number = frozen.number
+        self.datetime_start = frozen.datetime_start or datetime.datetime.now()
+        self._params: dict[str, Any] = dict(frozen.params)
+        self._distributions: dict[str, BaseDistribution] = dict(frozen.distributions)
+        self._pending: dict[str, StoredParam] = {}
+        self._intermediate: dict[int, float] = dict(frozen.intermediate_values)
+        self._user_attrs: dict[str, Any] = dict(frozen.user_attrs)
+        self._system_attrs: dict[str, Any] = dict(frozen.system_attrs)
+        self._fixed: dict[str, Any] = dict(frozen.system_attrs.get("fixed_params", {}))
+        self._relative: dict[str, Any] = {}
+        self._relative_space: dict[str, BaseDistribution] = {}
+        self._finished = False
+
+    def __repr__(self) -> str:
+        return f"Trial(number={self.number}, params={self._params!r})"
+
+    # -- read-only views ------------------------------------------------------------------------
+    @property
+    def params(self) -> dict[str, Any]:
+        return dict(self._params)
+
+    @property
+    def distributions(self) -> dict[str, BaseDistribution]:
+        return dict(self._distributions)
+
+    @property
+    def user_attrs(self) -> dict[str, Any]:
+        return dict(self._user_attrs)
+
+    @property
+    def system_attrs(self) -> dict[str, Any]:
+        return dict(self._system_attrs)
+
+    @property
+    def intermediate_values(self) -> dict[int, float]:
+        return dict(self._intermediate)
+
+    # -- suggestions ------------------------------------------------------------------------------
+    def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
+                      log: bool = False) -> float:
+        """A float in ``[low, high]`` (log-uniform with ``log=True``, on a grid with ``step``)."""
+        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+
+    def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
+        """An integer in ``[low, high]`` (log scale with ``log=True``, on a grid with ``step``)."""
+        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+
+    def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoice]) -> CategoricalChoice:
+        """One of ``choices`` (None, bool, int, float or str)."""
+        return self._suggest(name, CategoricalDistribution(choices))
+
+    def suggest_schedule(self, name: str, space: Any) -> Any:
+        """A learning-rate :class:`~tunelab.schedules.Schedule` drawn from a schedule ``space``.
+
+        The space is sampled through ordinary conditional parameters (``{name}.family`` and that
+        family's arguments), so every sampler learns it; the schedule's config is stored with the
+        trial and :meth:`FrozenTrial.schedule` rebuilds it.
+        """
+        key = SCHEDULE_ATTR_PREFIX + name
+        if not hasattr(space, "suggest"):
+            raise wrong_type("space", space, "a schedule space from tunelab.schedules.space(...)")
+        schedule = space.suggest(self, name)
+        config = schedule.to_config()
+        if key in self._system_attrs and self._system_attrs[key] != config:
+            raise InvalidArgumentError(f"schedule {name!r} was already suggested with another space")
+        self.set_system_attr(key, config)
+        return schedule
+
+    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        self._check_running("suggest")
+        if not isinstance(name, str) or not name:
+            raise invalid("name", name, "a non-empty string")
+        if name in self._distributions:
+            check_compatible(name, self._distributions[name], distribution)
+            return self._params[name]
+        if name in self._fixed:
+            value = self._fixed[name]
+            if not distribution.contains(value):
+                raise InvalidArgumentError(
+                    f"enqueued value {name}={value!r} is outside the distribution {distribution!r}"
+                )
+        elif distribution.single():
+            value = distribution.to_external(distribution.low if not isinstance(
+                distribution, CategoricalDistribution) else 0)
+        elif name in self._relative and self._relative_space.get(name) == distribution:
+            value = self._relative[name]
+        else:
+            value = self.study.sampler.sample_independent(self.study, self, name, distribution)
+        internal = distribution.to_internal(value)
+        value = distribution.to_external(internal)
+        self._params[name] = value
+        self._distributions[name] = distribution
+        self._pending[name] = (internal, distribution)
+        return value
+
+    def _set_relative(self, space: dict[str, BaseDistribution], params: dict[str, Any]) -> None:
+        self._relative_space = dict(space)
+        self._relative = dict(params)
+
+    # -- reporting ---------------------------------------------------------------------------------
+    def report(self, value: float, step: int) -> None:
+        """Record an intermediate objective value at ``step`` (a non-negative integer)."""
+        self._check_running("report")
+        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
+            raise invalid("step", step, "a non-negative integer")
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise wrong_type("value", value, "a real number") from None
+        if self.study._n_objectives > 1:
+            raise InvalidArgumentError("report is for single-objective studies; this study has "
+                                       f"{self.study._n_objectives} objectives")
+        self._flush()
+        self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), number)
+        self._intermediate[int(step)] = number
+
+    def should_prune(self) -> bool:
+        """Whether the study's pruner says this trial should stop now."""
+        self._check_running("should_prune")
+        return bool(self.study.pruner.prune(self.study, self.freeze()))
+
+    def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable user attribute with the trial."""
+        self._check_running("set_user_attr")
+        self.study._storage.set_trial_attr(self._trial_id, "user", key, value)
+        self._user_attrs[key] = value
+
+    def set_system_attr(self, key: str, value: Any) -> None:
+        """Store an attribute for tunelab's own use (samplers, schedules)."""
+        self._check_running("set_system_attr")
+        self.study._storage.set_trial_attr(self._trial_id, "system", key, value)
+        self._system_attrs[key] = value
+
+    # -- internals --------------------------------------------------------------------------------------
+    def _check_running(self, action: str) -> None:
+        if self._finished:
+            raise TrialFinishedError(f"trial {self.number} is already finished ({action} refused)")
+
+    def _flush(self) -> None:
+        if self._pending:
+            self.study._storage.set_trial_params(self._trial_id, self._pending)
+            self._pending = {}
+
+    def _take_pending(self) -> dict[str, StoredParam]:
+        pending, self._pending = self._pending, {}
+        return pending
+
+    def freeze(self, state: TrialState = TrialState.RUNNING, values: tuple[float, ...] | None = None) -> FrozenTrial:
+        """A frozen snapshot of this trial as it stands."""
+        return FrozenTrial(
+            number=self.number, state=state, values=values, params=dict(self._params),
+            distributions=dict(self._distributions), intermediate_values=dict(self._intermediate),
+            user_attrs=dict(self._user_attrs), system_attrs=dict(self._system_attrs),
+            datetime_start=self.datetime_start,
+            datetime_complete=datetime.datetime.now() if state.is_finished() else None,
+            trial_id=self._trial_id,
+        )
+
+
+def is_nan(value: Any) -> bool:
+    return isinstance(value, float) and math.isnan(value)

@@ -112,6 +112,31 @@ def cosine(
     return end + (start - end) * half_cosine(np.minimum(t, horizon) / horizon) ** exponent
 
 
+#: The ramp shapes :func:`shape` knows.
+SHAPES = ("linear", "cosine", "1-sqrt")
+
+
+def shape(kind: str, p: FloatArray, *, rising: bool) -> FloatArray:
+    """A ramp over ``p`` in ``[0, 1]``: falling from 1 to 0, or rising from 0 to 1.
+
+    Falling: linear ``1 - p``, cosine ``0.5 * (1 + cos(pi * p))``, 1-sqrt ``1 - sqrt(p)``.
+    Rising: linear ``p``, cosine ``0.5 * (1 - cos(pi * p))``, 1-sqrt ``1 - sqrt(1 - p)``
+    (each the falling shape mirrored, ``fall(1 - p)``, written so that it stays exact at the ends).
+
+    >>> shape("1-sqrt", np.array([0.0, 0.25, 1.0]), rising=False).tolist()
+    [1.0, 0.5, 0.0]
+    >>> shape("cosine", np.array([0.0, 0.5, 1.0]), rising=True).round(12).tolist()
+    [0.0, 0.5, 1.0]
+    """
+    if kind == "linear":
+        return p if rising else 1.0 - p
+    if kind == "cosine":
+        return 0.5 * (1.0 - np.cos(math.pi * p)) if rising else half_cosine(p)
+    if kind == "1-sqrt":
+        return 1.0 - np.sqrt(1.0 - p) if rising else 1.0 - np.sqrt(p)
+    raise ScheduleError(f"shape={kind!r} is invalid: must be one of {list(SHAPES)}")
+
+
 def linear_interp(t: FloatArray, xs: Sequence[float], ys: Sequence[float]) -> FloatArray:
     """Piecewise-linear through the points ``(xs[i], ys[i])``, constant outside ``[xs[0], xs[-1]]``.
 

@@ -22,7 +22,7 @@ from typing import Any
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError
 from tunelab.space import BaseDistribution
-from tunelab.study._frozen import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 #: A parameter as stored: its internal (numeric) value and its distribution.
 StoredParam = tuple[float, BaseDistribution]

@@ -18,7 +18,7 @@ from tunelab.storage._base import (
     check_attr_value,
     raise_finished,
 )
-from tunelab.study._frozen import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 
 @dataclasses.dataclass

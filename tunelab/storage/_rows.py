@@ -13,7 +13,7 @@ from sqlalchemy.engine import Connection
 
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
-from tunelab.study._frozen import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 _FROM_TS = datetime.datetime.fromtimestamp
 

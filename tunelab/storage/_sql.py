@@ -38,7 +38,7 @@ from tunelab.storage._base import (
     raise_finished,
 )
 from tunelab.storage._rows import TrialCache, assemble_trials, summaries_from_rows
-from tunelab.study._frozen import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 T = TypeVar("T")
 

@@ -10,7 +10,7 @@ from tunelab._errors import DuplicatedStudyError, InvalidArgumentError, invalid,
 from tunelab.pruners import NopPruner, Pruner
 from tunelab.samplers import RandomSampler, Sampler
 from tunelab.storage import get_storage
-from tunelab.study._frozen import StudyDirection, StudySummary
+from tunelab._records import StudyDirection, StudySummary
 from tunelab.study._study import Study
 
 

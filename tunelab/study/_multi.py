@@ -6,13 +6,13 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from tunelab.study._frozen import FrozenTrial, StudyDirection
+from tunelab._records import FrozenTrial, StudyDirection
 
 
 def pareto_front(trials: Sequence[FrozenTrial], directions: Sequence[StudyDirection]) -> list[FrozenTrial]:
     """The trials no other trial dominates (at least as good in every objective, better in one).
 
-    >>> from tunelab.study._frozen import TrialState
+    >>> from tunelab._records import TrialState
     >>> mk = lambda n, v: FrozenTrial(n, TrialState.COMPLETE, v, {}, {})
     >>> front = pareto_front([mk(0, (1, 5)), mk(1, (2, 2)), mk(2, (3, 3))], [StudyDirection.MINIMIZE] * 2)
     >>> [t.number for t in front]

@@ -10,7 +10,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import invalid, wrong_type
-from tunelab.study._frozen import FrozenTrial, TrialState
+from tunelab._records import FrozenTrial, TrialState
 from tunelab.study._progress import ProgressLine
 
 if TYPE_CHECKING:

@@ -14,7 +14,7 @@ from tunelab.pruners import Pruner
 from tunelab.samplers import Sampler
 from tunelab.space import BaseDistribution
 from tunelab.storage import Storage
-from tunelab.study._frozen import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
+from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
 from tunelab.study._multi import pareto_front
 from tunelab.study._trial import Trial
 

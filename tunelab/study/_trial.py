@@ -18,7 +18,7 @@ from tunelab.space import (
     check_compatible,
 )
 from tunelab.storage import StoredParam
-from tunelab.study._frozen import SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
+from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study

@@ -1,0 +1,11 @@
+import pytest
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def storage_url(request, tmp_path):
+    """Run a test against the in-memory storage and an SQLite file."""
+    if request.param == "memory":
+        from tunelab.storage import InMemoryStorage
+
+        return InMemoryStorage()
+    return f"sqlite:///{tmp_path / 'study.db'}"

@@ -205,7 +205,7 @@ def test_multi_objective_best_trials_is_the_pareto_front(storage_url):
         study.tell(trial, (a, b))
     assert sorted(t.values for t in study.best_trials) == [(0.0, 0.0), (1.0, 1.0), (2.0, 3.0)]
     with pytest.raises(InvalidArgumentError, match="best_trial is for single-objective studies"):
-        study.best_trial
+        _ = study.best_trial
     trial = study.ask()
     with pytest.raises(InvalidArgumentError, match="report is for single-objective studies"):
         trial.report(1.0, 0)
@@ -214,7 +214,7 @@ def test_multi_objective_best_trials_is_the_pareto_front(storage_url):
 def test_best_without_complete_trials_is_a_clear_error(storage_url):
     study = tunelab.create_study(storage=storage_url, study_name="empty")
     with pytest.raises(InvalidArgumentError, match="study 'empty' has no COMPLETE trial yet"):
-        study.best_params
+        _ = study.best_params
 
 
 def test_get_trials_filters_by_state(storage_url):

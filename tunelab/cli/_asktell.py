@@ -1,0 +1,87 @@
+"""``tunelab ask`` / ``tunelab tell``: drive a study from the shell, one trial at a time.
+
+A search space is JSON: ``{"x": {"type": "float", "low": 0, "high": 1, "log": false},
+"n": {"type": "int", "low": 1, "high": 8}, "act": {"type": "categorical", "choices": ["relu", "tanh"]}}``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from typing import Any
+
+from tunelab._errors import InvalidArgumentError
+from tunelab.cli._common import add_storage_argument, add_study_argument, jsonable, storage_url
+from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+
+_TYPES = {"float": FloatDistribution, "int": IntDistribution, "categorical": CategoricalDistribution}
+
+
+def add_parser(subparsers: Any) -> None:
+    p = subparsers.add_parser("ask", help="start a trial and print its parameters as JSON")
+    add_storage_argument(p)
+    add_study_argument(p, required=True)
+    p.add_argument("--search-space", required=True, help="JSON mapping of parameter name to distribution")
+    p.add_argument("--direction", action="append", dest="directions", choices=("minimize", "maximize"),
+                   help="direction(s) used if the study does not exist yet (repeat for several objectives)")
+    p.set_defaults(handler=cmd_ask)
+
+    p = subparsers.add_parser("tell", help="finish a trial with its value(s) or a state")
+    add_storage_argument(p)
+    add_study_argument(p, required=True)
+    p.add_argument("--trial", type=int, required=True, help="the trial number printed by ask")
+    p.add_argument("--values", type=float, nargs="+", help="objective value(s)")
+    p.add_argument("--state", choices=("complete", "pruned", "fail"), help="final state (default complete)")
+    p.add_argument("--skip-if-finished", action="store_true")
+    p.set_defaults(handler=cmd_tell)
+
+
+def parse_search_space(text: str) -> dict[str, BaseDistribution]:
+    """Turn the ``--search-space`` JSON into distributions, naming the parameter at fault."""
+    try:
+        spec = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise InvalidArgumentError(f"--search-space is not valid JSON: {exc}") from None
+    if not isinstance(spec, dict) or not spec:
+        raise InvalidArgumentError(f"--search-space={text!r} is invalid: must be a non-empty JSON object")
+    out = {}
+    for name, item in spec.items():
+        if not isinstance(item, dict) or item.get("type") not in _TYPES:
+            raise InvalidArgumentError(
+                f"--search-space[{name!r}]={item!r} is invalid: must be an object with "
+                f"\"type\" one of {sorted(_TYPES)}")
+        args = {k: v for k, v in item.items() if k != "type"}
+        cls = _TYPES[item["type"]]
+        try:
+            if cls is CategoricalDistribution:
+                out[name] = cls(args.pop("choices"))
+            else:
+                out[name] = cls(args.pop("low"), args.pop("high"), **args)
+        except (KeyError, TypeError) as exc:
+            raise InvalidArgumentError(f"--search-space[{name!r}]={item!r} is invalid: {exc}") from None
+    return out
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    import tunelab
+
+    space = parse_search_space(args.search_space)
+    directions = args.directions or ["minimize"]
+    study = tunelab.create_study(study_name=args.study, storage=storage_url(args), directions=directions,
+                                 load_if_exists=True)
+    trial = study.ask(space)
+    trial._flush()
+    print(json.dumps({"number": trial.number, "params": jsonable(trial.params)}))
+    return 0
+
+
+def cmd_tell(args: argparse.Namespace) -> int:
+    import tunelab
+
+    study = tunelab.load_study(study_name=args.study, storage=storage_url(args))
+    state = tunelab.TrialState[args.state.upper()] if args.state else None
+    if state in (None, tunelab.TrialState.COMPLETE) and not args.values:
+        raise InvalidArgumentError("--values is missing: a COMPLETE trial needs its objective value(s)")
+    frozen = study.tell(args.trial, args.values, state=state, skip_if_finished=args.skip_if_finished)
+    print(json.dumps({"number": frozen.number, "state": frozen.state.name, "values": jsonable(frozen.values)}))
+    return 0

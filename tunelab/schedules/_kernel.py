@@ -86,7 +86,8 @@ def exponential(
     >>> exponential(np.array([0.0, 10.0, 15.0]), 1.0, 0.5, 10.0, staircase=True).tolist()
     [1.0, 0.5, 0.5]
     """
-    return start * rate ** progress(t, period, staircase=staircase)
+    with np.errstate(over="ignore"):  # a growing rate may overflow to inf, as in the frameworks
+        return start * rate ** progress(t, period, staircase=staircase)
 
 
 def half_cosine(fraction: FloatArray) -> FloatArray:

@@ -8,5 +8,6 @@ RandomSampler(seed=1)
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._grid import GridSampler
 from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._tpe import TPESampler
 
-__all__ = ["GridSampler", "RandomSampler", "Sampler"]
+__all__ = ["GridSampler", "RandomSampler", "Sampler", "TPESampler"]

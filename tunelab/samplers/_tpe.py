@@ -1,0 +1,133 @@
+"""Tree-structured Parzen Estimator (TPE): sample where good trials are dense and bad ones sparse."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+
+from tunelab._errors import invalid
+from tunelab.samplers._base import Sampler
+from tunelab.samplers._random import draw
+from tunelab.samplers._tpe_history import History, Key, default_gamma
+from tunelab.samplers._tpe_parzen import ParzenEstimator
+from tunelab.space import BaseDistribution
+
+
+class TPESampler(Sampler):
+    """Tree-structured Parzen Estimator with joint modelling and native conditional spaces.
+
+    The finished trials are ranked (COMPLETE by value, or by Pareto rank and crowding for several
+    objectives, feasible before infeasible when trials call ``trial.set_constraint``; PRUNED ones
+    after them by how far they got and their last reported value; FAIL ones are ignored). The best
+    ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that always occur
+    together, a Parzen estimator ``l`` is fit on the good trials holding that group and ``g`` on
+    the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the highest
+    ``l(x) / g(x)`` is proposed. A parameter is therefore only ever learned from the trials where it
+    was active. Running trials (in this process, and those of other processes whose parameters are
+    stored) count as bad, so parallel workers do not all propose the same point (constant liar).
+
+    The first ``n_startup_trials`` trials are random. Each finished trial is encoded once, so a
+    suggestion costs O(n) in the number of trials. The same ``seed`` and history give the same
+    proposals.
+
+    >>> import tunelab
+    >>> study = tunelab.create_study(sampler=TPESampler(seed=0, n_startup_trials=5))
+    >>> study.optimize(lambda t: (t.suggest_float("x", -5, 5) - 1) ** 2, n_trials=30)
+    >>> abs(study.best_params["x"] - 1) < 0.5
+    True
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        n_startup_trials: int = 10,
+        n_ei_candidates: int = 24,
+        gamma: Callable[[int], int] = default_gamma,
+    ) -> None:
+        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 0:
+            raise invalid("n_startup_trials", n_startup_trials, "a non-negative integer", where="TPESampler")
+        if isinstance(n_ei_candidates, bool) or not isinstance(n_ei_candidates, int) or n_ei_candidates < 1:
+            raise invalid("n_ei_candidates", n_ei_candidates, "a positive integer", where="TPESampler")
+        if not callable(gamma):
+            raise invalid("gamma", gamma, "a callable n -> number of good trials", where="TPESampler")
+        self.seed = seed
+        self.n_startup_trials = n_startup_trials
+        self.n_ei_candidates = n_ei_candidates
+        self.gamma = gamma
+        self._rng = np.random.default_rng(seed)
+        self._history = History()
+        self._pending: dict[int, dict[Key, float]] = {}
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"TPESampler(seed={self.seed!r}, n_startup_trials={self.n_startup_trials})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    def reseed_rng(self) -> None:
+        with self._lock:
+            self._rng = np.random.default_rng()
+
+    # -- joint proposal ---------------------------------------------------------------------------------
+    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, BaseDistribution]:
+        with self._lock:
+            self._history.update(study, self._pending, self.gamma)
+            if self._history.n_finished < self.n_startup_trials:
+                return {}
+            return {name: key[1] for name, key in self._history.current_keys().items()}
+
+    def sample_relative(self, study: Any, trial: Any, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        with self._lock:
+            wanted = {(name, dist) for name, dist in search_space.items()}
+            proposal: dict[str, Any] = {}
+            for keys in self._history.groups(wanted):
+                proposal.update(self._propose(trial.number, keys))
+            return proposal
+
+    # -- one parameter at a time (new parameters, and the random start) ---------------------------------
+    def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
+        with self._lock:
+            key = (name, distribution)
+            self._history.update(study, self._pending, self.gamma)
+            if self._history.n_finished < self.n_startup_trials:
+                value = draw(self._rng, distribution)
+                self._remember(trial.number, key, value)
+                return value
+            return self._propose(trial.number, [key])[name]
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        with self._lock:
+            self._pending.pop(trial.number, None)
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _propose(self, number: int, keys: list[Key]) -> dict[str, Any]:
+        axes = [self._history.axis(k) for k in keys]
+        good, bad = self._history.observations(keys)
+        if len(good) + len(bad) == 0:
+            values = {k[0]: draw(self._rng, k[1]) for k in keys}
+        else:
+            below, above = ParzenEstimator(axes, good), ParzenEstimator(axes, bad)
+            candidates = below.sample(self._rng, self.n_ei_candidates)
+            score = below.log_pdf(candidates) - above.log_pdf(candidates)
+            best = candidates[int(np.argmax(score))]
+            values = {k[0]: axis.decode(x) for k, axis, x in zip(keys, axes, best)}
+        for k in keys:
+            self._remember(number, k, values[k[0]])
+        return values
+
+    def _remember(self, number: int, key: Key, value: Any) -> None:
+        if not key[1].single():
+            self._pending.setdefault(number, {})[key] = self._history.axis(key).encode(key[1].to_internal(value))

@@ -1,0 +1,163 @@
+"""What TPE remembers of a study: per-trial encodings, the good / bad split, co-occurrence groups.
+
+A parameter is identified by its *key*, ``(name, distribution)``: a name asked with another
+distribution is another parameter. Finished trials never change, so each one is encoded once
+(cached by trial number) and the groups are refined incrementally: two keys share a group when
+every finished trial holds both or neither of them, so a conditional branch's parameters are
+modelled jointly and only on the trials that took that branch.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Any
+
+import numpy as np
+
+from tunelab.samplers._ranking import minimised, order_best_first, violation
+from tunelab.samplers._tpe_parzen import Axis
+from tunelab.space import BaseDistribution
+
+Key = tuple[str, BaseDistribution]
+
+
+def default_gamma(n: int) -> int:
+    """How many of ``n`` ranked trials count as good: 10 %, rounded up, at most 25.
+
+    >>> default_gamma(7), default_gamma(100), default_gamma(1000)
+    (1, 10, 25)
+    """
+    return min(math.ceil(0.1 * n), 25)
+
+
+class _Encoded:
+    __slots__ = ("coords", "rank_key")
+
+    def __init__(self, coords: dict[Key, float], rank_key: tuple | None) -> None:
+        self.coords = coords
+        self.rank_key = rank_key
+
+
+class History:
+    """Incrementally updated view of a study's trials for TPE (not thread-safe: the sampler locks)."""
+
+    def __init__(self) -> None:
+        self._encoded: dict[int, _Encoded] = {}
+        self._axes: dict[Key, Axis] = {}
+        self._groups: list[frozenset[Key]] = []
+        self._last_seen: dict[Key, int] = {}
+        self.good: list[int] = []
+        self.bad: list[int] = []
+        self.running: list[dict[Key, float]] = []
+        self.n_finished = 0
+
+    def axis(self, key: Key) -> Axis:
+        if key not in self._axes:
+            self._axes[key] = Axis.of(key[1])
+        return self._axes[key]
+
+    def coords_of(self, params: dict[str, Any], distributions: dict[str, BaseDistribution]) -> dict[Key, float]:
+        out = {}
+        for name, dist in distributions.items():
+            if dist.single():
+                continue
+            key = (name, dist)
+            out[key] = self.axis(key).encode(dist.to_internal(params[name]))
+        return out
+
+    def update(self, study: Any, pending: dict[int, dict[Key, float]], gamma: Any) -> None:
+        """Read the study once; encode new finished trials; split them into good and bad."""
+        from tunelab.study import TrialState
+
+        directions = study.directions
+        self.running = []
+        usable: list[int] = []
+        for t in study.get_trials():
+            if t.state == TrialState.RUNNING:
+                coords = self.coords_of(t.params, t.distributions)
+                coords.update(pending.get(t.number, {}))
+                if coords:
+                    self.running.append(coords)
+                continue
+            if not t.state.is_finished():
+                continue
+            enc = self._encoded.get(t.number)
+            if enc is None:
+                enc = self._encode(t, directions, TrialState)
+                self._encoded[t.number] = enc
+                if enc.rank_key is not None:
+                    self._refine_groups(frozenset(enc.coords), t.number)
+            if enc.rank_key is not None:
+                usable.append(t.number)
+        self.n_finished = len(usable)
+        self._split(usable, gamma)
+
+    def _encode(self, t: Any, directions: Sequence[Any], states: Any) -> _Encoded:
+        coords = self.coords_of(t.params, t.distributions)
+        if t.state == states.COMPLETE and t.values is not None:
+            return _Encoded(coords, (0, minimised(t.values, directions), violation(t)))
+        if t.state == states.PRUNED and len(directions) == 1:
+            sign = 1.0 if directions[0].name == "MINIMIZE" else -1.0
+            steps = [s for s, v in t.intermediate_values.items() if not math.isnan(v)]
+            if steps:  # ranked by how far it got, then by its last value there
+                last = max(steps)
+                return _Encoded(coords, (1, [-float(last), sign * t.intermediate_values[last]], 0.0))
+            return _Encoded(coords, (2, [0.0, 0.0], 0.0))
+        return _Encoded(coords, None)  # FAIL, or a COMPLETE trial without values: nothing learned
+
+    def _split(self, usable: list[int], gamma: Any) -> None:
+        if not usable:
+            self.good, self.bad = [], []
+            return
+        keys = [self._encoded[n].rank_key for n in usable]
+        complete = [i for i, k in enumerate(keys) if k[0] == 0]
+        ordered = [complete[i] for i in order_best_first([keys[i][1] for i in complete],
+                                                         [keys[i][2] for i in complete])]
+        rest = sorted((i for i, k in enumerate(keys) if k[0] != 0), key=lambda i: (keys[i][0], keys[i][1]))
+        ordered += rest
+        n_good = max(1, min(int(gamma(len(usable))), len(usable)))
+        self.good = [usable[i] for i in ordered[:n_good]]
+        self.bad = [usable[i] for i in ordered[n_good:]]
+
+    def _refine_groups(self, keys: frozenset[Key], number: int) -> None:
+        for k in keys:
+            self._last_seen[k] = max(self._last_seen.get(k, -1), number)
+        refined: list[frozenset[Key]] = []
+        for g in self._groups:
+            refined += [part for part in (g & keys, g - keys) if part]
+        new = keys.difference(*self._groups) if self._groups else keys
+        if new:
+            refined.append(frozenset(new))
+        self._groups = refined
+
+    def groups(self, wanted: set[Key] | None = None) -> list[list[Key]]:
+        """The co-occurrence groups (restricted to ``wanted``), in a reproducible order."""
+        out = []
+        for g in self._groups:
+            keys = sorted((k for k in g if wanted is None or k in wanted), key=_key_order)
+            if keys:
+                out.append(keys)
+        return sorted(out, key=lambda ks: _key_order(ks[0]))
+
+    def current_keys(self) -> dict[str, Key]:
+        """For each name, its most recently seen key (a changed distribution replaces the old one)."""
+        best: dict[str, Key] = {}
+        for key, last in self._last_seen.items():
+            if key[0] not in best or last > self._last_seen[best[key[0]]]:
+                best[key[0]] = key
+        return best
+
+    def observations(self, keys: list[Key]) -> tuple[np.ndarray, np.ndarray]:
+        """Model-space rows of the good and the bad trials holding every key (running ones count as bad)."""
+        def rows(coord_sets: Any) -> np.ndarray:
+            data = [[c[k] for k in keys] for c in coord_sets if all(k in c for k in keys)]
+            return np.asarray(data, dtype=float).reshape(-1, len(keys))
+
+        good = rows(self._encoded[n].coords for n in self.good)
+        bad = rows([self._encoded[n].coords for n in self.bad] + self.running)
+        return good, bad
+
+
+def _key_order(key: Key) -> tuple[str, str]:
+    return key[0], repr(key[1])

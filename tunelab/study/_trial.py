@@ -169,6 +169,23 @@ class Trial:
         self.study._storage.set_trial_attr(self._trial_id, "system", key, value)
         self._system_attrs[key] = value
 
+    def set_constraint(self, values: Sequence[float]) -> None:
+        """Record constraint values: the trial is feasible when every one is ``<= 0``.
+
+        Constrained samplers (TPE, NSGA-II) rank feasible trials first and infeasible ones by their
+        total violation; the values are kept in ``system_attrs["constraints"]``.
+        """
+        from tunelab.samplers._ranking import CONSTRAINTS_ATTR
+
+        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
+            raise wrong_type("values", values, "a non-empty sequence of real numbers")
+        checked = []
+        for v in values:
+            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
+                raise invalid("values", list(values), "real numbers, not NaN")
+            checked.append(float(v))
+        self.set_system_attr(CONSTRAINTS_ATTR, checked)
+
     # -- internals --------------------------------------------------------------------------------------
     def _check_running(self, action: str) -> None:
         if self._finished:

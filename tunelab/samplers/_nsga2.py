@@ -1,0 +1,120 @@
+"""NSGA-II for multi-objective studies: elitist Pareto selection, crossover and mutation."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import numpy as np
+
+from tunelab._errors import invalid
+from tunelab.samplers._base import Sampler
+from tunelab.samplers._random import draw
+from tunelab.samplers._ranking import minimised, order_best_first, violation
+from tunelab.samplers._tpe_parzen import Axis
+from tunelab.space import BaseDistribution, CategoricalDistribution
+
+
+class NSGAIISampler(Sampler):
+    """Non-dominated sorting genetic algorithm II, steady-state.
+
+    The population is the ``population_size`` best COMPLETE trials (constraint-dominance from
+    ``trial.set_constraint`` first, then Pareto rank, then crowding distance); it is updated
+    incrementally as trials finish, so each new trial is compared with the population only. Each
+    new trial picks two parents by binary tournament; every parameter it asks for is taken from
+    one parent (categorical), or blended between both (numeric, BLX-alpha on the log scale where
+    the parameter is), and mutated to a random value with probability ``mutation_prob`` (default
+    ``1 / number of parameters``). Parameters neither parent has are drawn at random, so
+    conditional and changing spaces work. Until the population is full trials are random.
+
+    >>> import tunelab
+    >>> study = tunelab.create_study(directions=["minimize", "minimize"],
+    ...                              sampler=NSGAIISampler(seed=0, population_size=10))
+    >>> study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("x", 0, 1)), n_trials=30)
+    >>> len(study.best_trials) > 5
+    True
+    """
+
+    def __init__(
+        self,
+        seed: int | None = None,
+        *,
+        population_size: int = 50,
+        mutation_prob: float | None = None,
+        crossover_alpha: float = 0.25,
+    ) -> None:
+        if isinstance(population_size, bool) or not isinstance(population_size, int) or population_size < 2:
+            raise invalid("population_size", population_size, "an integer >= 2", where="NSGAIISampler")
+        if mutation_prob is not None and not (isinstance(mutation_prob, (int, float)) and 0 <= mutation_prob <= 1):
+            raise invalid("mutation_prob", mutation_prob, "None or a number in [0, 1]", where="NSGAIISampler")
+        if not isinstance(crossover_alpha, (int, float)) or crossover_alpha < 0:
+            raise invalid("crossover_alpha", crossover_alpha, "a number >= 0", where="NSGAIISampler")
+        self.seed = seed
+        self.population_size = population_size
+        self.mutation_prob = mutation_prob
+        self.crossover_alpha = float(crossover_alpha)
+        self._rng = np.random.default_rng(seed)
+        self._population: list[Any] = []
+        self._seen: set[int] = set()
+        self._parents: dict[int, tuple[Any, Any]] = {}
+        self._lock = threading.RLock()
+
+    def __repr__(self) -> str:
+        return f"NSGAIISampler(seed={self.seed!r}, population_size={self.population_size})"
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = self.__dict__.copy()
+        del state["_lock"]
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.RLock()
+
+    def reseed_rng(self) -> None:
+        with self._lock:
+            self._rng = np.random.default_rng()
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        with self._lock:
+            self._update(study)
+            if len(self._population) >= self.population_size:
+                self._parents[trial.number] = (self._tournament(), self._tournament())
+
+    def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
+        with self._lock:
+            parents = self._parents.get(trial.number)
+            if parents is None:
+                return draw(self._rng, distribution)
+            holders = [p for p in parents if p.distributions.get(name) == distribution]
+            n_params = max(len(p.params) for p in parents) or 1
+            mutation = self.mutation_prob if self.mutation_prob is not None else 1.0 / n_params
+            if not holders or self._rng.random() < mutation:
+                return draw(self._rng, distribution)
+            if isinstance(distribution, CategoricalDistribution) or len(holders) == 1:
+                return holders[int(self._rng.integers(len(holders)))].params[name]
+            axis = Axis.of(distribution)
+            a, b = (axis.encode(distribution.to_internal(p.params[name])) for p in holders)
+            u = self._rng.uniform(-self.crossover_alpha, 1 + self.crossover_alpha)
+            return axis.decode(min(max(a + u * (b - a), axis.low), axis.high))
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        with self._lock:
+            self._parents.pop(trial.number, None)
+
+    # -- internals ------------------------------------------------------------------------------------------
+    def _update(self, study: Any) -> None:
+        from tunelab.study import TrialState
+
+        fresh = [t for t in study.get_trials(states=(TrialState.COMPLETE,)) if t.number not in self._seen]
+        if not fresh:
+            return
+        self._seen.update(t.number for t in fresh)
+        pool = self._population + fresh
+        directions = study.directions
+        order = order_best_first([minimised(t.values, directions) for t in pool], [violation(t) for t in pool])
+        self._population = [pool[i] for i in order[: self.population_size]]
+
+    def _tournament(self) -> Any:
+        i, j = self._rng.integers(len(self._population), size=2)
+        return self._population[min(i, j)]  # the population is ordered best first

@@ -131,4 +131,4 @@ def test_from_keras_with_real_keras():
                 ks.InverseTimeDecay(0.1, 10, 0.5)]:
         converted = from_keras(obj)
         for step in [0, 1, 49, 50, 51, 999, 1000, 1001, 5000]:
-            assert converted(step) == pytest.approx(float(obj(step)), rel=1e-6)  # keras computes in float32
+            assert converted(step) == pytest.approx(float(obj(step)), rel=2e-5)  # keras computes in float32

@@ -1,0 +1,56 @@
+"""Use a tunelab schedule as an optax schedule (extra ``jax``).
+
+``schedule(s)`` returns ``fn(step) -> learning rate``, usable wherever optax takes a schedule
+(``optax.adam(learning_rate=schedule(s))``) and under ``jax.jit`` / ``jax.vmap``.
+
+The trade: ``fn`` evaluates tunelab's float64 schedule on the host through ``jax.pure_callback``.
+That is exact for every family and every step (the value is rounded once, to jax's default float
+dtype: float32, or float64 with ``jax_enable_x64``; XLA then flushes float32 subnormals below
+~1.2e-38 to zero) and needs no horizon, unlike a tabulated
+schedule; the cost is one host round trip per call (microseconds on CPU; on an accelerator it
+synchronises once per optimizer step), and the value is not differentiable with respect to the
+schedule's arguments (nobody differentiates a learning rate through its schedule arguments in
+optax training). Steps must be non-negative and, for integer-step families, integral, as
+everywhere in tunelab; a bad step raises from inside the callback.
+
+Example (needs jax and optax; run by the adapter tests, not as a doctest)::
+
+    import jax, optax
+    from tunelab.schedules import OneCycleLR
+    fn = schedule(OneCycleLR(0.1, total_steps=1000))
+    jax.jit(fn)(299)
+    # Array(0.1, dtype=float32)
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from tunelab._errors import require_extra
+from tunelab.schedules import Schedule, ScheduleError
+
+__all__ = ["schedule"]
+
+
+def schedule(s: Schedule) -> Any:
+    """A jit-able optax schedule ``fn(step)`` equal to ``s(step)`` in jax's default float dtype."""
+    if not isinstance(s, Schedule):
+        raise ScheduleError(f"s={s!r} is invalid for tunelab.integrations.optax.schedule: must be a Schedule")
+    jax = require_extra("jax", "jax")
+    jnp = jax.numpy
+
+    def host(step: np.ndarray) -> np.ndarray:
+        steps = np.asarray(step)
+        if not s.integer_steps:
+            steps = steps.astype(np.float64)
+        return np.asarray(s(steps), dtype=jnp.result_type(float))
+
+    def fn(step: Any) -> Any:
+        step = jnp.asarray(step)
+        shape = jax.ShapeDtypeStruct(step.shape, jnp.result_type(float))
+        return jax.pure_callback(host, shape, step, vmap_method="broadcast_all")
+
+    fn.schedule = s  # the tunelab value behind it, for inspection
+    return fn

@@ -1,0 +1,101 @@
+"""``tunelab schedule show|plot EXPRESSION``: print or draw a schedule written as a call.
+
+``EXPRESSION`` is a call of a registered family with literal arguments, for example
+``"ExponentialDecay(0.1, 1000, 0.96, staircase=True)"`` or
+``"SequentialLR([LinearLR(0.1, 0.01, total_iters=100), CosineAnnealingLR(0.1, T_max=900)], [100])"``.
+It is parsed with :mod:`ast`, never evaluated: only family calls, numbers, strings, booleans,
+``None``, lists/tuples of those and nested family calls are accepted.
+
+>>> parse_schedule("StepLR(0.1, step_size=30)")
+StepLR(base_lr=0.1, step_size=30, gamma=0.1)
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+from typing import Any
+
+from tunelab._errors import require_extra
+from tunelab.schedules import Schedule, ScheduleError, schedule_families
+
+__all__ = ["add_parser", "cmd_schedule", "parse_schedule"]
+
+ALLOWED = "a call of a schedule family with literal arguments (numbers, strings, True/False/None, lists, family calls)"
+
+
+def parse_schedule(text: str) -> Schedule:
+    """The schedule written as ``Family(arg, ..., key=value)``; raises ScheduleError otherwise."""
+    try:
+        tree = ast.parse(text.strip(), mode="eval")
+    except SyntaxError as exc:
+        raise ScheduleError(f"expression={text!r} is invalid: must be {ALLOWED} ({exc.msg})") from None
+    value = _literal(tree.body, text)
+    if not isinstance(value, Schedule):
+        raise ScheduleError(f"expression={text!r} is invalid: must be {ALLOWED}")
+    return value
+
+
+def _literal(node: ast.AST, text: str) -> Any:
+    if isinstance(node, ast.Constant) and (node.value is None or isinstance(node.value, (bool, int, float, str))):
+        return node.value
+    if (isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd))
+            and isinstance(node.operand, ast.Constant) and isinstance(node.operand.value, (int, float))
+            and not isinstance(node.operand.value, bool)):
+        return -node.operand.value if isinstance(node.op, ast.USub) else node.operand.value
+    if isinstance(node, (ast.List, ast.Tuple)):
+        return [_literal(item, text) for item in node.elts]
+    if isinstance(node, ast.Call) and isinstance(node.func, ast.Name):
+        families = schedule_families()
+        if node.func.id not in families:
+            raise ScheduleError(
+                f"family={node.func.id!r} is invalid in expression={text!r}: must be one of {sorted(families)}"
+            )
+        if any(k.arg is None for k in node.keywords) or any(isinstance(a, ast.Starred) for a in node.args):
+            raise ScheduleError(f"expression={text!r} is invalid: must not unpack arguments (*, **)")
+        args = [_literal(a, text) for a in node.args]
+        kwargs = {k.arg: _literal(k.value, text) for k in node.keywords}
+        try:
+            return families[node.func.id](*args, **kwargs)
+        except TypeError as exc:  # wrong argument names or count
+            raise ScheduleError(f"expression={text!r} is invalid: {exc}") from None
+    snippet = ast.get_source_segment(text.strip(), node) or type(node).__name__
+    raise ScheduleError(f"expression={text!r} is invalid: {snippet!r} is not allowed; must be {ALLOWED}")
+
+
+def add_parser(subparsers: Any) -> None:
+    """Register ``schedule show`` and ``schedule plot`` on the main command line."""
+    p = subparsers.add_parser("schedule", help="print or plot a learning-rate schedule")
+    p.add_argument("action", choices=("show", "plot"), help="show: print a table; plot: write a PNG")
+    p.add_argument("expression", help='e.g. "ExponentialDecay(0.1, 1000, 0.96, staircase=True)"')
+    p.add_argument("--steps", type=int, default=100, help="evaluate steps 0 .. N-1 (default 100)")
+    p.add_argument("--every", type=int, default=1, help="show every K-th step (default 1)")
+    p.add_argument("--output", default="schedule.png", help="PNG file for plot (default schedule.png)")
+    p.set_defaults(handler=cmd_schedule)
+
+
+def cmd_schedule(args: argparse.Namespace) -> int:
+    """Handle ``tunelab schedule``: print the table or write the plot; return the exit status."""
+    schedule = parse_schedule(args.expression)
+    if args.steps < 1:
+        raise ScheduleError(f"--steps={args.steps} is invalid: must be an integer >= 1")
+    every = getattr(args, "every", 1)
+    if every < 1:
+        raise ScheduleError(f"--every={every} is invalid: must be an integer >= 1")
+    steps = list(range(0, args.steps, every))
+    if args.action == "show":
+        print(repr(schedule))
+        width = max(len("step"), len(str(steps[-1])))
+        print(f"{'step':>{width}}  learning_rate")
+        for step, value in schedule.table(steps):
+            print(f"{step:>{width}}  {value!r}")
+        return 0
+    require_extra("matplotlib", "plot").use("Agg")
+    plt = require_extra("matplotlib.pyplot", "plot")
+    ax = schedule.plot(steps)
+    ax.set_title(repr(schedule), fontsize=8)
+    ax.figure.tight_layout()
+    ax.figure.savefig(args.output, dpi=120)
+    plt.close(ax.figure)
+    print(f"wrote {args.output}")
+    return 0

@@ -9,8 +9,9 @@ at step ``k`` (checked against transformers 5.24 with torch 2.13). Every warmup 
 Differences from transformers, on purpose: inconsistent phase lengths (``num_training_steps <
 num_warmup_steps``, a negative stable phase in WSD, both ``num_training_steps`` and
 ``num_stable_steps`` given but disagreeing) raise ScheduleError instead of giving a silently
-truncated curve or a warning, and the hard-restart position uses an exact integer remainder where
-``(num_cycles * progress) % 1.0`` in floating point can land just below a restart.
+truncated curve or a warning. The hard-restart position is an exact integer remainder when
+``num_cycles`` is integral (transformers' float ``(num_cycles * progress) % 1.0`` agreed with it at
+every restart checked).
 
 >>> s = get_linear_schedule_with_warmup(1e-3, num_warmup_steps=10, num_training_steps=110)
 >>> s(5), s(10), s(60), s(200)

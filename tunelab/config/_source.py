@@ -1,0 +1,128 @@
+"""Reading a TOML config and pointing errors at the line of the offending key.
+
+``tomllib`` (``tomli`` before Python 3.11) returns plain dicts with no positions, so the line of a
+dotted key is found in the text itself: the ``[table]`` header of the longest prefix of the key,
+then the ``key =`` line below it, then the inline keys on that line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from tunelab._errors import InvalidArgumentError, InvalidTypeError
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+
+class ConfigError(InvalidArgumentError):
+    """A config file is invalid; the message names the file, the line and the key."""
+
+
+_HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(#.*)?$")
+
+
+def _key_pattern(key: str) -> re.Pattern[str]:
+    quoted = re.escape(key)
+    return re.compile(rf"(^|[\s{{,.])(\"{quoted}\"|'{quoted}'|{quoted})\s*[=.]")
+
+
+def _split_header(text: str) -> tuple[str, ...]:
+    return tuple(part.strip().strip("\"'") for part in text.split("."))
+
+
+class Source:
+    """The text of a config file, for locating keys: ``Source(text, path).line(("a", "b"))``.
+
+    >>> src = Source('x = 1\\n[parameters]\\nlr = {type = "float", low = 1}\\n', "c.toml")
+    >>> src.line(("parameters", "lr", "low"))
+    3
+    >>> src.error(("x",), "x=1 is invalid: must be a string").args[0]
+    'c.toml line 1: x=1 is invalid: must be a string'
+    """
+
+    def __init__(self, text: str, path: str | Path) -> None:
+        self.text = text
+        self.path = str(path)
+        self.lines = text.splitlines()
+
+    def line(self, key: Sequence[str]) -> int | None:
+        """The 1-based line where ``key`` (a path of table keys) is set, or None when not found."""
+        key = tuple(str(k) for k in key)
+        headers = [(i, _split_header(m.group(1))) for i, line in enumerate(self.lines)
+                   if (m := _HEADER.match(line))]
+        start, end, depth = 0, len(self.lines), 0
+        for n in range(len(key), 0, -1):  # the longest prefix that is a [table] header
+            found = [i for i, h in headers if h == key[:n]]
+            if found:
+                start, depth = found[0], n
+                later = [i for i, _ in headers if i > start]
+                end = later[0] if later else len(self.lines)
+                break
+        if depth == len(key):
+            return start + 1
+        if depth == 0:
+            first = [i for i, _ in headers]
+            end = first[0] if first else len(self.lines)
+        rest = key[depth:]
+        for i in range(start + (1 if depth else 0), end):
+            if re.match(rf"^\s*(\"{re.escape(rest[0])}\"|'{re.escape(rest[0])}'|{re.escape(rest[0])})\s*[=.]",
+                        self.lines[i]):
+                open_braces = 0
+                for j in range(i, end):  # an inline table may go on over the next lines
+                    if len(rest) == 1 or _key_pattern(rest[-1]).search(self.lines[j]):
+                        return j + 1
+                    open_braces += self.lines[j].count("{") + self.lines[j].count("[")
+                    open_braces -= self.lines[j].count("}") + self.lines[j].count("]")
+                    if open_braces <= 0:
+                        break
+                return i + 1
+        return start + 1 if depth else None
+
+    def where(self, key: Sequence[str]) -> str:
+        n = self.line(key)
+        return f"{self.path} line {n}" if n else self.path
+
+    def error(self, key: Sequence[str], message: str, *, kind: type[Exception] = ConfigError) -> Exception:
+        """An error for ``key`` whose message starts with the file and line."""
+        return kind(f"{self.where(key)}: {message}")
+
+
+class ConfigTypeError(ConfigError, InvalidTypeError):
+    """A config value has the wrong type."""
+
+
+def load_toml(path: str | Path) -> tuple[dict[str, Any], Source]:
+    """Parse the TOML file at ``path``; a syntax error names the file and TOML's own position."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config={str(path)!r} is invalid: must be an existing TOML file")
+    text = path.read_text(encoding="utf-8")
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
+    return data, Source(text, path)
+
+
+def dotted(key: Iterable[str]) -> str:
+    return ".".join(str(k) for k in key)
+
+
+def check_keys(table: dict[str, Any], allowed: Iterable[str], key: Sequence[str], src: Source) -> None:
+    """Refuse keys of ``table`` outside ``allowed``, with a did-you-mean."""
+    allowed = list(allowed)
+    for name in table:
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            where = f"[{dotted(key)}]" if key else "the top level"
+            raise src.error((*key, name), f"unknown key {dotted((*key, name))!r} in {where}{hint} "
+                                          f"(allowed: {', '.join(allowed)})")

@@ -177,7 +177,7 @@ def test_threads_run_every_trial_once(storage_url):
         names.add(threading.current_thread().name)
         return quadratic(trial)
 
-    study.optimize(objective, n_trials=20, n_jobs=2)
+    study.optimize(objective, n_trials=20, n_jobs=2, executor="thread")
     assert sorted(t.number for t in study.trials) == list(range(20))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
 

@@ -11,6 +11,10 @@ Contract (the conformance suite in ``tests/storage`` checks it for every backend
 * Methods may be called from several threads of one process; backends that are shared between
   processes (SQL) also keep these promises across processes.
 * The storage never calls back into studies, samplers or pruners.
+* Liveness: with a ``heartbeat_interval``, running trials heartbeat from a background thread of
+  the process running them; a trial silent for longer than ``grace_period`` is failed (and
+  re-queued up to ``retries`` times) by the next ``claim_waiting_trial`` (every ``ask``) or by
+  :meth:`Storage.fail_stale_trials`.
 """
 
 from __future__ import annotations
@@ -21,11 +25,15 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError
+from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.space import BaseDistribution
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 #: A parameter as stored: its internal (numeric) value and its distribution.
 StoredParam = tuple[float, BaseDistribution]
+#: System attribute of a re-queued trial: the number of the lost trial it repeats.
+RETRY_OF_ATTR = "retry_of"
+#: System attribute of a re-queued trial: how many times its parameters were re-queued so far.
+RETRY_COUNT_ATTR = "retry_count"
 
 
 class Storage(abc.ABC):
@@ -129,12 +137,82 @@ class Storage(abc.ABC):
         return len(self.get_all_trials(study_id, states=states))
 
     # -- liveness (workers that die) ------------------------------------------------------------
+    #: Seconds between heartbeats of a running trial (None: no heartbeats, dead workers' trials
+    #: stay RUNNING). Backends that support heartbeats take it, ``grace_period`` and ``retries``
+    #: as constructor arguments; see :class:`~tunelab.storage.SQLStorage`.
+    heartbeat_interval: float | None = None
+    #: Seconds without a heartbeat after which a RUNNING trial counts as lost.
+    grace_period: float | None = None
+    #: How many times a lost trial is re-queued (a new WAITING trial with the same parameters).
+    retries: int = 0
+
     def record_heartbeat(self, trial_id: int) -> None:
         """Note that the worker running ``trial_id`` is alive. Backends without heartbeats ignore it."""
 
-    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
-        """Mark RUNNING trials whose heartbeat is older than ``grace_seconds`` FAIL; return their numbers."""
+    def start_heartbeat(self, trial_id: int) -> None:
+        """Heartbeat ``trial_id`` from a background thread of this process until it finishes.
+
+        Backends call it for the trials they create or claim RUNNING; a worker process that runs a
+        trial created elsewhere calls it itself. No-op without ``heartbeat_interval``.
+        """
+
+    def stop_heartbeat(self, trial_id: int) -> None:
+        """Stop heartbeating ``trial_id`` from this process (finishing a trial stops it too)."""
+
+    def stale_trial_ids(self, study_id: int, grace_seconds: float) -> list[int]:
+        """Ids of RUNNING trials whose last heartbeat is older than ``grace_seconds`` (default: none)."""
         return []
+
+    def fail_stale_trials(self, study_id: int, grace_seconds: float | None = None) -> list[int]:
+        """Fail (and re-queue, under the retry policy) RUNNING trials that stopped heartbeating.
+
+        ``grace_seconds`` defaults to the storage's ``grace_period``; with neither, nothing is done.
+        Returns the numbers of the trials failed by this call (each is failed by one caller only,
+        even when several processes sweep at once).
+        """
+        grace = self.grace_period if grace_seconds is None else grace_seconds
+        if grace is None:
+            return []
+        failed = []
+        for trial_id in self.stale_trial_ids(study_id, grace):
+            lost = self.fail_lost_trial(trial_id, f"no heartbeat for more than {grace:g} s (worker died?)")
+            if lost is not None:
+                failed.append(lost[0])
+        return failed
+
+    def fail_lost_trial(self, trial_id: int, reason: str) -> tuple[int, int | None] | None:
+        """Mark a RUNNING trial whose worker is gone FAIL with ``reason``; re-queue it if retries allow.
+
+        The retry is a new WAITING trial with the same parameters (``fixed_params``), linked by the
+        system attributes ``retry_of`` (the failed trial's number) and ``retry_count``; the next
+        ``ask`` runs it. Returns the failed trial's number and the retry's number (None when the
+        retries are spent), or None if the trial had already finished (someone else told or
+        failed it first: nothing is written then).
+        """
+        trial = self.get_trial(trial_id)
+        try:
+            self.finish_trial(trial_id, TrialState.FAIL, system_attrs={FAIL_REASON_ATTR: reason})
+        except TrialFinishedError:
+            return None
+        count = int(trial.system_attrs.get(RETRY_COUNT_ATTR, 0))
+        if count < self.retries:
+            study_id = self.get_study_id_of_trial(trial_id)
+            system = {k: v for k, v in trial.system_attrs.items() if k not in (FAIL_REASON_ATTR,)}
+            system.update({"fixed_params": dict(trial.params), RETRY_OF_ATTR: trial.number,
+                           RETRY_COUNT_ATTR: count + 1})
+            retry = self.create_trial(study_id, state=TrialState.WAITING, user_attrs=trial.user_attrs,
+                                      system_attrs=system)
+            return trial.number, retry.number
+        return trial.number, None
+
+    def get_study_id_of_trial(self, trial_id: int) -> int:
+        """The id of the study a trial belongs to."""
+        raise NotImplementedError(f"{type(self).__name__} does not support re-queueing lost trials")
+
+    @property
+    def shared_between_processes(self) -> bool:
+        """Whether worker processes can open this storage too (pickled, it reconnects by URL)."""
+        return False
 
     def close(self) -> None:
         """Release connections. The storage must not be used afterwards."""
@@ -186,3 +264,35 @@ def best_values(trials: Iterable[FrozenTrial], directions: tuple[StudyDirection,
         return None
     best = min(values) if directions[0] == StudyDirection.MINIMIZE else max(values)
     return (best,)
+
+
+def check_liveness(
+    heartbeat_interval: Any, grace_period: Any, retries: Any
+) -> tuple[float | None, float | None, int]:
+    """Validate a heartbeat policy; ``grace_period`` defaults to four heartbeat intervals.
+
+    >>> check_liveness(1, None, 0)
+    (1.0, 4.0, 0)
+    """
+    from tunelab._errors import invalid
+
+    def positive(name: str, value: Any) -> float | None:
+        if value is None:
+            return None
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
+            raise invalid(name, value, "None or a positive, finite number of seconds")
+        return float(value)
+
+    interval = positive("heartbeat_interval", heartbeat_interval)
+    grace = positive("grace_period", grace_period)
+    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
+        raise invalid("retries", retries, "a non-negative integer")
+    if interval is None and (grace is not None or retries):
+        raise InvalidArgumentError(
+            f"grace_period={grace_period!r} and retries={retries!r} need heartbeats: "
+            "give heartbeat_interval too")
+    if interval is not None:
+        grace = 4 * interval if grace is None else grace
+        if grace <= interval:
+            raise invalid("grace_period", grace_period, f"longer than heartbeat_interval={heartbeat_interval!r}")
+    return interval, grace, retries

@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tunelab._errors import DuplicatedStudyError, StudyNotFoundError, TrialNotFoundError
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.storage._base import (
     Storage,
     StoredParam,
@@ -18,7 +19,6 @@ from tunelab.storage._base import (
     check_attr_value,
     raise_finished,
 )
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
 
 @dataclasses.dataclass
@@ -254,3 +254,9 @@ class InMemoryStorage(Storage):
             with self._lock:
                 return len(self._study(study_id).trial_ids)
         return super().get_n_trials(study_id, states=states)
+
+    def get_study_id_of_trial(self, trial_id: int) -> int:
+        with self._lock:
+            if trial_id not in self._trials:
+                raise TrialNotFoundError(f"no trial with id {trial_id}")
+            return self._trials[trial_id].study_id

@@ -11,11 +11,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 
-_FROM_TS = datetime.datetime.fromtimestamp
+#: Stored timestamps (seconds since the epoch) back to datetimes.
+from_timestamp = datetime.datetime.fromtimestamp
 
 
 @dataclasses.dataclass
@@ -31,6 +32,9 @@ class TrialCache:
     def merge(self, fetched: Sequence[FrozenTrial]) -> list[FrozenTrial]:
         """Fold freshly read trials in and return every trial ordered by number."""
         for trial in fetched:
+            known = self.trials.get(trial.trial_id)
+            if known is not None and known.state.is_finished():
+                continue  # a slower concurrent read must not bring back an older, unfinished snapshot
             self.trials[trial.trial_id] = trial
             self.max_id = max(self.max_id, trial.trial_id)
             if trial.state.is_finished():
@@ -82,8 +86,8 @@ def assemble_trials(conn: Connection, where: Any) -> list[FrozenTrial]:
             intermediate_values=inter[r.trial_id],
             user_attrs=attrs[r.trial_id]["user"],
             system_attrs=attrs[r.trial_id]["system"],
-            datetime_start=_FROM_TS(r.datetime_start) if r.datetime_start is not None else None,
-            datetime_complete=_FROM_TS(r.datetime_complete) if r.datetime_complete is not None else None,
+            datetime_start=from_timestamp(r.datetime_start) if r.datetime_start is not None else None,
+            datetime_complete=from_timestamp(r.datetime_complete) if r.datetime_complete is not None else None,
             trial_id=r.trial_id,
         ))
     return out
@@ -112,6 +116,6 @@ def summaries_from_rows(study_rows: Sequence[Any], counts: Sequence[Any], attrs:
         out.append(StudySummary(
             study_name=s.study_name, study_id=s.study_id, directions=directions,
             n_trials=sum(n_by_state.values()), n_by_state=n_by_state, best_values=best,
-            datetime_start=_FROM_TS(s.created), last_update=_FROM_TS(last), user_attrs=user.get(s.study_id, {}),
+            datetime_start=from_timestamp(s.created), last_update=from_timestamp(last), user_attrs=user.get(s.study_id, {}),
         ))
     return out

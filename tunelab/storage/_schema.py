@@ -115,7 +115,7 @@ def inspect_sqlite_file(path: str) -> None:
             f"{n_pages * page_size}); it was left untouched"
         )
     try:
-        con = sqlite3.connect(path, timeout=60)
+        con = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True, timeout=60)
         try:
             tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
             if not tables:
@@ -145,3 +145,9 @@ def check_schema_version(found: str | None, where: str) -> None:
             f"{where!r} was written by a newer tunelab (schema version {version}, this one reads up to "
             f"{SCHEMA_VERSION}); upgrade tunelab. The database was left untouched"
         )
+
+
+def _uri_path(path: str) -> str:
+    from urllib.parse import quote
+
+    return quote(os.path.abspath(path))

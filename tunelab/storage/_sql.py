@@ -28,17 +28,20 @@ from tunelab._errors import (
     StorageError,
     StudyNotFoundError,
     TrialNotFoundError,
+    wrong_type,
 )
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.storage import _schema as S
 from tunelab.storage._base import (
     Storage,
     StoredParam,
     check_attr_kind,
     check_attr_value,
+    check_liveness,
     raise_finished,
 )
-from tunelab.storage._rows import TrialCache, assemble_trials, summaries_from_rows
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab.storage._liveness import Heartbeat
+from tunelab.storage._rows import TrialCache, assemble_trials, from_timestamp, summaries_from_rows
 
 T = TypeVar("T")
 
@@ -49,14 +52,39 @@ _RETRIES = 8
 class SQLStorage(Storage):
     """Storage in an SQL database named by an SQLAlchemy URL.
 
+    Heartbeats (off by default): with ``heartbeat_interval`` seconds, every trial this storage
+    object creates or claims RUNNING (and every trial a worker process passes to
+    :meth:`start_heartbeat`) heartbeats from a background thread until it finishes. A RUNNING
+    trial silent for more than ``grace_period`` seconds (default: four intervals) belongs to a
+    dead worker: the next ``ask`` on the study (or :meth:`fail_stale_trials`) marks it FAIL and,
+    while it has been re-queued fewer than ``retries`` times, queues a WAITING copy with the same
+    parameters (system attributes ``retry_of`` and ``retry_count`` link the two).
+
     >>> s = SQLStorage("sqlite://")          # in-memory SQLite, for tests
     >>> sid = s.create_study("demo", [StudyDirection.MINIMIZE])
     >>> s.get_study_name(sid)
     'demo'
+    >>> SQLStorage("sqlite://", heartbeat_interval=5, retries=1).grace_period
+    20.0
     """
 
-    def __init__(self, url: str, *, engine_kwargs: Mapping[str, Any] | None = None) -> None:
+    def __init__(
+        self,
+        url: str,
+        *,
+        heartbeat_interval: float | None = None,
+        grace_period: float | None = None,
+        retries: int = 0,
+        engine_kwargs: Mapping[str, Any] | None = None,
+    ) -> None:
+        if not isinstance(url, str):
+            raise wrong_type("url", url, "an SQLAlchemy database URL string")
+        self.heartbeat_interval, self.grace_period, self.retries = check_liveness(
+            heartbeat_interval, grace_period, retries)
+        self._heartbeat = None if self.heartbeat_interval is None else Heartbeat(
+            self.heartbeat_interval, self._beat)
         self.url = url
+        self._engine_kwargs = dict(engine_kwargs or {})
         parsed = make_url(url)
         backend = parsed.get_backend_name()
         kwargs: dict[str, Any] = dict(engine_kwargs or {})
@@ -83,7 +111,13 @@ class SQLStorage(Storage):
         return f"SQLStorage({self.url!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:  # workers in other processes reconnect by URL
-        return (SQLStorage, (self.url,))
+        return (_rebuild, (self.url, self.heartbeat_interval, self.grace_period, self.retries, self._engine_kwargs))
+
+    @property
+    def shared_between_processes(self) -> bool:
+        """True unless this is an in-memory SQLite database (which only this process can see)."""
+        database = make_url(self.url).database
+        return self._backend != "sqlite" or bool(database and database != ":memory:")
 
     def close(self) -> None:
         self._engine.dispose()
@@ -262,11 +296,30 @@ class SQLStorage(Storage):
                     for k, v in intermediate_values.items()])
             return trial_id, number
 
-        trial_id, _ = self._run(create)
-        return self.get_trial(trial_id)
+        trial_id, number = self._run(create)
+        if state == TrialState.RUNNING:
+            self.start_heartbeat(trial_id)
+        stamp = from_timestamp(now)
+        return FrozenTrial(
+            number=number, state=state, values=tuple(values) if values is not None else None,
+            params={n: d.to_external(v) for n, (v, d) in (params or {}).items()},
+            distributions={n: d for n, (_, d) in (params or {}).items()},
+            intermediate_values={int(k): float(v) for k, v in (intermediate_values or {}).items()},
+            user_attrs=json.loads(json.dumps(dict(user_attrs or {}))),
+            system_attrs=json.loads(json.dumps(dict(system_attrs or {}))),
+            datetime_start=None if state == TrialState.WAITING else stamp,
+            datetime_complete=stamp if state.is_finished() else None,
+            trial_id=trial_id,
+        )
 
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         t = S.trials
+        if self.grace_period is not None:
+            self.fail_stale_trials(study_id)
+        waiting = (sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.state == int(TrialState.WAITING)))
+                   .limit(1))
+        if self._run(lambda conn: conn.execute(waiting).first(), write=False) is None:
+            return None  # the common case: no write lock taken
 
         def claim(conn: Connection) -> int | None:
             query = (sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.state == int(TrialState.WAITING)))
@@ -282,7 +335,10 @@ class SQLStorage(Storage):
             return int(row[0])
 
         trial_id = self._run(claim)
-        return None if trial_id is None else self.get_trial(trial_id)
+        if trial_id is None:
+            return None
+        self.start_heartbeat(trial_id)
+        return self.get_trial(trial_id)
 
     def _lock_running(self, conn: Connection, trial_id: int, action: str) -> None:
         query = sa.select(S.trials.c.state, S.trials.c.number).where(S.trials.c.trial_id == trial_id)
@@ -351,7 +407,10 @@ class SQLStorage(Storage):
             _insert_params(conn, trial_id, params or {}, replace=True)
             _insert_attrs(conn, trial_id, "system", system_attrs or {}, replace=True)
 
-        self._run(finish)
+        try:
+            self._run(finish)
+        finally:
+            self.stop_heartbeat(trial_id)
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         t = S.trials
@@ -406,26 +465,35 @@ class SQLStorage(Storage):
 
     # -- liveness ---------------------------------------------------------------------------------------
     def record_heartbeat(self, trial_id: int) -> None:
+        self._beat((trial_id,))
+
+    def _beat(self, trial_ids: Iterable[int]) -> None:
         t = S.trials
         self._run(lambda conn: conn.execute(
-            sa.update(t).where((t.c.trial_id == trial_id) & (t.c.state == int(TrialState.RUNNING)))
+            sa.update(t).where(t.c.trial_id.in_(list(trial_ids)) & (t.c.state == int(TrialState.RUNNING)))
             .values(heartbeat=time.time())))
 
-    def fail_stale_trials(self, study_id: int, grace_seconds: float) -> list[int]:
+    def start_heartbeat(self, trial_id: int) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.add(trial_id)
+
+    def stop_heartbeat(self, trial_id: int) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.discard(trial_id)
+
+    def stale_trial_ids(self, study_id: int, grace_seconds: float) -> list[int]:
         t = S.trials
-        stale = ((t.c.study_id == study_id) & (t.c.state == int(TrialState.RUNNING))
-                 & (t.c.heartbeat < time.time() - grace_seconds))
+        query = sa.select(t.c.trial_id).where(
+            (t.c.study_id == study_id) & (t.c.state == int(TrialState.RUNNING))
+            & (t.c.heartbeat < time.time() - grace_seconds)).order_by(t.c.trial_id)
+        return [int(r[0]) for r in self._run(lambda conn: conn.execute(query).all(), write=False)]
 
-        def fail(conn: Connection) -> list[int]:
-            rows = conn.execute(sa.select(t.c.trial_id, t.c.number).where(stale)).all()
-            for trial_id, _ in rows:
-                conn.execute(sa.update(t).where((t.c.trial_id == trial_id) & (t.c.state == int(TrialState.RUNNING)))
-                             .values(state=int(TrialState.FAIL), datetime_complete=time.time()))
-                _insert_attrs(conn, trial_id, "system", {
-                    "fail_reason": f"no heartbeat for more than {grace_seconds:g} s (worker died?)"}, replace=True)
-            return [int(n) for _, n in rows]
-
-        return self._run(fail)
+    def get_study_id_of_trial(self, trial_id: int) -> int:
+        query = sa.select(S.trials.c.study_id).where(S.trials.c.trial_id == trial_id)
+        row = self._run(lambda conn: conn.execute(query).first(), write=False)
+        if row is None:
+            raise TrialNotFoundError(f"no trial with id {trial_id}")
+        return int(row[0])
 
 
 # -- helpers -----------------------------------------------------------------------------------------------
@@ -461,6 +529,12 @@ def _sqlite_engine(url: Any, kwargs: dict[str, Any]) -> Engine:
         conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     return engine
+
+
+def _rebuild(url: str, interval: float | None, grace: float | None, retries: int,
+             engine_kwargs: Mapping[str, Any]) -> SQLStorage:
+    return SQLStorage(url, heartbeat_interval=interval, grace_period=grace, retries=retries,
+                      engine_kwargs=engine_kwargs or None)
 
 
 def _transient(exc: OperationalError) -> bool:

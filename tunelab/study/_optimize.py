@@ -35,6 +35,31 @@ def _normalise_catch(catch: Any) -> tuple[type[BaseException], ...]:
     return items
 
 
+class _Budget:
+    """How many more trials may start: ``n_trials``, ``timeout`` and ``study.stop()`` together."""
+
+    def __init__(self, study: Study, n_trials: int | None, timeout: float | None) -> None:
+        self._study = study
+        self._n_trials = n_trials
+        self._deadline = None if timeout is None else time.monotonic() + timeout
+        self._lock = threading.Lock()
+        self.started = 0
+
+    def take(self) -> bool:
+        """Claim one trial start if the budget allows it."""
+        with self._lock:
+            if self._study._stop_flag or (self._n_trials is not None and self.started >= self._n_trials) or (
+                    self._deadline is not None and time.monotonic() >= self._deadline):
+                return False
+            self.started += 1
+            return True
+
+    def give_back(self) -> None:
+        """A started trial did not count (it was lost and its retry queued)."""
+        with self._lock:
+            self.started -= 1
+
+
 def optimize(
     study: Study,
     objective: ObjectiveFn,
@@ -45,30 +70,30 @@ def optimize(
     catch: Any,
     callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None,
     show_progress_bar: bool,
+    executor: Any = None,
 ) -> None:
     """Run trials until ``n_trials`` of them ran in this call, ``timeout`` elapsed or ``study.stop()``.
 
     * An objective that raises makes its trial FAIL with the error recorded; the error is re-raised
-      unless it is an instance of ``catch``.
+      unless it is an instance of ``catch`` (in parallel runs, once the running trials finished).
     * ``TrialPruned`` makes the trial PRUNED; a NaN or non-numeric return makes it FAIL.
     * Ctrl-C (KeyboardInterrupt) marks the running trials FAIL ("interrupted") and re-raises;
       every finished trial is kept.
-    * ``n_jobs > 1`` runs trials in that many threads (useful when the objective releases the GIL).
+    * ``n_jobs > 1`` runs that many trials at once, in worker processes by default; ``executor``
+      picks threads, a Dask cluster, Ray or any ``concurrent.futures.Executor``
+      (see :mod:`tunelab.execution`).
     """
+    from tunelab.execution._executors import resolve_pool
+
     if not callable(objective):
         raise wrong_type("objective", objective, "a callable taking a Trial")
     jobs = _check_budget(n_trials, timeout, n_jobs)
     catch_t = _normalise_catch(catch)
     callbacks = list(callbacks or [])
+    pool = resolve_pool(executor, jobs, study.storage)
     study._stop_flag = False
     progress = ProgressLine(n_trials, timeout) if show_progress_bar else None
-    deadline = None if timeout is None else time.monotonic() + timeout
-    lock = threading.Lock()
-    started = 0
-
-    def more() -> bool:
-        return not study._stop_flag and (n_trials is None or started < n_trials) and (
-            deadline is None or time.monotonic() < deadline)
+    budget = _Budget(study, n_trials, timeout)
 
     def finished(frozen: FrozenTrial) -> None:
         for callback in callbacks:
@@ -79,26 +104,34 @@ def optimize(
     from tunelab.study._study import run_trial
 
     try:
-        if jobs == 1:
-            while more():
-                started += 1
+        if pool is None:
+            while budget.take():
                 finished(run_trial(study, objective, catch_t))
-            return
-        with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tunelab") as pool:
-            running: set[Future] = set()
-            while True:
-                while len(running) < jobs and more():
-                    with lock:
-                        started += 1
-                    running.add(pool.submit(run_trial, study, objective, catch_t))
-                if not running:
-                    break
-                done, running = wait(running, return_when=FIRST_COMPLETED)
-                for future in done:
-                    finished(future.result())
+        elif pool.kind == "thread":
+            _run_threads(study, objective, catch_t, jobs, budget, finished)
+        else:
+            from tunelab.execution._dispatch import run_pooled
+
+            run_pooled(study, objective, catch_t, pool, budget=budget, finished=finished)
     finally:
         if progress is not None:
             progress.close()
+
+
+def _run_threads(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], jobs: int,
+                 budget: _Budget, finished: Callable[[FrozenTrial], None]) -> None:
+    from tunelab.study._study import run_trial
+
+    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tunelab") as threads:
+        running: set[Future] = set()
+        while True:
+            while len(running) < jobs and budget.take():
+                running.add(threads.submit(run_trial, study, objective, catch))
+            if not running:
+                break
+            done, running = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                finished(future.result())
 
 
 def _best_text(study: Study) -> str:

@@ -269,13 +269,17 @@ class Study:
         catch: type[Exception] | tuple[type[Exception], ...] = (),
         callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
         show_progress_bar: bool = False,
+        *,
+        executor: Any = None,
     ) -> None:
         """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or
-        :meth:`stop` was called. See :func:`tunelab.study._optimize.optimize` for the details."""
+        :meth:`stop` was called. ``n_jobs > 1`` runs trials in worker processes by default;
+        ``executor`` chooses threads, Dask, Ray or any ``concurrent.futures.Executor`` (see
+        :mod:`tunelab.execution`). See :func:`tunelab.study._optimize.optimize` for the details."""
         from tunelab.study._optimize import optimize
 
         optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
-                 callbacks=callbacks, show_progress_bar=show_progress_bar)
+                 callbacks=callbacks, show_progress_bar=show_progress_bar, executor=executor)
 
     def trials_dataframe(self, attrs: Sequence[str] | None = None) -> Any:
         """The trials as a pandas DataFrame (extra ``pandas``)."""
@@ -284,11 +288,13 @@ class Study:
         return trials_dataframe(self, attrs)
 
 
-def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...]) -> FrozenTrial:
-    """Ask, evaluate and tell one trial; failures are recorded, and re-raised unless caught."""
+def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...],
+              trial: Trial | None = None) -> FrozenTrial:
+    """Ask (unless ``trial`` was asked already), evaluate and tell one trial; failures are
+    recorded, and re-raised unless caught."""
     from tunelab._errors import TrialPruned
 
-    trial = study.ask()
+    trial = study.ask() if trial is None else trial
     try:
         result = objective(trial)
     except TrialPruned:

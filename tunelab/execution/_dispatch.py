@@ -1,0 +1,95 @@
+"""The study process's side of a pooled run: ask, dispatch, watch the workers, recover lost trials."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from concurrent.futures import FIRST_COMPLETED, Future, wait
+from typing import TYPE_CHECKING
+
+from tunelab._errors import InvalidArgumentError
+from tunelab.execution._executors import Pool, is_lost
+from tunelab.execution._worker import run_task
+
+if TYPE_CHECKING:
+    from tunelab._records import FrozenTrial
+    from tunelab.study._optimize import _Budget
+    from tunelab.study._study import ObjectiveFn, Study
+    from tunelab.study._trial import Trial
+
+
+def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Pool, *,
+               budget: _Budget, finished: Callable[[FrozenTrial], None]) -> None:
+    """Keep ``pool.jobs`` trials in flight until the budget is spent, then wait for them.
+
+    The first error an objective raised (outside ``catch``) is re-raised once the trials in
+    flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
+    policy) at once; a broken pool of our own is replaced and the run goes on.
+    """
+    storage = study.storage
+    payload = _payload(study, objective, catch, pool)
+    token = uuid.uuid4().hex
+    running: dict[Future, Trial] = {}
+    error: BaseException | None = None
+    try:
+        while True:
+            while error is None and len(running) < pool.jobs and budget.take():
+                trial = study.ask()
+                running[_submit(pool, token, payload, trial)] = trial
+            if not running:
+                break
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            broken: BaseException | None = None
+            for future in done:
+                trial = running.pop(future)
+                storage.stop_heartbeat(trial._trial_id)
+                lost = is_lost(future)
+                if lost is None:
+                    exc = future.exception()
+                    if exc is None:
+                        finished(future.result())
+                    elif error is None:
+                        error = exc
+                    continue
+                broken = lost
+                _recover(study, trial, lost, budget)
+            if broken is not None and not pool.replace_broken() and error is None:
+                error = broken
+    except BaseException:
+        for future, trial in running.items():
+            future.cancel()
+            storage.stop_heartbeat(trial._trial_id)
+            storage.fail_lost_trial(trial._trial_id, "interrupted (the study process stopped)")
+        pool.close(cancel=True)
+        raise
+    pool.close()
+    if error is not None:
+        raise error
+
+
+def _payload(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Pool) -> bytes:
+    try:
+        return pool.dumps((study.storage, study.study_name, study.sampler, study.pruner, objective, catch))
+    except Exception as exc:
+        raise InvalidArgumentError(
+            f"objective={objective!r} cannot be sent to {pool.kind} workers ({type(exc).__name__}: {exc}): "
+            "define it at module top level (not a lambda, a nested function or a closure) with picklable "
+            "sampler and pruner, or pass executor='thread'") from None
+
+
+def _submit(pool: Pool, token: str, payload: bytes, trial: Trial) -> Future:
+    args = (token, payload, trial.freeze(), trial._relative_space, trial._relative)
+    try:
+        return pool.submit(run_task, *args)
+    except RuntimeError:  # BrokenExecutor (a worker died while idle): replace the pool once
+        if not pool.replace_broken():
+            trial.study.storage.fail_lost_trial(trial._trial_id, "the executor refused the trial")
+            raise
+        return pool.submit(run_task, *args)
+
+
+def _recover(study: Study, trial: Trial, lost: BaseException, budget: _Budget) -> None:
+    outcome = study.storage.fail_lost_trial(
+        trial._trial_id, f"its worker died ({type(lost).__name__}: {lost})".strip())
+    if outcome is not None and outcome[1] is not None:
+        budget.give_back()  # the retry will be asked next and counts in its place

@@ -38,6 +38,8 @@ _LAZY_ATTRS = {
     "Trial": "tunelab.study",
     "FrozenTrial": "tunelab.study",
     "TrialState": "tunelab.study",
+    "report": "tunelab.runner",
+    "should_prune": "tunelab.runner",
 }
 _LAZY_MODULES = (
     "cli",
@@ -49,6 +51,9 @@ _LAZY_MODULES = (
     "storage",
     "study",
     "execution",
+    "config",
+    "runner",
+    "reporting",
 )
 
 __all__ = [

@@ -1,0 +1,138 @@
+"""The script's side: ``tunelab.report`` and ``tunelab.should_prune`` inside a script run by ``tunelab run``.
+
+Outside ``tunelab run`` (no ``TUNELAB_TRIAL`` in the environment) both are harmless: ``report``
+does nothing and ``should_prune`` answers False, so the same script still runs on its own.
+"""
+
+from __future__ import annotations
+
+import json
+import numbers
+import os
+import time
+from typing import Any
+
+from tunelab._errors import InvalidArgumentError, invalid, wrong_type
+from tunelab.runner import _protocol as P
+
+_context: dict[str, Any] = {}
+
+
+def _trial() -> dict[str, Any] | None:
+    """The running trial named by the environment (looked up once per process)."""
+    if os.environ.get(P.ENV_TRIAL) is None:
+        return None
+    if not _context or _context["key"] != (os.environ[P.ENV_STORAGE], os.environ[P.ENV_STUDY], os.environ[P.ENV_TRIAL]):
+        from tunelab.storage import get_storage
+
+        storage = get_storage(os.environ[P.ENV_STORAGE])
+        study_id = storage.get_study_id(os.environ[P.ENV_STUDY])
+        number = int(os.environ[P.ENV_TRIAL])
+        _context.clear()
+        _context.update(
+            key=(os.environ[P.ENV_STORAGE], os.environ[P.ENV_STUDY], os.environ[P.ENV_TRIAL]),
+            storage=storage, study_id=study_id, trial_id=storage.get_trial_id(study_id, number),
+            objective=tuple(os.environ.get(P.ENV_METRICS, "").split(",")), known={}, last_step=None,
+        )
+    return _context
+
+
+def report(value: float | None = None, step: int | None = None, **metrics: float) -> None:
+    """Report the objective ``value`` (and any other ``metrics``) at ``step``, or as final with no step.
+
+    ``value`` is the objective metric named in the config (it may be given by name in ``metrics``
+    instead). A report with a ``step`` is an intermediate value the pruner sees; one without is the
+    trial's result. Outside ``tunelab run`` this does nothing.
+
+    >>> report(0.25, step=3, accuracy=0.9)   # not under tunelab run: no effect
+    """
+    if step is not None and (isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0):
+        raise invalid("step", step, "None (the final value) or a non-negative integer")
+    for name, v in [("value", value), *metrics.items()]:
+        if v is not None and (isinstance(v, bool) or not isinstance(v, numbers.Real)):
+            try:
+                float(v)  # numpy scalars, 0-d tensors
+            except (TypeError, ValueError):
+                raise wrong_type(name, v, "a real number") from None
+    ctx = _trial()
+    if ctx is None:
+        return
+    given = {k: float(v) for k, v in metrics.items()}
+    if value is not None:
+        if len(ctx["objective"]) != 1:
+            raise InvalidArgumentError(f"value={value!r} is ambiguous for the metrics {list(ctx['objective'])}: "
+                                       "report them by name, e.g. report(loss=..., latency=...)")
+        given[ctx["objective"][0]] = float(value)
+    if not given:
+        raise InvalidArgumentError("report() needs a value or named metrics")
+    ctx["known"] = P.record(ctx["storage"], ctx["trial_id"], ctx["objective"], step, given, ctx["known"])
+    if step is not None:
+        ctx["last_step"] = int(step)
+
+
+def should_prune(*, wait: float = 10.0) -> bool:
+    """Whether ``tunelab run``'s pruner stopped this trial at its last reported step.
+
+    The decision is the run's own (the pruner of the config), made as soon as it sees the report;
+    this waits up to ``wait`` seconds for it. After True, end the script (e.g. ``break`` out of the
+    training loop and exit normally): the trial is recorded as PRUNED. Outside ``tunelab run``,
+    False.
+
+    >>> should_prune()
+    False
+    """
+    ctx = _trial()
+    if ctx is None or ctx["last_step"] is None:
+        return False
+    storage, trial_id = ctx["storage"], ctx["trial_id"]
+    deadline = time.monotonic() + wait
+    while True:
+        attrs = storage.get_trial(trial_id).system_attrs
+        if attrs.get(P.PRUNE_ATTR):
+            return True
+        if attrs.get(P.CHECKED_ATTR, -1) >= ctx["last_step"] or time.monotonic() > deadline:
+            return False
+        time.sleep(0.02)
+
+
+def params() -> dict[str, Any]:
+    """The trial's parameters (what ``pass`` delivers, read back from the storage); {} outside a run."""
+    ctx = _trial()
+    if ctx is None:
+        return {}
+    return ctx["storage"].get_trial(ctx["trial_id"]).params
+
+
+def schedule(name: str, *, total_steps: int) -> Any:
+    """The trial's schedule ``name`` rebuilt for a training of ``total_steps`` steps.
+
+    The search space samples a schedule's arguments as fractions of the training length; a script
+    whose length depends on other parameters (batch size) rebuilds it here for its real horizon.
+    The rebuilt schedule is stored with the trial, so the report shows the learning rate applied.
+    """
+    ctx = _trial()
+    if ctx is None:
+        raise InvalidArgumentError(f"schedule({name!r}) needs a trial: run the script with tunelab run")
+    from tunelab import schedules
+    from tunelab._records import SCHEDULE_ATTR_PREFIX
+
+    storage = ctx["storage"]
+    spaces = storage.get_study_attrs(ctx["study_id"], "system").get(P.SPACES_ATTR, {})
+    if name not in spaces:
+        raise invalid("name", name, f"one of the schedule parameters {sorted(spaces)}")
+    frozen = storage.get_trial(ctx["trial_id"])
+    built = schedules.space_from_config(spaces[name]).build(frozen.params, name, total_steps=total_steps)
+    storage.set_trial_attr(ctx["trial_id"], "system", SCHEDULE_ATTR_PREFIX + name, built.to_config())
+    steps = dict(frozen.user_attrs.get(P.SCHEDULE_STEPS_ATTR, {}), **{name: int(total_steps)})
+    storage.set_trial_attr(ctx["trial_id"], "user", P.SCHEDULE_STEPS_ATTR, steps)
+    return built
+
+
+def load_params_file() -> dict[str, Any]:
+    """The parameters of ``pass = "json"`` (the file named by ``TUNELAB_PARAMS_FILE``)."""
+    path = os.environ.get(P.ENV_PARAMS_FILE)
+    if not path:
+        raise InvalidArgumentError(f"{P.ENV_PARAMS_FILE} is not set: run the script with tunelab run and "
+                                   'pass = "json"')
+    with open(path, encoding="utf-8") as f:
+        return json.load(f)

@@ -1,0 +1,238 @@
+"""The driver's side: run one trial as a subprocess of the training script and watch it.
+
+No shell is ever involved: the command is a list handed to :class:`subprocess.Popen`, and
+parameter values travel as separate arguments (``--name=value``), environment variables or a
+JSON file, so a value such as ``"; rm -rf /"`` arrives verbatim.
+
+While the script runs, its output (stdout and stderr together) goes line by line to the trial's
+log file (user attribute ``log``); ``tunelab:`` lines are recorded as reports. After each new
+intermediate value the study's pruner decides; a pruned or timed-out script is stopped with
+SIGTERM, then SIGKILL after ``grace`` seconds. The outcome:
+
+* exit status 0 with the metric reported -> COMPLETE;
+* stopped by the pruner, or ended after ``tunelab.should_prune()`` said True -> PRUNED;
+* non-zero exit, a signal, a per-trial timeout, the metric never reported or NaN -> FAIL, the
+  reason (with the tail of the output) in ``fail_reason``;
+* Ctrl-C (:func:`interrupt`) -> the script is stopped and the trial FAILs as interrupted, so a
+  later run of the same config starts it again.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import math
+import os
+import signal
+import subprocess
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+from tunelab._errors import TrialPruned, TunelabError
+from tunelab.runner import _protocol as P
+
+#: Lines of output quoted in a failed trial's reason.
+TAIL_LINES = 20
+POLL_S = 0.05
+
+_interrupted = threading.Event()
+_live: set[subprocess.Popen] = set()
+_live_lock = threading.Lock()
+
+
+class ScriptFailedError(TunelabError):
+    """A script trial failed (crash, timeout, no metric, NaN); the message says why."""
+
+
+def interrupt() -> None:
+    """Stop every running script (SIGTERM) and make their trials end as interrupted.
+
+    Called from the Ctrl-C handler of ``tunelab run``; safe from a signal handler.
+    """
+    _interrupted.set()
+    with _live_lock:
+        procs = list(_live)
+    for proc in procs:
+        _signal(proc, signal.SIGTERM)
+
+
+def reset_interrupt() -> None:
+    _interrupted.clear()
+
+
+def _signal(proc: subprocess.Popen, sig: int) -> None:
+    try:
+        os.killpg(proc.pid, sig)  # the script and anything it started (its own session)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+class ScriptObjective:
+    """An objective that runs ``command`` once per trial (see the module notes).
+
+    Args:
+        command: the program and its arguments (no shell).
+        parameters: the config's parameter specs, suggested for each trial.
+        storage_url: the study's storage URL, handed to the script.
+        metrics: the objective metric name(s).
+        pass_params: "args", "env" or "json".
+        cwd: the folder the script runs in; logs go to ``log_dir``.
+        timeout: seconds per trial (None: no limit); grace: seconds from SIGTERM to SIGKILL.
+        env: extra environment variables.
+    """
+
+    def __init__(self, command: tuple[str, ...], parameters: tuple, *, storage_url: str, metrics: tuple[str, ...],
+                 pass_params: str = "args", cwd: Path, log_dir: Path, timeout: float | None = None,
+                 grace: float = 5.0, env: dict[str, str] | None = None) -> None:
+        self.command = tuple(command)
+        self.parameters = parameters
+        self.storage_url = storage_url
+        self.metrics = tuple(metrics)
+        self.pass_params = pass_params
+        self.cwd = Path(cwd)
+        self.log_dir = Path(log_dir)
+        self.timeout = timeout
+        self.grace = grace
+        self.env = dict(env or {})
+
+    def __call__(self, trial: Any) -> Any:
+        from tunelab.config import suggest_all
+
+        values = suggest_all(trial, self.parameters)
+        self.log_dir.mkdir(parents=True, exist_ok=True)
+        log_path = self.log_dir / f"trial-{trial.number}.log"
+        trial.set_user_attr(P.LOG_ATTR, str(log_path))
+        trial._flush()  # the script may read its parameters and schedules back from the storage
+        passed = {k: (v.to_config() if hasattr(v, "to_config") else v) for k, v in values.items()}
+        argv, env = self._delivery(trial, passed)
+        with open(log_path, "w", encoding="utf-8", errors="replace") as log:
+            outcome, code, tail = self._watch(trial, argv, env, log)
+        return self._result(trial, outcome, code, tail, log_path)
+
+    # -- starting ---------------------------------------------------------------------------------------------
+    def _delivery(self, trial: Any, passed: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
+        env = {**os.environ, **self.env, P.ENV_STORAGE: self.storage_url, P.ENV_STUDY: trial.study.study_name,
+               P.ENV_TRIAL: str(trial.number), P.ENV_METRICS: ",".join(self.metrics),
+               "PYTHONUNBUFFERED": "1"}
+        argv = list(self.command)
+        if self.pass_params == "args":
+            argv += [f"--{name}={P.encode(v)}" for name, v in passed.items()]
+        elif self.pass_params == "env":
+            env.update({P.env_name(name): P.encode(v) for name, v in passed.items()})
+        else:
+            path = self.log_dir / f"trial-{trial.number}.params.json"
+            path.write_text(json.dumps(passed, indent=2), encoding="utf-8")
+            env[P.ENV_PARAMS_FILE] = str(path)
+        return argv, env
+
+    def _watch(self, trial: Any, argv: list[str], env: dict[str, str],
+               log: Any) -> tuple[str, int, collections.deque]:
+        storage, trial_id = trial.study.storage, trial._trial_id
+        tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
+        known: dict[str, float] = {}
+
+        def read(stream: Any) -> None:
+            nonlocal known
+            for line in iter(stream.readline, ""):
+                log.write(line)
+                log.flush()
+                tail.append(line.rstrip("\n"))
+                parsed = P.parse_line(line)
+                if parsed is not None:
+                    try:
+                        known = P.record(storage, trial_id, self.metrics, parsed[0], parsed[1], known)
+                    except TunelabError as exc:  # e.g. the trial was already stopped
+                        log.write(f"[tunelab] report not recorded: {exc}\n")
+
+        try:
+            proc = subprocess.Popen(argv, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                    stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
+        except OSError as exc:
+            raise ScriptFailedError(f"the script could not start: {exc}") from None
+        with _live_lock:
+            _live.add(proc)
+        reader = threading.Thread(target=read, args=(proc.stdout,), daemon=True)
+        reader.start()
+        started = time.monotonic()
+        checked = -1
+        outcome = "exited"
+        try:
+            while proc.poll() is None:
+                if _interrupted.is_set():
+                    outcome = "interrupted"
+                    break
+                if self.timeout is not None and time.monotonic() - started > self.timeout:
+                    outcome = "timeout"
+                    break
+                checked, pruned = self._check_pruning(trial, checked)
+                if pruned:
+                    outcome = "pruned"
+                    break
+                time.sleep(POLL_S)
+        except BaseException:  # Ctrl-C in the main thread: stop the script before leaving
+            outcome = "interrupted"
+            raise
+        finally:
+            if proc.poll() is None:
+                self._stop(proc)
+            reader.join(timeout=5)
+            with _live_lock:
+                _live.discard(proc)
+        if outcome == "exited":
+            self._check_pruning(trial, checked)  # reports read after the last poll
+        return outcome, proc.returncode, tail
+
+    def _check_pruning(self, trial: Any, checked: int) -> tuple[int, bool]:
+        storage = trial.study.storage
+        frozen = storage.get_trial(trial._trial_id)
+        last = frozen.last_step
+        if last is None or last <= checked:
+            return checked, bool(frozen.system_attrs.get(P.PRUNE_ATTR))
+        pruned = bool(trial.study.pruner.prune(trial.study, frozen))
+        if pruned:
+            storage.set_trial_attr(trial._trial_id, "system", P.PRUNE_ATTR, last)
+        storage.set_trial_attr(trial._trial_id, "system", P.CHECKED_ATTR, last)
+        return last, pruned
+
+    def _stop(self, proc: subprocess.Popen) -> None:
+        _signal(proc, signal.SIGTERM)
+        try:
+            proc.wait(timeout=self.grace)
+        except subprocess.TimeoutExpired:
+            _signal(proc, signal.SIGKILL)
+            proc.wait()
+
+    # -- the outcome ------------------------------------------------------------------------------------------
+    def _result(self, trial: Any, outcome: str, code: int, tail: collections.deque, log_path: Path) -> Any:
+        frozen = trial.study.storage.get_trial(trial._trial_id)
+        trial._intermediate.update(frozen.intermediate_values)
+        trial._user_attrs.update(frozen.user_attrs)
+        trial._system_attrs.update(frozen.system_attrs)
+        output = "\n".join(tail) or "(no output)"
+        if outcome == "interrupted":
+            raise KeyboardInterrupt
+        if outcome == "pruned" or frozen.system_attrs.get(P.PRUNE_ATTR) is not None:
+            raise TrialPruned()
+        if outcome == "timeout":
+            raise ScriptFailedError(f"the trial ran past the per-trial timeout of {self.timeout:g} s and was stopped; "
+                              f"log: {log_path}\n--- last output ---\n{output}")
+        if code != 0:
+            how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            raise ScriptFailedError(f"the script {how}; log: {log_path}\n--- last output ---\n{output}")
+        final = frozen.system_attrs.get(P.FINAL_ATTR, {})
+        values = []
+        for name in self.metrics:
+            if name in final:
+                value = P.unjson(final[name])
+            elif len(self.metrics) == 1 and frozen.intermediate_values:
+                value = frozen.intermediate_values[max(frozen.intermediate_values)]
+            else:
+                raise ScriptFailedError(f"the script never reported the metric {name!r}: call tunelab.report({name}=...) "
+                                  f"or print 'tunelab: {name}=<value>'; log: {log_path}\n"
+                                  f"--- last output ---\n{output}")
+            if math.isnan(value):
+                raise ScriptFailedError(f"the script reported {name}=nan; log: {log_path}\n--- last output ---\n{output}")
+            values.append(value)
+        return values[0] if len(values) == 1 else values

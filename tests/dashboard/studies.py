@@ -1,0 +1,38 @@
+"""Real studies in an SQLite file for the dashboard tests: schedules, pruning, failures, workers."""
+
+from __future__ import annotations
+
+import math
+
+import tunelab
+from tunelab import schedules
+
+XSS_NAME = '<img src=x onerror="document.body.dataset.pwned=1">'
+
+
+def objective(trial):
+    lr = trial.suggest_schedule("lr", schedules.space(families=["exponential", "cosine"], initial=(1e-4, 1e-1), total_steps=80))
+    width = trial.suggest_int("width", 16, 256, log=True)
+    act = trial.suggest_categorical("activation", ["relu", "tanh"])
+    trial.set_user_attr("worker", f"w{trial.number % 3}")
+    loss = 1.0
+    for step in range(8):
+        loss = abs(math.log10(max(lr(step * 10), 1e-9) / 1e-2)) + 16 / width + (0.1 if act == "tanh" else 0) + 1 / (step + 1)
+        trial.report(loss, step)
+        if trial.number % 5 == 4 and step == 3:
+            raise tunelab.TrialPruned()
+    if trial.number == 7:
+        raise RuntimeError("diverged")
+    if trial.number % 4 == 0:
+        trial.set_user_attr("lr_trace", [[s, float(lr(s))] for s in range(0, 100, 5)])
+    return loss
+
+
+def make_demo(path, *, n_trials: int = 20) -> str:
+    """An SQLite file with a study "demo" of ``n_trials`` and an empty study named like an XSS attack."""
+    url = f"sqlite:///{path}"
+    study = tunelab.create_study(storage=url, study_name="demo", sampler=tunelab.samplers.RandomSampler(seed=1))
+    study.optimize(objective, n_trials=n_trials, catch=(RuntimeError,))
+    xss = tunelab.create_study(storage=url, study_name=XSS_NAME, direction="maximize")
+    xss.optimize(lambda t: t.suggest_float(XSS_NAME, 0, 1), n_trials=3)
+    return url

@@ -1,0 +1,32 @@
+"""A live web dashboard over a tunelab database: ``tunelab dashboard --storage URL``.
+
+The server uses the standard library only (plotly.js, the ``dashboard`` extra, is served from the
+installed ``plotly`` package, so the page works offline), binds to 127.0.0.1 unless told
+otherwise and only reads: SQLite files (also while trials are being written, in WAL mode) and
+PostgreSQL. Pages: the study list; a study page with the optimization history, parallel
+coordinates (log axes, top-k% filter), parameter importance, intermediate values with pruned
+trials marked, the timeline of trials per worker, the learning-rate curves of the selected
+trials and a sortable, filterable trial table with CSV export; a trial page.
+
+>>> from tunelab.dashboard import make_server
+>>> make_server("sqlite:///no/such/file.db")
+Traceback (most recent call last):
+...
+tunelab._errors.StorageError: storage='sqlite:///no/such/file.db': no database file 'no/such/file.db' to read (the dashboard creates none)
+"""
+
+from __future__ import annotations
+
+from tunelab.dashboard._server import CONTENT_SECURITY_POLICY, make_server
+
+__all__ = ["CONTENT_SECURITY_POLICY", "make_server", "serve"]
+
+
+def serve(storage: str, *, host: str = "127.0.0.1", port: int = 8080) -> None:
+    """Serve the dashboard for ``storage`` until interrupted (Ctrl-C)."""
+    server = make_server(storage, host=host, port=port)
+    try:
+        server.serve_forever()
+    finally:
+        server.server_close()
+        server.app.source.close()

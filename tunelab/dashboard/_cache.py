@@ -1,0 +1,184 @@
+"""The dashboard's in-memory picture of one study, refreshed incrementally while trials are written.
+
+Each study keeps the light columns of its trials (number, state, values, times, parameters,
+worker). A refresh reads only trials newer than the largest id seen plus those still unfinished;
+every row that changed gets the next *revision* number, so a page that has seen revision ``r``
+asks for rows above ``r`` and only new data moves. Tables sort, filter and paginate here.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import math
+import threading
+import time
+from typing import Any
+
+from tunelab._errors import invalid
+from tunelab._records import StudyDirection, TrialState
+from tunelab.space import BaseDistribution
+
+#: A refresh closer to the previous one than this reuses it (many pages polling one study).
+MIN_REFRESH_S = 0.25
+_FINISHED = {int(s) for s in TrialState if s.is_finished()}
+_STATE_NAMES = {int(s): s.name for s in TrialState}
+
+
+class StudyCache:
+    """Light rows of one study's trials, with revisions for live updates."""
+
+    def __init__(self, study_id: int, name: str, directions: tuple[StudyDirection, ...]) -> None:
+        self.study_id = study_id
+        self.name = name
+        self.directions = directions
+        self.minimize = directions[0] == StudyDirection.MINIMIZE
+        self.rows: dict[int, dict[str, Any]] = {}
+        self.ordered: list[dict[str, Any]] = []
+        self.distributions: dict[str, BaseDistribution] = {}
+        self.revision = 0
+        self._max_id = -1
+        self._unfinished: set[int] = set()
+        self._refreshed = 0.0
+        self._lock = threading.Lock()
+
+    def refresh(self, source: Any) -> None:
+        """Read what is new or was unfinished; give changed rows the next revision."""
+        with self._lock:
+            if time.monotonic() - self._refreshed < MIN_REFRESH_S:
+                return
+            fetched = source.light_trials(self.study_id, after_id=self._max_id, also=sorted(self._unfinished))
+            changed = False
+            for row in fetched:
+                old = self.rows.get(row["trial_id"])
+                if old is not None and _same(old, row):
+                    continue
+                self.revision += 1
+                row["rev"] = self.revision
+                self.rows[row["trial_id"]] = row
+                self._max_id = max(self._max_id, row["trial_id"])
+                if row["state"] in _FINISHED:
+                    self._unfinished.discard(row["trial_id"])
+                else:
+                    self._unfinished.add(row["trial_id"])
+                for pname, (_, dist) in row["params"].items():
+                    self.distributions[pname] = dist
+                changed = True
+            if changed or not self.ordered:
+                self.ordered = sorted(self.rows.values(), key=lambda r: r["number"])
+            self._refreshed = time.monotonic()
+
+    # -- summaries ----------------------------------------------------------------------------------
+    def counts(self) -> dict[str, int]:
+        out: dict[str, int] = {}
+        for row in self.ordered:
+            name = _STATE_NAMES[row["state"]]
+            out[name] = out.get(name, 0) + 1
+        return out
+
+    def completed(self) -> list[dict[str, Any]]:
+        """Finished trials with a finite first value, in number order."""
+        return [r for r in self.ordered if r["state"] == int(TrialState.COMPLETE)
+                and r["value"] is not None and math.isfinite(r["value"])]
+
+    def best(self) -> dict[str, Any] | None:
+        done = self.completed()
+        if not done:
+            return None
+        pick = min if self.minimize else max
+        return pick(done, key=lambda r: r["value"])
+
+    def since(self, revision: int) -> list[dict[str, Any]]:
+        return [row_json(r) for r in self.ordered if r["rev"] > revision]
+
+    def by_number(self, numbers: list[int]) -> list[dict[str, Any]]:
+        wanted = set(numbers)
+        return [r for r in self.ordered if r["number"] in wanted]
+
+    # -- the trial table ------------------------------------------------------------------------------
+    def select(self, *, sort: str = "number", desc: bool = False, state: str = "",
+               vmin: float | None = None, vmax: float | None = None) -> list[dict[str, Any]]:
+        """Rows filtered by state and value range, sorted by ``sort`` (a column or ``params.<name>``)."""
+        rows = self.ordered
+        if state:
+            if state.upper() not in TrialState.__members__:
+                raise invalid("state", state, f"one of {list(TrialState.__members__)}")
+            code = int(TrialState[state.upper()])
+            rows = [r for r in rows if r["state"] == code]
+        if vmin is not None:
+            rows = [r for r in rows if r["value"] is not None and r["value"] >= vmin]
+        if vmax is not None:
+            rows = [r for r in rows if r["value"] is not None and r["value"] <= vmax]
+        key = _sort_key(sort, self.distributions)
+        present = [r for r in rows if key(r) is not None]
+        missing = [r for r in rows if key(r) is None]
+        present.sort(key=key, reverse=desc)
+        return present + missing  # rows without the column sort last either way
+
+    def csv_text(self, rows: list[dict[str, Any]]) -> str:
+        names = sorted(self.distributions)
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["number", "state", "value", "duration_s", "datetime_start", "datetime_complete", "worker"]
+                        + [f"params.{n}" for n in names])
+        for r in rows:
+            j = row_json(r)
+            writer.writerow([_csv_cell(v) for v in (j["number"], j["state"], j["value"], j["duration"], j["start"],
+                                                    j["complete"], j["worker"])]
+                            + [_csv_cell(j["params"].get(n)) for n in names])
+        return out.getvalue()
+
+
+def row_json(r: dict[str, Any]) -> dict[str, Any]:
+    """A light row as the pages see it: external parameter values, ISO times, state names."""
+    duration = r["complete"] - r["start"] if r["start"] is not None and r["complete"] is not None else None
+    return {
+        "number": r["number"], "state": _STATE_NAMES[r["state"]], "value": finite(r["value"]),
+        "values": [finite(v) for v in r["values"]] if r["values"] else None,
+        "duration": round(duration, 3) if duration is not None else None,
+        "start": _iso(r["start"]), "complete": _iso(r["complete"]), "worker": r["worker"],
+        "params": {n: dist.to_external(v) for n, (v, dist) in r["params"].items()},
+    }
+
+
+def finite(value: Any) -> Any:
+    """JSON has no NaN or infinity: those become None."""
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def _iso(stamp: float | None) -> str | None:
+    return None if stamp is None else datetime.datetime.fromtimestamp(stamp).isoformat(timespec="seconds")
+
+
+def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
+    return all(a[k] == b[k] for k in ("state", "value", "complete", "worker")) and a["params"].keys() == b["params"].keys()
+
+
+def _sort_key(sort: str, distributions: dict[str, BaseDistribution]) -> Any:
+    columns = {"number": lambda r: r["number"], "value": lambda r: finite(r["value"]),
+               "state": lambda r: _STATE_NAMES[r["state"]],
+               "duration": lambda r: (r["complete"] - r["start"]) if r["complete"] and r["start"] else None,
+               "start": lambda r: r["start"], "worker": lambda r: r["worker"]}
+    if sort in columns:
+        return columns[sort]
+    name = sort[len("params."):] if sort.startswith("params.") else None
+    if name is None or name not in distributions:
+        allowed = sorted(columns) + [f"params.{n}" for n in sorted(distributions)]
+        raise invalid("sort", sort, f"one of {allowed}")
+
+    def param(r: dict[str, Any]) -> Any:
+        found = r["params"].get(name)
+        return None if found is None else found[0]  # internal value: numbers, or a category's index
+
+    return param
+
+
+def _csv_cell(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value  # a spreadsheet must not run a parameter value as a formula
+    return value

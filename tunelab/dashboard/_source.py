@@ -1,0 +1,171 @@
+"""Read-only access to a tunelab SQL database (SQLite or PostgreSQL) for the dashboard.
+
+The dashboard opens its own connections, never writes (SQLite connections run with
+``PRAGMA query_only``, PostgreSQL sessions are ``default_transaction_read_only``) and reads
+in a few narrow queries: the study list with per-state aggregates, the light columns of trials
+(number, state, value, times, parameters, worker) incrementally by trial id, and the heavy parts
+(intermediate values, schedules, attributes) only for the few trials a page shows.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy import event
+from sqlalchemy.engine import Connection, make_url
+
+from tunelab._errors import InvalidArgumentError, StorageError, TrialNotFoundError
+from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudySummary
+from tunelab.space import BaseDistribution, distribution_from_json
+from tunelab.storage import _schema as S
+from tunelab.storage._rows import assemble_trials, summaries_from_rows
+
+#: Attribute (user or system) naming the worker that ran a trial, drawn as a timeline row.
+WORKER_ATTR = "worker"
+#: User attribute where integrations record the learning rate actually applied: ``[[step, lr], ...]``.
+LR_TRACE_ATTR = "lr_trace"
+
+
+class ReadOnlySource:
+    """Read-only queries over the database named by ``url``.
+
+    >>> ReadOnlySource("mysql://somewhere/db")
+    Traceback (most recent call last):
+    ...
+    tunelab._errors.InvalidArgumentError: storage='mysql://somewhere/db' is invalid: must be a sqlite:/// or postgresql:// URL
+    """
+
+    def __init__(self, url: str) -> None:
+        if not isinstance(url, str) or "://" not in url:
+            url = f"sqlite:///{os.fspath(url)}"
+        parsed = make_url(url)
+        backend = parsed.get_backend_name()
+        if backend == "sqlite":
+            path = parsed.database
+            if not path or path == ":memory:" or not os.path.isfile(path):
+                raise StorageError(f"storage={url!r}: no database file {path!r} to read (the dashboard creates none)")
+            S.inspect_sqlite_file(path)
+            engine = sa.create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
+
+            @event.listens_for(engine, "connect")
+            def _connect(dbapi_conn: Any, _record: Any) -> None:
+                cursor = dbapi_conn.cursor()
+                cursor.execute("PRAGMA busy_timeout = 30000")
+                cursor.execute("PRAGMA query_only = ON")
+                cursor.close()
+        elif backend == "postgresql":
+            if parsed.drivername == "postgresql":
+                from tunelab._errors import require_extra
+
+                require_extra("psycopg", "postgres")
+                parsed = parsed.set(drivername="postgresql+psycopg")
+            engine = sa.create_engine(parsed, pool_pre_ping=True,
+                                      connect_args={"options": "-c default_transaction_read_only=on"})
+        else:
+            raise InvalidArgumentError(f"storage={url!r} is invalid: must be a sqlite:/// or postgresql:// URL")
+        self.url = url
+        self._engine = engine
+        with engine.connect() as conn:
+            row = conn.execute(sa.select(S.meta.c.value).where(S.meta.c.key == "schema_version")).first()
+        S.check_schema_version(row[0] if row else None, url)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def _read(self, fn: Any) -> Any:
+        with self._engine.connect() as conn:
+            return fn(conn)
+
+    # -- studies ------------------------------------------------------------------------------------
+    def studies(self) -> list[tuple[StudySummary, int]]:
+        """Every study's summary with the largest trial id it holds (the list page's live cursor)."""
+        t, s = S.trials, S.studies
+
+        def get(conn: Connection) -> list[tuple[StudySummary, int]]:
+            study_rows = conn.execute(sa.select(s).order_by(s.c.study_id)).all()
+            counts = conn.execute(sa.select(
+                t.c.study_id, t.c.state, sa.func.count(), sa.func.min(t.c.value), sa.func.max(t.c.value),
+                sa.func.max(sa.func.coalesce(t.c.datetime_complete, t.c.datetime_start)),
+            ).group_by(t.c.study_id, t.c.state)).all()
+            attrs = conn.execute(sa.select(S.study_attrs).where(S.study_attrs.c.kind == "user")).all()
+            max_ids = dict(conn.execute(sa.select(t.c.study_id, sa.func.max(t.c.trial_id)).group_by(t.c.study_id)).all())
+            summaries = summaries_from_rows(study_rows, counts, attrs)
+            return [(summary, int(max_ids.get(summary.study_id) or -1)) for summary in summaries]
+
+        return self._read(get)
+
+    # -- trials, light ----------------------------------------------------------------------------------
+    def light_trials(self, study_id: int, *, after_id: int, also: Iterable[int] = ()) -> list[dict[str, Any]]:
+        """Trials with id above ``after_id`` or in ``also``: number, state, values, times, params, worker.
+
+        Parameters come as ``{name: (internal, distribution)}``; nothing heavier is read.
+        """
+        t, p, a = S.trials, S.trial_params, S.trial_attrs
+        also = list(also)
+        where = (t.c.study_id == study_id) & (t.c.trial_id > after_id)
+        if also:
+            where = (t.c.study_id == study_id) & ((t.c.trial_id > after_id) | t.c.trial_id.in_(also))
+        ids = sa.select(t.c.trial_id).where(where)
+
+        def get(conn: Connection) -> list[dict[str, Any]]:
+            rows = conn.execute(sa.select(
+                t.c.trial_id, t.c.number, t.c.state, t.c.value, t.c.values_json,
+                t.c.datetime_start, t.c.datetime_complete).where(where).order_by(t.c.trial_id)).all()
+            if not rows:
+                return []
+            out = {r[0]: {"trial_id": r[0], "number": r[1], "state": r[2], "value": r[3],
+                          "values": json.loads(r[4]) if r[4] is not None else None,
+                          "start": r[5], "complete": r[6], "params": {}, "worker": None} for r in rows}
+            dists: dict[str, BaseDistribution] = {}
+            for trial_id, name, value, dist_json in conn.execute(
+                    sa.select(p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json).where(p.c.trial_id.in_(ids))):
+                dist = dists.get(dist_json)
+                if dist is None:
+                    dist = dists[dist_json] = distribution_from_json(dist_json)
+                if trial_id in out:
+                    out[trial_id]["params"][name] = (value, dist)
+            for trial_id, value_json in conn.execute(
+                    sa.select(a.c.trial_id, a.c.value_json).where(a.c.trial_id.in_(ids) & (a.c.key == WORKER_ATTR))):
+                if trial_id in out:
+                    out[trial_id]["worker"] = str(json.loads(value_json))
+            return list(out.values())
+
+        return self._read(get)
+
+    # -- trials, heavy (few at a time) ------------------------------------------------------------------
+    def intermediate(self, trial_ids: Sequence[int]) -> dict[int, list[tuple[int, float | None]]]:
+        """``{trial_id: [(step, value), ...]}`` for the given trials (None stands for NaN)."""
+        iv = S.trial_intermediate
+        if not trial_ids:
+            return {}
+        query = (sa.select(iv.c.trial_id, iv.c.step, iv.c.value).where(iv.c.trial_id.in_(list(trial_ids)))
+                 .order_by(iv.c.trial_id, iv.c.step))
+        out: dict[int, list[tuple[int, float | None]]] = {int(i): [] for i in trial_ids}
+        for trial_id, step, value in self._read(lambda conn: conn.execute(query).all()):
+            out[trial_id].append((int(step), value))
+        return out
+
+    def learning_rate_attrs(self, trial_ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """``{trial_id: {"lr_trace": ..., "schedule:<name>": config, ...}}`` for the given trials."""
+        a = S.trial_attrs
+        if not trial_ids:
+            return {}
+        wanted = ((a.c.kind == "user") & (a.c.key == LR_TRACE_ATTR)) | (
+            (a.c.kind == "system") & a.c.key.startswith(SCHEDULE_ATTR_PREFIX, autoescape=True))
+        query = sa.select(a.c.trial_id, a.c.key, a.c.value_json).where(a.c.trial_id.in_(list(trial_ids)) & wanted)
+        out: dict[int, dict[str, Any]] = {int(i): {} for i in trial_ids}
+        for trial_id, key, value_json in self._read(lambda conn: conn.execute(query).all()):
+            out[trial_id][key] = json.loads(value_json)
+        return out
+
+    def trial(self, study_id: int, number: int) -> FrozenTrial:
+        """One whole trial, by study id and trial number."""
+        t = S.trials
+        found = self._read(lambda conn: assemble_trials(conn, (t.c.study_id == study_id) & (t.c.number == number)))
+        if not found:
+            raise TrialNotFoundError(f"no trial number {number!r} in study id {study_id}")
+        return found[0]

@@ -48,6 +48,8 @@ class StudyDirection(enum.IntEnum):
 
 #: Key prefix under which a trial's schedule configs are kept in its system attributes.
 SCHEDULE_ATTR_PREFIX = "schedule:"
+#: System attribute holding a multi-objective trial's reports: ``{str(step): [v1, v2, ...]}``.
+INTERMEDIATE_VECTORS_ATTR = "intermediate_vectors"
 #: System attribute holding the reason a trial failed.
 FAIL_REASON_ATTR = "fail_reason"
 

@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, invalid, wrong_type
+from tunelab._records import INTERMEDIATE_VECTORS_ATTR, SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
 from tunelab.space import (
     BaseDistribution,
     CategoricalChoice,
@@ -18,7 +19,6 @@ from tunelab.space import (
     check_compatible,
 )
 from tunelab.storage import StoredParam
-from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -87,21 +87,23 @@ class Trial:
         """One of ``choices`` (None, bool, int, float or str)."""
         return self._suggest(name, CategoricalDistribution(choices))
 
-    def suggest_schedule(self, name: str, space: Any) -> Any:
+    def suggest_schedule(self, name: str, space: Any, *, total_steps: int | None = None) -> Any:
         """A learning-rate :class:`~tunelab.schedules.Schedule` drawn from a schedule ``space``.
 
         The space is sampled through ordinary conditional parameters (``{name}.family`` and that
-        family's arguments), so every sampler learns it; the schedule's config is stored with the
+        family's arguments), so every sampler learns it. Lengths are fractions of ``total_steps``
+        (or of the space's own ``total_steps``): asking again with another ``total_steps`` returns
+        the same schedule rebuilt for that horizon. The last schedule's config is stored with the
         trial and :meth:`FrozenTrial.schedule` rebuilds it.
         """
-        key = SCHEDULE_ATTR_PREFIX + name
         if not hasattr(space, "suggest"):
             raise wrong_type("space", space, "a schedule space from tunelab.schedules.space(...)")
-        schedule = space.suggest(self, name)
+        self._check_running("suggest_schedule")
+        schedule = space.suggest(self, name, total_steps=total_steps)
+        key = SCHEDULE_ATTR_PREFIX + name
         config = schedule.to_config()
-        if key in self._system_attrs and self._system_attrs[key] != config:
-            raise InvalidArgumentError(f"schedule {name!r} was already suggested with another space")
-        self.set_system_attr(key, config)
+        if self._system_attrs.get(key) != config:
+            self.set_system_attr(key, config)
         return schedule
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
@@ -136,21 +138,42 @@ class Trial:
         self._relative = dict(params)
 
     # -- reporting ---------------------------------------------------------------------------------
-    def report(self, value: float, step: int) -> None:
-        """Record an intermediate objective value at ``step`` (a non-negative integer)."""
+    def report(self, value: float | Sequence[float], step: int) -> None:
+        """Record an intermediate objective value at ``step`` (a non-negative integer).
+
+        In a study with ``n > 1`` objectives, ``value`` is a sequence of ``n`` numbers in the
+        order of the study's directions; the vectors are kept in
+        ``system_attrs["intermediate_vectors"]`` as ``{str(step): [v1, ...]}`` (pruners compare
+        them by Pareto dominance, see :mod:`tunelab.pruners`).
+        """
         self._check_running("report")
         if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
             raise invalid("step", step, "a non-negative integer")
+        if self.study._n_objectives > 1:
+            self._report_vector(value, int(step))
+            return
         try:
             number = float(value)
         except (TypeError, ValueError):
             raise wrong_type("value", value, "a real number") from None
-        if self.study._n_objectives > 1:
-            raise InvalidArgumentError("report is for single-objective studies; this study has "
-                                       f"{self.study._n_objectives} objectives")
         self._flush()
         self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), number)
         self._intermediate[int(step)] = number
+
+    def _report_vector(self, value: Any, step: int) -> None:
+        n = self.study._n_objectives
+        if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or len(value) != n:
+            raise InvalidArgumentError(
+                f"report is for single-objective studies when value is one number; this study has {n} "
+                f"objectives: value={value!r} is invalid, allowed: a sequence of {n} real numbers")
+        try:
+            vector = [float(v) for v in value]
+        except (TypeError, ValueError):
+            raise wrong_type("value", value, f"a sequence of {n} real numbers (one per objective)") from None
+        vectors = dict(self._system_attrs.get(INTERMEDIATE_VECTORS_ATTR, {}))
+        vectors[str(step)] = vector
+        self._flush()
+        self.set_system_attr(INTERMEDIATE_VECTORS_ATTR, vectors)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner says this trial should stop now."""

@@ -1,0 +1,101 @@
+"""Budget-rescaled successive halving: each rung runs the whole schedule compressed into its budget."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from tunelab._errors import InvalidArgumentError, TrialPruned, invalid
+from tunelab.pruners._asha import SuccessiveHalvingPruner
+from tunelab.pruners._common import check_int, reported
+
+if TYPE_CHECKING:
+    from tunelab.study import Trial
+
+
+class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
+    """Successive halving whose rungs are separate, shorter trainings with the schedule rescaled.
+
+    Same-step comparison judges a trial at epoch ``r`` of its full run, where a schedule that warms
+    up slowly or decays late has not done its work yet. Here a trial is instead trained at rung
+    budget ``r`` *from scratch* with its schedule rebuilt for a horizon of ``r`` epochs (schedule
+    arguments are fractions of the training length, so ``trial.suggest_schedule("lr", space,
+    total_steps=r * steps_per_epoch)`` compresses warmup, peak and decay into the rung), and it
+    reports the result at ``step=r``. The decision at each rung is that of
+    :class:`SuccessiveHalvingPruner` (keep the best ``max(1, n // reduction_factor)`` of the ``n``
+    trials that reached the rung); a promoted trial restarts at the next budget (or resumes from a
+    checkpoint where the schedule allows, e.g. the stable phase of warmup-stable-decay).
+
+    The budgets are ``min_resource * reduction_factor ** (min_early_stopping_rate + k)`` below
+    ``max_resource``, then ``max_resource``. The objective stays a plain loop::
+
+        pruner = RescaledSuccessiveHalving(min_resource=1, max_resource=27, reduction_factor=3)
+        study = tunelab.create_study(pruner=pruner)
+
+        def objective(trial):
+            for epochs in pruner.budgets(trial):        # 1, 3, 9, 27 while promoted
+                lr = trial.suggest_schedule("lr", space, total_steps=epochs * steps_per_epoch)
+                value = train(trial.params, lr, epochs)  # a fresh model for each budget
+                trial.report(value, step=epochs)
+            return value
+
+    :meth:`budgets` raises :class:`~tunelab.TrialPruned` when the trial stops at a rung; the loop
+    ends after the ``max_resource`` budget, whose report is the trial's final value.
+
+    >>> pruner = RescaledSuccessiveHalving(min_resource=1, max_resource=20, reduction_factor=3)
+    >>> pruner.rungs
+    [1, 3, 9, 20]
+    >>> import tunelab
+    >>> study = tunelab.create_study(pruner=pruner)
+    >>> def objective(trial):
+    ...     x = trial.suggest_float("x", 0.0, 1.0)
+    ...     for epochs in pruner.budgets(trial):
+    ...         value = x / epochs
+    ...         trial.report(value, step=epochs)
+    ...     return value
+    >>> study.optimize(objective, n_trials=6)
+    >>> sum(t.state.name == "PRUNED" for t in study.trials) > 0
+    True
+    """
+
+    def __init__(self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3,
+                 min_early_stopping_rate: int = 0, key: str = "rsh") -> None:
+        super().__init__(min_resource=min_resource, reduction_factor=reduction_factor,
+                         min_early_stopping_rate=min_early_stopping_rate, key=key)
+        self._max_resource = check_int("max_resource", max_resource, 1)
+        if self._max_resource < self.rung_step(0):
+            raise invalid("max_resource", max_resource, f"an integer >= the first rung {self.rung_step(0)}")
+
+    def __repr__(self) -> str:
+        return (f"RescaledSuccessiveHalving(min_resource={self._min_resource}, max_resource="
+                f"{self._max_resource}, reduction_factor={self._eta}, min_early_stopping_rate={self._rate})")
+
+    @property
+    def rungs(self) -> list[int]:
+        """The training budgets, in steps of the resource (e.g. epochs), smallest first."""
+        out, k = [], 0
+        while self.rung_step(k) < self._max_resource:
+            out.append(self.rung_step(k))
+            k += 1
+        return [*out, self._max_resource]
+
+    def budget(self, trial: Trial | Any) -> int:
+        """The budget ``trial`` should train for next: the first rung it has not reported at."""
+        done = set(reported(trial.freeze() if hasattr(trial, "freeze") else trial))
+        return next((b for b in self.rungs if b not in done), self._max_resource)
+
+    def budgets(self, trial: Trial) -> Iterator[int]:
+        """Yield the budgets for ``trial``; stop it (``TrialPruned``) where a rung says so.
+
+        After each budget but the last, the objective must have reported at ``step=budget``.
+        """
+        for b in self.rungs:
+            yield b
+            if b == self._max_resource:
+                return
+            if b not in reported(trial.freeze()):
+                raise InvalidArgumentError(
+                    f"trial {trial.number} did not report at step={b}: report the value of the "
+                    f"{b}-step budget with trial.report(value, step={b}) before the next budget")
+            if trial.should_prune():
+                raise TrialPruned(f"stopped at the {b}-step rung")

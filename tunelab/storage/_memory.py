@@ -136,6 +136,9 @@ class InMemoryStorage(Storage):
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
+        for attrs in (user_attrs, system_attrs):
+            for key, value in (attrs or {}).items():
+                check_attr_value(key, value)
         now = datetime.datetime.now()
         with self._lock:
             study = self._study(study_id)
@@ -207,10 +210,13 @@ class InMemoryStorage(Storage):
             check_attr_value(key, value)
         with self._lock:
             trial = self._running(trial_id, f"finishing as {state.name}")
-            for name, (internal, dist) in (params or {}).items():
-                trial.params[name] = dist.to_external(internal)
+            # everything that can fail first, so a failing finish leaves the trial as it was
+            external = {name: (dist.to_external(internal), dist) for name, (internal, dist) in (params or {}).items()}
+            attrs = copy.deepcopy(dict(system_attrs or {}))
+            for name, (value, dist) in external.items():
+                trial.params[name] = value
                 trial.distributions[name] = dist
-            trial.system_attrs.update(copy.deepcopy(dict(system_attrs or {})))
+            trial.system_attrs.update(attrs)
             trial.values = tuple(values) if values is not None else None
             trial.state = state
             trial.datetime_complete = datetime.datetime.now()

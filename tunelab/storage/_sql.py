@@ -9,6 +9,7 @@ are new or were unfinished at the last read.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import random
@@ -104,6 +105,8 @@ class SQLStorage(Storage):
             )
         self._backend = backend
         self._lock = threading.Lock()
+        # an in-memory SQLite database is one connection shared by every thread: one transaction at a time
+        self._serial = threading.RLock() if not self.shared_between_processes else contextlib.nullcontext()
         self._caches: dict[int, TrialCache] = {}
         self._init_schema()
 
@@ -128,7 +131,7 @@ class SQLStorage(Storage):
         delay = 0.01
         for attempt in range(_RETRIES):
             try:
-                with self._engine.connect() as conn:
+                with self._serial, self._engine.connect() as conn:
                     conn.execution_options(tunelab_write=write)
                     with conn.begin():
                         return fn(conn)

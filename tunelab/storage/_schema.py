@@ -109,7 +109,10 @@ def inspect_sqlite_file(path: str) -> None:
     page_size = int.from_bytes(header[16:18], "big")
     page_size = 65536 if page_size == 1 else page_size
     n_pages = int.from_bytes(header[28:32], "big")
-    if len(header) < 100 or (n_pages and os.path.getsize(path) < n_pages * page_size):
+    # the page count in the header is trusted only when it is current (bytes 24 and 92 agree) and no
+    # write-ahead log holds newer pages (in WAL mode the file may lag the header until a checkpoint)
+    current = header[24:28] == header[92:96] and not os.path.exists(path + "-wal")
+    if len(header) < 100 or (current and n_pages and os.path.getsize(path) < n_pages * page_size):
         raise StorageError(
             f"{path!r} is truncated ({os.path.getsize(path)} bytes, its header says "
             f"{n_pages * page_size}); it was left untouched"

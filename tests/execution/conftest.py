@@ -1,0 +1,13 @@
+"""Fixtures for the execution tests: the PostgreSQL session database comes from tests/storage."""
+
+from __future__ import annotations
+
+import os
+import sys
+
+# the objectives below must be importable by worker processes: put the repository root on the path
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+if ROOT not in sys.path:
+    sys.path.insert(0, ROOT)
+
+pytest_plugins = ["tests.storage.conftest"]

@@ -1,0 +1,111 @@
+"""n_jobs > 1: worker processes by default, threads on request, Dask, Ray, any Executor."""
+
+from __future__ import annotations
+
+import logging
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+import pytest
+from tests.execution import objectives
+
+import tunelab
+from tunelab import InvalidArgumentError, InvalidTypeError
+from tunelab._records import TrialState
+from tunelab.samplers import RandomSampler
+
+
+def sqlite(tmp_path) -> str:
+    return f"sqlite:///{tmp_path / 'study.db'}"
+
+
+def test_n_jobs_runs_trials_in_worker_processes_with_distinct_draws(tmp_path):
+    study = tunelab.create_study(storage=sqlite(tmp_path), sampler=RandomSampler(seed=1))
+    study.optimize(objectives.quadratic, n_trials=12, n_jobs=2)
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(12))
+    assert all(t.state == TrialState.COMPLETE for t in trials)
+    assert os.getpid() not in {t.user_attrs["pid"] for t in trials}
+    assert len({t.params["x"] for t in trials}) == 12  # reseeded copies do not repeat each other
+
+
+def test_workers_report_and_read_pruning_decisions_through_the_storage(tmp_path):
+    study = tunelab.create_study(storage=sqlite(tmp_path), pruner=objectives.AboveTwoPruner())
+    study.optimize(objectives.reports_then_maybe_pruned, n_trials=6, n_jobs=2)
+    for trial in study.trials:
+        assert trial.state == TrialState.PRUNED
+        expected = [0, 1, 2] if trial.params["x"] > 0 else [0, 1, 2, 3]
+        assert list(trial.intermediate_values) == expected
+
+
+def test_an_objective_that_cannot_be_pickled_gets_a_clear_error(tmp_path):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    with pytest.raises(InvalidArgumentError, match=r"cannot be sent to process workers .*define it at module top "
+                                                   r"level .*or pass executor='thread'"):
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, n_jobs=2)
+    assert study.trials == []
+
+
+def test_an_error_in_a_worker_fails_its_trial_and_is_raised_unless_caught(tmp_path):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    with pytest.raises(ZeroDivisionError, match="boom on three"):
+        study.optimize(objectives.raises_on_three, n_trials=6, n_jobs=2)
+    failed = study.get_trials(states=[TrialState.FAIL])
+    assert [t.number for t in failed] == [3] and "ZeroDivisionError: boom on three" in failed[0].system_attrs[
+        "fail_reason"]
+    assert TrialState.RUNNING not in {t.state for t in study.trials}
+    before = len(study.trials)
+    study.optimize(objectives.raises_on_three, n_trials=4, n_jobs=2, catch=ZeroDivisionError)
+    trials = study.trials
+    assert [t.number for t in trials] == list(range(before + 4))
+    assert [t.state for t in trials[before:]] == [TrialState.COMPLETE] * 4
+
+
+def test_in_memory_storage_falls_back_to_threads_with_a_warning(caplog):
+    study = tunelab.create_study()
+    with caplog.at_level(logging.WARNING, logger="tunelab"):
+        study.optimize(objectives.quadratic, n_trials=4, n_jobs=2)
+    assert "n_jobs=2 runs in threads" in caplog.text and "storage='sqlite:///study.db'" in caplog.text
+    assert {t.user_attrs["pid"] for t in study.trials} == {os.getpid()}
+    with pytest.raises(InvalidArgumentError, match="executor='process' needs a storage that worker processes"):
+        study.optimize(objectives.quadratic, n_trials=1, n_jobs=2, executor="process")
+
+
+def test_thread_mode_on_request_and_bad_executors_refused(tmp_path):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    study.optimize(objectives.quadratic, n_trials=4, n_jobs=2, executor="thread")
+    assert {t.user_attrs["pid"] for t in study.trials} == {os.getpid()}
+    with pytest.raises(InvalidArgumentError, match="executor='gpu' is invalid: must be 'process', 'thread'"):
+        study.optimize(objectives.quadratic, n_trials=1, n_jobs=2, executor="gpu")
+    with pytest.raises(InvalidTypeError, match="executor=3 .* must be None, 'process'"):
+        study.optimize(objectives.quadratic, n_trials=1, executor=3)
+
+
+def test_any_concurrent_futures_executor(tmp_path):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    with ProcessPoolExecutor(2) as pool:
+        study.optimize(objectives.quadratic, n_trials=6, n_jobs=2, executor=pool)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+
+
+def test_dask_client_runs_the_trials(tmp_path):
+    distributed = pytest.importorskip("distributed", reason="dask is not installed (extra 'dask')")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        study = tunelab.create_study(storage=sqlite(tmp_path))
+        study.optimize(objectives.quadratic, n_trials=6, n_jobs=2, executor=client)
+        worker_pids = set(client.run(os.getpid).values())
+        study.optimize(objectives.quadratic, n_trials=2, n_jobs=2, executor=cluster.scheduler_address)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8
+    assert {t.user_attrs["pid"] for t in study.trials[:6]} <= worker_pids
+
+
+def test_ray_runs_the_trials(tmp_path):
+    ray = pytest.importorskip("ray", reason="ray is not installed (extra 'ray')")
+    ray.init(num_cpus=2, include_dashboard=False)
+    try:
+        study = tunelab.create_study(storage=sqlite(tmp_path))
+        study.optimize(objectives.quadratic, n_trials=4, n_jobs=2, executor="ray")
+    finally:
+        ray.shutdown()
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4

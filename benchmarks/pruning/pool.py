@@ -1,0 +1,71 @@
+"""The pool of configurations per (problem, seed) and its cached training results."""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+import tunelab
+from benchmarks.pruning import problems
+from tunelab import schedules
+from tunelab.samplers import RandomSampler
+
+POOL_SIZE = {"mlp": 27, "cnn": 27}  # configurations per (problem, seed), kept small for shared CPUs
+SPACE = schedules.space(
+    families=["constant", "exponential", "step", "cosine", "one_cycle", "wsd"],
+    initial=(1e-3, 1.0),
+    args={"cosine": {"warmup_fraction": (0.0, 0.4)}, "wsd": {"warmup_fraction": (0.0, 0.3)}},
+)
+
+
+def configs(seed: int, n: int) -> list[dict]:
+    """``n`` schedule configurations drawn by tunelab's random sampler (parameters only)."""
+    study = tunelab.create_study(sampler=RandomSampler(seed=seed))
+    out = []
+    for _ in range(n):
+        trial = study.ask()
+        trial.suggest_schedule("lr", SPACE, total_steps=problems.MAX_EPOCHS * problems.STEPS_PER_EPOCH)
+        study.tell(trial, 0.0)
+        out.append(trial.params)
+    return out
+
+
+def load(problem: str, seed: int, cache: Path) -> list[dict]:
+    """Training results of every configuration of the pool (computed once, then read from ``cache``)."""
+    n = POOL_SIZE[problem]
+    path = cache / f"{problem}-seed{seed}-{n}.jsonl"
+    done: list[dict] = []
+    if path.exists():
+        done = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    params = configs(seed, n)
+    cache.mkdir(parents=True, exist_ok=True)
+    with path.open("a") as f:
+        for i in range(len(done), n):
+            p = params[i]
+            c = problems.curves(problem, seed, i, lambda total, p=p: build(p, total))
+            row = {"params": p, **{k: {str(e): v for e, v in c[k].items()} for k in c}}
+            f.write(json.dumps(row) + "\n")
+            f.flush()
+            done.append(row)
+    return [{"params": r["params"], **{k: {int(e): v for e, v in r[k].items()}
+                                       for k in r if k != "params"}} for r in done]
+
+
+def build(params: dict, total_steps: int):
+    """The configuration's schedule for a horizon of ``total_steps``.
+
+    ``SPACE.build`` rebuilds the fractional arguments for the horizon; where a family cannot be
+    built that short (OneCycleLR needs a few steps per phase), the full-length schedule is
+    compressed in time instead: ``s(step) = full(step * full_steps // total_steps)``.
+    """
+    try:
+        return SPACE.build(params, "lr", total_steps=total_steps)
+    except schedules.ScheduleError:
+        full_steps = problems.MAX_EPOCHS * problems.STEPS_PER_EPOCH
+        full = SPACE.build(params, "lr", total_steps=full_steps)
+        return lambda step: full(step * full_steps // total_steps)
+
+
+def default_cache() -> Path:
+    return Path(os.environ.get("TUNELAB_BENCH_CACHE", Path.home() / ".cache" / "tunelab-bench" / "pruning"))

@@ -1,0 +1,130 @@
+"""Section 3: studies with real pruners replaying the cached pool, tunelab's and Optuna's side by side.
+
+Every method sees the same configurations in the same order (a seeded permutation of the pool,
+trial ``n`` takes configuration ``order[n]``); the objective replays cached values, so a method's
+cost is the epochs its objective trains: each reported epoch, cooldown probes, and for the
+rescaled pruners the full budget of each rung's fresh run. Pruning is not asked at the last epoch
+(a fully trained configuration is kept).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+import optuna
+
+import tunelab
+from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS, STEPS_PER_EPOCH
+from tunelab import pruners
+
+
+def _same_step(rows, order, spent, completed, probe):
+    def objective(trial):
+        row = rows[order[trial.number]]
+        for e in range(1, MAX_EPOCHS + 1):
+            v = row["full"][e]
+            spent[0] += 1
+            if probe and e in RUNGS:
+                v = row["probe"][e]
+                spent[0] += row["probe_steps"][e] / STEPS_PER_EPOCH
+            trial.report(v, e)
+            if e < MAX_EPOCHS and trial.should_prune():
+                completed.append((spent[0], None))
+                raise (optuna.TrialPruned if isinstance(trial, optuna.Trial) else tunelab.TrialPruned)()
+        completed.append((spent[0], row["full"][MAX_EPOCHS]))
+        return row["full"][MAX_EPOCHS]
+    return objective
+
+
+def _rescaled(pruner, rows, order, spent, completed, probe):
+    def objective(trial):
+        row = rows[order[trial.number]]
+        try:
+            for b in pruner.budgets(trial):
+                spent[0] += b
+                if b == MAX_EPOCHS:
+                    v = row["full"][b]
+                elif probe:
+                    v = row["rescaled_probe"][b]
+                    spent[0] += row["probe_steps"][b] / STEPS_PER_EPOCH
+                else:
+                    v = row["rescaled"][b]
+                trial.report(v, b)
+        except tunelab.TrialPruned:
+            completed.append((spent[0], None))
+            raise
+        completed.append((spent[0], row["full"][MAX_EPOCHS]))
+        return row["full"][MAX_EPOCHS]
+    return objective
+
+
+METHODS = (
+    "no pruning", "tunelab Median", "tunelab ASHA", "tunelab Hyperband", "tunelab ASHA+cooldown",
+    "tunelab RescaledSH", "tunelab RescaledSH+cooldown", "Optuna MedianPruner", "Optuna HyperbandPruner",
+)
+
+
+def run(method: str, rows: list[dict], order: np.ndarray) -> list[tuple[float, float | None]]:
+    """(cumulative epochs, final value or None if pruned) after each trial of one method."""
+    spent, completed = [0.0], []
+    n = len(rows)
+    if method.startswith("Optuna"):
+        optuna.logging.set_verbosity(logging.WARNING)
+        p = (optuna.pruners.MedianPruner(n_startup_trials=5) if "Median" in method else
+             optuna.pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3))
+        study = optuna.create_study(pruner=p, sampler=optuna.samplers.RandomSampler(seed=0))
+        study.optimize(_same_step(rows, order, spent, completed, False), n_trials=n)
+        return completed
+    if "Rescaled" in method:
+        p = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3)
+        objective = _rescaled(p, rows, order, spent, completed, "cooldown" in method)
+    else:
+        p = {"no pruning": pruners.NopPruner(),
+             "tunelab Median": pruners.MedianPruner(n_startup_trials=5),
+             "tunelab ASHA": pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+             "tunelab Hyperband": pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS,
+                                                          reduction_factor=3),
+             "tunelab ASHA+cooldown": pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+             }[method]
+        objective = _same_step(rows, order, spent, completed, "cooldown" in method)
+    study = tunelab.create_study(pruner=p)
+    study.optimize(objective, n_trials=n)
+    return completed
+
+
+def summary(history, *, target: float, budget: float, best: float) -> tuple[float, float, float]:
+    """Epochs until a trial finished at or below ``target`` (inf if never), regret at ``budget``
+    epochs, total epochs."""
+    reach = next((e for e, v in history if v is not None and v <= target), np.inf)
+    within = [v for e, v in history if v is not None and e <= budget]
+    regret = (min(within) - best) if within else np.inf
+    return reach, regret, history[-1][0]
+
+
+def tables(pools: dict[tuple[str, int], list[dict]], *, target_rank: int = 5, budget_trials: int = 10) -> str:
+    """Markdown table per problem: epochs to target, regret at a fixed budget, total epochs."""
+    out = []
+    for problem in sorted({p for p, _ in pools}):
+        seeds = sorted(s for p, s in pools if p == problem)
+        budget = budget_trials * MAX_EPOCHS
+        out.append(f"\n### {problem.upper()}: studies over the pool ({len(seeds)} seeds)\n")
+        out.append(f"Target: the {target_rank}th-best final validation loss of the pool; fixed budget: "
+                   f"{budget} epochs ({budget_trials} full trainings). Medians over seeds for epochs to target "
+                   "(never reached counted as infinite), means for regret and total epochs.\n")
+        out.append("| method | epochs to target (median) | reached | regret at budget (mean) | "
+                   "total epochs, whole pool (mean) |")
+        out.append("|---|---|---|---|---|")
+        for method in METHODS:
+            reach, regret, total = [], [], []
+            for s in seeds:
+                rows = pools[(problem, s)]
+                finals = sorted(r["full"][MAX_EPOCHS] for r in rows)
+                order = np.random.default_rng(1000 + s).permutation(len(rows))
+                a, b, c = summary(run(method, rows, order), target=finals[target_rank - 1], budget=budget,
+                                  best=finals[0])
+                reach.append(a), regret.append(b), total.append(c)
+            ok = int(np.isfinite(reach).sum())
+            out.append(f"| {method} | {np.median(reach):.1f} | {ok}/{len(seeds)} | {np.mean(regret):.4f} | "
+                       f"{np.mean(total):.0f} |")
+    return "\n".join(out)

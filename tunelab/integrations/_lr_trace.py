@@ -1,0 +1,48 @@
+"""The learning rate actually applied, step by step, kept with the trial for reports and plots."""
+
+from __future__ import annotations
+
+import math
+import numbers
+from typing import Any
+
+from tunelab._errors import invalid
+
+#: User attribute holding a trial's applied learning rates as ``[[step, lr], ...]``.
+LR_TRACE_ATTR = "lr_trace"
+
+
+class LrTrace:
+    """Collects ``(step, lr)`` points, at most ``max_points`` of them, evenly thinned.
+
+    Every point is kept until there are ``max_points``; then every other point is dropped and
+    only steps that are multiples of the doubled stride are taken from then on, so a long run
+    keeps an even subsample that still starts at its first step. :meth:`save` stores the points
+    in the trial's user attribute ``"lr_trace"`` as ``[[step, lr], ...]``.
+
+    >>> trace = LrTrace(max_points=4)
+    >>> for step in range(10):
+    ...     trace.add(step, 0.1 * (step + 1))
+    >>> [s for s, _ in trace.points]
+    [0, 4, 8]
+    """
+
+    def __init__(self, *, max_points: int = 512) -> None:
+        if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral) or max_points < 2:
+            raise invalid("max_points", max_points, "an integer >= 2")
+        self._max = int(max_points)
+        self._stride = 1
+        self.points: list[list[float]] = []
+
+    def add(self, step: int, lr: float) -> None:
+        """Record the rate ``lr`` applied at ``step`` (kept when ``step`` is on the current stride)."""
+        if step % self._stride:
+            return
+        self.points.append([int(step), float(lr)])
+        while len(self.points) > self._max:
+            self._stride *= 2
+            self.points = [p for p in self.points if p[0] % self._stride == 0]
+
+    def save(self, trial: Any) -> None:
+        """Store the points in ``trial``'s user attribute ``"lr_trace"`` (non-finite rates as None)."""
+        trial.set_user_attr(LR_TRACE_ATTR, [[s, lr if math.isfinite(lr) else None] for s, lr in self.points])

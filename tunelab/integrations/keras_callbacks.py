@@ -1,0 +1,54 @@
+"""Keras callback: report a monitored metric, prune, record the applied learning rate.
+
+Import needs the ``keras`` extra (Keras 3).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tunelab._errors import InvalidArgumentError, TrialPruned, require_extra
+from tunelab.integrations._lr_trace import LrTrace
+
+keras = require_extra("keras", "keras")
+
+__all__ = ["PruningCallback"]
+
+
+class PruningCallback(keras.callbacks.Callback):
+    """Reports ``logs[monitor]`` to ``trial`` at each epoch end and stops training when pruned.
+
+    - At the start of every training batch it records the optimizer's current learning rate
+      (a schedule is evaluated at ``optimizer.iterations``, so this is the rate that batch
+      applies) at step ``optimizer.iterations`` into an
+      :class:`~tunelab.integrations._lr_trace.LrTrace` of at most ``max_points`` points.
+    - At every epoch end it calls ``trial.report(logs[monitor], step=epoch)``, stores the trace in
+      the trial's user attribute ``"lr_trace"`` (``[[step, lr], ...]``), and when
+      ``trial.should_prune()`` sets ``model.stop_training`` and raises
+      :class:`~tunelab.TrialPruned` out of ``model.fit``.
+
+    A missing ``monitor`` is an error naming the metrics that were logged.
+    """
+
+    def __init__(self, trial: Any, monitor: str = "val_loss", *, max_points: int = 512) -> None:
+        super().__init__()
+        if not isinstance(monitor, str) or not monitor:
+            raise InvalidArgumentError(f"monitor={monitor!r} is invalid: must be the name of a logged metric")
+        self.trial = trial
+        self.monitor = monitor
+        self.trace = LrTrace(max_points=max_points)
+
+    def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+        optimizer = self.model.optimizer
+        step = int(keras.ops.convert_to_numpy(optimizer.iterations))
+        self.trace.add(step, float(keras.ops.convert_to_numpy(optimizer.learning_rate)))
+
+    def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        logs = logs or {}
+        if self.monitor not in logs:
+            raise InvalidArgumentError(f"monitor={self.monitor!r} is invalid: the metrics logged are {sorted(logs)}")
+        self.trial.report(float(logs[self.monitor]), epoch)
+        self.trace.save(self.trial)
+        if self.trial.should_prune():
+            self.model.stop_training = True
+            raise TrialPruned(f"pruned at epoch {epoch}")

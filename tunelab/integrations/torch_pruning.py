@@ -1,0 +1,119 @@
+"""Early stopping helpers for plain PyTorch loops: reporting, learning-rate traces, cooldown probes.
+
+Import needs the ``torch`` extra. Typical loop::
+
+    reporter = TrialReporter(trial, optimizer)
+    for epoch in range(n_epochs):
+        for batch in loader:
+            train_step(batch); scheduler.step()
+            reporter.record_lr()                    # the rate the optimizer actually used
+        value = validate()
+        if epoch + 1 in rung_epochs:                # judge the rung after a short cooldown
+            value = cooldown_probe(model, optimizer, train_step=probe_step, evaluate=validate,
+                                   steps_so_far=reporter.step)
+        reporter.report(value, epoch)               # raises TrialPruned when the pruner says so
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Callable
+from typing import Any
+
+from tunelab._errors import TrialPruned, require_extra, wrong_type
+from tunelab.integrations._lr_trace import LrTrace
+from tunelab.pruners import cooldown_rates
+
+torch = require_extra("torch", "torch")
+
+__all__ = ["TrialReporter", "cooldown_probe", "restore", "snapshot"]
+
+
+def snapshot(model: Any, optimizer: Any, scheduler: Any = None) -> dict[str, Any]:
+    """Deep copies of the model's, optimizer's (and scheduler's) state and of torch's RNG state."""
+    if not isinstance(model, torch.nn.Module):
+        raise wrong_type("model", model, "a torch.nn.Module")
+    if not isinstance(optimizer, torch.optim.Optimizer):
+        raise wrong_type("optimizer", optimizer, "a torch.optim.Optimizer")
+    return {
+        "model": copy.deepcopy(model.state_dict()),
+        "optimizer": copy.deepcopy(optimizer.state_dict()),
+        "scheduler": None if scheduler is None else copy.deepcopy(scheduler.state_dict()),
+        "rng": torch.get_rng_state(),
+    }
+
+
+def restore(state: dict[str, Any], model: Any, optimizer: Any, scheduler: Any = None) -> None:
+    """Put back a :func:`snapshot`: weights, optimizer moments and rates, scheduler, RNG."""
+    model.load_state_dict(state["model"])
+    optimizer.load_state_dict(state["optimizer"])
+    if scheduler is not None and state["scheduler"] is not None:
+        scheduler.load_state_dict(state["scheduler"])
+    torch.set_rng_state(state["rng"])
+
+
+def cooldown_probe(model: Any, optimizer: Any, *, train_step: Callable[[], Any], evaluate: Callable[[], float],
+                   steps_so_far: int, scheduler: Any = None, fraction: float = 0.2,
+                   final_factor: float = 0.0, shape: str = "sqrt", min_steps: int = 1) -> float:
+    """The metric after a short learning-rate cooldown from the current state; the state is restored.
+
+    Takes a :func:`snapshot`, then for each factor ``f`` of
+    :func:`tunelab.pruners.cooldown_rates` ``(1.0, steps_so_far, ...)`` sets every parameter
+    group's rate to ``f`` times its current rate and calls ``train_step()`` (one optimisation
+    step on a training batch: forward, backward, ``optimizer.step()``; no ``scheduler.step()``),
+    then calls ``evaluate()`` and restores the snapshot (also on error), so training continues
+    exactly as before. ``train_step`` should draw its batches from its own iterator so the main
+    loop's data order is unchanged.
+
+    >>> import torch
+    >>> w = torch.nn.Linear(1, 1, bias=False); _ = torch.nn.init.constant_(w.weight, 1.0)
+    >>> opt = torch.optim.SGD(w.parameters(), lr=0.5)
+    >>> def step():
+    ...     opt.zero_grad(); (w(torch.ones(1, 1)) ** 2).sum().backward(); opt.step()
+    >>> value = cooldown_probe(w, opt, train_step=step, evaluate=lambda: w.weight.item(),
+    ...                        steps_so_far=10, shape="linear")
+    >>> round(value, 4), w.weight.item(), opt.param_groups[0]["lr"]
+    (0.5, 1.0, 0.5)
+    """
+    factors = cooldown_rates(1.0, steps_so_far, fraction=fraction, final_factor=final_factor, shape=shape,
+                             min_steps=min_steps)
+    state = snapshot(model, optimizer, scheduler)
+    base = [group["lr"] for group in optimizer.param_groups]
+    try:
+        for f in factors:
+            for group, lr in zip(optimizer.param_groups, base):
+                group["lr"] = lr * f
+            train_step()
+        return float(evaluate())
+    finally:
+        restore(state, model, optimizer, scheduler)
+
+
+class TrialReporter:
+    """Reports to a trial from a plain PyTorch loop, prunes, and records the applied rate.
+
+    :meth:`record_lr` (call once per optimisation step) appends the first parameter group's
+    current rate to an :class:`~tunelab.integrations._lr_trace.LrTrace` at the step counter
+    :attr:`step`; :meth:`report` reports a value, saves the trace in the trial's user attribute
+    ``"lr_trace"`` and raises :class:`~tunelab.TrialPruned` when ``trial.should_prune()``.
+    """
+
+    def __init__(self, trial: Any, optimizer: Any, *, max_points: int = 512) -> None:
+        if not isinstance(optimizer, torch.optim.Optimizer):
+            raise wrong_type("optimizer", optimizer, "a torch.optim.Optimizer")
+        self.trial = trial
+        self.optimizer = optimizer
+        self.trace = LrTrace(max_points=max_points)
+        self.step = 0
+
+    def record_lr(self) -> None:
+        """Record the rate of the step just taken and advance :attr:`step`."""
+        self.trace.add(self.step, self.optimizer.param_groups[0]["lr"])
+        self.step += 1
+
+    def report(self, value: Any, step: int) -> None:
+        """``trial.report(value, step)``, save the rate trace, stop the trial if it should."""
+        self.trial.report(value, step)
+        self.trace.save(self.trial)
+        if self.trial.should_prune():
+            raise TrialPruned(f"pruned at step {step}")

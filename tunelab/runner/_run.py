@@ -38,6 +38,9 @@ def open_study(config: Any) -> Any:
     if spaces and study.system_attrs.get(P.SPACES_ATTR) != spaces:
         study.set_system_attr(P.SPACES_ATTR, spaces)
     study.set_user_attr("metrics", list(config.metrics))
+    nominal = {p.name: p.total_steps for p in config.parameters if p.kind == "schedule" and p.total_steps}
+    if nominal:
+        study.set_user_attr("schedule_steps", nominal)
     return study
 
 
@@ -85,13 +88,16 @@ def remaining(config: Any, study: Any) -> int | None:
     return max(config.n_trials - counted(study.trials), 0)
 
 
-def run_config(config: Any, *, show_progress: bool = True, callbacks: Any = None) -> Any:
+def run_config(config: Any, *, study: Any = None, show_progress: bool = True, callbacks: Any = None) -> Any:
     """Run (or continue) the config's study until its budget is spent; returns the study.
 
-    Ctrl-C stops the running scripts, marks their trials interrupted and raises KeyboardInterrupt;
-    everything finished is stored, and calling this again continues.
+    ``study`` is the config's study when the caller already opened it with :func:`open_study`
+    (one storage object per process and file: a second SQLite storage on the same file in one
+    process is not safe while the first is in use). Ctrl-C stops the running scripts, marks their
+    trials interrupted and raises KeyboardInterrupt; everything finished is stored, and calling
+    this again continues.
     """
-    study = open_study(config)
+    study = study if study is not None else open_study(config)
     objective = make_objective(config)
     left = remaining(config, study)
     if left == 0:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import json
 import math
 import threading
 import time
@@ -135,7 +136,7 @@ def row_json(r: dict[str, Any]) -> dict[str, Any]:
     duration = r["complete"] - r["start"] if r["start"] is not None and r["complete"] is not None else None
     return {
         "number": r["number"], "state": _STATE_NAMES[r["state"]], "value": finite(r["value"]),
-        "values": [finite(v) for v in r["values"]] if r["values"] else None,
+        "values": [finite(v) for v in json.loads(r["values_json"])] if r["values_json"] else None,
         "duration": round(duration, 3) if duration is not None else None,
         "start": _iso(r["start"]), "complete": _iso(r["complete"]), "worker": r["worker"],
         "params": {n: dist.to_external(v) for n, (v, dist) in r["params"].items()},

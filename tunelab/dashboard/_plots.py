@@ -88,7 +88,8 @@ def importance(cache: StudyCache, *, max_rows: int = 20000, bins: int = 10) -> d
 
     Each parameter's values (log10 on a log axis, the choice for a categorical) are cut into
     ``bins`` quantile bins; the between-bin variance of the trials' value ranks over the total
-    variance is the parameter's score (0: tells nothing, 1: decides the ranking alone).
+    variance, adjusted for the number of bins as an adjusted R² is, makes the parameter's score
+    (0: tells nothing beyond chance, 1: decides the ranking alone).
     """
     done = cache.completed()
     done = [done[i] for i in thin(len(done), max_rows)]
@@ -112,7 +113,10 @@ def importance(cache: StudyCache, *, max_rows: int = 20000, bins: int = 10) -> d
                 continue
             between = sum((groups == g).sum() * (y[groups == g].mean() - y.mean()) ** 2
                           for g in np.unique(groups)) / len(y)
-            scores.append({"name": name, "score": float(between / total)})
+            k, n = len(np.unique(groups)), len(y)
+            eta2 = between / total  # corrected for chance, as small groups explain noise too
+            score = 1 - (1 - eta2) * (n - 1) / (n - k) if n > k else 0.0
+            scores.append({"name": name, "score": float(min(max(score, 0.0), 1.0))})
     scores.sort(key=lambda s: -s["score"])
     return {"params": scores, "n_used": len(done)}
 

@@ -70,6 +70,11 @@ class Dashboard:
             (re.compile(r"/api/studies/(\d+)/trials/(\d+)"), self.api_trial),
         ]
 
+    def preload(self) -> None:
+        """Read every study's trials now, so the first page opened is as quick as the next ones."""
+        for summary, _ in self.source.studies():
+            self.study(str(summary.study_id))
+
     def study(self, study_id: str) -> StudyCache:
         sid = int(study_id)
         with self._lock:
@@ -208,8 +213,8 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
             self.send_header("Content-Security-Policy", CONTENT_SECURITY_POLICY)
             self.send_header("X-Content-Type-Options", "nosniff")
             self.send_header("Referrer-Policy", "no-referrer")
-            self.send_header("Cache-Control", "no-store")
-            for k, v in (extra or {}).items():
+            extra = {"Cache-Control": "no-store", **(extra or {})}
+            for k, v in extra.items():
                 self.send_header(k, v)
             self.end_headers()
             if self.command != "HEAD":
@@ -229,7 +234,7 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
             parts = urlsplit(self.path)
             if parts.path in app.assets:
                 body, ctype = app.assets[parts.path]
-                self._send(HTTPStatus.OK, body, ctype)
+                self._send(HTTPStatus.OK, body, ctype, extra={"Cache-Control": "max-age=3600"} if parts.path != "/" else None)
                 return
             query = {k: v[-1] for k, v in parse_qs(parts.query).items()}
             for pattern, fn in app.routes:
@@ -266,12 +271,18 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
     return Handler
 
 
-def make_server(storage: str, *, host: str = "127.0.0.1", port: int = 8080) -> ThreadingHTTPServer:
-    """A dashboard server for ``storage`` (not started: call ``serve_forever()``; port 0 picks one)."""
+def make_server(storage: str, *, host: str = "127.0.0.1", port: int = 8080, preload: bool = True) -> ThreadingHTTPServer:
+    """A dashboard server for ``storage`` (not started: call ``serve_forever()``; port 0 picks one).
+
+    With ``preload`` a background thread reads every study's trials at once, so the first page a
+    user opens finds them in memory.
+    """
     app = Dashboard(storage)
     wildcard = host in ("0.0.0.0", "::", "")
     allowed = None if wildcard else frozenset({host, "localhost", "127.0.0.1", "[::1]"})
     server = ThreadingHTTPServer((host, port), make_handler(app, allowed_hosts=allowed))
     server.daemon_threads = True
     server.app = app  # type: ignore[attr-defined]
+    if preload:
+        threading.Thread(target=app.preload, name="tunelab-dashboard-preload", daemon=True).start()
     return server

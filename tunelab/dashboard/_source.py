@@ -112,26 +112,28 @@ class ReadOnlySource:
         ids = sa.select(t.c.trial_id).where(where)
 
         def get(conn: Connection) -> list[dict[str, Any]]:
-            rows = conn.execute(sa.select(
+            rows = _fetch(conn, sa.select(
                 t.c.trial_id, t.c.number, t.c.state, t.c.value, t.c.values_json,
-                t.c.datetime_start, t.c.datetime_complete).where(where).order_by(t.c.trial_id)).all()
+                t.c.datetime_start, t.c.datetime_complete).where(where).order_by(t.c.trial_id))
             if not rows:
                 return []
-            out = {r[0]: {"trial_id": r[0], "number": r[1], "state": r[2], "value": r[3],
-                          "values": json.loads(r[4]) if r[4] is not None else None,
+            # values_json stays text: only multi-objective pages parse it (see row_json)
+            out = {r[0]: {"trial_id": r[0], "number": r[1], "state": r[2], "value": r[3], "values_json": r[4],
                           "start": r[5], "complete": r[6], "params": {}, "worker": None} for r in rows}
             dists: dict[str, BaseDistribution] = {}
-            for trial_id, name, value, dist_json in conn.execute(
-                    sa.select(p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json).where(p.c.trial_id.in_(ids))):
-                dist = dists.get(dist_json)
+            for trial_id, name, value, text in _fetch(conn, sa.select(
+                    p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json).where(p.c.trial_id.in_(ids))):
+                dist = dists.get(text)
                 if dist is None:
-                    dist = dists[dist_json] = distribution_from_json(dist_json)
-                if trial_id in out:
-                    out[trial_id]["params"][name] = (value, dist)
-            for trial_id, value_json in conn.execute(
-                    sa.select(a.c.trial_id, a.c.value_json).where(a.c.trial_id.in_(ids) & (a.c.key == WORKER_ATTR))):
-                if trial_id in out:
-                    out[trial_id]["worker"] = str(json.loads(value_json))
+                    dist = dists[text] = distribution_from_json(text)
+                found = out.get(trial_id)
+                if found is not None:
+                    found["params"][name] = (value, dist)
+            for trial_id, value_json in _fetch(conn, sa.select(a.c.trial_id, a.c.value_json)
+                                               .where(a.c.trial_id.in_(ids) & (a.c.key == WORKER_ATTR))):
+                found = out.get(trial_id)
+                if found is not None:
+                    found["worker"] = _worker(value_json)
             return list(out.values())
 
         return self._read(get)
@@ -169,3 +171,24 @@ class ReadOnlySource:
         if not found:
             raise TrialNotFoundError(f"no trial number {number!r} in study id {study_id}")
         return found[0]
+
+
+def _worker(value_json: str) -> str:
+    """A worker attribute as text; a plain JSON string is unquoted without a parser (50,000 of them)."""
+    if len(value_json) >= 2 and value_json[0] == value_json[-1] == '"' and "\\" not in value_json:
+        return value_json[1:-1]
+    return str(json.loads(value_json))
+
+
+def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
+    """All rows of ``query`` as plain tuples from the driver's cursor (tens of thousands of rows)."""
+    compiled = query.compile(dialect=conn.dialect)
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        params: Any = compiled.params
+        if compiled.positiontup is not None:  # qmark / format styles (SQLite)
+            params = tuple(compiled.params[k] for k in compiled.positiontup)
+        cursor.execute(str(compiled), params)
+        return cursor.fetchall()
+    finally:
+        cursor.close()

@@ -92,8 +92,15 @@ function plotBox(id, title, ...controls) {
     el("div", { id, class: "plot" }));
 }
 
-function layout(extra) {
-  return Object.assign({ margin: { l: 60, r: 20, t: 10, b: 45 }, showlegend: false, hovermode: "closest" }, extra);
+function layout(extra, empty) {
+  const base = { margin: { l: 60, r: 20, t: 10, b: 45 }, showlegend: false, hovermode: "closest" };
+  if (empty) base.annotations = [{ text: "no data yet", xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 16, color: "#66707a" } }];
+  return Object.assign(base, extra);
+}
+
+// Plotly reads a few HTML tags (<a>, <b>, <br> ...) in labels: user strings go in with entities.
+function pt(s) {
+  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
 function drawHistory(h, study) {
@@ -129,7 +136,7 @@ function drawParallel(p, minimize) {
     traces.push({ x, y, mode: "lines", type: "scatter", hoverinfo: "skip", line: { width: 1, color: colors[b] }, connectgaps: false });
   }
   const notes = [];
-  const label = (axis, v) => axis.categorical ? axis.choices[Math.round(v)] : fmt(axis.log ? Math.pow(10, v) : v);
+  const label = (axis, v) => pt(axis.categorical ? axis.choices[Math.round(v)] : fmt(axis.log ? Math.pow(10, v) : v));
   p.axes.forEach((axis, a) => {
     notes.push({ x: a, y: 1.04, text: label(axis, norm[a].hi), showarrow: false, font: { size: 10 } });
     notes.push({ x: a, y: -0.04, text: label(axis, norm[a].lo), showarrow: false, font: { size: 10 } });
@@ -137,18 +144,18 @@ function drawParallel(p, minimize) {
   notes.push({ x: k, y: 1.04, text: fmt(vhi), showarrow: false, font: { size: 10 } });
   notes.push({ x: k, y: -0.04, text: fmt(vlo), showarrow: false, font: { size: 10 } });
   const shapes = [...Array(k + 1).keys()].map((a) => ({ type: "line", x0: a, x1: a, y0: 0, y1: 1, line: { color: "#888", width: 1 } }));
-  const names = p.axes.map((axis) => axis.name + (axis.log ? " (log)" : "")).concat(["objective"]);
+  const names = p.axes.map((axis) => pt(axis.name) + (axis.log ? " (log)" : "")).concat(["objective"]);
   Plotly.react("parallel", traces, layout({ shapes, annotations: notes,
     xaxis: { tickvals: [...Array(k + 1).keys()], ticktext: names, range: [-0.3, k + 0.3], zeroline: false, showgrid: false },
-    yaxis: { visible: false, range: [-0.1, 1.1] } }), PLOT_CONFIG);
+    yaxis: { visible: false, range: [-0.1, 1.1] } }, !vals.length), PLOT_CONFIG);
   document.getElementById("parallel-note").textContent =
     `top ${p.n_selected} of ${p.n_complete} completed trials (${p.numbers.length} lines drawn; darker = better)`;
 }
 
 function drawImportance(imp) {
   const ps = imp.params.slice().reverse();
-  Plotly.react("importance", [{ type: "bar", orientation: "h", x: ps.map((p) => p.score), y: ps.map((p) => p.name), marker: { color: "#5470c6" } }],
-    layout({ margin: { l: 140, r: 20, t: 10, b: 45 }, xaxis: { title: { text: "share of rank variance explained" }, range: [0, 1] } }), PLOT_CONFIG);
+  Plotly.react("importance", [{ type: "bar", orientation: "h", x: ps.map((p) => p.score), y: ps.map((p) => pt(p.name)), marker: { color: "#5470c6" } }],
+    layout({ margin: { l: 140, r: 20, t: 10, b: 45 }, xaxis: { title: { text: "share of rank variance explained" }, range: [0, 1] } }, !ps.length), PLOT_CONFIG);
 }
 
 function drawIntermediate(data) {
@@ -159,25 +166,25 @@ function drawIntermediate(data) {
   traces.push({ x: pruned.map((c) => c.steps[c.steps.length - 1]), y: pruned.map((c) => c.values[c.values.length - 1]),
     text: pruned.map((c) => `#${c.number} pruned`), mode: "markers", type: "scatter", name: "pruned",
     marker: { symbol: "x", size: 8, color: "#bc4c00" } });
-  Plotly.react("intermediate", traces, layout({ xaxis: { title: { text: "step" } }, yaxis: { title: { text: "intermediate value" } } }), PLOT_CONFIG);
+  Plotly.react("intermediate", traces, layout({ xaxis: { title: { text: "step" } }, yaxis: { title: { text: "intermediate value" } } }, !data.curves.length), PLOT_CONFIG);
 }
 
 function drawTimeline(data) {
   const colors = { COMPLETE: "#1a7f37", PRUNED: "#bc4c00", FAIL: "#cf222e", RUNNING: "#0969da", WAITING: "#999" };
   const traces = STATES.map((st) => {
     const x = [], y = [], text = [];
-    data.bars.filter((b) => b.state === st).forEach((b) => { x.push(b.start, b.end, null); y.push(b.worker, b.worker, null); text.push(`#${b.number}`, `#${b.number}`, null); });
+    data.bars.filter((b) => b.state === st).forEach((b) => { x.push(b.start, b.end, null); y.push(pt(b.worker), pt(b.worker), null); text.push(`#${b.number}`, `#${b.number}`, null); });
     return { x, y, text, mode: "lines", type: "scatter", name: st.toLowerCase(), line: { width: 8, color: colors[st] } };
   }).filter((t) => t.x.length);
   Plotly.react("timeline", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.12 },
-    xaxis: { type: "date" }, yaxis: { type: "category", automargin: true } }), PLOT_CONFIG);
+    xaxis: { type: "date" }, yaxis: { type: "category", automargin: true } }, !traces.length), PLOT_CONFIG);
 }
 
 function drawLr(data, where) {
   const traces = data.curves.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter",
-    name: `#${c.number} ${c.name}${c.source === "lr_trace" ? " (applied)" : ""}` }));
+    name: c.source === "lr_trace" ? `#${c.number} applied` : `#${c.number} ${pt(c.name)}` }));
   Plotly.react(where, traces, layout({ showlegend: true, xaxis: { title: { text: "step" } },
-    yaxis: { title: { text: "learning rate" }, type: "log" } }), PLOT_CONFIG);
+    yaxis: { title: { text: "learning rate" }, type: "log" } }, !traces.length), PLOT_CONFIG);
   const note = document.getElementById(where + "-note");
   if (note) note.textContent = data.curves.length ? "" : "no schedule or lr_trace stored for the selected trials";
 }
@@ -217,7 +224,7 @@ async function studyPage(id) {
 
   const query = () => new URLSearchParams({ sort: table.sort, desc: table.desc ? "1" : "0", state: table.state, min: table.min, max: table.max });
   const renderCounts = (s) => {
-    counts.replaceChildren(`${s.n_trials} trials: `, STATES.map((st) => el("span", { class: `state-${st}` }, `${(s.by_state[st] || 0)} ${st.toLowerCase()} `)),
+    counts.replaceChildren(`${s.n_trials} trials: `, ...STATES.map((st) => el("span", { class: `state-${st}` }, `${(s.by_state[st] || 0)} ${st.toLowerCase()} `)),
       s.best ? el("span", {}, " · best ", el("a", { href: `#/study/${id}/trial/${s.best.number}` }, `#${s.best.number}`), ` = ${fmt(s.best.value)}`) : "");
   };
   const loadTable = async () => {
@@ -301,15 +308,15 @@ async function trialPage(id, number) {
         el("h2", {}, "System attributes"), kvTable("system-attrs", t.system_attrs))),
     el("h2", {}, "Log"), el("pre", { id: "log" }, t.log.length ? t.log.join("\n") : "(nothing logged)"));
   const trace = t.user_attrs.lr_trace;
-  const curves = t.schedules.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter", name: `${c.name}: ${c.repr}` }));
+  const curves = t.schedules.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter", name: pt(`${c.name}: ${c.repr}`) }));
   if (Array.isArray(trace) && trace.length) {
     curves.push({ x: trace.map((p) => p[0]), y: trace.map((p) => p[1]), mode: "markers", type: "scatter", name: "applied (lr_trace)", marker: { size: 4 } });
   }
   document.getElementById("schedule-note").textContent = curves.length ? t.schedules.map((c) => `${c.name} = ${c.repr}`).join("; ") : "no schedule or lr_trace stored";
   Plotly.react("schedule", curves, layout({ showlegend: true, legend: { orientation: "h", y: -0.25 }, xaxis: { title: { text: "step" } },
-    yaxis: { title: { text: "learning rate" }, type: "log" } }), PLOT_CONFIG);
+    yaxis: { title: { text: "learning rate" }, type: "log" } }, !curves.length), PLOT_CONFIG);
   Plotly.react("trial-intermediate", [{ x: t.intermediate.steps, y: t.intermediate.values, mode: "lines+markers", type: "scatter" }],
-    layout({ xaxis: { title: { text: "step" } } }), PLOT_CONFIG);
+    layout({ xaxis: { title: { text: "step" } } }, !t.intermediate.steps.length), PLOT_CONFIG);
   document.body.dataset.ready = "1";
 }
 

@@ -1,0 +1,156 @@
+"""Each pruner's own rule, its arguments' errors, and the schedule-aware helpers."""
+
+import pytest
+
+import tunelab
+from tunelab import pruners
+
+
+@pytest.mark.parametrize(("make", "match"), [
+    (lambda: pruners.PercentilePruner(101.0), r"percentile=101.0 .*\[0, 100\]"),
+    (lambda: pruners.MedianPruner(n_warmup_steps=-1), r"n_warmup_steps=-1 .*>= 0"),
+    (lambda: pruners.MedianPruner(interval_steps=0), r"interval_steps=0 .*>= 1"),
+    (lambda: pruners.ThresholdPruner(), r"needs lower or upper"),
+    (lambda: pruners.ThresholdPruner(lower=2.0, upper=1.0), r"lower=2.0 .*<= upper=1.0"),
+    (lambda: pruners.PatientPruner("median", patience=1), r"wrapped='median'"),
+    (lambda: pruners.PatientPruner(None, patience=1, min_delta=-1.0), r"min_delta=-1.0"),
+    (lambda: pruners.SuccessiveHalvingPruner(reduction_factor=1), r"reduction_factor=1 .*>= 2"),
+    (lambda: pruners.HyperbandPruner(min_resource=4, max_resource=4), r"max_resource=4 .*> min_resource=4"),
+    (lambda: pruners.RescaledSuccessiveHalving(min_resource=4, max_resource=2), r"max_resource=2"),
+    (lambda: pruners.cooldown_rates(0.1, 10, shape="step"), r"shape='step'"),
+    (lambda: pruners.progress_step(11, 10), r"step=11 .*total_steps=10"),
+])
+def test_bad_arguments_are_named_in_the_error(make, match):
+    with pytest.raises((tunelab.InvalidArgumentError, tunelab.InvalidTypeError), match=match):
+        make()
+
+
+def _finished(study, values_by_step):
+    trial = study.ask()
+    for s, v in values_by_step.items():
+        trial.report(v, s)
+    study.tell(trial, list(values_by_step.values())[-1])
+
+
+def test_percentile_checks_at_the_first_report_of_each_interval():
+    study = tunelab.create_study(pruner=pruners.MedianPruner(n_startup_trials=1, interval_steps=10))
+    _finished(study, {s: 1.0 for s in range(0, 40, 5)})
+    trial = study.ask()
+    seen = []
+    for s in (3, 7, 12, 15, 25):
+        trial.report(9.0, s)
+        seen.append(trial.should_prune())
+    assert seen == [True, False, True, False, True]
+
+
+def test_percentile_compares_with_the_value_as_of_the_step_for_sparse_reports():
+    study = tunelab.create_study(pruner=pruners.MedianPruner(n_startup_trials=1))
+    _finished(study, {0: 5.0, 500: 1.0, 1000: 0.5})  # reports at progress thousandths
+    trial = study.ask()
+    trial.report(3.0, 300)  # compared with 5.0 (reported at 0 <= 300): not worse
+    assert trial.should_prune() is False
+    trial.report(3.0, 700)  # compared with 1.0: worse
+    assert trial.should_prune() is True
+
+
+def test_successive_halving_records_rungs_and_keeps_the_top_fraction():
+    study = tunelab.create_study(pruner=pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    kept = []
+    for v in (0.5, 0.9, 0.1, 0.2):
+        trial = study.ask()
+        trial.report(v, 1)
+        kept.append(not trial.should_prune())
+    assert kept == [True, False, True, True]  # 0.2 is 2nd of 4: top 4 // 2
+    assert [t.system_attrs["sh:rung_0"] for t in study.trials] == [[0.5], [0.9], [0.1], [0.2]]
+
+
+def test_hyperband_compares_trials_within_their_bracket_only():
+    pruner = pruners.HyperbandPruner(min_resource=1, max_resource=9, reduction_factor=3)
+    study = tunelab.create_study(pruner=pruner, study_name="hb")
+    for _ in range(30):
+        trial = study.ask()
+        trial.report(1.0, 1)
+        trial.should_prune()
+        trial.report(1.0, 3)
+        trial.should_prune()
+        study.tell(trial, 1.0)
+    for t in study.trials:
+        e = t.system_attrs[pruners.BRACKET_ATTR]
+        assert e == pruner.bracket("hb", t.number)
+        assert all(k.startswith(f"hb{e}:") for k in t.system_attrs if ":rung_" in k)
+    assert len({t.system_attrs[pruners.BRACKET_ATTR] for t in study.trials}) > 1
+
+
+def test_rescaled_budgets_drive_a_plain_objective_loop():
+    pruner = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3)
+    study = tunelab.create_study(pruner=pruner)
+    trained = []
+
+    def objective(trial):
+        x = [0.5, 0.9, 0.1, 0.8, 0.7, 0.05][trial.number]
+        for budget in pruner.budgets(trial):
+            trained.append((trial.number, budget))
+            assert pruner.budget(trial) == budget
+            trial.report(x, step=budget)
+        return x
+
+    study.optimize(objective, n_trials=6)
+    states = [t.state.name for t in study.trials]
+    assert states == ["COMPLETE", "PRUNED", "COMPLETE", "PRUNED", "PRUNED", "COMPLETE"]
+    assert [b for n, b in trained if n == 0] == [1, 3, 9]
+    assert [b for n, b in trained if n == 1] == [1]
+
+
+def test_rescaled_budgets_require_a_report_at_each_budget():
+    pruner = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=3, reduction_factor=3)
+    study = tunelab.create_study(pruner=pruner)
+    trial = study.ask()
+    budgets = pruner.budgets(trial)
+    next(budgets)
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"did not report at step=1"):
+        next(budgets)
+
+
+def test_patient_pruner_waits_for_a_stall_then_asks_the_wrapped_pruner():
+    study = tunelab.create_study(pruner=pruners.PatientPruner(pruners.ThresholdPruner(upper=3.0), patience=1))
+    trial = study.ask()
+    decisions = []
+    for s, v in enumerate([5.0, 4.0, 4.5, 2.0, 2.5]):
+        trial.report(v, s)
+        decisions.append(trial.should_prune())
+    # 4.5 stalls and is above 3 -> stop; 2.5 stalls but is within the band -> continue
+    assert decisions == [False, False, True, False, False]
+
+
+def test_cooldown_probe_restores_the_state_when_training_raises():
+    state = {"w": 1.0}
+
+    def train(rates):
+        state["w"] = 99.0
+        raise RuntimeError("diverged")
+
+    with pytest.raises(RuntimeError, match="diverged"):
+        pruners.cooldown_probe(snapshot=lambda: dict(state), restore=state.update, train_steps=train,
+                               evaluate=lambda: 0.0, lr=0.1, steps_so_far=10)
+    assert state == {"w": 1.0}
+
+
+def test_cooldown_rates_end_at_the_final_factor_and_scale_with_the_steps_so_far():
+    rates = pruners.cooldown_rates(0.2, 100, fraction=0.1, final_factor=0.05, shape="cosine")
+    assert len(rates) == 10
+    assert rates[-1] == pytest.approx(0.01)
+    assert all(a >= b for a, b in zip(rates, rates[1:]))
+    assert len(pruners.cooldown_rates(0.2, 0, min_steps=3)) == 3
+
+
+def test_progress_steps_align_trials_with_different_horizons():
+    assert pruners.progress_step(5, 10) == pruners.progress_step(15, 30) == 500
+
+
+def test_multi_objective_reports_need_one_value_per_objective():
+    study = tunelab.create_study(directions=["minimize", "maximize"])
+    trial = study.ask()
+    trial.report([0.5, 0.9], 3)
+    assert trial.system_attrs["intermediate_vectors"] == {"3": [0.5, 0.9]}
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"value=\[0.5\] is invalid.*sequence of 2"):
+        trial.report([0.5], 4)

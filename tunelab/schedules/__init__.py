@@ -16,20 +16,20 @@ True
 """
 
 from tunelab.schedules._base import MAX_EXACT_STEP, Schedule, ScheduleError, schedule_families
+from tunelab.schedules._convert import *  # noqa: F403
+from tunelab.schedules._convert import __all__ as _convert_all
 from tunelab.schedules._keras import *  # noqa: F403
 from tunelab.schedules._keras import __all__ as _keras_all
 from tunelab.schedules._optax import *  # noqa: F403
 from tunelab.schedules._optax import __all__ as _optax_all
 from tunelab.schedules._own import *  # noqa: F403
 from tunelab.schedules._own import __all__ as _own_all
+from tunelab.schedules._space import *  # noqa: F403
+from tunelab.schedules._space import __all__ as _space_all
 from tunelab.schedules._torch import *  # noqa: F403
 from tunelab.schedules._torch import __all__ as _torch_all
 from tunelab.schedules._transformers import *  # noqa: F403
 from tunelab.schedules._transformers import __all__ as _transformers_all
-from tunelab.schedules._space import *  # noqa: F403
-from tunelab.schedules._space import __all__ as _space_all
-from tunelab.schedules._convert import *  # noqa: F403
-from tunelab.schedules._convert import __all__ as _convert_all
 
 __all__ = [
     "MAX_EXACT_STEP",

@@ -22,6 +22,12 @@ def _layout(title: str, **extra: Any) -> dict[str, Any]:
     return {**_LAYOUT, "title": {"text": title}, **extra}
 
 
+def _yaxis(metric: str, values: Sequence[Any]) -> dict[str, Any]:
+    """A y axis for the metric: logarithmic when every value is positive (losses span decades)."""
+    ys = [v for v in values if _finite(v)]
+    return {"title": {"text": metric}, "type": "log" if ys and min(ys) > 0 else "linear"}
+
+
 def _finite(v: Any) -> bool:
     return v is not None and isinstance(v, (int, float)) and math.isfinite(v)
 
@@ -43,7 +49,7 @@ def history(trials: Sequence[Any], minimize: bool, metric: str) -> dict[str, Any
         {"type": "scatter", "mode": "lines", "name": "best so far", "x": [t.number for t in done], "y": line,
          "line": {"shape": "hv", "color": "#2ca02c"}},
     ], "layout": _layout("Optimization history", xaxis={"title": {"text": "trial"}},
-                         yaxis={"title": {"text": metric}})}
+                         yaxis=_yaxis(metric, [t.values[0] for t in done + pruned]))}
 
 
 def importance(trials: Sequence[Any]) -> dict[str, Any]:
@@ -82,7 +88,8 @@ def parallel(trials: Sequence[Any], minimize: bool, metric: str) -> dict[str, An
     dims.append({"label": metric, "values": ys})
     return {"data": [{"type": "parcoords", "dimensions": dims,
                       "line": {"color": ys, "colorscale": "Viridis", "reversescale": minimize, "showscale": True}}],
-            "layout": _layout("Parallel coordinates (parameters set in every complete trial)", height=450)}
+            "layout": _layout("Parallel coordinates (parameters set in every complete trial)", height=480,
+                              margin={"l": 60, "r": 40, "t": 100, "b": 40})}
 
 
 def intermediate(trials: Sequence[Any], metric: str) -> dict[str, Any]:
@@ -101,8 +108,9 @@ def intermediate(trials: Sequence[Any], metric: str) -> dict[str, Any]:
             data.append({"type": "scatter", "mode": "markers", "x": [steps[-1]], "y": [ys[-1]],
                          "name": f"trial {t.number} pruned", "marker": {"color": _PRUNED, "symbol": "x", "size": 9},
                          "showlegend": False})
+    every = [v for t in trials for v in t.intermediate_values.values()]
     return {"data": data, "layout": _layout("Intermediate values (blue: complete, red x: pruned, grey: failed)",
-                                            xaxis={"title": {"text": "step"}}, yaxis={"title": {"text": metric}})}
+                                            xaxis={"title": {"text": "step"}}, yaxis=_yaxis(metric, every))}
 
 
 def lr_curves(best: Sequence[Any], steps_of: Any) -> dict[str, Any] | None:

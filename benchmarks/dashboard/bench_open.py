@@ -28,10 +28,10 @@ import time
 import urllib.request
 
 import tunelab
+from tunelab import TrialState
 from tunelab.dashboard import make_server
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
 from tunelab.storage import get_storage
-from tunelab import TrialState
 
 PAGE_CALLS = ("", "/history", "/parallel?top=100", "/importance", "/intermediate", "/timeline",
               "/trials?sort=number&desc=1&limit=50", "/lr?trials=0,1,2,3,4")

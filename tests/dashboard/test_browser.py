@@ -3,9 +3,9 @@
 import time
 
 import pytest
+from studies import XSS_NAME
 
 import tunelab
-from studies import XSS_NAME
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 

@@ -8,9 +8,9 @@ import urllib.error
 import urllib.request
 
 import pytest
+from studies import XSS_NAME
 
 import tunelab
-from studies import XSS_NAME
 
 
 def get(server, path, *, method="GET", headers=None):

@@ -43,6 +43,22 @@ class StudyCache:
         self._unfinished: set[int] = set()
         self._refreshed = 0.0
         self._lock = threading.Lock()
+        self._memo: dict[Any, Any] = {}
+        self._memo_revision = -1
+
+    def memo(self, key: Any, compute: Any) -> Any:
+        """``compute()``, kept until the study's next change (pages polling an idle study cost nothing)."""
+        with self._lock:
+            if self._memo_revision != self.revision:
+                self._memo, self._memo_revision = {}, self.revision
+            if key in self._memo:
+                return self._memo[key]
+            revision = self.revision
+        value = compute()
+        with self._lock:
+            if self._memo_revision == revision:
+                self._memo[key] = value
+        return value
 
     def refresh(self, source: Any) -> None:
         """Read what is new or was unfinished; give changed rows the next revision."""
@@ -72,23 +88,27 @@ class StudyCache:
 
     # -- summaries ----------------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for row in self.ordered:
-            name = _STATE_NAMES[row["state"]]
-            out[name] = out.get(name, 0) + 1
-        return out
+        def compute() -> dict[str, int]:
+            out: dict[str, int] = {}
+            for row in self.ordered:
+                name = _STATE_NAMES[row["state"]]
+                out[name] = out.get(name, 0) + 1
+            return out
+
+        return self.memo("counts", compute)
 
     def completed(self) -> list[dict[str, Any]]:
         """Finished trials with a finite first value, in number order."""
-        return [r for r in self.ordered if r["state"] == int(TrialState.COMPLETE)
-                and r["value"] is not None and math.isfinite(r["value"])]
+        return self.memo("completed", lambda: [r for r in self.ordered if r["state"] == int(TrialState.COMPLETE)
+                                               and r["value"] is not None and math.isfinite(r["value"])])
+
+    def ranked(self) -> list[dict[str, Any]]:
+        """Completed trials, best first."""
+        return self.memo("ranked", lambda: sorted(self.completed(), key=lambda r: r["value"], reverse=not self.minimize))
 
     def best(self) -> dict[str, Any] | None:
-        done = self.completed()
-        if not done:
-            return None
-        pick = min if self.minimize else max
-        return pick(done, key=lambda r: r["value"])
+        ranked = self.ranked()
+        return ranked[0] if ranked else None
 
     def since(self, revision: int) -> list[dict[str, Any]]:
         return [row_json(r) for r in self.ordered if r["rev"] > revision]
@@ -101,6 +121,9 @@ class StudyCache:
     def select(self, *, sort: str = "number", desc: bool = False, state: str = "",
                vmin: float | None = None, vmax: float | None = None) -> list[dict[str, Any]]:
         """Rows filtered by state and value range, sorted by ``sort`` (a column or ``params.<name>``)."""
+        return self.memo(("select", sort, desc, state, vmin, vmax), lambda: self._select(sort, desc, state, vmin, vmax))
+
+    def _select(self, sort: str, desc: bool, state: str, vmin: float | None, vmax: float | None) -> list[dict[str, Any]]:
         rows = self.ordered
         if state:
             if state.upper() not in TrialState.__members__:

@@ -71,7 +71,7 @@ def _axis_values(rows: list[dict[str, Any]], name: str, dist: Any) -> tuple[dict
 
 def parallel(cache: StudyCache, *, top_percent: float = 100.0) -> dict[str, Any]:
     """The best ``top_percent`` % of completed trials, thinned evenly by rank to the line limit."""
-    done = sorted(cache.completed(), key=lambda r: r["value"], reverse=not cache.minimize)
+    done = cache.ranked()
     n_top = max(1, math.ceil(len(done) * top_percent / 100.0)) if done else 0
     chosen = [done[i] for i in thin(n_top, MAX_PARALLEL_LINES)]
     axes, columns = [], []
@@ -145,7 +145,7 @@ def timeline(cache: StudyCache) -> dict[str, Any]:
 def curve_trials(cache: StudyCache) -> list[dict[str, Any]]:
     """Trials whose intermediate values are drawn: the best, the latest pruned, the running, spread."""
     with_steps = [r for r in cache.ordered if r["state"] != int(TrialState.WAITING)]
-    done = sorted(cache.completed(), key=lambda r: r["value"], reverse=not cache.minimize)
+    done = cache.ranked()
     pruned = [r for r in with_steps if r["state"] == int(TrialState.PRUNED)]
     running = [r for r in with_steps if r["state"] == int(TrialState.RUNNING)]
     picked: dict[int, dict[str, Any]] = {}

@@ -17,8 +17,8 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tunelab.cli._common import jsonable as _jsonable
 from tunelab._errors import InvalidArgumentError, StudyNotFoundError, TrialNotFoundError, TunelabError, invalid
+from tunelab.cli._common import jsonable as _jsonable
 from tunelab.dashboard import _plots
 from tunelab.dashboard._cache import StudyCache, finite, row_json
 from tunelab.dashboard._source import ReadOnlySource
@@ -58,10 +58,10 @@ class Dashboard:
             (re.compile(r"/api/studies"), self.api_studies),
             (re.compile(r"/api/studies/(\d+)"), self.api_study),
             (re.compile(r"/api/studies/(\d+)/updates"), self.api_updates),
-            (re.compile(r"/api/studies/(\d+)/history"), lambda q, sid: _plots.history(self.study(sid))),
+            (re.compile(r"/api/studies/(\d+)/history"), lambda q, sid: self._memo(sid, "history", _plots.history)),
             (re.compile(r"/api/studies/(\d+)/parallel"), self.api_parallel),
-            (re.compile(r"/api/studies/(\d+)/importance"), lambda q, sid: _plots.importance(self.study(sid))),
-            (re.compile(r"/api/studies/(\d+)/timeline"), lambda q, sid: _plots.timeline(self.study(sid))),
+            (re.compile(r"/api/studies/(\d+)/importance"), lambda q, sid: self._memo(sid, "importance", _plots.importance)),
+            (re.compile(r"/api/studies/(\d+)/timeline"), lambda q, sid: self._memo(sid, "timeline", _plots.timeline)),
             (re.compile(r"/api/studies/(\d+)/intermediate"),
              lambda q, sid: _plots.intermediate(self.study(sid), self.source)),
             (re.compile(r"/api/studies/(\d+)/lr"), self.api_lr),
@@ -87,6 +87,10 @@ class Dashboard:
                 cache = self._caches.setdefault(sid, StudyCache(sid, summary.study_name, summary.directions))
         cache.refresh(self.source)
         return cache
+
+    def _memo(self, sid: str, key: Any, compute: Any) -> Any:
+        cache = self.study(sid)
+        return cache.memo(key, lambda: compute(cache))
 
     # -- routes ---------------------------------------------------------------------------------------
     def api_studies(self, q: dict[str, str]) -> Any:
@@ -119,7 +123,7 @@ class Dashboard:
         top = _float(q, "top", 100.0)
         if not 0 < top <= 100:
             raise invalid("top", top, "a percentage in (0, 100]")
-        return _plots.parallel(self.study(sid), top_percent=top)
+        return self._memo(sid, ("parallel", top), lambda cache: _plots.parallel(cache, top_percent=top))
 
     def api_lr(self, q: dict[str, str], sid: str) -> Any:
         text = q.get("trials", "")
@@ -244,7 +248,7 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
                     return
             self._error(HTTPStatus.NOT_FOUND, "not found")
 
-        do_HEAD = do_GET
+        do_HEAD = do_GET  # noqa: N815
 
         def _route(self, fn: Any, query: dict[str, str], groups: tuple[str, ...]) -> None:
             try:
@@ -266,7 +270,7 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
         def _refuse(self) -> None:
             self._error(HTTPStatus.METHOD_NOT_ALLOWED, "the dashboard is read-only: GET and HEAD only")
 
-        do_POST = do_PUT = do_DELETE = do_PATCH = _refuse
+        do_POST = do_PUT = do_DELETE = do_PATCH = _refuse  # noqa: N815
 
     return Handler
 

@@ -1,0 +1,40 @@
+"""``tunelab dashboard`` from the shell."""
+
+import subprocess
+import sys
+import time
+import urllib.request
+
+from tunelab.cli import main
+
+
+def test_missing_database_is_an_error_not_a_new_file(tmp_path, capsys):
+    assert main(["dashboard", "--storage", f"sqlite:///{tmp_path / 'none.db'}", "--port", "0"]) == 1
+    assert "no database file" in capsys.readouterr().err
+    assert not (tmp_path / "none.db").exists()
+
+
+def test_bad_port_is_refused(demo_url, capsys):
+    assert main(["dashboard", "--storage", demo_url, "--port", "70000"]) == 1
+    assert "--port=70000 is invalid" in capsys.readouterr().err
+
+
+def test_serves_on_localhost_by_default(demo_url):
+    proc = subprocess.Popen([sys.executable, "-c", "import sys, tunelab.cli; sys.exit(tunelab.cli.main())", "dashboard", "--storage", demo_url, "--port", "0"],
+                            stdout=subprocess.PIPE, text=True)
+    try:
+        line = proc.stdout.readline()
+        assert line.startswith("tunelab dashboard: http://127.0.0.1:")
+        url = line.split()[2]
+        for _ in range(50):
+            try:
+                with urllib.request.urlopen(url + "api/studies") as response:
+                    assert b'"demo"' in response.read()
+                break
+            except OSError:
+                time.sleep(0.1)
+        else:
+            raise AssertionError("the server did not answer")
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)

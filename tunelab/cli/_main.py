@@ -55,6 +55,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("tunelab: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # output piped into head & co: stop quietly
+        sys.stderr.close()
+        return 0
 
 
 if __name__ == "__main__":  # pragma: no cover

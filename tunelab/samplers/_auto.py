@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import logging
-import threading
 from typing import Any
 
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._locked import Locked
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 logger = logging.getLogger("tunelab")
@@ -21,7 +21,7 @@ MULTI_TPE_LIMIT = 300
 CATEGORICAL_SHARE = 0.5
 
 
-class AutoSampler(Sampler):
+class AutoSampler(Locked, Sampler):
     """The sampler ``create_study`` uses when none is given.
 
     Before every trial it looks at the finished trials' parameters and picks:
@@ -55,19 +55,10 @@ class AutoSampler(Sampler):
         self._names_any: set[str] = set()
         self._distributions: dict[str, BaseDistribution] = {}
         self._choice: tuple[str, str] | None = None
-        self._lock = threading.RLock()
+        Locked.__init__(self)
 
     def __repr__(self) -> str:
         return f"AutoSampler(seed={self.seed!r})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
 
     def reseed_rng(self) -> None:
         with self._lock:

@@ -2,20 +2,20 @@
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 import numpy as np
 
 from tunelab._errors import invalid
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised, order_best_first, violation
 from tunelab.samplers._tpe_parzen import Axis
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 
-class NSGAIISampler(Sampler):
+class NSGAIISampler(Locked, Sampler):
     """Non-dominated sorting genetic algorithm II, steady-state.
 
     The population is the ``population_size`` best COMPLETE trials (constraint-dominance from
@@ -57,19 +57,10 @@ class NSGAIISampler(Sampler):
         self._population: list[Any] = []
         self._seen: set[int] = set()
         self._parents: dict[int, tuple[Any, Any]] = {}
-        self._lock = threading.RLock()
+        Locked.__init__(self)
 
     def __repr__(self) -> str:
         return f"NSGAIISampler(seed={self.seed!r}, population_size={self.population_size})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
 
     def reseed_rng(self) -> None:
         with self._lock:

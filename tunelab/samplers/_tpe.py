@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -10,13 +9,14 @@ import numpy as np
 
 from tunelab._errors import invalid
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
 from tunelab.samplers._tpe_history import History, Key, default_gamma
 from tunelab.samplers._tpe_parzen import ParzenEstimator
 from tunelab.space import BaseDistribution
 
 
-class TPESampler(Sampler):
+class TPESampler(Locked, Sampler):
     """Tree-structured Parzen Estimator with joint modelling and native conditional spaces.
 
     The finished trials are ranked (COMPLETE by value, or by Pareto rank and crowding for several
@@ -61,19 +61,10 @@ class TPESampler(Sampler):
         self._rng = np.random.default_rng(seed)
         self._history = History()
         self._pending: dict[int, dict[Key, float]] = {}
-        self._lock = threading.RLock()
+        Locked.__init__(self)
 
     def __repr__(self) -> str:
         return f"TPESampler(seed={self.seed!r}, n_startup_trials={self.n_startup_trials})"
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        del state["_lock"]
-        return state
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        self._lock = threading.RLock()
 
     def reseed_rng(self) -> None:
         with self._lock:

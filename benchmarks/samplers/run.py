@@ -1,0 +1,175 @@
+"""Sampler benchmark: best value within a budget on real and synthetic problems, and suggestion cost.
+
+    .venv/bin/python -m benchmarks.samplers.run --budget 32 100 --seeds 10 --processes 2
+
+Every (sampler, problem, seed) runs once for the largest budget; the best value within each
+smaller budget is read from the same run (no sampler here is told the budget, so a shorter run
+would propose exactly the same first trials). Writes benchmarks/samplers/RESULTS.md and raw.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import multiprocessing
+import os
+import pathlib
+import sys
+import time
+
+import numpy as np
+from scipy.stats import rankdata
+
+HERE = pathlib.Path(__file__).parent
+
+
+def _job(args: tuple[str, str, int, int]) -> tuple[str, str, int, list[float], float]:
+    label, problem_name, seed, n_trials = args
+    import torch
+
+    torch.set_num_threads(1)
+    from benchmarks.samplers.peers import runners
+    from benchmarks.samplers.problems import all_problems
+
+    problem = next(p for p in all_problems() if p.name == problem_name)
+    t0 = time.perf_counter()
+    values = runners()[label](problem, seed, n_trials)
+    return label, problem_name, seed, [float(v) for v in values], time.perf_counter() - t0
+
+
+def _overhead_job(args: tuple[str, int]) -> tuple[str, int, list[float]]:
+    from benchmarks.samplers.peers import overhead
+
+    label, n = args
+    import torch
+
+    torch.set_num_threads(1)
+    return label, n, overhead(label, n)
+
+
+def scores(raw: list, budgets: list[int]) -> dict:
+    """Normalised scores, standard errors, ranks and the per-problem table for each budget."""
+    from benchmarks.samplers.problems import all_problems
+
+    optimum = {p.name: p.optimum for p in all_problems()}
+    best_any: dict[str, float] = {}
+    for _, prob, _, values, _ in raw:
+        best_any[prob] = min(best_any.get(prob, math.inf), min(values))
+    labels = sorted({r[0] for r in raw}, key=lambda s: [r[0] for r in raw].index(s))
+    problems = sorted({r[1] for r in raw}, key=lambda s: [r[1] for r in raw].index(s))
+    out = {}
+    for b in budgets:
+        best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw}
+        seeds = sorted({k[2] for k in best})
+        table: dict[str, dict[str, list[float]]] = {lab: {} for lab in labels}
+        ranks: dict[str, list[float]] = {lab: [] for lab in labels}
+        for prob in problems:
+            opt = optimum[prob] if optimum[prob] is not None else best_any[prob]
+            rand = float(np.mean([best[("random", prob, s)] for s in seeds]))
+            for lab in labels:
+                table[lab][prob] = [100.0 if rand == opt else 100.0 * (rand - best[(lab, prob, s)]) / (rand - opt)
+                                    for s in seeds]
+            for s in seeds:
+                r = rankdata([best[(lab, prob, s)] for lab in labels])
+                for lab, rk in zip(labels, r):
+                    ranks[lab].append(float(rk))
+        summary = {}
+        for lab in labels:
+            flat = np.array([v for prob in problems for v in table[lab][prob]])
+            summary[lab] = {"mean": float(flat.mean()), "se": float(flat.std(ddof=1) / math.sqrt(len(flat))),
+                            "rank": float(np.mean(ranks[lab])),
+                            "per_problem": {prob: float(np.mean(table[lab][prob])) for prob in problems}}
+        default = "tunelab default (Auto)"
+        peers = [lab for lab in labels if not lab.startswith("tunelab")]
+        best_peer = max(peers, key=lambda lab: summary[lab]["mean"])
+        diff = np.array([a - p for prob in problems for a, p in zip(table[default][prob], table[best_peer][prob])])
+        out[b] = {"summary": summary, "problems": problems, "best_peer": best_peer,
+                  "diff_mean": float(diff.mean()), "diff_se": float(diff.std(ddof=1) / math.sqrt(len(diff)))}
+    return out
+
+
+def markdown(result: dict, overheads: dict, command: str, seeds: int, wall: float) -> str:
+    lines = ["# Sampler benchmark", "", f"Command: `{command}`", "",
+             f"{seeds} seeds per (sampler, problem); wall time {wall / 60:.1f} min on a shared 2-core machine.",
+             "Score per problem: 100 = best known value (the optimum for synthetic functions, the best value "
+             "any run found for the real models), 0 = random search's mean best value at the same budget. "
+             "Mean and standard error over all (problem, seed) pairs; rank 1 = best within a (problem, seed).", ""]
+    for b, res in result.items():
+        s = res["summary"]
+        lines += [f"## Budget {b} trials", "", "| sampler | mean score | SE | mean rank |", "|---|---:|---:|---:|"]
+        for lab in sorted(s, key=lambda lab: -s[lab]["mean"]):
+            lines.append(f"| {lab} | {s[lab]['mean']:.1f} | {s[lab]['se']:.1f} | {s[lab]['rank']:.2f} |")
+        lines += ["", f"Default minus best peer ({res['best_peer']}), paired over (problem, seed): "
+                  f"{res['diff_mean']:.1f} ± {res['diff_se']:.1f} (SE).", "",
+                  "| problem | " + " | ".join(s) + " |", "|---|" + "---:|" * len(s)]
+        for prob in res["problems"]:
+            lines.append(f"| {prob} | " + " | ".join(f"{s[lab]['per_problem'][prob]:.1f}" for lab in s) + " |")
+        lines.append("")
+    if overheads:
+        ns = sorted({n for _, n in overheads})
+        labs = list(dict.fromkeys(lab for lab, _ in overheads))
+        lines += ["## Suggestion overhead (ask + tell), ms per trial, 10-parameter mixed space", "",
+                  "Mean over the 20 trials before the count shown, one run each (timings on a shared machine "
+                  "are noisy: compare ratios within this run).", "",
+                  "| sampler | " + " | ".join(f"at {n}" for n in ns) + " |", "|---|" + "---:|" * len(ns)]
+        for lab in labs:
+            cells = []
+            for n in ns:
+                t = overheads.get((lab, n))
+                cells.append("-" if t is None else f"{1000 * float(np.mean(t[n - 20:n])):.1f}")
+            lines.append(f"| {lab} | " + " | ".join(cells) + " |")
+        tpe, opt = overheads.get(("tunelab TPE", max(ns))), overheads.get(("optuna TPE (default)", max(ns)))
+        if tpe and opt:
+            n = max(ns)
+            lines += ["", f"tunelab TPE / optuna TPE overhead at {n} trials: "
+                      f"{np.mean(tpe[n - 20:n]) / np.mean(opt[n - 20:n]):.3f}"]
+        lines.append("")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--budget", type=int, nargs="+", default=[32, 100])
+    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--processes", type=int, default=2)
+    parser.add_argument("--overhead", type=int, nargs="*", default=[100, 300, 1000])
+    parser.add_argument("--overhead-samplers", nargs="*", default=None,
+                        help="labels whose overhead is measured (default: all; GP samplers up to 300 trials)")
+    parser.add_argument("--problems", nargs="*", default=None)
+    parser.add_argument("--out", default="RESULTS.md", help="report file name, in benchmarks/samplers/")
+    args = parser.parse_args(argv)
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from benchmarks.samplers.peers import runners
+    from benchmarks.samplers.problems import all_problems
+
+    labels = list(runners())
+    problems = [p.name for p in all_problems() if args.problems is None or p.name in args.problems]
+    n_trials = max(args.budget)
+    jobs = [(lab, prob, seed, n_trials) for prob in problems for lab in labels for seed in range(args.seeds)]
+    over_jobs = [(lab, n) for lab in labels for n in args.overhead
+                 if (args.overhead_samplers is None or lab in args.overhead_samplers) and (n <= 300 or "GP" not in lab)]
+    t0 = time.perf_counter()
+    raw, overheads = [], {}
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(args.processes, maxtasksperchild=50) as pool:
+        for i, res in enumerate(pool.imap_unordered(_job, jobs)):
+            raw.append(res)
+            print(f"[{i + 1}/{len(jobs)}] {res[0]} {res[1]} seed={res[2]} best={min(res[3]):.5g} "
+                  f"{res[4]:.1f}s", flush=True)
+        for lab, n, times in pool.imap_unordered(_overhead_job, over_jobs):
+            overheads[(lab, n)] = times
+            print(f"overhead {lab} at {n}: {1000 * np.mean(times[n - 20:n]):.1f} ms", flush=True)
+    raw.sort(key=lambda r: (labels.index(r[0]), r[1], r[2]))
+    wall = time.perf_counter() - t0
+    (HERE / (pathlib.Path(args.out).stem + ".json")).write_text(json.dumps({"runs": raw, "overhead": [[k[0], k[1], v] for k, v in
+                                                                          overheads.items()]}))
+    result = scores(raw, sorted(args.budget))
+    command = ".venv/bin/python -m benchmarks.samplers.run " + " ".join(sys.argv[1:])
+    text = markdown(result, overheads, command, args.seeds, wall)
+    (HERE / args.out).write_text(text)
+    print(text)
+
+
+if __name__ == "__main__":
+    main()

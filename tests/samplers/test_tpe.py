@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import tunelab
+from tunelab import TrialPruned
+from tunelab.samplers import RandomSampler, TPESampler
+from tunelab.study import TrialState
+
+
+def quadratic(trial) -> float:
+    return (trial.suggest_float("x", -10, 10) - 3) ** 2 + (trial.suggest_float("y", -10, 10) + 1) ** 2
+
+
+def best(sampler, objective, n_trials: int, **kwargs) -> float:
+    study = tunelab.create_study(sampler=sampler, **kwargs)
+    study.optimize(objective, n_trials=n_trials)
+    return study.best_value
+
+
+def test_beats_random_search_on_a_quadratic_over_ten_seeds() -> None:
+    tpe = [best(TPESampler(seed=s), quadratic, 60) for s in range(10)]
+    rnd = [best(RandomSampler(seed=s), quadratic, 60) for s in range(10)]
+    assert np.mean(tpe) < 0.5 * np.mean(rnd)
+    assert sum(a < b for a, b in zip(tpe, rnd)) >= 8
+
+
+def test_conditional_parameters_are_learned_only_from_their_own_branch() -> None:
+    seen_c = []
+
+    def objective(trial):
+        if trial.suggest_categorical("kind", ["a", "b"]) == "a":
+            c = trial.suggest_float("c", 0, 1)
+            seen_c.append(c)
+            return abs(c - 0.9)
+        # branch b uses a parameter of the same name range but another name; its history must not leak
+        return abs(trial.suggest_float("d", 0, 1) - 0.1) + 0.05
+
+    study = tunelab.create_study(sampler=TPESampler(seed=1))
+    study.optimize(objective, n_trials=80)
+    late_c = [t.params["c"] for t in study.trials[40:] if "c" in t.params]
+    late_d = [t.params["d"] for t in study.trials[40:] if "d" in t.params]
+    assert late_c and np.median(late_c) > 0.6  # pulled towards branch a's optimum 0.9
+    assert not late_d or np.median(late_d) < 0.4  # towards branch b's optimum 0.1
+
+
+def test_pruned_trials_steer_the_search() -> None:
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 1)
+        trial.report(x, step=0)
+        if x > 0.3:  # most trials are stopped early; the ones that ran further were low x
+            raise TrialPruned()
+        return x
+
+    study = tunelab.create_study(sampler=TPESampler(seed=0, n_startup_trials=5))
+    study.optimize(objective, n_trials=50)
+    late = [t.params["x"] for t in study.trials[25:]]
+    assert np.mean(late) < 0.35
+    assert any(t.state == TrialState.PRUNED for t in study.trials)
+
+
+def test_running_trials_keep_parallel_asks_apart() -> None:
+    study = tunelab.create_study(sampler=TPESampler(seed=0, n_startup_trials=5))
+    study.optimize(quadratic, n_trials=20)
+    asked = [study.ask() for _ in range(4)]
+    xs = [t.suggest_float("x", -10, 10) for t in asked]
+    assert len(set(xs)) == 4
+
+
+def test_multi_objective_and_constraints() -> None:
+    def objective(trial):
+        x = trial.suggest_float("x", 0, 2)
+        trial.set_constraint([x - 1.0])  # feasible when x <= 1
+        return x, (x - 2) ** 2
+
+    study = tunelab.create_study(directions=["minimize", "minimize"], sampler=TPESampler(seed=0))
+    study.optimize(objective, n_trials=60)
+    late = [t.params["x"] for t in study.trials[30:]]
+    assert np.mean([x <= 1.0 for x in late]) > 0.7
+
+
+def test_arguments_are_checked() -> None:
+    with pytest.raises(ValueError, match="n_startup_trials=-1 is invalid for TPESampler"):
+        TPESampler(n_startup_trials=-1)
+    with pytest.raises(ValueError, match="n_ei_candidates=0 is invalid"):
+        TPESampler(n_ei_candidates=0)

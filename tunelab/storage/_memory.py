@@ -28,6 +28,7 @@ class _Study:
     created: datetime.datetime
     attrs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=lambda: {"user": {}, "system": {}})
     trial_ids: list[int] = dataclasses.field(default_factory=list)
+    waiting: list[int] = dataclasses.field(default_factory=list)  # WAITING trial ids, oldest first
 
 
 @dataclasses.dataclass
@@ -156,11 +157,15 @@ class InMemoryStorage(Storage):
                 now if state.is_finished() else None,
             )
             study.trial_ids.append(trial_id)
+            if state == TrialState.WAITING:
+                study.waiting.append(trial_id)
             return self._freeze(trial_id)
 
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         with self._lock:
-            for tid in self._study(study_id).trial_ids:
+            waiting = self._study(study_id).waiting
+            while waiting:  # oldest first; a trial finished while waiting is dropped
+                tid = waiting.pop(0)
                 trial = self._trials[tid]
                 if trial.state == TrialState.WAITING:
                     trial.state = TrialState.RUNNING

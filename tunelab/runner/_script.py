@@ -10,7 +10,8 @@ intermediate value the study's pruner decides; a pruned or timed-out script is s
 SIGTERM, then SIGKILL after ``grace`` seconds. The outcome:
 
 * exit status 0 with the metric reported -> COMPLETE;
-* stopped by the pruner, or ended after ``tunelab.should_prune()`` said True -> PRUNED;
+* stopped by the pruner (the script has a second to end by itself after ``tunelab.should_prune()``
+  says True, then gets SIGTERM) -> PRUNED;
 * non-zero exit, a signal, a per-trial timeout, the metric never reported or NaN -> FAIL, the
   reason (with the tail of the output) in ``fail_reason``;
 * Ctrl-C (:func:`interrupt`) -> the script is stopped and the trial FAILs as interrupted, so a
@@ -36,6 +37,8 @@ from tunelab.runner import _protocol as P
 #: Lines of output quoted in a failed trial's reason.
 TAIL_LINES = 20
 POLL_S = 0.05
+#: Seconds a pruned script has to end by itself (after ``should_prune()``) before SIGTERM.
+NOTICE_S = 1.0
 
 _interrupted = threading.Event()
 _live: set[subprocess.Popen] = set()
@@ -169,6 +172,10 @@ class ScriptObjective:
                 checked, pruned = self._check_pruning(trial, checked)
                 if pruned:
                     outcome = "pruned"
+                    try:  # a script that asks tunelab.should_prune() ends by itself: give it a moment
+                        proc.wait(timeout=min(self.grace, NOTICE_S))
+                    except subprocess.TimeoutExpired:
+                        pass
                     break
                 time.sleep(POLL_S)
         except BaseException:  # Ctrl-C in the main thread: stop the script before leaving

@@ -202,3 +202,18 @@ def test_dashboard_never_writes(server, demo_url):
         conn.exec_driver_sql("DELETE FROM tunelab_trials")
     source.close()
     assert sqlite3.connect(path).execute("SELECT count(*) FROM tunelab_trials").fetchone()[0] > 0
+
+
+def test_a_running_trial_is_updated_when_it_finishes(server, demo_url):
+    import time
+
+    study = tunelab.load_study(study_name="demo", storage=demo_url)
+    trial = study.ask()
+    trial.suggest_int("width", 16, 256, log=True)
+    time.sleep(0.3)
+    seen = get_json(server, "/api/studies/1/updates?since=0")
+    assert seen["rows"][-1]["number"] == trial.number and seen["rows"][-1]["state"] == "RUNNING"
+    study.tell(trial, 5.0)
+    time.sleep(0.3)
+    after = get_json(server, f"/api/studies/1/updates?since={seen['revision']}")
+    assert [(r["number"], r["state"], r["value"]) for r in after["rows"]] == [(trial.number, "COMPLETE", 5.0)]

@@ -185,7 +185,7 @@ def _worker(value_json: str) -> str:
 
 def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     """All rows of ``query`` as plain tuples from the driver's cursor (tens of thousands of rows)."""
-    compiled = query.compile(dialect=conn.dialect)
+    compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     cursor = conn.connection.dbapi_connection.cursor()
     try:
         params: Any = compiled.params

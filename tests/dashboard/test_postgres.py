@@ -1,0 +1,60 @@
+"""The dashboard reads PostgreSQL the same way it reads SQLite (skipped without a server)."""
+
+import json
+import threading
+import time
+import urllib.request
+import uuid
+
+import pytest
+
+import tunelab
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture
+def pg_url():
+    psycopg = pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    name = f"tunelab_dash_{uuid.uuid4().hex[:10]}"
+    try:
+        admin = psycopg.connect("host=127.0.0.1 port=5432 user=postgres dbname=postgres", autocommit=True,
+                                connect_timeout=3)
+    except psycopg.OperationalError as exc:
+        pytest.skip(f"no PostgreSQL on 127.0.0.1:5432 ({exc})")
+    admin.execute(f"CREATE DATABASE {name}")
+    yield f"postgresql://postgres@127.0.0.1:5432/{name}"
+    admin.execute(f"DROP DATABASE {name} WITH (FORCE)")
+    admin.close()
+
+
+def test_live_study_in_postgres(pg_url):
+    from tunelab.dashboard import make_server
+
+    study = tunelab.create_study(storage=pg_url, study_name="pg")
+    study.optimize(lambda t: t.suggest_float("x", 1e-3, 1, log=True), n_trials=5)
+    running = study.ask()
+    running.suggest_float("x", 1e-3, 1, log=True)
+    server = make_server(pg_url, port=0, preload=False)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}/api/studies"
+    try:
+        with urllib.request.urlopen(base) as response:
+            (listed,) = json.loads(response.read())["studies"]
+        assert listed["name"] == "pg" and listed["n_trials"] == 6
+        sid = listed["id"]
+        with urllib.request.urlopen(f"{base}/{sid}/updates?since=0") as response:
+            first = json.loads(response.read())
+        assert [r["state"] for r in first["rows"]][-1] == "RUNNING"
+        study.tell(running, 0.0)
+        time.sleep(0.3)
+        with urllib.request.urlopen(f"{base}/{sid}/updates?since={first['revision']}") as response:
+            rows = json.loads(response.read())["rows"]
+        assert [(r["number"], r["state"]) for r in rows] == [(5, "COMPLETE")]
+        with pytest.raises(Exception, match="read-only"):
+            with server.app.source._engine.connect() as conn:
+                conn.exec_driver_sql("DELETE FROM tunelab_trials")
+    finally:
+        server.shutdown()
+        server.server_close()
+        server.app.source.close()

@@ -10,4 +10,4 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 if ROOT not in sys.path:
     sys.path.insert(0, ROOT)
 
-pytest_plugins = ["tests.storage.conftest"]
+from tests.storage.postgres import pg_url  # noqa: E402,F401 - a fixture

@@ -7,9 +7,9 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
-from tests.execution import objectives
 
 import tunelab
+from tests.execution import objectives
 from tunelab import InvalidArgumentError, InvalidTypeError
 from tunelab._records import TrialState
 from tunelab.samplers import RandomSampler

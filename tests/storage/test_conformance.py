@@ -239,3 +239,24 @@ def test_heartbeat_options_are_validated():
         SQLStorage("sqlite://", heartbeat_interval=1, retries=-1)
     with pytest.raises(InvalidArgumentError, match="need heartbeats: give heartbeat_interval"):
         SQLStorage("sqlite://", retries=2)
+
+
+def test_concurrent_writers_of_one_study_attribute_do_not_collide(make_storage):
+    sid = make_storage().create_study("s", MIN)
+    errors: list[BaseException] = []
+
+    def writer(i: int) -> None:
+        storage = make_storage()
+        try:
+            for j in range(15):
+                storage.set_study_attr(sid, "system", "shared", [i, j])
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+
+    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert make_storage().get_study_attrs(sid, "system")["shared"][1] == 14

@@ -135,7 +135,7 @@ def test_processes_and_a_reader_share_one_file_without_locking_errors(tmp_path):
 
     def read() -> None:  # a report or dashboard polling while the trials are written
         reader = tunelab.load_study(study_name="shared", storage=url)
-        while not stop.is_set():
+        while not stop.wait(0.01):
             try:
                 for trial in reader.trials:
                     assert trial.state != TrialState.COMPLETE or len(trial.intermediate_values) == 3

@@ -194,8 +194,9 @@ class SQLStorage(Storage):
             self._caches.pop(study_id, None)
 
     @staticmethod
-    def _study_row(conn: Connection, study_id: int) -> Any:
-        row = conn.execute(sa.select(S.studies).where(S.studies.c.study_id == study_id)).first()
+    def _study_row(conn: Connection, study_id: int, *, lock: bool = False) -> Any:
+        query = sa.select(S.studies).where(S.studies.c.study_id == study_id)
+        row = conn.execute(query.with_for_update() if lock else query).first()
         if row is None:
             raise StudyNotFoundError(f"no study with id {study_id}")
         return row
@@ -223,7 +224,7 @@ class SQLStorage(Storage):
         table = S.study_attrs
 
         def put(conn: Connection) -> None:
-            self._study_row(conn, study_id)
+            self._study_row(conn, study_id, lock=self._backend == "postgresql")  # writers of one study queue up
             where = (table.c.study_id == study_id) & (table.c.kind == kind) & (table.c.key == key)
             conn.execute(sa.delete(table).where(where))
             conn.execute(sa.insert(table).values(study_id=study_id, kind=kind, key=key, value_json=json.dumps(value)))

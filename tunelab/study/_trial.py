@@ -131,6 +131,8 @@ class Trial:
         self._params[name] = value
         self._distributions[name] = distribution
         self._pending[name] = (internal, distribution)
+        if self.study._storage.retries:  # a lost trial is re-queued with its parameters: store them now
+            self._flush()
         return value
 
     def _set_relative(self, space: dict[str, BaseDistribution], params: dict[str, Any]) -> None:

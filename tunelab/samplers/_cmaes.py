@@ -1,0 +1,176 @@
+"""CMA-ES through the ``cmaes`` package, with warm start, IPOP restarts and a resumable state."""
+
+from __future__ import annotations
+
+import base64
+import pickle
+from typing import Any
+
+import numpy as np
+
+from tunelab._errors import InvalidArgumentError, invalid, require_extra, wrong_type
+from tunelab.samplers._base import Sampler
+from tunelab.samplers._qmc import check_seed
+from tunelab.samplers._random import RandomSampler
+from tunelab.samplers._ranking import minimised, violation
+from tunelab.samplers._unit import consistent_space, encode, from_unit
+from tunelab.space import BaseDistribution, CategoricalDistribution
+
+STATE_ATTR = "cmaes:state"
+SOLUTION_ATTR = "cmaes:solution"
+
+
+class CmaEsSampler(Sampler):
+    """Covariance matrix adaptation evolution strategy for long runs on numeric spaces.
+
+    The search runs in the unit cube of the numeric parameters present in every complete trial
+    (log scale for ``log=True``; int and ``step`` values rounded from the continuous point). The
+    first ``n_startup_trials`` complete trials come from ``independent_sampler``; with
+    ``warm_start=True`` the initial mean, step size and covariance are then estimated from the
+    best of them (``cmaes.get_warm_start_mgd``). When the strategy converges it restarts from a
+    random mean with a population ``inc_popsize`` times larger (IPOP-CMA-ES, Auger & Hansen
+    2005). Each generation is told once ``popsize`` of its trials completed; pruned and failed
+    trials are replaced by new asks. The optimizer is kept in the study's system attributes
+    after every ask and tell, so a study loaded again continues where it stopped.
+
+    Categorical parameters, parameters outside that space and the startup trials are sampled by
+    ``independent_sampler`` (default: :class:`RandomSampler` with the same seed). Constrained
+    trials that violate their constraints count as the worst value seen. Single objective only.
+
+    >>> import tunelab
+    >>> study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=4))
+    >>> study.optimize(lambda t: t.suggest_float("x", -3, 3) ** 2 + t.suggest_float("y", -3, 3) ** 2, n_trials=60)
+    >>> study.best_value < 0.1
+    True
+    """
+
+    def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, sigma0: float | None = None,
+                 popsize: int | None = None, inc_popsize: int = 2, warm_start: bool = True,
+                 independent_sampler: Sampler | None = None) -> None:
+        where = "CmaEsSampler"
+        check_seed(seed, where)
+        for name, value, least in (("n_startup_trials", n_startup_trials, 1), ("inc_popsize", inc_popsize, 1),
+                                   ("popsize", popsize, 2)):
+            if value is None and name == "popsize":
+                continue
+            if isinstance(value, bool) or not isinstance(value, int):
+                raise wrong_type(name, value, f"an integer >= {least}", where=where)
+            if value < least:
+                raise invalid(name, value, f"an integer >= {least}", where=where)
+        if sigma0 is not None and (isinstance(sigma0, bool) or not isinstance(sigma0, (int, float))
+                                   or not 0 < sigma0 <= 1):
+            raise invalid("sigma0", sigma0, "None or a number in (0, 1] (a fraction of each parameter's range)",
+                          where=where)
+        if not isinstance(warm_start, bool):
+            raise wrong_type("warm_start", warm_start, "a bool", where=where)
+        if independent_sampler is not None and not isinstance(independent_sampler, Sampler):
+            raise wrong_type("independent_sampler", independent_sampler, "a Sampler", where=where)
+        self.seed = seed
+        self.n_startup_trials = n_startup_trials
+        self.sigma0 = sigma0
+        self.popsize = popsize
+        self.inc_popsize = inc_popsize
+        self.warm_start = warm_start
+        self.independent_sampler = independent_sampler or RandomSampler(seed=seed)
+        self._rng = np.random.default_rng(seed)
+
+    def __repr__(self) -> str:
+        return f"CmaEsSampler(seed={self.seed!r}, n_startup_trials={self.n_startup_trials!r})"
+
+    def reseed_rng(self) -> None:
+        self._rng = np.random.default_rng()
+        self.independent_sampler.reseed_rng()
+
+    def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, BaseDistribution]:
+        from tunelab.study import TrialState
+
+        if len(study.directions) > 1:
+            raise InvalidArgumentError(
+                f"CmaEsSampler optimises one objective; this study has {len(study.directions)} "
+                "(use NSGAIISampler or TPESampler)")
+        complete = study.get_trials(states=(TrialState.COMPLETE,))
+        if len(complete) < self.n_startup_trials:
+            return {}
+        space = consistent_space(complete, intersection=True)
+        return {n: d for n, d in space.items() if not isinstance(d, CategoricalDistribution)}
+
+    def sample_relative(self, study: Any, trial: Any, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
+        if not search_space:
+            return {}
+        from tunelab.study import TrialState
+
+        cmaes = require_extra("cmaes", "samplers")
+        complete = study.get_trials(states=(TrialState.COMPLETE,))
+        key = [[n, d.to_json()] for n, d in search_space.items()]
+        state = _load(study)
+        if state is None or state["space"] != key:
+            state = self._start(cmaes, search_space, complete, key, study.directions)
+        self._tell_ready(state, complete, study.directions)
+        opt = state["optimizer"]
+        if opt.should_stop():
+            state["restart"] += 1
+            state["optimizer"] = self._fresh(cmaes, len(search_space), opt.population_size * self.inc_popsize)
+            opt = state["optimizer"]
+        x = opt.ask()
+        trial.set_system_attr(SOLUTION_ATTR, {"restart": state["restart"], "generation": opt.generation,
+                                              "x": [float(v) for v in x]})
+        study.set_system_attr(STATE_ATTR, base64.b64encode(pickle.dumps(state)).decode("ascii"))
+        return {name: from_unit(d, u) for (name, d), u in zip(search_space.items(), x)}
+
+    def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
+        return self.independent_sampler.sample_independent(study, trial, name, distribution)
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        self.independent_sampler.before_trial(study, trial)
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        self.independent_sampler.after_trial(study, trial, state, values)
+
+    # -- pieces -------------------------------------------------------------------------------------------
+    def _fresh(self, cmaes: Any, dim: int, popsize: int | None, mean: np.ndarray | None = None,
+               sigma: float | None = None, cov: np.ndarray | None = None) -> Any:
+        bounds = np.tile([0.0, 1.0], (dim, 1))
+        start = self._rng.uniform(0.0, 1.0, dim) if mean is None else np.clip(mean, 0.0, 1.0)
+        return cmaes.CMA(mean=start, sigma=sigma or self.sigma0 or 1.0 / 6.0, bounds=bounds, cov=cov,
+                         seed=int(self._rng.integers(2**31)), population_size=popsize)
+
+    def _start(self, cmaes: Any, space: dict[str, BaseDistribution], complete: list[Any], key: list,
+               directions: list[Any]) -> dict:
+        dim = len(space)
+        mean = sigma = cov = None
+        if self.warm_start:
+            rows = [(encode(space, t.params), minimised(t.values, directions)[0]) for t in complete]
+            rows = [(x, y) for x, y in rows if not np.isnan(x).any() and np.isfinite(y)]
+            if len(rows) >= 2:
+                gamma = max(0.1, 2.0 / len(rows))  # the best tenth, at least two points
+                mean, sigma, cov = cmaes.get_warm_start_mgd(rows, gamma=gamma, alpha=0.1)
+                sigma = float(min(max(sigma, 1e-3), 1.0))
+                cov = cov + 1e-8 * np.eye(dim)
+        if mean is None:
+            mean = np.full(dim, 0.5)
+        return {"space": key, "restart": 0, "optimizer": self._fresh(cmaes, dim, self.popsize, mean, sigma, cov)}
+
+    def _tell_ready(self, state: dict, complete: list[Any], directions: list[Any]) -> None:
+        opt = state["optimizer"]
+        tag = (state["restart"], opt.generation)
+        mine = [t for t in complete if _tag(t) == tag]
+        if len(mine) < opt.population_size:
+            return
+        finite = [minimised(t.values, directions)[0] for t in complete if np.isfinite(t.values[0])]
+        worst = max(finite) if finite else 0.0
+        told = []
+        for t in mine[: opt.population_size]:
+            value = minimised(t.values, directions)[0]
+            value = worst if not np.isfinite(value) or violation(t) > 0 else value
+            told.append((np.asarray(t.system_attrs[SOLUTION_ATTR]["x"]), value))
+        opt.tell(told)
+
+
+def _tag(trial: Any) -> tuple[int, int] | None:
+    info = trial.system_attrs.get(SOLUTION_ATTR)
+    return None if info is None else (info["restart"], info["generation"])
+
+
+def _load(study: Any) -> dict | None:
+    blob = study.system_attrs.get(STATE_ATTR)
+    return None if blob is None else pickle.loads(base64.b64decode(blob))

@@ -1,0 +1,124 @@
+"""The unit-cube encoding that model-based samplers (GP, CMA-ES) search in, and search-space inference.
+
+A numeric parameter maps to ``[0, 1]``: linearly, or linearly in ``log`` for ``log=True``. A
+discrete one (int, or float with ``step``) owns an equal-width cell per value, so that rounding
+the unit coordinate picks each value from an interval of the same width. A categorical parameter
+is encoded as the index of its choice (the GP kernel compares indices for equality only).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+import numpy as np
+
+from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+
+
+def _edges(d: BaseDistribution) -> tuple[float, float, bool]:
+    """(lower, upper, log) edges of the unit interval in the parameter's own (possibly log) scale."""
+    if isinstance(d, IntDistribution):
+        if d.log:
+            return math.log(d.low - 0.5), math.log(d.high + 0.5), True
+        return d.low - d.step / 2, d.high + d.step / 2, False
+    if isinstance(d, FloatDistribution):
+        if d.step is not None:
+            return d.low - d.step / 2, d.high + d.step / 2, False
+        if d.log:
+            return math.log(d.low), math.log(d.high), True
+        return d.low, d.high, False
+    raise TypeError(f"no unit encoding for {d!r}")
+
+
+def to_unit(d: BaseDistribution, value: Any) -> float:
+    """The unit coordinate of an external value (the choice index for categorical parameters).
+
+    >>> to_unit(IntDistribution(0, 3), 0), to_unit(FloatDistribution(1.0, 100.0, log=True), 10.0)
+    (0.125, 0.5)
+    """
+    if isinstance(d, CategoricalDistribution):
+        return d.to_internal(value)
+    lo, hi, log = _edges(d)
+    v = math.log(value) if log else float(value)
+    return min(max((v - lo) / (hi - lo), 0.0), 1.0) if hi > lo else 0.5
+
+
+def from_unit(d: BaseDistribution, u: float) -> Any:
+    """The external value at unit coordinate ``u`` (rounded onto the grid, clipped into the bounds).
+
+    >>> from_unit(IntDistribution(0, 3), 0.99), from_unit(FloatDistribution(0.0, 1.0, step=0.5), 0.4)
+    (3, 0.5)
+    """
+    if isinstance(d, CategoricalDistribution):
+        return d.choices[int(min(max(round(u), 0), len(d.choices) - 1))]
+    lo, hi, log = _edges(d)
+    v = lo + min(max(float(u), 0.0), 1.0) * (hi - lo)
+    if log:
+        v = math.exp(v)
+    if isinstance(d, IntDistribution):
+        if d.log:
+            return int(min(max(round(v), d.low), d.high))
+        k = round((v - d.low) / d.step)
+        return int(min(max(d.low + k * d.step, d.low), d.high))
+    if d.step is not None:
+        k = round((v - d.low) / d.step)
+        return float(min(max(d.low + k * d.step, d.low), d.high))
+    return float(min(max(v, d.low), d.high))
+
+
+def snap_array(d: BaseDistribution, u: np.ndarray) -> np.ndarray:
+    """Unit coordinates moved to the centre of their value's cell (discrete parameters only).
+
+    >>> snap_array(IntDistribution(0, 3), np.array([0.01, 0.3, 0.99])).tolist()
+    [0.125, 0.375, 0.875]
+    """
+    if not is_discrete(d):
+        return u
+    lo, hi, log = _edges(d)
+    if not log:
+        n = round((hi - lo) / d.step)
+        return (np.clip(np.floor(u * n), 0, n - 1) + 0.5) / n
+    values = np.clip(np.round(np.exp(lo + np.clip(u, 0.0, 1.0) * (hi - lo))), d.low, d.high)
+    return (np.log(values) - lo) / (hi - lo)
+
+
+def is_discrete(d: BaseDistribution) -> bool:
+    """Whether a numeric parameter takes values on a grid (int, or float with ``step``)."""
+    return isinstance(d, IntDistribution) or (isinstance(d, FloatDistribution) and d.step is not None)
+
+
+def consistent_space(trials: Iterable[Any], *, intersection: bool) -> dict[str, BaseDistribution]:
+    """The parameters of ``trials`` that have one distribution throughout, sorted by name.
+
+    ``intersection=True`` keeps those present in every trial; otherwise every parameter seen
+    (the union). Single-valued distributions are left out: there is nothing to choose.
+
+    >>> from types import SimpleNamespace as T
+    >>> a = T(distributions={"x": FloatDistribution(0, 1), "y": IntDistribution(0, 3)})
+    >>> b = T(distributions={"x": FloatDistribution(0, 1)})
+    >>> sorted(consistent_space([a, b], intersection=True)), sorted(consistent_space([a, b], intersection=False))
+    (['x'], ['x', 'y'])
+    """
+    seen: dict[str, BaseDistribution] = {}
+    clashing: set[str] = set()
+    common: set[str] | None = None
+    for t in trials:
+        names = set(t.distributions)
+        common = names if common is None else common & names
+        for name, d in t.distributions.items():
+            if name in seen and seen[name] != d:
+                clashing.add(name)
+            seen.setdefault(name, d)
+    keep = (common or set()) if intersection else set(seen)
+    return {n: seen[n] for n in sorted(keep - clashing) if not seen[n].single()}
+
+
+def encode(space: Mapping[str, BaseDistribution], params: Mapping[str, Any]) -> np.ndarray:
+    """One row of unit coordinates; NaN where the parameter is absent (inactive) or foreign."""
+    row = np.full(len(space), np.nan)
+    for j, (name, d) in enumerate(space.items()):
+        if name in params and d.contains(params[name]):
+            row[j] = to_unit(d, params[name])
+    return row

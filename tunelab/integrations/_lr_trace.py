@@ -1,4 +1,4 @@
-"""The learning rate actually applied, step by step, kept with the trial for reports and plots."""
+"""The learning rate actually applied, kept with the trial; pieces shared by the pruning callbacks."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import math
 import numbers
 from typing import Any
 
-from tunelab._errors import invalid
+from tunelab._errors import InvalidArgumentError, TrialPruned, invalid
 
 #: User attribute holding a trial's applied learning rates as ``[[step, lr], ...]``.
 LR_TRACE_ATTR = "lr_trace"
@@ -46,3 +46,25 @@ class LrTrace:
     def save(self, trial: Any) -> None:
         """Store the points in ``trial``'s user attribute ``"lr_trace"`` (non-finite rates as None)."""
         trial.set_user_attr(LR_TRACE_ATTR, [[s, lr if math.isfinite(lr) else None] for s, lr in self.points])
+
+
+def check_monitor(monitor: Any) -> str:
+    """``monitor`` as the name of a logged metric, or the house error."""
+    if not isinstance(monitor, str) or not monitor:
+        raise InvalidArgumentError(f"monitor={monitor!r} is invalid: must be the name of a logged metric")
+    return monitor
+
+
+def report_and_prune(trial: Any, trace: LrTrace, value: float, step: int) -> None:
+    """``trial.report(value, step)``, save ``trace``, raise ``TrialPruned`` when the pruner says so."""
+    trial.report(value, step)
+    trace.save(trial)
+    if trial.should_prune():
+        raise TrialPruned(f"pruned at step {step}")
+
+
+def monitored(metrics: Any, monitor: str) -> float:
+    """``metrics[monitor]`` as a float, or an error naming the metrics that were logged."""
+    if monitor not in metrics:
+        raise InvalidArgumentError(f"monitor={monitor!r} is invalid: the metrics logged are {sorted(metrics)}")
+    return float(metrics[monitor])

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError, TrialPruned, require_extra
-from tunelab.integrations._lr_trace import LrTrace
+from tunelab._errors import TrialPruned, require_extra
+from tunelab.integrations._lr_trace import LrTrace, check_monitor, monitored, report_and_prune
 
 keras = require_extra("keras", "keras")
 
@@ -32,10 +32,8 @@ class PruningCallback(keras.callbacks.Callback):
 
     def __init__(self, trial: Any, monitor: str = "val_loss", *, max_points: int = 512) -> None:
         super().__init__()
-        if not isinstance(monitor, str) or not monitor:
-            raise InvalidArgumentError(f"monitor={monitor!r} is invalid: must be the name of a logged metric")
         self.trial = trial
-        self.monitor = monitor
+        self.monitor = check_monitor(monitor)
         self.trace = LrTrace(max_points=max_points)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
@@ -44,11 +42,9 @@ class PruningCallback(keras.callbacks.Callback):
         self.trace.add(step, float(keras.ops.convert_to_numpy(optimizer.learning_rate)))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-        logs = logs or {}
-        if self.monitor not in logs:
-            raise InvalidArgumentError(f"monitor={self.monitor!r} is invalid: the metrics logged are {sorted(logs)}")
-        self.trial.report(float(logs[self.monitor]), epoch)
-        self.trace.save(self.trial)
-        if self.trial.should_prune():
+        value = monitored(logs or {}, self.monitor)
+        try:
+            report_and_prune(self.trial, self.trace, value, epoch)
+        except TrialPruned:
             self.model.stop_training = True
-            raise TrialPruned(f"pruned at epoch {epoch}")
+            raise

@@ -7,8 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError, TrialPruned, require_extra
-from tunelab.integrations._lr_trace import LrTrace
+from tunelab._errors import require_extra
+from tunelab.integrations._lr_trace import LrTrace, check_monitor, monitored, report_and_prune
 
 pl = require_extra("lightning.pytorch", "lightning")
 
@@ -31,10 +31,8 @@ class PruningCallback(pl.Callback):
 
     def __init__(self, trial: Any, monitor: str, *, max_points: int = 512) -> None:
         super().__init__()
-        if not isinstance(monitor, str) or not monitor:
-            raise InvalidArgumentError(f"monitor={monitor!r} is invalid: must be the name of a logged metric")
         self.trial = trial
-        self.monitor = monitor
+        self.monitor = check_monitor(monitor)
         self.trace = LrTrace(max_points=max_points)
 
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:
@@ -43,13 +41,5 @@ class PruningCallback(pl.Callback):
     def on_validation_end(self, trainer: Any, pl_module: Any) -> None:
         if trainer.sanity_checking:
             return
-        metrics = trainer.callback_metrics
-        if self.monitor not in metrics:
-            raise InvalidArgumentError(
-                f"monitor={self.monitor!r} is invalid: the metrics logged are {sorted(metrics)}")
-        value = float(metrics[self.monitor])
-        epoch = trainer.current_epoch
-        self.trial.report(value, epoch)
-        self.trace.save(self.trial)
-        if self.trial.should_prune():
-            raise TrialPruned(f"pruned at epoch {epoch}")
+        report_and_prune(self.trial, self.trace, monitored(trainer.callback_metrics, self.monitor),
+                         trainer.current_epoch)

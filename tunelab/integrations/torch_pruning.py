@@ -20,8 +20,8 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from tunelab._errors import TrialPruned, require_extra, wrong_type
-from tunelab.integrations._lr_trace import LrTrace
+from tunelab._errors import require_extra, wrong_type
+from tunelab.integrations._lr_trace import LrTrace, report_and_prune
 from tunelab.pruners import cooldown_rates
 
 torch = require_extra("torch", "torch")
@@ -113,7 +113,4 @@ class TrialReporter:
 
     def report(self, value: Any, step: int) -> None:
         """``trial.report(value, step)``, save the rate trace, stop the trial if it should."""
-        self.trial.report(value, step)
-        self.trace.save(self.trial)
-        if self.trial.should_prune():
-            raise TrialPruned(f"pruned at step {step}")
+        report_and_prune(self.trial, self.trace, value, step)

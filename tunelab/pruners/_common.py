@@ -106,6 +106,15 @@ def first_in_interval(steps: list[int], step: int, *, warmup: int, interval: int
     return not any(s < step and s >= warmup and (s - warmup) // interval == window for s in steps)
 
 
+def judged_step(trial: FrozenTrial, *, warmup: int, interval: int) -> int | None:
+    """The trial's last step when a warm-up/interval pruner should judge it now, else None."""
+    mine = reported(trial)
+    if not mine:
+        return None
+    step = max(mine)
+    return step if first_in_interval(list(mine), step, warmup=warmup, interval=interval) else None
+
+
 def mark_pruned(study: Study, trial: FrozenTrial) -> bool:
     """Record ``trial``'s projected value (see :func:`project`) and return True."""
     value = project(study, trial)

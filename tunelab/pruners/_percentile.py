@@ -14,7 +14,7 @@ from tunelab.pruners._common import (
     as_of,
     check_int,
     complete_trials,
-    first_in_interval,
+    judged_step,
     mark_pruned,
     reported,
     signed,
@@ -78,12 +78,10 @@ class PercentilePruner(Pruner):
                 f"n_min_trials={self._n_min_trials})")
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
+        step = judged_step(trial, warmup=self._n_warmup_steps, interval=self._interval_steps)
+        if step is None:
+            return False
         mine = reported(trial)
-        if not mine:
-            return False
-        step = max(mine)
-        if not first_in_interval(list(mine), step, warmup=self._n_warmup_steps, interval=self._interval_steps):
-            return False
         done = complete_trials(study, trial)
         if len(done) < self._n_startup_trials:
             return False

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from tunelab._errors import InvalidArgumentError, invalid
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int, first_in_interval, mark_pruned, reported
+from tunelab.pruners._common import check_int, judged_step, mark_pruned, reported
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
@@ -56,12 +56,9 @@ class ThresholdPruner(Pruner):
                 f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps})")
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
-        mine = reported(trial)
-        if not mine:
+        step = judged_step(trial, warmup=self._n_warmup_steps, interval=self._interval_steps)
+        if step is None:
             return False
-        step = max(mine)
-        if not first_in_interval(list(mine), step, warmup=self._n_warmup_steps, interval=self._interval_steps):
-            return False
-        if any(math.isnan(v) or v < self._lower or v > self._upper for v in mine[step]):
+        if any(math.isnan(v) or v < self._lower or v > self._upper for v in reported(trial)[step]):
             return mark_pruned(study, trial)
         return False

@@ -111,6 +111,7 @@ class CmaEsSampler(Sampler):
             state["restart"] += 1
             state["optimizer"] = self._fresh(cmaes, len(search_space), opt.population_size * self.inc_popsize)
             opt = state["optimizer"]
+        opt.reseed_rng((state["seed"] + 7919 * trial.number) % 2**31)  # the pickled optimizer drops its RNG
         x = opt.ask()
         trial.set_system_attr(SOLUTION_ATTR, {"restart": state["restart"], "generation": opt.generation,
                                               "x": [float(v) for v in x]})
@@ -148,7 +149,8 @@ class CmaEsSampler(Sampler):
                 cov = cov + 1e-8 * np.eye(dim)
         if mean is None:
             mean = np.full(dim, 0.5)
-        return {"space": key, "restart": 0, "optimizer": self._fresh(cmaes, dim, self.popsize, mean, sigma, cov)}
+        return {"space": key, "restart": 0, "seed": int(self._rng.integers(2**31)),
+                "optimizer": self._fresh(cmaes, dim, self.popsize, mean, sigma, cov)}
 
     def _tell_ready(self, state: dict, complete: list[Any], directions: list[Any]) -> None:
         opt = state["optimizer"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import math
 from typing import Any
 
@@ -19,6 +20,19 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 
 PROPOSAL_ATTR = "gp:proposal"
 _MAX_PATTERNS = 4
+
+
+def _one_blas_thread() -> contextlib.AbstractContextManager:
+    """Run the small dense algebra of one proposal on one BLAS thread (where threadpoolctl exists).
+
+    Matrices of a few hundred rows gain nothing from threads, and on a busy machine threaded
+    BLAS spins against other processes: a 300 x 300 Cholesky measured 40 ms threaded, 2 ms not.
+    """
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        return contextlib.nullcontext()
+    return threadpool_limits(limits=1, user_api="blas")
 
 
 class GPSampler(Sampler):
@@ -100,6 +114,10 @@ class GPSampler(Sampler):
             return self._startup.sample_relative(study, trial, search_space)
         if not search_space:
             return {}
+        with _one_blas_thread():
+            return self._propose(study, trial, search_space)
+
+    def _propose(self, study: Any, trial: Any, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
         from tunelab.study import TrialState
 
         space = dict(search_space)

@@ -30,7 +30,8 @@ _STATE_NAMES = {int(s): s.name for s in TrialState}
 class StudyCache:
     """Light rows of one study's trials, with revisions for live updates."""
 
-    def __init__(self, study_id: int, name: str, directions: tuple[StudyDirection, ...]) -> None:
+    def __init__(self, source: Any, study_id: int, name: str, directions: tuple[StudyDirection, ...]) -> None:
+        self.source = source
         self.study_id = study_id
         self.name = name
         self.directions = directions
@@ -60,12 +61,14 @@ class StudyCache:
                 self._memo[key] = value
         return value
 
-    def refresh(self, source: Any) -> None:
+    def refresh(self) -> None:
         """Read what is new or was unfinished; give changed rows the next revision."""
         with self._lock:
             if time.monotonic() - self._refreshed < MIN_REFRESH_S:
                 return
-            fetched = source.light_trials(self.study_id, after_id=self._max_id, also=sorted(self._unfinished))
+            fetched, kinds = self.source.light_trials(self.study_id, after_id=self._max_id,
+                                                      also=sorted(self._unfinished))
+            self.distributions.update(kinds)
             changed = False
             for row in fetched:
                 old = self.rows.get(row["trial_id"])
@@ -79,8 +82,6 @@ class StudyCache:
                     self._unfinished.discard(row["trial_id"])
                 else:
                     self._unfinished.add(row["trial_id"])
-                for pname, (_, dist) in row["params"].items():
-                    self.distributions[pname] = dist
                 changed = True
             if changed or not self.ordered:
                 self.ordered = sorted(self.rows.values(), key=lambda r: r["number"])
@@ -111,7 +112,22 @@ class StudyCache:
         return ranked[0] if ranked else None
 
     def since(self, revision: int) -> list[dict[str, Any]]:
-        return [row_json(r) for r in self.ordered if r["rev"] > revision]
+        return self.as_json([r for r in self.ordered if r["rev"] > revision])
+
+    def with_params(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """``rows``, each with its ``"params"`` read (kept for finished trials, which never change)."""
+        missing = [r for r in rows if "params" not in r or r["state"] not in _FINISHED]
+        if missing:
+            whole = len(missing) > len(self.ordered) // 2
+            if whole:
+                missing = list(self.ordered)
+            found = self.source.params(self.study_id, None if whole else [r["trial_id"] for r in missing])
+            for r in missing:
+                r["params"] = found.get(r["trial_id"], {})
+        return rows
+
+    def as_json(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return [row_json(r) for r in self.with_params(rows)]
 
     def by_number(self, numbers: list[int]) -> list[dict[str, Any]]:
         wanted = set(numbers)
@@ -135,6 +151,8 @@ class StudyCache:
         if vmax is not None:
             rows = [r for r in rows if r["value"] is not None and r["value"] <= vmax]
         key = _sort_key(sort, self.distributions)
+        if sort.startswith("params."):
+            self.with_params(rows)
         present = [r for r in rows if key(r) is not None]
         missing = [r for r in rows if key(r) is None]
         present.sort(key=key, reverse=desc)
@@ -146,8 +164,7 @@ class StudyCache:
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(["number", "state", "value", "duration_s", "datetime_start", "datetime_complete", "worker"]
                         + [f"params.{n}" for n in names])
-        for r in rows:
-            j = row_json(r)
+        for j in self.as_json(rows):
             writer.writerow([_csv_cell(v) for v in (j["number"], j["state"], j["value"], j["duration"], j["start"],
                                                     j["complete"], j["worker"])]
                             + [_csv_cell(j["params"].get(n)) for n in names])
@@ -178,7 +195,7 @@ def _iso(stamp: float | None) -> str | None:
 
 
 def _same(a: dict[str, Any], b: dict[str, Any]) -> bool:
-    return all(a[k] == b[k] for k in ("state", "value", "complete", "worker")) and a["params"].keys() == b["params"].keys()
+    return all(a[k] == b[k] for k in ("state", "value", "complete", "worker"))
 
 
 def _sort_key(sort: str, distributions: dict[str, BaseDistribution]) -> Any:

@@ -20,8 +20,8 @@ from tunelab.dashboard._source import LR_TRACE_ATTR
 from tunelab.space import CategoricalDistribution
 
 MAX_HISTORY_POINTS = 2000
-MAX_PARALLEL_LINES = 1000
-MAX_TIMELINE_BARS = 1000
+MAX_PARALLEL_LINES = 500
+MAX_TIMELINE_BARS = 500
 MAX_CURVES = 60
 LR_POINTS = 400
 _HORIZON_ARGS = ("total_steps", "decay_steps", "T_max", "total_iters", "num_training_steps",
@@ -73,7 +73,7 @@ def parallel(cache: StudyCache, *, top_percent: float = 100.0) -> dict[str, Any]
     """The best ``top_percent`` % of completed trials, thinned evenly by rank to the line limit."""
     done = cache.ranked()
     n_top = max(1, math.ceil(len(done) * top_percent / 100.0)) if done else 0
-    chosen = [done[i] for i in thin(n_top, MAX_PARALLEL_LINES)]
+    chosen = cache.with_params([done[i] for i in thin(n_top, MAX_PARALLEL_LINES)])
     axes, columns = [], []
     for name in sorted(cache.distributions):
         axis, col = _axis_values(chosen, name, cache.distributions[name])
@@ -83,16 +83,16 @@ def parallel(cache: StudyCache, *, top_percent: float = 100.0) -> dict[str, Any]
             "numbers": [r["number"] for r in chosen], "n_selected": n_top, "n_complete": len(done)}
 
 
-def importance(cache: StudyCache, *, max_rows: int = 20000, bins: int = 10) -> dict[str, Any]:
+def importance(cache: StudyCache, *, max_rows: int = 5000, bins: int = 10) -> dict[str, Any]:
     """Share of the objective's rank variance each parameter explains on its own (correlation ratio).
 
-    Each parameter's values (log10 on a log axis, the choice for a categorical) are cut into
+    At most ``max_rows`` completed trials, spread evenly over the study, are used. Each parameter's values (log10 on a log axis, the choice for a categorical) are cut into
     ``bins`` quantile bins; the between-bin variance of the trials' value ranks over the total
     variance, adjusted for the number of bins as an adjusted R² is, makes the parameter's score
     (0: tells nothing beyond chance, 1: decides the ranking alone).
     """
     done = cache.completed()
-    done = [done[i] for i in thin(len(done), max_rows)]
+    done = cache.with_params([done[i] for i in thin(len(done), max_rows)])
     scores = []
     if len(done) >= 4:
         ranks = np.argsort(np.argsort([r["value"] for r in done])).astype(np.float64)
@@ -157,9 +157,9 @@ def curve_trials(cache: StudyCache) -> list[dict[str, Any]]:
     return sorted(picked.values(), key=lambda r: r["number"])[:MAX_CURVES]
 
 
-def intermediate(cache: StudyCache, source: Any) -> dict[str, Any]:
+def intermediate(cache: StudyCache) -> dict[str, Any]:
     rows = curve_trials(cache)
-    steps = source.intermediate([r["trial_id"] for r in rows])
+    steps = cache.source.intermediate([r["trial_id"] for r in rows])
     curves = [{"number": r["number"], "state": TrialState(r["state"]).name,
                "steps": [s for s, _ in steps[r["trial_id"]]],
                "values": [finite(v) for _, v in steps[r["trial_id"]]]}
@@ -167,12 +167,12 @@ def intermediate(cache: StudyCache, source: Any) -> dict[str, Any]:
     return {"curves": curves}
 
 
-def learning_rates(cache: StudyCache, source: Any, numbers: list[int]) -> dict[str, Any]:
+def learning_rates(cache: StudyCache, numbers: list[int]) -> dict[str, Any]:
     """Per chosen trial: the recorded ``lr_trace`` when present, else each stored schedule evaluated."""
     from tunelab.schedules import Schedule
 
     rows = cache.by_number(numbers[:MAX_CURVES])
-    attrs = source.learning_rate_attrs([r["trial_id"] for r in rows])
+    attrs = cache.source.learning_rate_attrs([r["trial_id"] for r in rows])
     curves = []
     for r in rows:
         found = attrs[r["trial_id"]]

@@ -20,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from tunelab._errors import InvalidArgumentError, StudyNotFoundError, TrialNotFoundError, TunelabError, invalid
 from tunelab.cli._common import jsonable as _jsonable
 from tunelab.dashboard import _plots
-from tunelab.dashboard._cache import StudyCache, finite, row_json
+from tunelab.dashboard._cache import StudyCache, finite
 from tunelab.dashboard._source import ReadOnlySource
 
 #: Sent with every response: scripts, styles and data from this server only; no frames, no forms.
@@ -63,7 +63,7 @@ class Dashboard:
             (re.compile(r"/api/studies/(\d+)/importance"), lambda q, sid: self._memo(sid, "importance", _plots.importance)),
             (re.compile(r"/api/studies/(\d+)/timeline"), lambda q, sid: self._memo(sid, "timeline", _plots.timeline)),
             (re.compile(r"/api/studies/(\d+)/intermediate"),
-             lambda q, sid: _plots.intermediate(self.study(sid), self.source)),
+             lambda q, sid: _plots.intermediate(self.study(sid))),
             (re.compile(r"/api/studies/(\d+)/lr"), self.api_lr),
             (re.compile(r"/api/studies/(\d+)/trials"), self.api_trials),
             (re.compile(r"/api/studies/(\d+)/trials\.csv"), self.api_csv),
@@ -71,9 +71,14 @@ class Dashboard:
         ]
 
     def preload(self) -> None:
-        """Read every study's trials now, so the first page opened is as quick as the next ones."""
+        """Read every study's trials and draw up its default plots now, so the first page is quick."""
         for summary, _ in self.source.studies():
-            self.study(str(summary.study_id))
+            sid = str(summary.study_id)
+            for key, compute in (("history", _plots.history), ("importance", _plots.importance),
+                                 ("timeline", _plots.timeline),
+                                 (("parallel", 100.0), lambda cache: _plots.parallel(cache, top_percent=100.0))):
+                self._memo(sid, key, compute)
+            self.study(sid).select(sort="number", desc=True)
 
     def study(self, study_id: str) -> StudyCache:
         sid = int(study_id)
@@ -84,8 +89,8 @@ class Dashboard:
             if summary is None:
                 raise StudyNotFoundError(f"no study with id {sid}")
             with self._lock:
-                cache = self._caches.setdefault(sid, StudyCache(sid, summary.study_name, summary.directions))
-        cache.refresh(self.source)
+                cache = self._caches.setdefault(sid, StudyCache(self.source, sid, summary.study_name, summary.directions))
+        cache.refresh()
         return cache
 
     def _memo(self, sid: str, key: Any, compute: Any) -> Any:
@@ -108,7 +113,7 @@ class Dashboard:
         best = cache.best()
         return {"id": cache.study_id, "name": cache.name, "directions": [d.name.lower() for d in cache.directions],
                 "n_trials": len(cache.ordered), "by_state": cache.counts(),
-                "best": row_json(best) if best else None, "params": sorted(cache.distributions),
+                "best": cache.as_json([best])[0] if best else None, "params": sorted(cache.distributions),
                 "revision": cache.revision}
 
     def api_updates(self, q: dict[str, str], sid: str) -> Any:
@@ -117,7 +122,7 @@ class Dashboard:
         rows = cache.since(since)
         best = cache.best()
         return {"revision": cache.revision, "rows": rows, "n_trials": len(cache.ordered), "by_state": cache.counts(),
-                "best": row_json(best) if best else None, "params": sorted(cache.distributions)}
+                "best": cache.as_json([best])[0] if best else None, "params": sorted(cache.distributions)}
 
     def api_parallel(self, q: dict[str, str], sid: str) -> Any:
         top = _float(q, "top", 100.0)
@@ -131,7 +136,7 @@ class Dashboard:
             numbers = [int(x) for x in text.split(",") if x.strip()]
         except ValueError:
             raise invalid("trials", text, "comma-separated trial numbers") from None
-        return _plots.learning_rates(self.study(sid), self.source, numbers)
+        return _plots.learning_rates(self.study(sid), numbers)
 
     def _selection(self, q: dict[str, str], sid: str) -> tuple[StudyCache, list[dict[str, Any]]]:
         cache = self.study(sid)
@@ -145,7 +150,7 @@ class Dashboard:
         if limit not in _PAGE_SIZES or offset < 0:
             raise invalid("limit", limit, "1..500 with offset >= 0")
         return {"total": len(rows), "offset": offset, "params": sorted(cache.distributions),
-                "rows": [row_json(r) for r in rows[offset:offset + limit]], "revision": cache.revision}
+                "rows": cache.as_json(rows[offset:offset + limit]), "revision": cache.revision}
 
     def api_csv(self, q: dict[str, str], sid: str) -> Any:
         cache, rows = self._selection(q, sid)

@@ -26,6 +26,8 @@ from tunelab.storage._rows import assemble_trials, summaries_from_rows
 
 #: Attribute (user or system) naming the worker that ran a trial, drawn as a timeline row.
 WORKER_ATTR = "worker"
+#: Ids per ``IN (...)`` list, below every supported database's limit on bound parameters.
+_CHUNK = 5000
 #: User attribute where integrations record the learning rate actually applied: ``[[step, lr], ...]``.
 LR_TRACE_ATTR = "lr_trace"
 
@@ -102,11 +104,11 @@ class ReadOnlySource:
         return self._read(get)
 
     # -- trials, light ----------------------------------------------------------------------------------
-    def light_trials(self, study_id: int, *, after_id: int, also: Iterable[int] = ()) -> list[dict[str, Any]]:
-        """Trials with id above ``after_id`` or in ``also``: number, state, values, times, params, worker.
-
-        Parameters come as ``{name: (internal, distribution)}``; nothing heavier is read.
-        """
+    def light_trials(self, study_id: int, *, after_id: int, also: Iterable[int] = ()
+                     ) -> tuple[list[dict[str, Any]], dict[str, BaseDistribution]]:
+        """Trials with id above ``after_id`` or in ``also`` (number, state, value, times, worker), and
+        the distributions of the parameters they use, by name. Parameter values are read apart
+        (:meth:`params`), for the few trials a page shows."""
         t, p, a = S.trials, S.trial_params, S.trial_attrs
         also = list(also)
         where = (t.c.study_id == study_id) & (t.c.trial_id > after_id)
@@ -114,30 +116,46 @@ class ReadOnlySource:
             where = (t.c.study_id == study_id) & ((t.c.trial_id > after_id) | t.c.trial_id.in_(also))
         ids = sa.select(t.c.trial_id).where(where)
 
-        def get(conn: Connection) -> list[dict[str, Any]]:
+        def get(conn: Connection) -> tuple[list[dict[str, Any]], dict[str, BaseDistribution]]:
             rows = _fetch(conn, sa.select(
                 t.c.trial_id, t.c.number, t.c.state, t.c.value, t.c.values_json,
                 t.c.datetime_start, t.c.datetime_complete).where(where).order_by(t.c.trial_id))
             if not rows:
-                return []
+                return [], {}
             # values_json stays text: only multi-objective pages parse it (see row_json)
             out = {r[0]: {"trial_id": r[0], "number": r[1], "state": r[2], "value": r[3], "values_json": r[4],
-                          "start": r[5], "complete": r[6], "params": {}, "worker": None} for r in rows}
-            dists: dict[str, BaseDistribution] = {}
-            for trial_id, name, value, text in _fetch(conn, sa.select(
-                    p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json).where(p.c.trial_id.in_(ids))):
-                dist = dists.get(text)
-                if dist is None:
-                    dist = dists[text] = distribution_from_json(text)
-                found = out.get(trial_id)
-                if found is not None:
-                    found["params"][name] = (value, dist)
+                          "start": r[5], "complete": r[6], "worker": None} for r in rows}
             for trial_id, value_json in _fetch(conn, sa.select(a.c.trial_id, a.c.value_json)
                                                .where(a.c.trial_id.in_(ids) & (a.c.key == WORKER_ATTR))):
                 found = out.get(trial_id)
                 if found is not None:
                     found["worker"] = _worker(value_json)
-            return list(out.values())
+            kinds = _fetch(conn, sa.select(p.c.name, p.c.distribution_json).where(p.c.trial_id.in_(ids)).distinct())
+            return list(out.values()), {name: distribution_from_json(text) for name, text in kinds}
+
+        return self._read(get)
+
+    def params(self, study_id: int, trial_ids: Sequence[int] | None = None
+               ) -> dict[int, dict[str, tuple[float, BaseDistribution]]]:
+        """``{trial_id: {name: (internal value, distribution)}}`` for ``trial_ids`` (None: the whole study)."""
+        t, p = S.trials, S.trial_params
+        columns = (p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json)
+        if trial_ids is None:
+            queries = [sa.select(*columns).where(p.c.trial_id.in_(sa.select(t.c.trial_id).where(t.c.study_id == study_id)))]
+        else:
+            ids = list(trial_ids)
+            queries = [sa.select(*columns).where(p.c.trial_id.in_(ids[i:i + _CHUNK])) for i in range(0, len(ids), _CHUNK)]
+
+        def get(conn: Connection) -> dict[int, dict[str, tuple[float, BaseDistribution]]]:
+            out: dict[int, dict[str, tuple[float, BaseDistribution]]] = {}
+            dists: dict[str, BaseDistribution] = {}
+            for query in queries:
+                for trial_id, name, value, text in _fetch(conn, query):
+                    dist = dists.get(text)
+                    if dist is None:
+                        dist = dists[text] = distribution_from_json(text)
+                    out.setdefault(trial_id, {})[name] = (value, dist)
+            return out
 
         return self._read(get)
 
@@ -188,9 +206,9 @@ def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:
     compiled = query.compile(dialect=conn.dialect, compile_kwargs={"render_postcompile": True})
     cursor = conn.connection.dbapi_connection.cursor()
     try:
-        params: Any = compiled.params
+        params: Any = compiled.params  # a property that rebuilds the mapping: read it once
         if compiled.positiontup is not None:  # qmark / format styles (SQLite)
-            params = tuple(compiled.params[k] for k in compiled.positiontup)
+            params = tuple(params[k] for k in compiled.positiontup)
         cursor.execute(str(compiled), params)
         return cursor.fetchall()
     finally:

@@ -122,7 +122,7 @@ def lr_curves(best: Sequence[Any], steps_of: Any) -> dict[str, Any] | None:
             xs = np.unique(np.linspace(0, n, min(n + 1, 400)).round().astype(int))
             ys = np.asarray(sched(xs), dtype=float)
             data.append({"type": "scatter", "mode": "lines", "x": xs.tolist(), "y": ys.tolist(),
-                         "name": f"trial {t.number} {name}: {type(sched).__name__}"})
+                         "name": f"trial {t.number} {name}: {repr(sched).split('(')[0]}"})
     if not data:
         return None
     return {"data": data, "layout": _layout("Learning-rate schedules of the best trials",

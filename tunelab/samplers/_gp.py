@@ -134,10 +134,14 @@ class GPSampler(Sampler):
         running = [self._running_row(space, t) for t in study.get_trials(states=(TrialState.RUNNING,))
                    if t.number != trial.number]
         running = [r for r in running if r is not None]
-        if running:
+        best = float(f.max())
+        if running:  # kriging believer: believed values count as observations, incumbent included
             R = np.array(running)
-            post = Posterior(np.vstack([X, R]), np.concatenate([f, post.predict(R)[0]]), categorical, post.theta)
-        point = self._maximize(post, float(f.max()), space, categorical, X, f)
+            believed = post.predict(R)[0]
+            post = Posterior(np.vstack([X, R]), np.concatenate([f, believed]), categorical, post.theta,
+                             n_exact=len(R))
+            best = max(best, float(believed.max()))
+        point = self._maximize(post, best, space, categorical, X, f)
         proposal = {name: from_unit(d, u) for (name, d), u in zip(space.items(), point) if not np.isnan(u)}
         trial.set_system_attr(PROPOSAL_ATTR, proposal)
         return proposal

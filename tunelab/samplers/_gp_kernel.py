@@ -119,6 +119,9 @@ def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.n
 class Posterior:
     """A GP conditioned on ``(X, y)`` with hyperparameters ``theta``: Cholesky factor computed once.
 
+    The last ``n_exact`` rows are taken as noise-free values of the latent function (the
+    kriging believer's imputations for running trials).
+
     >>> X = np.array([[0.0], [0.5], [1.0]]); y = np.array([1.0, -1.0, 1.0])
     >>> cat = np.array([False])
     >>> post = Posterior(X, y, cat, fit_theta(X, y, cat, None))
@@ -127,13 +130,17 @@ class Posterior:
     True
     """
 
-    def __init__(self, X: np.ndarray, y: np.ndarray, categorical: np.ndarray, theta: np.ndarray) -> None:
+    def __init__(self, X: np.ndarray, y: np.ndarray, categorical: np.ndarray, theta: np.ndarray, *,
+                 n_exact: int = 0) -> None:
         dim = X.shape[1]
         self.X, self.y, self.categorical, self.theta = X, y, categorical, theta
         self.w, self.s2 = np.exp(theta[:dim]), math.exp(theta[dim])
         self.noise = math.exp(theta[dim + 1])
         K = self.s2 * matern52(r2_matrix(X, X, self.w, categorical))[0]
-        K[np.diag_indices(len(X))] += self.noise + _JITTER
+        noise = np.full(len(X), self.noise + _JITTER)
+        if n_exact:  # the last rows are values of the latent function itself (believed, noise-free)
+            noise[-n_exact:] = 1e-6 * self.s2
+        K[np.diag_indices(len(X))] += noise
         self.L = scipy.linalg.cholesky(K, lower=True, check_finite=False)
         self.alpha = scipy.linalg.cho_solve((self.L, True), y, check_finite=False)
 

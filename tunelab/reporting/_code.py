@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from typing import Any
 
-_TORCH_OPT = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
-_KERAS_OPT = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
+#: The optimizer class names, the same in torch.optim and keras.optimizers.
+_OPTIMIZERS = {"sgd": "SGD", "rmsprop": "RMSprop", "adam": "Adam", "adamw": "AdamW"}
 
 
 def plain_params(trial: Any) -> dict[str, Any]:
@@ -25,27 +25,25 @@ def plain_params(trial: Any) -> dict[str, Any]:
     return {k: v for k, v in trial.params.items() if not any(k.startswith(n + ".") for n in names)}
 
 
-def _schedule_lines(schedules: dict[str, Any]) -> tuple[list[str], list[str]]:
+def _opening(trial: Any, module: str, adapter: str, table: dict[str, str]) -> tuple[list[str], str | None, str, str | None]:
+    """The shared head of the snippets: imports, params, schedules; and the optimizer class and extras."""
+    params, schedules = plain_params(trial), trial.schedules
     classes = sorted({repr(s).split("(")[0] for s in schedules.values()})
-    imports = [f"from tunelab.schedules import {', '.join(classes)}"] if classes else []
-    return imports, [f"{name} = {s!r}" for name, s in schedules.items()]
+    out = [f"import {module}"]
+    if classes:
+        out += [f"from tunelab.schedules import {', '.join(classes)}", adapter]
+    out += ["", f"params = {params!r}", *(f"{name} = {s!r}" for name, s in schedules.items())]
+    opt = table.get(str(params.get("optimizer", "")).lower())
+    extra = "".join(f", {k}=params[{k!r}]" for k in ("momentum", "weight_decay") if k in params and (
+        k != "momentum" or opt in ("SGD", "RMSprop")))
+    return out, next(iter(schedules), None), extra, opt
 
 
 def torch_code(trial: Any) -> str:
     """PyTorch code for ``trial``'s configuration (``model`` is yours)."""
-    params, schedules = plain_params(trial), trial.schedules
-    imports, lines = _schedule_lines(schedules)
-    out = ["import torch", *imports]
-    if schedules:
-        out.append("from tunelab.integrations.torch import scheduler")
-    out += ["", f"params = {params!r}", *lines]
-    lr = next(iter(schedules), None)
-    opt = _TORCH_OPT.get(str(params.get("optimizer", "")).lower())
+    out, lr, extra, opt = _opening(trial, "torch", "from tunelab.integrations.torch import scheduler", _OPTIMIZERS)
     if opt:
-        extra = "".join(f", {k}=params[{k!r}]" for k in ("momentum", "weight_decay") if k in params and (
-            k != "momentum" or opt in ("SGD", "RMSprop")))
-        first = f"{lr}(0)" if lr else "1e-3"
-        out.append(f"optimizer = torch.optim.{opt}(model.parameters(), lr={first}{extra})")
+        out.append(f"optimizer = torch.optim.{opt}(model.parameters(), lr={f'{lr}(0)' if lr else '1e-3'}{extra})")
     else:
         out.append("optimizer = ...  # your torch optimizer")
     if lr:
@@ -55,18 +53,10 @@ def torch_code(trial: Any) -> str:
 
 def keras_code(trial: Any) -> str:
     """Keras code for ``trial``'s configuration."""
-    params, schedules = plain_params(trial), trial.schedules
-    imports, lines = _schedule_lines(schedules)
-    out = ["import keras", *imports]
-    if schedules:
-        out.append("from tunelab.integrations.keras import learning_rate")
-    out += ["", f"params = {params!r}", *lines]
-    lr = next(iter(schedules), None)
+    out, lr, extra, opt = _opening(trial, "keras", "from tunelab.integrations.keras import learning_rate",
+                                   _OPTIMIZERS)
     rate = f"learning_rate({lr})" if lr else "1e-3"
-    opt = _KERAS_OPT.get(str(params.get("optimizer", "")).lower())
     if opt:
-        extra = "".join(f", {k}=params[{k!r}]" for k in ("momentum", "weight_decay") if k in params and (
-            k != "momentum" or opt in ("SGD", "RMSprop")))
         out.append(f"optimizer = keras.optimizers.{opt}(learning_rate={rate}{extra})")
     else:
         out.append(f"learning_rate_schedule = {rate}  # pass as your optimizer's learning_rate")

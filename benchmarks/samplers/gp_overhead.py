@@ -55,14 +55,13 @@ def _optuna_times(history: list, k: int, seed: int) -> list[float]:
 
 
 def _timed(study, k: int) -> list[float]:
-    times = []
-    for _ in range(k):
+    def one() -> float:
         t0 = time.perf_counter()
         trial = study.ask()
-        value = _overhead_space(trial)
-        study.tell(trial, value)
-        times.append(time.perf_counter() - t0)
-    return times
+        study.tell(trial, _overhead_space(trial))
+        return time.perf_counter() - t0
+
+    return [one() for _ in range(k)]
 
 
 def main(argv: list[str] | None = None) -> None:

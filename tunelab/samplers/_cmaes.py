@@ -10,7 +10,7 @@ import numpy as np
 
 from tunelab._errors import InvalidArgumentError, invalid, require_extra, wrong_type
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._qmc import check_seed
+from tunelab.samplers._qmc import check_count, check_seed
 from tunelab.samplers._random import RandomSampler
 from tunelab.samplers._ranking import minimised, violation
 from tunelab.samplers._unit import consistent_space, encode, from_unit
@@ -49,14 +49,10 @@ class CmaEsSampler(Sampler):
                  independent_sampler: Sampler | None = None) -> None:
         where = "CmaEsSampler"
         check_seed(seed, where)
-        for name, value, least in (("n_startup_trials", n_startup_trials, 1), ("inc_popsize", inc_popsize, 1),
-                                   ("popsize", popsize, 2)):
-            if value is None and name == "popsize":
-                continue
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise wrong_type(name, value, f"an integer >= {least}", where=where)
-            if value < least:
-                raise invalid(name, value, f"an integer >= {least}", where=where)
+        check_count("n_startup_trials", n_startup_trials, 1, where)
+        check_count("inc_popsize", inc_popsize, 1, where)
+        if popsize is not None:
+            check_count("popsize", popsize, 2, where)
         if sigma0 is not None and (isinstance(sigma0, bool) or not isinstance(sigma0, (int, float))
                                    or not 0 < sigma0 <= 1):
             raise invalid("sigma0", sigma0, "None or a number in (0, 1] (a fraction of each parameter's range)",

@@ -8,11 +8,10 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._errors import invalid, wrong_type
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._gp_acq import Box, maximize_log_ei
 from tunelab.samplers._gp_kernel import Posterior, fit_theta
-from tunelab.samplers._qmc import QMCSampler, check_seed
+from tunelab.samplers._qmc import QMCSampler, check_count, check_seed
 from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised, violation
 from tunelab.samplers._unit import consistent_space, encode, from_unit, snap_array
@@ -76,10 +75,7 @@ class GPSampler(Sampler):
         check_seed(seed, "GPSampler")
         for name, value, least in (("n_startup_trials", n_startup_trials, 1), ("n_candidates", n_candidates, 16),
                                    ("n_full_refits", n_full_refits, 0), ("refit_interval", refit_interval, 1)):
-            if isinstance(value, bool) or not isinstance(value, int):
-                raise wrong_type(name, value, f"an integer >= {least}", where="GPSampler")
-            if value < least:
-                raise invalid(name, value, f"an integer >= {least}", where="GPSampler")
+            check_count(name, value, least, "GPSampler")
         self.seed = seed
         self.n_startup_trials = n_startup_trials
         self.n_candidates = n_candidates

@@ -26,6 +26,14 @@ def check_seed(seed: Any, where: str) -> None:
         raise invalid("seed", seed, "None or a non-negative integer", where=where)
 
 
+def check_count(name: str, value: Any, least: int, where: str) -> None:
+    """Raise unless ``value`` is an integer (not a bool) of at least ``least``."""
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise wrong_type(name, value, f"an integer >= {least}", where=where)
+    if value < least:
+        raise invalid(name, value, f"an integer >= {least}", where=where)
+
+
 class QMCSampler(Sampler):
     """Sobol points, spread more evenly than random draws, for space-filling exploration.
 

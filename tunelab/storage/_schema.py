@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+import weakref
 
 from sqlalchemy import (
     BigInteger,
@@ -89,6 +90,27 @@ trial_attrs = Table(
     Column("key", String(512), primary_key=True),
     Column("value_json", Text, nullable=False),
 )
+
+
+#: Engines this process has open, by real path of their SQLite file. Reading a file with plain
+#: open()/close() drops every POSIX lock the process holds on it (SQLite's locks included), so a
+#: file already opened here is never inspected again: it was checked when first opened.
+_ENGINES_BY_FILE: dict[str, weakref.WeakSet] = {}
+
+
+def opened_here(path: str) -> bool:
+    """Whether an engine of this process still has ``path`` open."""
+    engines = _ENGINES_BY_FILE.get(os.path.realpath(path))
+    return bool(engines)
+
+
+def remember_engine(path: str, engine: object) -> None:
+    _ENGINES_BY_FILE.setdefault(os.path.realpath(path), weakref.WeakSet()).add(engine)
+
+
+def forget_engine(path: str, engine: object) -> None:
+    """The engine was disposed: it holds no connection (and no lock) on ``path`` any more."""
+    _ENGINES_BY_FILE.get(os.path.realpath(path), weakref.WeakSet()).discard(engine)
 
 
 def inspect_sqlite_file(path: str) -> None:

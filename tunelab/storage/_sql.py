@@ -124,6 +124,8 @@ class SQLStorage(Storage):
 
     def close(self) -> None:
         self._engine.dispose()
+        if self._backend == "sqlite" and self._engine.url.database:
+            S.forget_engine(self._engine.url.database, self._engine)
 
     # -- transactions ------------------------------------------------------------------------------
     def _run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
@@ -513,9 +515,12 @@ def _sqlite_engine(url: Any, kwargs: dict[str, Any]) -> Engine:
         parent = os.path.dirname(os.path.abspath(database))
         if not os.path.isdir(parent):
             raise StorageError(f"storage {str(url)!r}: the folder {parent!r} does not exist")
-        S.inspect_sqlite_file(database)
+        if not S.opened_here(database):
+            S.inspect_sqlite_file(database)
         kwargs.setdefault("connect_args", {"timeout": 60.0, "check_same_thread": False})
     engine = sa.create_engine(url, **kwargs)
+    if not in_memory:
+        S.remember_engine(database, engine)
 
     @event.listens_for(engine, "connect")
     def _connect(dbapi_conn: Any, _record: Any) -> None:

@@ -113,3 +113,17 @@ def test_suggest_schedule_needs_a_space():
     trial = tunelab.create_study().ask()
     with pytest.raises(TypeError, match=r"space='cosine' .* a schedule space"):
         trial.suggest_schedule("lr", "cosine")
+
+
+@pytest.mark.parametrize("total_steps", [1, 2, 3, 4, 5, 7, 10])
+def test_every_family_builds_on_tiny_horizons(total_steps):
+    """Budget-rescaled rungs compress a schedule into a few steps: that must always build."""
+    space = schedules.space(families=ALL)
+    study = tunelab.create_study(sampler=RandomSampler(seed=total_steps))
+    for _ in range(60):
+        trial = study.ask()
+        schedule = trial.suggest_schedule("lr", space, total_steps=total_steps)
+        values = schedule(list(range(total_steps)))
+        assert (values >= 0).all()
+        study.tell(trial, float(values[-1]))
+    assert {t.params["lr.family"] for t in study.trials} == set(ALL)

@@ -99,9 +99,10 @@ FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float
     "one_cycle": (
         {"pct_start": Range(0.1, 0.5), "div_factor": Range(5.0, 100.0, log=True),
          "final_div_factor": Range(10.0, 1e4, log=True)},
-        lambda a, lr, t: OneCycleLR(lr, max(t, 2), pct_start=a["pct_start"], div_factor=a["div_factor"],
-                                    final_div_factor=a["final_div_factor"]),
-        "PyTorch OneCycleLR with max_lr = initial over total_steps",
+        lambda a, lr, t: OneCycleLR(lr, max(t, 2), pct_start=max(a["pct_start"], 1.5 / max(t, 2)),
+                                    div_factor=a["div_factor"], final_div_factor=a["final_div_factor"]),
+        "PyTorch OneCycleLR with max_lr = initial over total_steps (at least 2); on horizons so short "
+        "that the warmup would be empty, pct_start is raised to 1.5 / total_steps",
     ),
     "wsd": (
         {"warmup_fraction": Range(0.0, 0.2), "decay_fraction": Range(0.1, 0.5),

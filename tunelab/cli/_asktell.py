@@ -70,7 +70,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
     study = tunelab.create_study(study_name=args.study, storage=storage_url(args), directions=directions,
                                  load_if_exists=True)
     trial = study.ask(space)
-    trial._flush()
+    trial.save_params()
     print(json.dumps({"number": trial.number, "params": jsonable(trial.params)}))
     return 0
 

@@ -54,7 +54,7 @@ class ParamSpec:
         """Suggest this parameter in ``trial`` (a Schedule for a schedule parameter)."""
         if self.kind == "schedule":
             return trial.suggest_schedule(self.name, self.space, total_steps=self.total_steps)
-        return trial._suggest(self.name, self.space)
+        return trial.suggest(self.name, self.space)
 
 
 def suggest_all(trial: Any, specs: tuple[ParamSpec, ...]) -> dict[str, Any]:

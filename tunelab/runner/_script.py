@@ -107,7 +107,7 @@ class ScriptObjective:
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"trial-{trial.number}.log"
         trial.set_user_attr(P.LOG_ATTR, str(log_path))
-        trial._flush()  # the script may read its parameters and schedules back from the storage
+        trial.save_params()  # the script may read its parameters and schedules back from the storage
         passed = {k: (v.to_config() if hasattr(v, "to_config") else v) for k, v in values.items()}
         argv, env = self._delivery(trial, passed)
         with open(log_path, "w", encoding="utf-8", errors="replace") as log:
@@ -132,7 +132,7 @@ class ScriptObjective:
 
     def _watch(self, trial: Any, argv: list[str], env: dict[str, str],
                log: Any) -> tuple[str, int, collections.deque]:
-        storage, trial_id = trial.study.storage, trial._trial_id
+        storage, trial_id = trial.study.storage, trial.trial_id
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         known: dict[str, float] = {}
 
@@ -193,14 +193,14 @@ class ScriptObjective:
 
     def _check_pruning(self, trial: Any, checked: int) -> tuple[int, bool]:
         storage = trial.study.storage
-        frozen = storage.get_trial(trial._trial_id)
+        frozen = storage.get_trial(trial.trial_id)
         last = frozen.last_step
         if last is None or last <= checked:
             return checked, bool(frozen.system_attrs.get(P.PRUNE_ATTR))
         pruned = bool(trial.study.pruner.prune(trial.study, frozen))
         if pruned:
-            storage.set_trial_attr(trial._trial_id, "system", P.PRUNE_ATTR, last)
-        storage.set_trial_attr(trial._trial_id, "system", P.CHECKED_ATTR, last)
+            storage.set_trial_attr(trial.trial_id, "system", P.PRUNE_ATTR, last)
+        storage.set_trial_attr(trial.trial_id, "system", P.CHECKED_ATTR, last)
         return last, pruned
 
     def _stop(self, proc: subprocess.Popen) -> None:
@@ -213,10 +213,8 @@ class ScriptObjective:
 
     # -- the outcome ------------------------------------------------------------------------------------------
     def _result(self, trial: Any, outcome: str, code: int, tail: collections.deque, log_path: Path) -> Any:
-        frozen = trial.study.storage.get_trial(trial._trial_id)
-        trial._intermediate.update(frozen.intermediate_values)
-        trial._user_attrs.update(frozen.user_attrs)
-        trial._system_attrs.update(frozen.system_attrs)
+        trial.refresh()  # what the script reported through the storage
+        frozen = trial.freeze()
         output = "\n".join(tail) or "(no output)"
         if outcome == "interrupted":
             raise KeyboardInterrupt

@@ -54,6 +54,11 @@ class Trial:
 
     # -- read-only views ------------------------------------------------------------------------
     @property
+    def trial_id(self) -> int:
+        """The storage's id of this trial (unique across studies of one storage)."""
+        return self._trial_id
+
+    @property
     def params(self) -> dict[str, Any]:
         return dict(self._params)
 
@@ -105,6 +110,10 @@ class Trial:
         if self._system_attrs.get(key) != config:
             self.set_system_attr(key, config)
         return schedule
+
+    def suggest(self, name: str, distribution: BaseDistribution) -> Any:
+        """A value for ``name`` from any distribution (what the ``suggest_*`` methods call)."""
+        return self._suggest(name, distribution)
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         self._check_running("suggest")
@@ -215,6 +224,21 @@ class Trial:
     def _check_running(self, action: str) -> None:
         if self._finished:
             raise TrialFinishedError(f"trial {self.number} is already finished ({action} refused)")
+
+    def save_params(self) -> None:
+        """Write the parameters asked so far to the storage now (normally done at the first report).
+
+        Use it before another process reads this running trial's parameters.
+        """
+        self._check_running("save_params")
+        self._flush()
+
+    def refresh(self) -> None:
+        """Re-read reported values and attributes that another process wrote for this trial."""
+        frozen = self.study._storage.get_trial(self._trial_id)
+        self._intermediate.update(frozen.intermediate_values)
+        self._user_attrs.update(frozen.user_attrs)
+        self._system_attrs.update(frozen.system_attrs)
 
     def _flush(self) -> None:
         if self._pending:

@@ -201,3 +201,35 @@ def test_dropped_postgresql_connections_mid_study_are_recovered(pg_url):
     trials = study.trials
     assert_numbered_once(trials)
     assert [t.state for t in trials] == [TrialState.COMPLETE] * 32
+
+
+ASKER = """
+    import sys, time, tunelab
+    from tunelab.storage import SQLStorage
+    storage = SQLStorage(sys.argv[1], heartbeat_interval=0.2, grace_period=1.0, retries=1)
+    study = tunelab.load_study(study_name="asked", storage=storage)
+    trial = study.ask()
+    print(trial.suggest_float("lr", 1e-5, 1e-1, log=True), flush=True)
+    time.sleep(60)
+"""
+
+
+def test_ask_tell_users_get_a_dead_askers_trial_failed_and_retried(tmp_path):
+    url = f"sqlite:///{tmp_path / 'asked.db'}"
+    storage = SQLStorage(url, heartbeat_interval=0.2, grace_period=1.0, retries=1)
+    study = tunelab.create_study(storage=storage, study_name="asked")
+    asker = python(ASKER, url)
+    try:
+        lr = float(asker.stdout.readline())
+        time.sleep(1.5)
+        assert study.trials[0].state == TrialState.RUNNING  # alive: heartbeating, not failed
+    finally:
+        os.kill(asker.pid, signal.SIGKILL)
+        asker.wait()
+    time.sleep(1.5)
+    retry = study.ask()  # the ask sweeps: the dead asker's trial fails and comes back as this retry
+    assert retry.suggest_float("lr", 1e-5, 1e-1, log=True) == lr
+    study.tell(retry, 0.5)
+    first, second = study.trials
+    assert first.state == TrialState.FAIL and "no heartbeat" in first.system_attrs["fail_reason"]
+    assert second.state == TrialState.COMPLETE and second.system_attrs["retry_of"] == 0

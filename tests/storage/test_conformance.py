@@ -18,6 +18,15 @@ N = IntDistribution(1, 9)
 C = CategoricalDistribution(["a", "b"])
 
 
+def in_threads(target, args_per_thread) -> None:
+    """Run ``target`` once per argument tuple, all at once, and wait for every thread."""
+    threads = [threading.Thread(target=target, args=args) for args in args_per_thread]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
 def test_studies_are_created_listed_refused_twice_and_deleted(make_storage):
     s = make_storage()
     a = s.create_study("a", MIN)
@@ -66,11 +75,7 @@ def test_trial_numbers_count_up_per_study_under_concurrent_writers(make_storage)
             with lock:
                 numbers.append(number)
 
-    threads = [threading.Thread(target=writer) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(writer, [()] * 4)
     assert sorted(numbers) == list(range(60))
     assert first.create_trial(b).number == 0
     assert [t.number for t in first.get_all_trials(a)] == list(range(60))
@@ -253,10 +258,6 @@ def test_concurrent_writers_of_one_study_attribute_do_not_collide(make_storage):
         except BaseException as exc:  # noqa: BLE001 - reported below
             errors.append(exc)
 
-    threads = [threading.Thread(target=writer, args=(i,)) for i in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
+    in_threads(writer, [(i,) for i in range(4)])
     assert errors == []
     assert make_storage().get_study_attrs(sid, "system")["shared"][1] == 14

@@ -20,7 +20,10 @@ if TYPE_CHECKING:
 
 def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Pool, *,
                budget: _Budget, finished: Callable[[FrozenTrial], None]) -> None:
-    """Keep ``pool.jobs`` trials in flight until the budget is spent, then wait for them.
+    """Keep ``pool.jobs * pool.queue_depth`` trials in flight until the budget is spent, then wait.
+
+    With a queue depth of 2, each worker has its next trial waiting while it runs one, so workers
+    do not sit idle while this process tells the callbacks and asks the next trial.
 
     The first error an objective raised (outside ``catch``) is re-raised once the trials in
     flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
@@ -31,9 +34,10 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
     token = uuid.uuid4().hex
     running: dict[Future, Trial] = {}
     error: BaseException | None = None
+    in_flight = pool.jobs * pool.queue_depth
     try:
         while True:
-            while error is None and len(running) < pool.jobs and budget.take():
+            while error is None and len(running) < in_flight and budget.take():
                 trial = study.ask()
                 running[_submit(pool, token, payload, trial)] = trial
             if not running:

@@ -27,8 +27,9 @@ class Pool:
 
     def __init__(self, kind: str, executor: Executor | None, *, jobs: int,
                  make: Callable[[], Executor] | None = None, close: Callable[[], None] | None = None,
-                 dumps: Callable[[Any], bytes] = pickle.dumps) -> None:
+                 dumps: Callable[[Any], bytes] = pickle.dumps, queue_depth: int = 1) -> None:
         self.kind = kind
+        self.queue_depth = queue_depth  # trials asked ahead per worker
         self.executor = executor
         self.jobs = jobs
         self._make = make
@@ -111,7 +112,7 @@ def _process_pool(jobs: int) -> Pool:
         return ProcessPoolExecutor(jobs, mp_context=context, initializer=_exit_with_parent,
                                    initargs=(os.getpid(),))
 
-    return Pool("process", make(), jobs=jobs, make=make)
+    return Pool("process", make(), jobs=jobs, make=make, queue_depth=2)
 
 
 def _exit_with_parent(parent_pid: int) -> None:

@@ -196,9 +196,8 @@ class SQLStorage(Storage):
             self._caches.pop(study_id, None)
 
     @staticmethod
-    def _study_row(conn: Connection, study_id: int, *, lock: bool = False) -> Any:
-        query = sa.select(S.studies).where(S.studies.c.study_id == study_id)
-        row = conn.execute(query.with_for_update() if lock else query).first()
+    def _study_row(conn: Connection, study_id: int) -> Any:
+        row = conn.execute(sa.select(S.studies).where(S.studies.c.study_id == study_id)).first()
         if row is None:
             raise StudyNotFoundError(f"no study with id {study_id}")
         return row
@@ -226,10 +225,9 @@ class SQLStorage(Storage):
         table = S.study_attrs
 
         def put(conn: Connection) -> None:
-            self._study_row(conn, study_id, lock=self._backend == "postgresql")  # writers of one study queue up
-            where = (table.c.study_id == study_id) & (table.c.kind == kind) & (table.c.key == key)
-            conn.execute(sa.delete(table).where(where))
-            conn.execute(sa.insert(table).values(study_id=study_id, kind=kind, key=key, value_json=json.dumps(value)))
+            self._study_row(conn, study_id)
+            _write_rows(conn, table, [{"study_id": study_id, "kind": kind, "key": key, "value_json": json.dumps(value)}],
+                        replace=True)
 
         self._run(put)
 
@@ -369,9 +367,8 @@ class SQLStorage(Storage):
 
         def put(conn: Connection) -> None:
             self._lock_running(conn, trial_id, "report")
-            where = (table.c.trial_id == trial_id) & (table.c.step == int(step))
-            conn.execute(sa.delete(table).where(where))
-            conn.execute(sa.insert(table).values(trial_id=trial_id, step=int(step), value=_nan_to_null(value)))
+            _write_rows(conn, table, [{"trial_id": trial_id, "step": int(step), "value": _nan_to_null(value)}],
+                        replace=True)
             conn.execute(sa.update(S.trials).where(S.trials.c.trial_id == trial_id).values(heartbeat=time.time()))
 
         self._run(put)
@@ -559,23 +556,29 @@ def _nan_to_null(value: float) -> float | None:
 
 
 def _insert_params(conn: Connection, trial_id: int, params: Mapping[str, StoredParam], *, replace: bool = False) -> None:
-    if not params:
-        return
-    table = S.trial_params
-    if replace:
-        conn.execute(sa.delete(table).where((table.c.trial_id == trial_id) & table.c.name.in_(list(params))))
-    conn.execute(sa.insert(table), [
+    _write_rows(conn, S.trial_params, [
         {"trial_id": trial_id, "name": name, "value": float(internal), "distribution_json": dist.to_json()}
-        for name, (internal, dist) in params.items()])
+        for name, (internal, dist) in params.items()], replace=replace)
 
 
 def _insert_attrs(conn: Connection, trial_id: int, kind: str, attrs: Mapping[str, Any], *, replace: bool = False) -> None:
-    if not attrs:
-        return
-    table = S.trial_attrs
-    if replace:
-        conn.execute(sa.delete(table).where(
-            (table.c.trial_id == trial_id) & (table.c.kind == kind) & table.c.key.in_(list(attrs))))
-    conn.execute(sa.insert(table), [
+    _write_rows(conn, S.trial_attrs, [
         {"trial_id": trial_id, "kind": kind, "key": key, "value_json": json.dumps(value)}
-        for key, value in attrs.items()])
+        for key, value in attrs.items()], replace=replace)
+
+
+def _write_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], *, replace: bool) -> None:
+    """Insert ``rows``; with ``replace``, a row whose primary key exists is overwritten (one upsert)."""
+    if not rows:
+        return
+    if not replace:
+        conn.execute(sa.insert(table), rows)
+        return
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    statement = insert(table)
+    keys = [c.name for c in table.primary_key.columns]
+    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
+    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=others), rows)

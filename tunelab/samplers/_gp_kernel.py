@@ -102,6 +102,16 @@ def _neg_log_posterior(theta: np.ndarray, sq: np.ndarray, y: np.ndarray) -> tupl
     return float(nll), grad
 
 
+def _robust_cholesky(K: np.ndarray, scale: float) -> np.ndarray:
+    """Cholesky factor of ``K``, adding growing jitter when repeated points make it singular."""
+    for extra in (0.0, 1e-8, 1e-6, 1e-4, 1e-2):
+        try:
+            return scipy.linalg.cholesky(K + extra * scale * np.eye(len(K)), lower=True, check_finite=False)
+        except np.linalg.LinAlgError:
+            continue
+    raise np.linalg.LinAlgError("kernel matrix is not positive definite even with jitter")
+
+
 def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.ndarray | None) -> np.ndarray:
     """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit) and the prior's mode."""
     dim = X.shape[1]
@@ -141,7 +151,7 @@ class Posterior:
         if n_exact:  # the last rows are values of the latent function itself (believed, noise-free)
             noise[-n_exact:] = 1e-6 * self.s2
         K[np.diag_indices(len(X))] += noise
-        self.L = scipy.linalg.cholesky(K, lower=True, check_finite=False)
+        self.L = _robust_cholesky(K, self.s2)
         self.alpha = scipy.linalg.cho_solve((self.L, True), y, check_finite=False)
 
     def predict(self, Z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -113,17 +113,13 @@ def _robust_cholesky(K: np.ndarray, scale: float) -> np.ndarray:
 
 
 def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.ndarray | None) -> np.ndarray:
-    """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit) and the prior's mode."""
+    """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit), else from the prior's mode."""
     dim = X.shape[1]
     sq = pair_sq_dists(X, X, categorical)
-    starts = [default_theta(dim)] if start is None else [start]
-    best_theta, best_val = starts[0], math.inf
-    for s in starts:
-        res = scipy.optimize.minimize(_neg_log_posterior, s, args=(sq, y), jac=True, method="L-BFGS-B",
-                                      bounds=_bounds(dim), options={"maxiter": 200})
-        if np.isfinite(res.fun) and res.fun < best_val:
-            best_theta, best_val = res.x, res.fun
-    return np.asarray(best_theta, dtype=float)
+    x0 = default_theta(dim) if start is None else start
+    res = scipy.optimize.minimize(_neg_log_posterior, x0, args=(sq, y), jac=True, method="L-BFGS-B",
+                                  bounds=_bounds(dim), options={"maxiter": 200})
+    return np.asarray(res.x if np.isfinite(res.fun) else x0, dtype=float)
 
 
 class Posterior:

@@ -8,7 +8,7 @@ from typing import Any
 
 from tunelab._errors import DuplicatedStudyError, InvalidArgumentError, invalid, wrong_type
 from tunelab.pruners import NopPruner, Pruner
-from tunelab.samplers import RandomSampler, Sampler
+from tunelab.samplers import AutoSampler, Sampler
 from tunelab.storage import get_storage
 from tunelab._records import StudyDirection, StudySummary
 from tunelab.study._study import Study
@@ -16,7 +16,7 @@ from tunelab.study._study import Study
 
 def _plugins(sampler: Any, pruner: Any) -> tuple[Sampler, Pruner]:
     if sampler is None:
-        sampler = RandomSampler()
+        sampler = AutoSampler()
     if not isinstance(sampler, Sampler):
         raise wrong_type("sampler", sampler, "a tunelab.samplers.Sampler")
     if pruner is None:

@@ -97,7 +97,7 @@ class SQLStorage(Storage):
 
                 require_extra("psycopg", "postgres")
                 parsed = parsed.set(drivername="postgresql+psycopg")
-            kwargs.setdefault("pool_pre_ping", True)
+            # no pre-ping round trip per checkout: a connection found dead is retried by _run instead
             self._engine = sa.create_engine(parsed, **kwargs)
         else:
             raise InvalidArgumentError(
@@ -128,12 +128,18 @@ class SQLStorage(Storage):
             S.forget_engine(self._engine.url.database, self._engine)
 
     # -- transactions ------------------------------------------------------------------------------
-    def _run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
-        """Run ``fn`` in one transaction, retrying transient lock or connection errors."""
+    def _run(self, fn: Callable[[Connection], T], *, write: bool = True, one_statement: bool = False) -> T:
+        """Run ``fn`` in one transaction, retrying transient lock or connection errors.
+
+        On PostgreSQL, reads and ``one_statement`` writes run without BEGIN / COMMIT round trips:
+        READ COMMITTED gives each statement its own snapshot anyway, and one statement is atomic.
+        """
         delay = 0.01
         for attempt in range(_RETRIES):
             try:
                 with self._serial, self._engine.connect() as conn:
+                    if (one_statement or not write) and self._backend == "postgresql":
+                        return fn(conn.execution_options(isolation_level="AUTOCOMMIT"))
                     conn.execution_options(tunelab_write=write)
                     with conn.begin():
                         return fn(conn)
@@ -274,6 +280,26 @@ class SQLStorage(Storage):
                 check_attr_value(key, value)
         now = time.time()
 
+        row = {
+            "study_id": study_id, "state": int(state), "value": values[0] if values else None,
+            "values_json": json.dumps(list(values)) if values is not None else None,
+            "datetime_start": None if state == TrialState.WAITING else now,
+            "datetime_complete": now if state.is_finished() else None,
+            "heartbeat": now if state == TrialState.RUNNING else None,
+        }
+
+        def create_bare(conn: Connection) -> tuple[int, int]:
+            """Number and insert in one statement (one round trip to a server, atomic on its own)."""
+            t = S.trials
+            bumped = (sa.update(S.studies).where(S.studies.c.study_id == study_id)
+                      .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials).cte("bumped"))
+            columns = [t.c[name] for name in row] + [t.c.number]
+            source = sa.select(*[sa.literal(v, t.c[k].type) for k, v in row.items()], bumped.c.n_trials - 1)
+            found = conn.execute(sa.insert(t).from_select(columns, source).returning(t.c.trial_id, t.c.number)).first()
+            if found is None:
+                raise StudyNotFoundError(f"no study with id {study_id}")
+            return int(found[0]), int(found[1])
+
         def create(conn: Connection) -> tuple[int, int]:
             bumped = conn.execute(
                 sa.update(S.studies).where(S.studies.c.study_id == study_id)
@@ -282,14 +308,7 @@ class SQLStorage(Storage):
             if bumped is None:
                 raise StudyNotFoundError(f"no study with id {study_id}")
             number = int(bumped[0]) - 1
-            result = conn.execute(sa.insert(S.trials).values(
-                study_id=study_id, number=number, state=int(state),
-                value=values[0] if values else None,
-                values_json=json.dumps(list(values)) if values is not None else None,
-                datetime_start=None if state == TrialState.WAITING else now,
-                datetime_complete=now if state.is_finished() else None,
-                heartbeat=now if state == TrialState.RUNNING else None,
-            ))
+            result = conn.execute(sa.insert(S.trials).values(number=number, **row))
             trial_id = int(result.inserted_primary_key[0])
             _insert_params(conn, trial_id, params or {})
             _insert_attrs(conn, trial_id, "user", user_attrs or {})
@@ -300,7 +319,11 @@ class SQLStorage(Storage):
                     for k, v in intermediate_values.items()])
             return trial_id, number
 
-        trial_id, number = self._run(create)
+        bare = not (params or intermediate_values or user_attrs or system_attrs)
+        if bare and self._backend == "postgresql":
+            trial_id, number = self._run(create_bare, one_statement=True)
+        else:
+            trial_id, number = self._run(create)
         if state == TrialState.RUNNING:
             self.start_heartbeat(trial_id)
         stamp = from_timestamp(now)

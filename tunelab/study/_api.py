@@ -7,10 +7,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from tunelab._errors import DuplicatedStudyError, InvalidArgumentError, invalid, wrong_type
+from tunelab._records import StudyDirection, StudySummary
 from tunelab.pruners import NopPruner, Pruner
 from tunelab.samplers import AutoSampler, Sampler
 from tunelab.storage import get_storage
-from tunelab._records import StudyDirection, StudySummary
 from tunelab.study._study import Study
 
 

@@ -9,6 +9,7 @@ modelled jointly and only on the trials that took that branch.
 
 from __future__ import annotations
 
+import bisect
 import math
 from collections.abc import Sequence
 from typing import Any
@@ -39,6 +40,17 @@ class _Encoded:
         self.rank_key = rank_key
 
 
+class _GroupRows:
+    """The model-space rows of one group, for every finished trial holding it, grown as trials finish."""
+
+    __slots__ = ("upto", "pos", "array")
+
+    def __init__(self, width: int) -> None:
+        self.upto = 0  # how many of History._order were looked at
+        self.pos: dict[int, int] = {}  # trial number -> row
+        self.array = np.empty((0, width))
+
+
 class History:
     """Incrementally updated view of a study's trials for TPE (not thread-safe: the sampler locks)."""
 
@@ -47,6 +59,9 @@ class History:
         self._axes: dict[Key, Axis] = {}
         self._groups: list[frozenset[Key]] = []
         self._last_seen: dict[Key, int] = {}
+        self._order: list[int] = []  # encoded finished trials, in the order they were encoded
+        self._rows: dict[tuple[Key, ...], _GroupRows] = {}
+        self._ranked: list[tuple] = []  # one entry per usable finished trial (sorted for one objective)
         self.good: list[int] = []
         self.bad: list[int] = []
         self.running: list[dict[Key, float]] = []
@@ -72,26 +87,28 @@ class History:
 
         directions = study.directions
         self.running = []
-        usable: list[int] = []
+        encoded = self._encoded
         for t in study.get_trials():
+            if t.number in encoded:
+                continue
             if t.state == TrialState.RUNNING:
                 coords = self.coords_of(t.params, t.distributions)
                 coords.update(pending.get(t.number, {}))
                 if coords:
                     self.running.append(coords)
-                continue
-            if not t.state.is_finished():
-                continue
-            enc = self._encoded.get(t.number)
-            if enc is None:
+            elif t.state.is_finished():
                 enc = self._encode(t, directions, TrialState)
-                self._encoded[t.number] = enc
+                encoded[t.number] = enc
+                self._order.append(t.number)
                 if enc.rank_key is not None:
                     self._refine_groups(frozenset(enc.coords), t.number)
-            if enc.rank_key is not None:
-                usable.append(t.number)
-        self.n_finished = len(usable)
-        self._split(usable, gamma)
+                    if len(directions) == 1:  # kept sorted: no re-sort per ask
+                        category, values, viol = enc.rank_key
+                        bisect.insort(self._ranked, (category, viol, *values, t.number))
+                    else:
+                        self._ranked.append((t.number,))
+        self.n_finished = len(self._ranked)
+        self._split(gamma, len(directions))
 
     def _encode(self, t: Any, directions: Sequence[Any], states: Any) -> _Encoded:
         coords = self.coords_of(t.params, t.distributions)
@@ -106,19 +123,18 @@ class History:
             return _Encoded(coords, (2, [0.0, 0.0], 0.0))
         return _Encoded(coords, None)  # FAIL, or a COMPLETE trial without values: nothing learned
 
-    def _split(self, usable: list[int], gamma: Any) -> None:
-        if not usable:
-            self.good, self.bad = [], []
-            return
-        keys = [self._encoded[n].rank_key for n in usable]
-        complete = [i for i, k in enumerate(keys) if k[0] == 0]
-        ordered = [complete[i] for i in order_best_first([keys[i][1] for i in complete],
-                                                         [keys[i][2] for i in complete])]
-        rest = sorted((i for i, k in enumerate(keys) if k[0] != 0), key=lambda i: (keys[i][0], keys[i][1]))
-        ordered += rest
-        n_good = max(1, min(int(gamma(len(usable))), len(usable)))
-        self.good = [usable[i] for i in ordered[:n_good]]
-        self.bad = [usable[i] for i in ordered[n_good:]]
+    def _split(self, gamma: Any, n_objectives: int) -> None:
+        """Best first: feasible COMPLETE by value (or Pareto rank and crowding), infeasible by
+        violation, then PRUNED by progress and last value."""
+        n = len(self._ranked)
+        if n_objectives == 1:
+            ordered = [entry[-1] for entry in self._ranked]
+        else:
+            numbers = [entry[0] for entry in self._ranked]
+            keys = [self._encoded[k].rank_key for k in numbers]
+            ordered = [numbers[i] for i in order_best_first([k[1] for k in keys], [k[2] for k in keys])]
+        n_good = max(1, min(int(gamma(n)), n)) if n else 0
+        self.good, self.bad = ordered[:n_good], ordered[n_good:]
 
     def _refine_groups(self, keys: frozenset[Key], number: int) -> None:
         for k in keys:
@@ -149,13 +165,26 @@ class History:
         return best
 
     def observations(self, keys: list[Key]) -> tuple[np.ndarray, np.ndarray]:
-        """Model-space rows of the good and the bad trials holding every key (running ones count as bad)."""
-        def rows(coord_sets: Any) -> np.ndarray:
-            data = [[c[k] for k in keys] for c in coord_sets if all(k in c for k in keys)]
-            return np.asarray(data, dtype=float).reshape(-1, len(keys))
+        """Model-space rows of the good and the bad trials holding every key (running ones count as bad).
 
-        good = rows(self._encoded[n].coords for n in self.good)
-        bad = rows([self._encoded[n].coords for n in self.bad] + self.running)
+        Each finished trial's row is built once per group; an ask only selects rows by number.
+        """
+        group = self._rows.setdefault(tuple(keys), _GroupRows(len(keys)))
+        fresh = []
+        for n in self._order[group.upto:]:
+            coords = self._encoded[n].coords
+            if all(k in coords for k in keys):
+                group.pos[n] = len(group.pos)
+                fresh.append([coords[k] for k in keys])
+        group.upto = len(self._order)
+        if fresh:
+            group.array = np.vstack([group.array, np.asarray(fresh, dtype=float)])
+        pos = group.pos
+        good = group.array[[pos[n] for n in self.good if n in pos]]
+        running = [[c[k] for k in keys] for c in self.running if all(k in c for k in keys)]
+        bad = group.array[[pos[n] for n in self.bad if n in pos]]
+        if running:
+            bad = np.vstack([bad, np.asarray(running, dtype=float)])
         return good, bad
 
 

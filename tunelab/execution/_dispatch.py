@@ -7,9 +7,9 @@ from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Future, wait
 from typing import TYPE_CHECKING
 
-from tunelab._errors import InvalidArgumentError
+from tunelab._errors import InvalidArgumentError, TrialFinishedError
 from tunelab.execution._executors import Pool, is_lost
-from tunelab.execution._worker import run_task
+from tunelab.execution._worker import Outcome, adopt, run_task
 
 if TYPE_CHECKING:
     from tunelab._records import FrozenTrial
@@ -25,8 +25,9 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
     With a queue depth of 2, each worker has its next trial waiting while it runs one, so workers
     do not sit idle while this process tells the callbacks and asks the next trial.
 
-    The first error an objective raised (outside ``catch``) is re-raised once the trials in
-    flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
+    Workers evaluate; this process tells each outcome (so the sampler's ``after_trial`` runs here
+    and SQLite sees one writer per trial). The first error an objective raised (outside
+    ``catch``) is re-raised once the trials in flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
     policy) at once; a broken pool of our own is replaced and the run goes on.
     """
     storage = study.storage
@@ -51,8 +52,8 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
                 if lost is None:
                     exc = future.exception()
                     if exc is None:
-                        finished(future.result())
-                    elif error is None:
+                        exc = _tell(study, trial, future.result(), finished)
+                    if exc is not None and error is None:
                         error = exc
                     continue
                 broken = lost
@@ -97,3 +98,14 @@ def _recover(study: Study, trial: Trial, lost: BaseException, budget: _Budget) -
         trial._trial_id, f"its worker died ({type(lost).__name__}: {lost})".strip())
     if outcome is not None and outcome[1] is not None:
         budget.give_back()  # the retry will be asked next and counts in its place
+
+
+def _tell(study: Study, trial: Trial, outcome: Outcome, finished: Callable[[FrozenTrial], None]) -> BaseException | None:
+    """Tell what the worker handed back; return the objective's error to re-raise, if any."""
+    adopt(trial, outcome)
+    try:
+        frozen = study.tell(trial, outcome.values, state=outcome.state, fail_reason=outcome.fail_reason)
+    except TrialFinishedError:  # failed meanwhile as silent (its heartbeats lapsed): that record stands
+        frozen = study.storage.get_trial(trial._trial_id)
+    finished(frozen)
+    return outcome.error

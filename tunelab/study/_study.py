@@ -10,11 +10,11 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, TrialNotFoundError, invalid, wrong_type
+from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
 from tunelab.pruners import Pruner
 from tunelab.samplers import Sampler
 from tunelab.space import BaseDistribution
 from tunelab.storage import Storage
-from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
 from tunelab.study._multi import pareto_front
 from tunelab.study._trial import Trial
 
@@ -289,24 +289,26 @@ class Study:
 
 
 def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...],
-              trial: Trial | None = None) -> FrozenTrial:
+              trial: Trial | None = None, tell: Callable[..., FrozenTrial] | None = None) -> FrozenTrial:
     """Ask (unless ``trial`` was asked already), evaluate and tell one trial; failures are
-    recorded, and re-raised unless caught."""
+    recorded, and re-raised unless caught. ``tell`` (default ``study.tell``) receives the outcome
+    (a worker process passes one that hands it back to the study process)."""
     from tunelab._errors import TrialPruned
 
     trial = study.ask() if trial is None else trial
+    tell = study.tell if tell is None else tell
     try:
         result = objective(trial)
     except TrialPruned:
         last = trial._intermediate[max(trial._intermediate)] if trial._intermediate else None
-        return study.tell(trial, None if last is None or math.isnan(last) else last, state=TrialState.PRUNED)
+        return tell(trial, None if last is None or math.isnan(last) else last, state=TrialState.PRUNED)
     except KeyboardInterrupt:
-        study.tell(trial, state=TrialState.FAIL, fail_reason="interrupted (KeyboardInterrupt)")
+        tell(trial, state=TrialState.FAIL, fail_reason="interrupted (KeyboardInterrupt)")
         raise
     except Exception as exc:
         reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        frozen = study.tell(trial, state=TrialState.FAIL, fail_reason=f"the objective raised {reason}")
+        frozen = tell(trial, state=TrialState.FAIL, fail_reason=f"the objective raised {reason}")
         if catch and isinstance(exc, catch):
             return frozen
         raise
-    return study.tell(trial, result)
+    return tell(trial, result)

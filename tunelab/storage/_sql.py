@@ -131,8 +131,10 @@ class SQLStorage(Storage):
     def _run(self, fn: Callable[[Connection], T], *, write: bool = True, one_statement: bool = False) -> T:
         """Run ``fn`` in one transaction, retrying transient lock or connection errors.
 
-        On PostgreSQL, reads and ``one_statement`` writes run without BEGIN / COMMIT round trips:
-        READ COMMITTED gives each statement its own snapshot anyway, and one statement is atomic.
+        Reads and (on PostgreSQL) ``one_statement`` writes run without BEGIN / COMMIT: each
+        statement sees its own snapshot (as under PostgreSQL's READ COMMITTED anyway), and one
+        statement is atomic. Readers fetch trial rows before their parts, and a finished trial's
+        parts are committed with its state, so a trial read as finished is read whole.
         """
         delay = 0.01
         for attempt in range(_RETRIES):
@@ -554,8 +556,8 @@ def _sqlite_engine(url: Any, kwargs: dict[str, Any]) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _begin(conn: Connection) -> None:
-        write = conn.get_execution_options().get("tunelab_write", True)
-        conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+        if conn.get_execution_options().get("tunelab_write", True):  # reads run statement by statement
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
 
@@ -597,11 +599,19 @@ def _write_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], *
     if not replace:
         conn.execute(sa.insert(table), rows)
         return
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    statement = insert(table)
-    keys = [c.name for c in table.primary_key.columns]
-    others = {c.name: statement.excluded[c.name] for c in table.columns if c.name not in keys}
-    conn.execute(statement.on_conflict_do_update(index_elements=keys, set_=others), rows)
+    key = (conn.dialect.name, table.name)
+    statement = _UPSERTS.get(key)
+    if statement is None:
+        if conn.dialect.name == "postgresql":
+            from sqlalchemy.dialects.postgresql import insert
+        else:
+            from sqlalchemy.dialects.sqlite import insert
+        plain = insert(table)
+        keys = [c.name for c in table.primary_key.columns]
+        others = {c.name: plain.excluded[c.name] for c in table.columns if c.name not in keys}
+        statement = _UPSERTS[key] = plain.on_conflict_do_update(index_elements=keys, set_=others)
+    conn.execute(statement, rows)
+
+
+#: Upsert statements by (dialect, table), built once: building one costs more than running it.
+_UPSERTS: dict[tuple[str, str], Any] = {}

@@ -27,22 +27,20 @@ def test_beats_random_search_on_a_quadratic_over_ten_seeds() -> None:
 
 
 def test_conditional_parameters_are_learned_only_from_their_own_branch() -> None:
-    seen_c = []
-
-    def objective(trial):
+    def objective(trial):  # both branches reach 0: c at 0.9 in branch a, d at 0.1 in branch b
         if trial.suggest_categorical("kind", ["a", "b"]) == "a":
-            c = trial.suggest_float("c", 0, 1)
-            seen_c.append(c)
-            return abs(c - 0.9)
-        # branch b uses a parameter of the same name range but another name; its history must not leak
-        return abs(trial.suggest_float("d", 0, 1) - 0.1) + 0.05
+            return abs(trial.suggest_float("c", 0, 1) - 0.9)
+        return abs(trial.suggest_float("d", 0, 1) - 0.1)
 
-    study = tunelab.create_study(sampler=TPESampler(seed=1))
-    study.optimize(objective, n_trials=80)
-    late_c = [t.params["c"] for t in study.trials[40:] if "c" in t.params]
-    late_d = [t.params["d"] for t in study.trials[40:] if "d" in t.params]
-    assert late_c and np.median(late_c) > 0.6  # pulled towards branch a's optimum 0.9
-    assert not late_d or np.median(late_d) < 0.4  # towards branch b's optimum 0.1
+    late_c, late_d = [], []
+    for seed in range(3):
+        study = tunelab.create_study(sampler=TPESampler(seed=seed))
+        study.optimize(objective, n_trials=80)
+        late_c += [t.params["c"] for t in study.trials[40:] if "c" in t.params]
+        late_d += [t.params["d"] for t in study.trials[40:] if "d" in t.params]
+    # each pulled towards its own branch's optimum; a shared model would pull both to one place
+    assert len(late_c) >= 10 and np.median(late_c) > 0.7
+    assert len(late_d) >= 10 and np.median(late_d) < 0.3
 
 
 def test_pruned_trials_steer_the_search() -> None:

@@ -18,8 +18,13 @@ from scipy.special import log_ndtr, logsumexp, ndtr, ndtri
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 #: Scale of the numeric bandwidth (times the axis width, times n ** (-1 / (d + 4))).
-BANDWIDTH_SCALE = 0.4
+BANDWIDTH_SCALE = 0.1
 _MIN_BANDWIDTH = 0.01
+
+
+def categorical_smoothing(n: int) -> float:
+    """Share of a categorical kernel spread evenly over the choices, for ``n`` observations."""
+    return 1.0 / math.sqrt(n + 1)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,7 +110,7 @@ class ParzenEstimator:
         for j, axis in enumerate(axes):
             if axis.categorical:
                 k = axis.n_choices
-                smooth = 1.0 / math.sqrt(n + 1)
+                smooth = categorical_smoothing(n)
                 p = np.full((n + 1, k), 1.0 / k)
                 idx = obs[:, j].astype(int)
                 p[:n] *= smooth

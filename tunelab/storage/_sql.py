@@ -292,25 +292,17 @@ class SQLStorage(Storage):
 
         def create_bare(conn: Connection) -> tuple[int, int]:
             """Number and insert in one statement (one round trip to a server, atomic on its own)."""
-            t = S.trials
-            bumped = (sa.update(S.studies).where(S.studies.c.study_id == study_id)
-                      .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials).cte("bumped"))
-            columns = [t.c[name] for name in row] + [t.c.number]
-            source = sa.select(*[sa.literal(v, t.c[k].type) for k, v in row.items()], bumped.c.n_trials - 1)
-            found = conn.execute(sa.insert(t).from_select(columns, source).returning(t.c.trial_id, t.c.number)).first()
+            found = conn.execute(_CREATE_BARE, {"b_study": study_id, **{f"b_{k}": v for k, v in row.items()}}).first()
             if found is None:
                 raise StudyNotFoundError(f"no study with id {study_id}")
             return int(found[0]), int(found[1])
 
         def create(conn: Connection) -> tuple[int, int]:
-            bumped = conn.execute(
-                sa.update(S.studies).where(S.studies.c.study_id == study_id)
-                .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials)
-            ).first()
+            bumped = conn.execute(_BUMP, {"b_study": study_id}).first()
             if bumped is None:
                 raise StudyNotFoundError(f"no study with id {study_id}")
             number = int(bumped[0]) - 1
-            result = conn.execute(sa.insert(S.trials).values(number=number, **row))
+            result = conn.execute(_INSERT_TRIAL, {"number": number, **row})
             trial_id = int(result.inserted_primary_key[0])
             _insert_params(conn, trial_id, params or {})
             _insert_attrs(conn, trial_id, "user", user_attrs or {})
@@ -345,9 +337,7 @@ class SQLStorage(Storage):
         t = S.trials
         if self.grace_period is not None:
             self.fail_stale_trials(study_id)
-        waiting = (sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.state == int(TrialState.WAITING)))
-                   .limit(1))
-        if self._run(lambda conn: conn.execute(waiting).first(), write=False) is None:
+        if self._run(lambda conn: conn.execute(_ANY_WAITING, {"b_study": study_id}).first(), write=False) is None:
             return None  # the common case: no write lock taken
 
         def claim(conn: Connection) -> int | None:
@@ -422,11 +412,10 @@ class SQLStorage(Storage):
         t = S.trials
 
         def finish(conn: Connection) -> None:
-            done = conn.execute(sa.update(t).where((t.c.trial_id == trial_id) & t.c.state.in_(_UNFINISHED)).values(
-                state=int(state), value=values[0] if values else None,
-                values_json=json.dumps(list(values)) if values is not None else None,
-                datetime_complete=time.time(),
-            ))
+            done = conn.execute(_FINISH, {
+                "b_trial": trial_id, "state": int(state), "value": values[0] if values else None,
+                "values_json": json.dumps(list(values)) if values is not None else None,
+                "datetime_complete": time.time()})
             if done.rowcount != 1:
                 row = conn.execute(sa.select(t.c.state, t.c.number).where(t.c.trial_id == trial_id)).first()
                 if row is None:
@@ -522,6 +511,23 @@ class SQLStorage(Storage):
         if row is None:
             raise TrialNotFoundError(f"no trial with id {trial_id}")
         return int(row[0])
+
+
+# -- statements built once (building a statement costs more than running it) -----------------------------
+_t = S.trials
+_ANY_WAITING = (sa.select(_t.c.trial_id).where((_t.c.study_id == sa.bindparam("b_study"))
+                                                & (_t.c.state == int(TrialState.WAITING))).limit(1))
+_BUMP = (sa.update(S.studies).where(S.studies.c.study_id == sa.bindparam("b_study"))
+         .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials))
+_INSERT_TRIAL = sa.insert(_t)
+_ROW = ("study_id", "state", "value", "values_json", "datetime_start", "datetime_complete", "heartbeat")
+_bumped = _BUMP.cte("bumped")
+_CREATE_BARE = sa.insert(_t).from_select(
+    [_t.c[name] for name in _ROW] + [_t.c.number],
+    sa.select(*[sa.bindparam(f"b_{name}", type_=_t.c[name].type) for name in _ROW], _bumped.c.n_trials - 1),
+).returning(_t.c.trial_id, _t.c.number)
+_FINISH = (sa.update(_t).where((_t.c.trial_id == sa.bindparam("b_trial")) & _t.c.state.in_(_UNFINISHED))
+           .values({c: sa.bindparam(c) for c in ("state", "value", "values_json", "datetime_complete")}))
 
 
 # -- helpers -----------------------------------------------------------------------------------------------

@@ -15,7 +15,6 @@ from typing import Any
 from tunelab._errors import wrong_type
 from tunelab.storage._base import Storage, StoredParam
 from tunelab.storage._memory import InMemoryStorage
-from tunelab.storage._schema import SCHEMA_VERSION
 
 __all__ = ["InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam", "get_storage"]
 
@@ -40,6 +39,10 @@ def get_storage(storage: Any) -> Storage:
 
 
 def __getattr__(name: str) -> Any:
+    if name == "SCHEMA_VERSION":
+        from tunelab.storage._schema import SCHEMA_VERSION
+
+        return SCHEMA_VERSION
     if name == "SQLStorage":  # SQLAlchemy is imported only when an SQL storage is used
         from tunelab.storage._sql import SQLStorage
 

@@ -88,8 +88,8 @@ def _kill_driver_then_continue(url: str) -> None:
         storage.fail_stale_trials(study._study_id)  # trials the dead driver left RUNNING
         trials = study.trials
     finally:
-        os.killpg(driver.pid, signal.SIGKILL) if driver.poll() is None else None
-        _kill_group(driver.pid)
+        _kill_group(driver.pid)  # the driver, and any worker still running
+        driver.communicate()
     assert_numbered_once(trials)
     assert {t.number: t.values for t in trials if t.number in before} == before  # no completed trial lost
     assert TrialState.RUNNING not in {t.state for t in trials}
@@ -227,7 +227,7 @@ def test_ask_tell_users_get_a_dead_askers_trial_failed_and_retried(tmp_path):
         assert study.trials[0].state == TrialState.RUNNING  # alive: heartbeating, not failed
     finally:
         os.kill(asker.pid, signal.SIGKILL)
-        asker.wait()
+        asker.communicate()
     time.sleep(1.5)
     retry = study.ask()  # the ask sweeps: the dead asker's trial fails and comes back as this retry
     assert retry.suggest_float("lr", 1e-5, 1e-1, log=True) == lr

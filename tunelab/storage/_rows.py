@@ -52,7 +52,9 @@ def assemble_trials(conn: Connection, where: Any) -> list[FrozenTrial]:
     rows = conn.execute(sa.select(t).where(where).order_by(t.c.number)).all()
     if not rows:
         return []
-    ids = sa.select(t.c.trial_id).where(where)
+    # reads run statement by statement: bound the id subquery so trials created after the first
+    # statement (always with higher ids) do not bring parts of trials not read
+    ids = sa.select(t.c.trial_id).where(where & (t.c.trial_id <= max(r.trial_id for r in rows)))
     if len(rows) <= 200:
         ids = [r.trial_id for r in rows]
     params: dict[int, dict[str, tuple[float, BaseDistribution]]] = {r.trial_id: {} for r in rows}

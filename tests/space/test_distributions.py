@@ -101,3 +101,11 @@ def test_single_valued_distributions():
 def test_bad_json_is_a_clear_error():
     with pytest.raises(InvalidArgumentError, match="must be a distribution's JSON"):
         distribution_from_json('{"name": "Nope", "attributes": {}}')
+
+
+def test_categorical_equality_tells_booleans_from_numbers():
+    assert CategoricalDistribution([1, True]) != CategoricalDistribution([True, 1])
+    assert CategoricalDistribution([True]) != CategoricalDistribution([1])
+    assert CategoricalDistribution(["a", None]) == CategoricalDistribution(("a", None))
+    a, b = CategoricalDistribution([1, True]), CategoricalDistribution([True, 1])
+    assert distribution_from_json(a.to_json()) == a and distribution_from_json(b.to_json()) == b

@@ -8,6 +8,7 @@ index of the choice for Categorical ones. ``to_internal`` / ``to_external`` conv
 from __future__ import annotations
 
 import dataclasses
+import functools
 import json
 import math
 import numbers
@@ -75,7 +76,10 @@ class BaseDistribution:
 
     def to_json(self) -> str:
         """JSON text that :func:`distribution_from_json` turns back into an equal distribution."""
-        return json.dumps({"name": type(self).__name__, "attributes": dataclasses.asdict(self)})
+        return _json_of(self)
+
+    def _json_fields(self) -> dict[str, Any]:
+        return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
 @dataclasses.dataclass(frozen=True)
@@ -198,7 +202,7 @@ class IntDistribution(BaseDistribution):
         return self.high - self.low < self.step
 
 
-@dataclasses.dataclass(frozen=True)
+@dataclasses.dataclass(frozen=True, eq=False)
 class CategoricalDistribution(BaseDistribution):
     """One of a fixed tuple of ``choices`` (None, bool, int, float or str: JSON round-trips them).
 
@@ -236,6 +240,15 @@ class CategoricalDistribution(BaseDistribution):
             raise invalid("choices", list(items), f"free of duplicates ({dup!r} appears twice)", where=where)
         object.__setattr__(self, "choices", items)
 
+    def __eq__(self, other: object) -> bool:
+        # tuples would call (1, True) and (True, 1) equal; choices are compared with their types
+        if not isinstance(other, CategoricalDistribution):
+            return NotImplemented
+        return [_choice_key(c) for c in self.choices] == [_choice_key(c) for c in other.choices]
+
+    def __hash__(self) -> int:
+        return hash(tuple(_choice_key(c) for c in self.choices))
+
     def _index(self, value: Any) -> int:
         key = _choice_key(value)
         for i, c in enumerate(self.choices):
@@ -259,8 +272,14 @@ class CategoricalDistribution(BaseDistribution):
     def single(self) -> bool:
         return len(self.choices) == 1
 
-    def to_json(self) -> str:
-        return json.dumps({"name": "CategoricalDistribution", "attributes": {"choices": list(self.choices)}})
+    def _json_fields(self) -> dict[str, Any]:
+        return {"choices": list(self.choices)}
+
+
+@functools.lru_cache(maxsize=4096)
+def _json_of(distribution: BaseDistribution) -> str:
+    """Distributions are immutable, and storages write the same few over and over: encode each once."""
+    return json.dumps({"name": type(distribution).__name__, "attributes": distribution._json_fields()})
 
 
 _CLASSES = {c.__name__: c for c in (FloatDistribution, IntDistribution, CategoricalDistribution)}

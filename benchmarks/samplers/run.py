@@ -4,7 +4,11 @@
 
 Every (sampler, problem, seed) runs once for the largest budget; the best value within each
 smaller budget is read from the same run (no sampler here is told the budget, so a shorter run
-would propose exactly the same first trials). Writes benchmarks/samplers/RESULTS.md and raw.json.
+would propose exactly the same first trials). Samplers named by ``--short`` run the smallest budget
+only and are left out of the larger budgets' tables. Writes benchmarks/samplers/RESULTS.md and
+RESULTS.json (the raw values, rewritten after every finished run, so an interrupted run keeps
+them); ``--samplers`` runs some samplers only, and ``--merge`` adds the runs of earlier JSON files
+(same problems and seeds; a run found there is not repeated).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import math
 import multiprocessing
 import os
 import pathlib
+import shlex
 import sys
 import time
 
@@ -60,32 +65,37 @@ def scores(raw: list, budgets: list[int]) -> dict:
     problems = sorted({r[1] for r in raw}, key=lambda s: [r[1] for r in raw].index(s))
     out = {}
     for b in budgets:
-        best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw}
+        reach = {lab: min(len(r[3]) for r in raw if r[0] == lab) for lab in labels}
+        labs = [lab for lab in labels if reach[lab] >= b]
+        best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw if lab in labs}
         seeds = sorted({k[2] for k in best})
-        table: dict[str, dict[str, list[float]]] = {lab: {} for lab in labels}
-        ranks: dict[str, list[float]] = {lab: [] for lab in labels}
-        for prob in problems:
+        probs = [prob for prob in problems if all((lab, prob, s) in best for lab in labs for s in seeds)]
+        table: dict[str, dict[str, list[float]]] = {lab: {} for lab in labs}
+        ranks: dict[str, list[float]] = {lab: [] for lab in labs}
+        for prob in probs:
             opt = optimum[prob] if optimum[prob] is not None else best_any[prob]
             rand = float(np.mean([best[("random", prob, s)] for s in seeds]))
-            for lab in labels:
+            for lab in labs:
                 table[lab][prob] = [100.0 if rand == opt else 100.0 * (rand - best[(lab, prob, s)]) / (rand - opt)
                                     for s in seeds]
             for s in seeds:
-                r = rankdata([best[(lab, prob, s)] for lab in labels])
-                for lab, rk in zip(labels, r):
+                r = rankdata([best[(lab, prob, s)] for lab in labs])
+                for lab, rk in zip(labs, r):
                     ranks[lab].append(float(rk))
         summary = {}
-        for lab in labels:
-            flat = np.array([v for prob in problems for v in table[lab][prob]])
+        for lab in labs:
+            flat = np.array([v for prob in probs for v in table[lab][prob]])
             summary[lab] = {"mean": float(flat.mean()), "se": float(flat.std(ddof=1) / math.sqrt(len(flat))),
                             "rank": float(np.mean(ranks[lab])),
-                            "per_problem": {prob: float(np.mean(table[lab][prob])) for prob in problems}}
+                            "per_problem": {prob: float(np.mean(table[lab][prob])) for prob in probs}}
         default = "tunelab default (Auto)"
-        peers = [lab for lab in labels if not lab.startswith("tunelab")]
+        peers = [lab for lab in labs if not lab.startswith("tunelab")]
         best_peer = max(peers, key=lambda lab: summary[lab]["mean"])
-        diff = np.array([a - p for prob in problems for a, p in zip(table[default][prob], table[best_peer][prob])])
-        out[b] = {"summary": summary, "problems": problems, "best_peer": best_peer,
-                  "diff_mean": float(diff.mean()), "diff_se": float(diff.std(ddof=1) / math.sqrt(len(diff)))}
+        out[b] = {"summary": summary, "problems": probs, "left_out": [lab for lab in labels if lab not in labs],
+                  "best_peer": best_peer}
+        if default in labs:
+            diff = np.array([a - p for prob in probs for a, p in zip(table[default][prob], table[best_peer][prob])])
+            out[b].update(diff_mean=float(diff.mean()), diff_se=float(diff.std(ddof=1) / math.sqrt(len(diff))))
     return out
 
 
@@ -100,9 +110,12 @@ def markdown(result: dict, overheads: dict, command: str, seeds: int, wall: floa
         lines += [f"## Budget {b} trials", "", "| sampler | mean score | SE | mean rank |", "|---|---:|---:|---:|"]
         for lab in sorted(s, key=lambda lab: -s[lab]["mean"]):
             lines.append(f"| {lab} | {s[lab]['mean']:.1f} | {s[lab]['se']:.1f} | {s[lab]['rank']:.2f} |")
-        lines += ["", f"Default minus best peer ({res['best_peer']}), paired over (problem, seed): "
-                  f"{res['diff_mean']:.1f} ± {res['diff_se']:.1f} (SE).", "",
-                  "| problem | " + " | ".join(s) + " |", "|---|" + "---:|" * len(s)]
+        if res["left_out"]:
+            lines += ["", f"Not run to {b} trials (left out of this table): {', '.join(res['left_out'])}."]
+        if "diff_mean" in res:
+            lines += ["", f"Default minus best peer ({res['best_peer']}), paired over (problem, seed): "
+                      f"{res['diff_mean']:.1f} ± {res['diff_se']:.1f} (SE)."]
+        lines += ["", "| problem | " + " | ".join(s) + " |", "|---|" + "---:|" * len(s)]
         for prob in res["problems"]:
             lines.append(f"| {prob} | " + " | ".join(f"{s[lab]['per_problem'][prob]:.1f}" for lab in s) + " |")
         lines.append("")
@@ -137,6 +150,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overhead-samplers", nargs="*", default=None,
                         help="labels whose overhead is measured (default: all; GP samplers up to 300 trials)")
     parser.add_argument("--problems", nargs="*", default=None)
+    parser.add_argument("--samplers", nargs="*", default=None, help="labels to run (default: all)")
+    parser.add_argument("--short", nargs="*", default=[], help="labels that run the smallest budget only")
+    parser.add_argument("--merge", nargs="*", default=[], help="JSON files whose runs join this run's")
     parser.add_argument("--out", default="RESULTS.md", help="report file name, in benchmarks/samplers/")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -145,27 +161,37 @@ def main(argv: list[str] | None = None) -> None:
 
     labels = list(runners())
     problems = [p.name for p in all_problems() if args.problems is None or p.name in args.problems]
-    n_trials = max(args.budget)
-    jobs = [(lab, prob, seed, n_trials) for prob in problems for lab in labels for seed in range(args.seeds)]
+    merged = [tuple(r) for f in args.merge for r in json.loads(pathlib.Path(f).read_text())["runs"]
+              if r[1] in problems and r[2] < args.seeds]
+    done = {r[:3] for r in merged}
+    jobs = [(lab, prob, seed, min(args.budget) if lab in args.short else max(args.budget))
+            for prob in problems for lab in labels for seed in range(args.seeds)
+            if (args.samplers is None or lab in args.samplers) and (lab, prob, seed) not in done]
     over_jobs = [(lab, n) for lab in labels for n in args.overhead
                  if (args.overhead_samplers is None or lab in args.overhead_samplers) and (n <= 300 or "GP" not in lab)]
     t0 = time.perf_counter()
-    raw, overheads = [], {}
+    raw, overheads = list(merged), {}
+    path = HERE / (pathlib.Path(args.out).stem + ".json")
+
+    def save() -> None:
+        raw.sort(key=lambda r: (labels.index(r[0]), r[1], r[2]))
+        path.write_text(json.dumps({"runs": raw, "overhead": [[k[0], k[1], v] for k, v in overheads.items()]}))
+
     ctx = multiprocessing.get_context("fork")
     with ctx.Pool(args.processes, maxtasksperchild=50) as pool:
         for i, res in enumerate(pool.imap_unordered(_job, jobs)):
             raw.append(res)
+            save()
             print(f"[{i + 1}/{len(jobs)}] {res[0]} {res[1]} seed={res[2]} best={min(res[3]):.5g} "
                   f"{res[4]:.1f}s", flush=True)
         for lab, n, times in pool.imap_unordered(_overhead_job, over_jobs):
             overheads[(lab, n)] = times
+            save()
             print(f"overhead {lab} at {n}: {1000 * np.mean(times[n - 20:n]):.1f} ms", flush=True)
-    raw.sort(key=lambda r: (labels.index(r[0]), r[1], r[2]))
+    save()
     wall = time.perf_counter() - t0
-    (HERE / (pathlib.Path(args.out).stem + ".json")).write_text(json.dumps({"runs": raw, "overhead": [[k[0], k[1], v] for k, v in
-                                                                          overheads.items()]}))
     result = scores(raw, sorted(args.budget))
-    command = ".venv/bin/python -m benchmarks.samplers.run " + " ".join(sys.argv[1:])
+    command = ".venv/bin/python -m benchmarks.samplers.run " + shlex.join(sys.argv[1:])
     text = markdown(result, overheads, command, args.seeds, wall)
     (HERE / args.out).write_text(text)
     print(text)

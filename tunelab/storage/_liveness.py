@@ -40,6 +40,12 @@ class Heartbeat:
             if not self._ids:
                 self._wake.set()
 
+    def stop(self) -> None:
+        """Stop heartbeating every trial (the storage is closing)."""
+        with self._lock:
+            self._ids.clear()
+            self._wake.set()
+
     def _run(self) -> None:
         while not self._wake.wait(self.interval):
             with self._lock:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import contextlib
 import json
-import os
 import random
 import threading
 import time
@@ -19,8 +18,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
-from sqlalchemy import event
-from sqlalchemy.engine import Connection, Engine, make_url
+from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 from tunelab._errors import (
@@ -33,6 +31,7 @@ from tunelab._errors import (
 )
 from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.storage import _schema as S
+from tunelab.storage import _sql_ops as Q
 from tunelab.storage._base import (
     Storage,
     StoredParam,
@@ -46,7 +45,6 @@ from tunelab.storage._rows import TrialCache, assemble_trials, from_timestamp, s
 
 T = TypeVar("T")
 
-_UNFINISHED = (int(TrialState.RUNNING), int(TrialState.WAITING))
 _RETRIES = 8
 
 
@@ -90,7 +88,7 @@ class SQLStorage(Storage):
         backend = parsed.get_backend_name()
         kwargs: dict[str, Any] = dict(engine_kwargs or {})
         if backend == "sqlite":
-            self._engine = _sqlite_engine(parsed, kwargs)
+            self._engine = Q.sqlite_engine(parsed, kwargs)
         elif backend == "postgresql":
             if parsed.drivername == "postgresql":
                 from tunelab._errors import require_extra
@@ -123,6 +121,8 @@ class SQLStorage(Storage):
         return self._backend != "sqlite" or bool(database and database != ":memory:")
 
     def close(self) -> None:
+        if self._heartbeat is not None:
+            self._heartbeat.stop()
         self._engine.dispose()
         if self._backend == "sqlite" and self._engine.url.database:
             S.forget_engine(self._engine.url.database, self._engine)
@@ -146,7 +146,7 @@ class SQLStorage(Storage):
                     with conn.begin():
                         return fn(conn)
             except OperationalError as exc:
-                if attempt == _RETRIES - 1 or not _transient(exc):
+                if attempt == _RETRIES - 1 or not Q.is_transient(exc):
                     raise StorageError(f"storage {self.url!r} failed: {exc.orig}") from exc
             except DBAPIError as exc:
                 if not exc.connection_invalidated or attempt == _RETRIES - 1:
@@ -234,7 +234,7 @@ class SQLStorage(Storage):
 
         def put(conn: Connection) -> None:
             self._study_row(conn, study_id)
-            _write_rows(conn, table, [{"study_id": study_id, "kind": kind, "key": key, "value_json": json.dumps(value)}],
+            Q.write_rows(conn, table, [{"study_id": study_id, "kind": kind, "key": key, "value_json": json.dumps(value)}],
                         replace=True)
 
         self._run(put)
@@ -292,24 +292,24 @@ class SQLStorage(Storage):
 
         def create_bare(conn: Connection) -> tuple[int, int]:
             """Number and insert in one statement (one round trip to a server, atomic on its own)."""
-            found = conn.execute(_CREATE_BARE, {"b_study": study_id, **{f"b_{k}": v for k, v in row.items()}}).first()
+            found = conn.execute(Q.CREATE_BARE, {"b_study": study_id, **{f"b_{k}": v for k, v in row.items()}}).first()
             if found is None:
                 raise StudyNotFoundError(f"no study with id {study_id}")
             return int(found[0]), int(found[1])
 
         def create(conn: Connection) -> tuple[int, int]:
-            bumped = conn.execute(_BUMP, {"b_study": study_id}).first()
+            bumped = conn.execute(Q.BUMP, {"b_study": study_id}).first()
             if bumped is None:
                 raise StudyNotFoundError(f"no study with id {study_id}")
             number = int(bumped[0]) - 1
-            result = conn.execute(_INSERT_TRIAL, {"number": number, **row})
+            result = conn.execute(Q.INSERT_TRIAL, {"number": number, **row})
             trial_id = int(result.inserted_primary_key[0])
-            _insert_params(conn, trial_id, params or {})
-            _insert_attrs(conn, trial_id, "user", user_attrs or {})
-            _insert_attrs(conn, trial_id, "system", system_attrs or {})
+            Q.insert_params(conn, trial_id, params or {})
+            Q.insert_attrs(conn, trial_id, "user", user_attrs or {})
+            Q.insert_attrs(conn, trial_id, "system", system_attrs or {})
             if intermediate_values:
                 conn.execute(sa.insert(S.trial_intermediate), [
-                    {"trial_id": trial_id, "step": int(k), "value": _nan_to_null(v)}
+                    {"trial_id": trial_id, "step": int(k), "value": Q.nan_to_null(v)}
                     for k, v in intermediate_values.items()])
             return trial_id, number
 
@@ -337,7 +337,7 @@ class SQLStorage(Storage):
         t = S.trials
         if self.grace_period is not None:
             self.fail_stale_trials(study_id)
-        if self._run(lambda conn: conn.execute(_ANY_WAITING, {"b_study": study_id}).first(), write=False) is None:
+        if self._run(lambda conn: conn.execute(Q.ANY_WAITING, {"b_study": study_id}).first(), write=False) is None:
             return None  # the common case: no write lock taken
 
         def claim(conn: Connection) -> int | None:
@@ -373,7 +373,7 @@ class SQLStorage(Storage):
     def set_trial_params(self, trial_id: int, params: Mapping[str, StoredParam]) -> None:
         def put(conn: Connection) -> None:
             self._lock_running(conn, trial_id, "setting parameters")
-            _insert_params(conn, trial_id, params, replace=True)
+            Q.insert_params(conn, trial_id, params, replace=True)
 
         self._run(put)
 
@@ -382,7 +382,7 @@ class SQLStorage(Storage):
 
         def put(conn: Connection) -> None:
             self._lock_running(conn, trial_id, "report")
-            _write_rows(conn, table, [{"trial_id": trial_id, "step": int(step), "value": _nan_to_null(value)}],
+            Q.write_rows(conn, table, [{"trial_id": trial_id, "step": int(step), "value": Q.nan_to_null(value)}],
                         replace=True)
             conn.execute(sa.update(S.trials).where(S.trials.c.trial_id == trial_id).values(heartbeat=time.time()))
 
@@ -394,7 +394,7 @@ class SQLStorage(Storage):
 
         def put(conn: Connection) -> None:
             self._lock_running(conn, trial_id, f"setting {kind} attribute {key!r}")
-            _insert_attrs(conn, trial_id, kind, {key: value}, replace=True)
+            Q.insert_attrs(conn, trial_id, kind, {key: value}, replace=True)
 
         self._run(put)
 
@@ -412,7 +412,7 @@ class SQLStorage(Storage):
         t = S.trials
 
         def finish(conn: Connection) -> None:
-            done = conn.execute(_FINISH, {
+            done = conn.execute(Q.FINISH, {
                 "b_trial": trial_id, "state": int(state), "value": values[0] if values else None,
                 "values_json": json.dumps(list(values)) if values is not None else None,
                 "datetime_complete": time.time()})
@@ -421,8 +421,8 @@ class SQLStorage(Storage):
                 if row is None:
                     raise TrialNotFoundError(f"no trial with id {trial_id}")
                 raise_finished(row.number, TrialState(row.state), f"finishing as {state.name}")
-            _insert_params(conn, trial_id, params or {}, replace=True)
-            _insert_attrs(conn, trial_id, "system", system_attrs or {}, replace=True)
+            Q.insert_params(conn, trial_id, params or {}, replace=True)
+            Q.insert_attrs(conn, trial_id, "system", system_attrs or {}, replace=True)
 
         try:
             self._run(finish)
@@ -513,111 +513,7 @@ class SQLStorage(Storage):
         return int(row[0])
 
 
-# -- statements built once (building a statement costs more than running it) -----------------------------
-_t = S.trials
-_ANY_WAITING = (sa.select(_t.c.trial_id).where((_t.c.study_id == sa.bindparam("b_study"))
-                                                & (_t.c.state == int(TrialState.WAITING))).limit(1))
-_BUMP = (sa.update(S.studies).where(S.studies.c.study_id == sa.bindparam("b_study"))
-         .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials))
-_INSERT_TRIAL = sa.insert(_t)
-_ROW = ("study_id", "state", "value", "values_json", "datetime_start", "datetime_complete", "heartbeat")
-_bumped = _BUMP.cte("bumped")
-_CREATE_BARE = sa.insert(_t).from_select(
-    [_t.c[name] for name in _ROW] + [_t.c.number],
-    sa.select(*[sa.bindparam(f"b_{name}", type_=_t.c[name].type) for name in _ROW], _bumped.c.n_trials - 1),
-).returning(_t.c.trial_id, _t.c.number)
-_FINISH = (sa.update(_t).where((_t.c.trial_id == sa.bindparam("b_trial")) & _t.c.state.in_(_UNFINISHED))
-           .values({c: sa.bindparam(c) for c in ("state", "value", "values_json", "datetime_complete")}))
-
-
-# -- helpers -----------------------------------------------------------------------------------------------
-
-
-def _sqlite_engine(url: Any, kwargs: dict[str, Any]) -> Engine:
-    database = url.database
-    in_memory = not database or database == ":memory:"
-    if in_memory:
-        kwargs.setdefault("poolclass", sa.pool.StaticPool)
-        kwargs.setdefault("connect_args", {"check_same_thread": False})
-    else:
-        parent = os.path.dirname(os.path.abspath(database))
-        if not os.path.isdir(parent):
-            raise StorageError(f"storage {str(url)!r}: the folder {parent!r} does not exist")
-        if not S.opened_here(database):
-            S.inspect_sqlite_file(database)
-        kwargs.setdefault("connect_args", {"timeout": 60.0, "check_same_thread": False})
-    engine = sa.create_engine(url, **kwargs)
-    if not in_memory:
-        S.remember_engine(database, engine)
-
-    @event.listens_for(engine, "connect")
-    def _connect(dbapi_conn: Any, _record: Any) -> None:
-        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-        cursor = dbapi_conn.cursor()
-        cursor.execute("PRAGMA busy_timeout = 60000")
-        if not in_memory:
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
-        cursor.close()
-
-    @event.listens_for(engine, "begin")
-    def _begin(conn: Connection) -> None:
-        if conn.get_execution_options().get("tunelab_write", True):  # reads run statement by statement
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-    return engine
-
-
 def _rebuild(url: str, interval: float | None, grace: float | None, retries: int,
              engine_kwargs: Mapping[str, Any]) -> SQLStorage:
     return SQLStorage(url, heartbeat_interval=interval, grace_period=grace, retries=retries,
                       engine_kwargs=engine_kwargs or None)
-
-
-def _transient(exc: OperationalError) -> bool:
-    text = str(exc.orig).lower()
-    return exc.connection_invalidated or any(
-        word in text for word in ("locked", "busy", "could not serialize", "deadlock", "connection", "terminat")
-    )
-
-
-def _nan_to_null(value: float) -> float | None:
-    value = float(value)
-    return None if value != value else value
-
-
-def _insert_params(conn: Connection, trial_id: int, params: Mapping[str, StoredParam], *, replace: bool = False) -> None:
-    _write_rows(conn, S.trial_params, [
-        {"trial_id": trial_id, "name": name, "value": float(internal), "distribution_json": dist.to_json()}
-        for name, (internal, dist) in params.items()], replace=replace)
-
-
-def _insert_attrs(conn: Connection, trial_id: int, kind: str, attrs: Mapping[str, Any], *, replace: bool = False) -> None:
-    _write_rows(conn, S.trial_attrs, [
-        {"trial_id": trial_id, "kind": kind, "key": key, "value_json": json.dumps(value)}
-        for key, value in attrs.items()], replace=replace)
-
-
-def _write_rows(conn: Connection, table: sa.Table, rows: list[dict[str, Any]], *, replace: bool) -> None:
-    """Insert ``rows``; with ``replace``, a row whose primary key exists is overwritten (one upsert)."""
-    if not rows:
-        return
-    if not replace:
-        conn.execute(sa.insert(table), rows)
-        return
-    key = (conn.dialect.name, table.name)
-    statement = _UPSERTS.get(key)
-    if statement is None:
-        if conn.dialect.name == "postgresql":
-            from sqlalchemy.dialects.postgresql import insert
-        else:
-            from sqlalchemy.dialects.sqlite import insert
-        plain = insert(table)
-        keys = [c.name for c in table.primary_key.columns]
-        others = {c.name: plain.excluded[c.name] for c in table.columns if c.name not in keys}
-        statement = _UPSERTS[key] = plain.on_conflict_do_update(index_elements=keys, set_=others)
-    conn.execute(statement, rows)
-
-
-#: Upsert statements by (dialect, table), built once: building one costs more than running it.
-_UPSERTS: dict[tuple[str, str], Any] = {}

@@ -91,6 +91,14 @@ class Storage(abc.ABC):
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         """Atomically move the oldest WAITING trial to RUNNING and return it (None if none waits)."""
 
+    def start_trial(self, study_id: int) -> FrozenTrial:
+        """The next trial to run: the oldest WAITING one, claimed, or else a new RUNNING one.
+
+        What ``study.ask()`` calls. Backends may do both steps in one transaction.
+        """
+        claimed = self.claim_waiting_trial(study_id)
+        return claimed if claimed is not None else self.create_trial(study_id)
+
     @abc.abstractmethod
     def set_trial_params(self, trial_id: int, params: Mapping[str, StoredParam]) -> None:
         """Record parameters of a running trial."""

@@ -12,6 +12,7 @@ from __future__ import annotations
 import contextlib
 import json
 import random
+import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -32,6 +33,7 @@ from tunelab._errors import (
 from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.storage import _schema as S
 from tunelab.storage import _sql_ops as Q
+from tunelab.storage import _sqlite_fast as fast
 from tunelab.storage._base import (
     Storage,
     StoredParam,
@@ -151,6 +153,34 @@ class SQLStorage(Storage):
             except DBAPIError as exc:
                 if not exc.connection_invalidated or attempt == _RETRIES - 1:
                     raise
+            time.sleep(delay * (1 + random.random()))
+            delay = min(delay * 2, 1.0)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _run_raw(self, fn: Callable[[sqlite3.Cursor], T]) -> T:
+        """SQLite only: run ``fn`` on a DBAPI cursor inside BEGIN IMMEDIATE ... COMMIT, with retries.
+
+        The fast path for the statements every trial runs (see ``_sqlite_fast``).
+        """
+        delay = 0.01
+        for attempt in range(_RETRIES):
+            try:
+                with self._serial, self._engine.connect() as conn:
+                    raw = conn.connection.driver_connection
+                    cursor = raw.cursor()
+                    cursor.execute("BEGIN IMMEDIATE")
+                    try:
+                        result = fn(cursor)
+                    except BaseException:
+                        if raw.in_transaction:
+                            cursor.execute("ROLLBACK")
+                        raise
+                    cursor.execute("COMMIT")
+                    return result
+            except sqlite3.OperationalError as exc:
+                text = str(exc).lower()
+                if attempt == _RETRIES - 1 or not ("locked" in text or "busy" in text):
+                    raise StorageError(f"storage {self.url!r} failed: {exc}") from exc
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -333,6 +363,21 @@ class SQLStorage(Storage):
             trial_id=trial_id,
         )
 
+    def start_trial(self, study_id: int) -> FrozenTrial:
+        if self._backend != "sqlite":
+            return super().start_trial(study_id)
+        if self.grace_period is not None:
+            self.fail_stale_trials(study_id)
+        now = time.time()
+        trial_id, number = self._run_raw(lambda cursor: fast.start(cursor, study_id, now))
+        if trial_id < 0:
+            raise StudyNotFoundError(f"no study with id {study_id}")
+        self.start_heartbeat(trial_id)
+        if number is None:  # an enqueued trial: read it whole (its fixed parameters, attributes)
+            return self.get_trial(trial_id)
+        return FrozenTrial(number=number, state=TrialState.RUNNING, values=None, params={}, distributions={},
+                           datetime_start=from_timestamp(now), trial_id=trial_id)
+
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
         t = S.trials
         if self.grace_period is not None:
@@ -425,7 +470,16 @@ class SQLStorage(Storage):
             Q.insert_attrs(conn, trial_id, "system", system_attrs or {}, replace=True)
 
         try:
-            self._run(finish)
+            if self._backend == "sqlite":
+                now = time.time()
+                found = self._run_raw(lambda cursor: fast.finish(
+                    cursor, trial_id, state, values, params or {}, system_attrs or {}, now))
+                if found is not None:
+                    if found[0] < 0:
+                        raise TrialNotFoundError(f"no trial with id {trial_id}")
+                    raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
+            else:
+                self._run(finish)
         finally:
             self.stop_heartbeat(trial_id)
 

@@ -130,9 +130,7 @@ class Study:
     def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
         """Start a trial (an enqueued one first) and return it, RUNNING."""
         with self._ask_lock:
-            frozen = self._storage.claim_waiting_trial(self._study_id)
-            if frozen is None:
-                frozen = self._storage.create_trial(self._study_id)
+            frozen = self._storage.start_trial(self._study_id)
             trial = Trial(self, frozen)
             self.sampler.before_trial(self, trial)
             space = self.sampler.infer_relative_search_space(self, trial)

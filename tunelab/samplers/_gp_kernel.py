@@ -11,9 +11,13 @@ and the kernel is ``k = s2 * (1 + sqrt(5) r + 5/3 r**2) * exp(-sqrt(5) r)`` with
 
 Hyperparameters ``theta = (log w_1..D, log s2, log noise)`` maximise the log marginal likelihood
 (R&W eq. 2.30, gradient eq. 5.9) plus log-normal priors: lengthscales ``LogNormal(-1.2 + log(D) / 2,
-sqrt(3))`` (scaled with the dimension as in Hvarfner, Hellsten & Nardi 2024, but centred lower:
-at 30 trials their smoother ``sqrt(2) + log(D) / 2`` settled in Hartmann-6's local minima more often),
-``s2 ~ LogNormal(0, 1.5)``, ``noise ~ LogNormal(-4, 1)`` on standardised outputs.
+sd)`` (scaled with the dimension as in Hvarfner, Hellsten & Nardi 2024, but centred lower: at 30
+trials their smoother ``sqrt(2) + log(D) / 2`` settled in Hartmann-6's local minima more often),
+with ``sd = 1`` for numeric dimensions (with their ``sqrt(3)`` a weakly relevant dimension got
+lengthscales of 10 and more, the acquisition then left it at a bound of its range and the search
+never corrected it) and ``sqrt(3)`` for categorical ones (a 0 / 1 distance: a long lengthscale just
+means "choices alike"), ``s2 ~ LogNormal(0, 1.5)``, ``noise ~ LogNormal(-4, 1)`` on standardised
+outputs.
 """
 
 from __future__ import annotations
@@ -30,6 +34,8 @@ _LOG_S2_BOUNDS = (math.log(0.05), math.log(20.0))
 _LOG_NOISE_BOUNDS = (math.log(1e-6), math.log(1.0))
 _JITTER = 1e-9
 _PRIOR_MU = -1.2  # median lengthscale 0.3 sqrt(D); see the module docstring
+_PRIOR_SD = 1.0  # numeric dimensions
+_PRIOR_SD_CATEGORICAL = math.sqrt(3.0)
 _NOISE_MU = -4.0
 
 
@@ -74,7 +80,8 @@ def _bounds(dim: int) -> list[tuple[float, float]]:
     return [_LOG_W_BOUNDS] * dim + [_LOG_S2_BOUNDS, _LOG_NOISE_BOUNDS]
 
 
-def _neg_log_posterior(theta: np.ndarray, sq: np.ndarray, y: np.ndarray) -> tuple[float, np.ndarray]:
+def _neg_log_posterior(theta: np.ndarray, sq: np.ndarray, y: np.ndarray,
+                       sd: np.ndarray) -> tuple[float, np.ndarray]:
     n, dim = sq.shape[0], sq.shape[2]
     w, s2, noise = np.exp(theta[:dim]), math.exp(theta[dim]), math.exp(theta[dim + 1])
     r2 = sq @ w
@@ -93,11 +100,11 @@ def _neg_log_posterior(theta: np.ndarray, sq: np.ndarray, y: np.ndarray) -> tupl
     grad[:dim] = -0.5 * w * (G.reshape(-1) @ sq.reshape(n * n, dim))
     grad[dim] = -0.5 * s2 * np.sum(W * m)
     grad[dim + 1] = -0.5 * noise * np.trace(W)
-    # priors: log lengthscale = -log(w) / 2 ~ N(mu, 3); log s2 ~ N(0, 1.5^2); log noise ~ N(-4, 1)
+    # priors: log lengthscale = -log(w) / 2 ~ N(mu, sd**2); log s2 ~ N(0, 1.5^2); log noise ~ N(-4, 1)
     mu = _PRIOR_MU + 0.5 * math.log(dim)
-    z = (-0.5 * theta[:dim] - mu) / math.sqrt(3.0)
+    z = (-0.5 * theta[:dim] - mu) / sd
     nll += 0.5 * np.sum(z * z) + 0.5 * (theta[dim] / 1.5) ** 2 + 0.5 * (theta[dim + 1] - _NOISE_MU) ** 2
-    grad[:dim] += z * (-0.5) / math.sqrt(3.0)
+    grad[:dim] += z * (-0.5) / sd
     grad[dim] += theta[dim] / 1.5**2
     grad[dim + 1] += theta[dim + 1] - _NOISE_MU
     return float(nll), grad
@@ -118,7 +125,7 @@ def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.n
     dim = X.shape[1]
     sq = pair_sq_dists(X, X, categorical)
     x0 = default_theta(dim) if start is None else start
-    res = scipy.optimize.minimize(_neg_log_posterior, x0, args=(sq, y), jac=True, method="L-BFGS-B",
+    res = scipy.optimize.minimize(_neg_log_posterior, x0, args=(sq, y, np.where(categorical, _PRIOR_SD_CATEGORICAL, _PRIOR_SD)), jac=True, method="L-BFGS-B",
                                   bounds=_bounds(dim), options={"maxiter": 200})
     return np.asarray(res.x if np.isfinite(res.fun) else x0, dtype=float)
 

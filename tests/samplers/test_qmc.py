@@ -71,3 +71,18 @@ def test_int_step_log_and_categorical_values():
 def test_bad_arguments_raise(kwargs, error, match):
     with pytest.raises(error, match=match):
         QMCSampler(**kwargs)
+
+
+def test_the_first_point_of_the_sequence_can_be_drawn_at_any_time():
+    """Trial 0 may reach relative sampling after another trial completed (parallel workers)."""
+    import tunelab
+    from tunelab.samplers import QMCSampler
+    from tunelab.space import FloatDistribution
+
+    sampler = QMCSampler(seed=3)
+    study = tunelab.create_study(sampler=sampler)
+    first, second = study.ask(), study.ask()
+    second.suggest_float("x", 0, 1)
+    study.tell(second, 1.0)
+    point = sampler.sample_relative(study, first, {"x": FloatDistribution(0, 1)})
+    assert first.number == 0 and 0 <= point["x"] <= 1

@@ -86,7 +86,8 @@ class QMCSampler(Sampler):
         index = trial.number + (0 if self.scramble else 1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # single points break the power-of-two balance on purpose
-            engine.fast_forward(index)
+            if index:  # scipy's scrambled fast_forward(0) underflows instead of doing nothing
+                engine.fast_forward(index)
             u = engine.random(1)[0]
         out = {}
         for (name, d), x in zip(search_space.items(), u):

@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import json
 import random
-import sqlite3
 import threading
 import time
 from collections.abc import Callable, Iterable, Mapping
@@ -31,9 +30,9 @@ from tunelab._errors import (
     wrong_type,
 )
 from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab.storage import _fast as fast
 from tunelab.storage import _schema as S
 from tunelab.storage import _sql_ops as Q
-from tunelab.storage import _sqlite_fast as fast
 from tunelab.storage._base import (
     Storage,
     StoredParam,
@@ -157,30 +156,43 @@ class SQLStorage(Storage):
             delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _run_raw(self, fn: Callable[[sqlite3.Cursor], T]) -> T:
-        """SQLite only: run ``fn`` on a DBAPI cursor inside BEGIN IMMEDIATE ... COMMIT, with retries.
+    def _run_raw(self, fn: Callable[[Any], T]) -> T:
+        """Run ``fn`` on a DBAPI cursor in one transaction, retrying lock waits and lost connections.
 
-        The fast path for the statements every trial runs (see ``_sqlite_fast``).
+        The fast path for the statements every trial runs (see ``_fast``): SQLite in
+        BEGIN IMMEDIATE ... COMMIT, PostgreSQL in psycopg's implicit transaction.
         """
+        sqlite = self._backend == "sqlite"
         delay = 0.01
         for attempt in range(_RETRIES):
             try:
                 with self._serial, self._engine.connect() as conn:
                     raw = conn.connection.driver_connection
                     cursor = raw.cursor()
-                    cursor.execute("BEGIN IMMEDIATE")
                     try:
+                        if sqlite:
+                            cursor.execute("BEGIN IMMEDIATE")
                         result = fn(cursor)
-                    except BaseException:
-                        if raw.in_transaction:
+                        if sqlite:
+                            cursor.execute("COMMIT")
+                        else:
+                            raw.commit()
+                        return result
+                    except BaseException as exc:
+                        if _dbapi_transient(exc):
+                            conn.invalidate()  # the pool drops this connection; the retry takes a fresh one
+                        elif sqlite and raw.in_transaction:
                             cursor.execute("ROLLBACK")
+                        elif not sqlite:
+                            raw.rollback()
                         raise
-                    cursor.execute("COMMIT")
-                    return result
-            except sqlite3.OperationalError as exc:
-                text = str(exc).lower()
-                if attempt == _RETRIES - 1 or not ("locked" in text or "busy" in text):
-                    raise StorageError(f"storage {self.url!r} failed: {exc}") from exc
+                    finally:
+                        cursor.close()
+            except Exception as exc:
+                if not _dbapi_transient(exc) or attempt == _RETRIES - 1:
+                    if _dbapi_transient(exc):
+                        raise StorageError(f"storage {self.url!r} failed: {exc}") from exc
+                    raise
             time.sleep(delay * (1 + random.random()))
             delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")  # pragma: no cover
@@ -364,12 +376,11 @@ class SQLStorage(Storage):
         )
 
     def start_trial(self, study_id: int) -> FrozenTrial:
-        if self._backend != "sqlite":
-            return super().start_trial(study_id)
         if self.grace_period is not None:
             self.fail_stale_trials(study_id)
         now = time.time()
-        trial_id, number = self._run_raw(lambda cursor: fast.start(cursor, study_id, now))
+        q = fast.STATEMENTS[self._backend]
+        trial_id, number = self._run_raw(lambda cursor: fast.start(q, cursor, study_id, now))
         if trial_id < 0:
             raise StudyNotFoundError(f"no study with id {study_id}")
         self.start_heartbeat(trial_id)
@@ -454,32 +465,15 @@ class SQLStorage(Storage):
     ) -> None:
         for key, value in (system_attrs or {}).items():
             check_attr_value(key, value)
-        t = S.trials
-
-        def finish(conn: Connection) -> None:
-            done = conn.execute(Q.FINISH, {
-                "b_trial": trial_id, "state": int(state), "value": values[0] if values else None,
-                "values_json": json.dumps(list(values)) if values is not None else None,
-                "datetime_complete": time.time()})
-            if done.rowcount != 1:
-                row = conn.execute(sa.select(t.c.state, t.c.number).where(t.c.trial_id == trial_id)).first()
-                if row is None:
-                    raise TrialNotFoundError(f"no trial with id {trial_id}")
-                raise_finished(row.number, TrialState(row.state), f"finishing as {state.name}")
-            Q.insert_params(conn, trial_id, params or {}, replace=True)
-            Q.insert_attrs(conn, trial_id, "system", system_attrs or {}, replace=True)
-
         try:
-            if self._backend == "sqlite":
-                now = time.time()
-                found = self._run_raw(lambda cursor: fast.finish(
-                    cursor, trial_id, state, values, params or {}, system_attrs or {}, now))
-                if found is not None:
-                    if found[0] < 0:
-                        raise TrialNotFoundError(f"no trial with id {trial_id}")
-                    raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
-            else:
-                self._run(finish)
+            now = time.time()
+            q = fast.STATEMENTS[self._backend]
+            found = self._run_raw(lambda cursor: fast.finish(
+                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, now))
+            if found is not None:
+                if found[0] < 0:
+                    raise TrialNotFoundError(f"no trial with id {trial_id}")
+                raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
         finally:
             self.stop_heartbeat(trial_id)
 
@@ -571,3 +565,13 @@ def _rebuild(url: str, interval: float | None, grace: float | None, retries: int
              engine_kwargs: Mapping[str, Any]) -> SQLStorage:
     return SQLStorage(url, heartbeat_interval=interval, grace_period=grace, retries=retries,
                       engine_kwargs=engine_kwargs or None)
+
+
+def _dbapi_transient(exc: BaseException) -> bool:
+    """A lock wait that timed out or a lost connection, raised by sqlite3 or psycopg directly."""
+    module = type(exc).__module__
+    if not (module.startswith("sqlite3") or module.startswith("psycopg")):
+        return False
+    text = str(exc).lower()
+    return any(word in text for word in ("locked", "busy", "could not serialize", "deadlock", "connection",
+                                         "terminat", "server closed"))

@@ -33,8 +33,6 @@ CREATE_BARE = sa.insert(_t).from_select(
     [_t.c[name] for name in _ROW] + [_t.c.number],
     sa.select(*[sa.bindparam(f"b_{name}", type_=_t.c[name].type) for name in _ROW], _bumped.c.n_trials - 1),
 ).returning(_t.c.trial_id, _t.c.number)
-FINISH = (sa.update(_t).where((_t.c.trial_id == sa.bindparam("b_trial")) & _t.c.state.in_(UNFINISHED))
-          .values({c: sa.bindparam(c) for c in ("state", "value", "values_json", "datetime_complete")}))
 
 
 # -- helpers -----------------------------------------------------------------------------------------------

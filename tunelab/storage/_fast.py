@@ -1,0 +1,98 @@
+"""The hot writes of a trial's life, run on the DBAPI connection itself (sqlite3 or psycopg).
+
+Starting and finishing a trial are the two writes every trial makes. Through SQLAlchemy's
+execution machinery each statement costs several times what the database spends on it, so these
+few fixed statements go straight to the cursor of a pooled connection, in one transaction each
+(SQLite: ``BEGIN IMMEDIATE`` ... ``COMMIT``; PostgreSQL: psycopg's implicit transaction, the
+WAITING row locked ``FOR UPDATE SKIP LOCKED``). Everything else stays on SQLAlchemy Core.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from tunelab._records import TrialState
+from tunelab.storage import _schema as S
+from tunelab.storage._base import StoredParam
+
+_T, _P, _A, _S = S.trials.name, S.trial_params.name, S.trial_attrs.name, S.studies.name
+_RUNNING, _WAITING = int(TrialState.RUNNING), int(TrialState.WAITING)
+
+
+class Statements:
+    """The statements in one dialect's placeholder style (``?`` for sqlite3, ``%s`` for psycopg)."""
+
+    def __init__(self, dialect: str) -> None:
+        p = "?" if dialect == "sqlite" else "%s"
+        lock = "" if dialect == "sqlite" else " FOR UPDATE SKIP LOCKED"
+        self.oldest_waiting = (f"SELECT trial_id FROM {_T} WHERE study_id = {p} AND state = {_WAITING} "
+                               f"ORDER BY trial_id LIMIT 1{lock}")
+        self.claim = f"UPDATE {_T} SET state = {_RUNNING}, datetime_start = {p}, heartbeat = {p} WHERE trial_id = {p}"
+        self.dialect = dialect
+        # numbering and insert: one statement on PostgreSQL; SQLite allows no UPDATE inside WITH
+        self.create = (
+            f"WITH bumped AS (UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = {p} RETURNING n_trials) "
+            f"INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
+            f"SELECT {p}, n_trials - 1, {_RUNNING}, {p}, {p} FROM bumped RETURNING trial_id, number")
+        self.bump = f"UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = {p} RETURNING n_trials"
+        self.insert_running = (f"INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
+                               f"VALUES ({p}, {p}, {_RUNNING}, {p}, {p}) RETURNING trial_id, number")
+        self.finish = (f"UPDATE {_T} SET state = {p}, value = {p}, values_json = {p}, datetime_complete = {p} "
+                       f"WHERE trial_id = {p} AND state IN ({_RUNNING}, {_WAITING})")
+        self.state_of = f"SELECT state, number FROM {_T} WHERE trial_id = {p}"
+        self.upsert_param = (f"INSERT INTO {_P} (trial_id, name, value, distribution_json) VALUES ({p}, {p}, {p}, {p}) "
+                             "ON CONFLICT (trial_id, name) DO UPDATE SET value = excluded.value, "
+                             "distribution_json = excluded.distribution_json")
+        self.upsert_attr = (f"INSERT INTO {_A} (trial_id, kind, key, value_json) VALUES ({p}, {p}, {p}, {p}) "
+                            "ON CONFLICT (trial_id, kind, key) DO UPDATE SET value_json = excluded.value_json")
+
+
+STATEMENTS = {"sqlite": Statements("sqlite"), "postgresql": Statements("postgresql")}
+
+
+def start(q: Statements, cursor: Any, study_id: int, now: float) -> tuple[int, int | None]:
+    """Claim the oldest WAITING trial or create a RUNNING one: ``(trial_id, number or None if claimed)``.
+
+    Returns ``(-1, None)`` when the study does not exist.
+    """
+    row = cursor.execute(q.oldest_waiting, (study_id,)).fetchone()
+    if row is not None:
+        cursor.execute(q.claim, (now, now, row[0]))
+        return int(row[0]), None
+    if q.dialect == "sqlite":
+        bumped = cursor.execute(q.bump, (study_id,)).fetchone()
+        if bumped is None:
+            return -1, None
+        created = cursor.execute(q.insert_running, (study_id, int(bumped[0]) - 1, now, now)).fetchone()
+    else:
+        created = cursor.execute(q.create, (study_id, study_id, now, now)).fetchone()
+        if created is None:
+            return -1, None
+    return int(created[0]), int(created[1])
+
+
+def finish(
+    q: Statements,
+    cursor: Any,
+    trial_id: int,
+    state: TrialState,
+    values: tuple[float, ...] | None,
+    params: Mapping[str, StoredParam],
+    system_attrs: Mapping[str, Any],
+    now: float,
+) -> tuple[int, int] | None:
+    """Finish a trial with its last parameters and attributes; ``(state, number)`` if it was finished already."""
+    cursor.execute(q.finish, (int(state), values[0] if values else None,
+                              json.dumps(list(values)) if values is not None else None, now, trial_id))
+    if cursor.rowcount != 1:
+        row = cursor.execute(q.state_of, (trial_id,)).fetchone()
+        return (-1, -1) if row is None else (int(row[0]), int(row[1]))
+    if params:
+        cursor.executemany(q.upsert_param, [(trial_id, name, float(internal), dist.to_json())
+                                            for name, (internal, dist) in params.items()])
+    if system_attrs:
+        cursor.executemany(q.upsert_attr, [(trial_id, "system", key, json.dumps(value))
+                                           for key, value in system_attrs.items()])
+    return None

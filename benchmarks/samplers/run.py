@@ -8,7 +8,8 @@ would propose exactly the same first trials). Samplers named by ``--short`` run 
 only and are left out of the larger budgets' tables. Writes benchmarks/samplers/RESULTS.md and
 RESULTS.json (the raw values, rewritten after every finished run, so an interrupted run keeps
 them); ``--samplers`` runs some samplers only, and ``--merge`` adds the runs of earlier JSON files
-(same problems and seeds; a run found there is not repeated).
+(same problems and seeds; a run found there when this one starts is not repeated; the files are
+read again at the end, and their suggestion-overhead timings are kept too).
 """
 
 from __future__ import annotations
@@ -161,16 +162,23 @@ def main(argv: list[str] | None = None) -> None:
 
     labels = list(runners())
     problems = [p.name for p in all_problems() if args.problems is None or p.name in args.problems]
-    merged = [tuple(r) for f in args.merge for r in json.loads(pathlib.Path(f).read_text())["runs"]
-              if r[1] in problems and r[2] < args.seeds]
-    done = {r[:3] for r in merged}
+
+    def merged() -> tuple[list, dict]:
+        runs, over = [], {}
+        for f in args.merge:
+            data = json.loads(pathlib.Path(f).read_text())
+            runs += [tuple(r) for r in data["runs"] if r[1] in problems and r[2] < args.seeds]
+            over.update({(lab, n): v for lab, n, v in data["overhead"]})
+        return runs, over
+
+    done = {r[:3] for r in merged()[0]}
     jobs = [(lab, prob, seed, min(args.budget) if lab in args.short else max(args.budget))
             for prob in problems for lab in labels for seed in range(args.seeds)
             if (args.samplers is None or lab in args.samplers) and (lab, prob, seed) not in done]
     over_jobs = [(lab, n) for lab in labels for n in args.overhead
                  if (args.overhead_samplers is None or lab in args.overhead_samplers) and (n <= 300 or "GP" not in lab)]
     t0 = time.perf_counter()
-    raw, overheads = list(merged), {}
+    raw, overheads = [], {}
     path = HERE / (pathlib.Path(args.out).stem + ".json")
 
     def save() -> None:
@@ -190,6 +198,11 @@ def main(argv: list[str] | None = None) -> None:
             print(f"overhead {lab} at {n}: {1000 * np.mean(times[n - 20:n]):.1f} ms", flush=True)
     save()
     wall = time.perf_counter() - t0
+    runs, over = merged()  # read at the end: a merged run may have finished meanwhile
+    mine = {r[:3] for r in raw}
+    raw += [r for r in runs if r[:3] not in mine]
+    raw.sort(key=lambda r: (labels.index(r[0]), r[1], r[2]))
+    overheads = {**over, **overheads}
     result = scores(raw, sorted(args.budget))
     command = ".venv/bin/python -m benchmarks.samplers.run " + shlex.join(sys.argv[1:])
     text = markdown(result, overheads, command, args.seeds, wall)

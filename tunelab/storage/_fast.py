@@ -41,6 +41,30 @@ class Statements:
                                f"VALUES ({p}, {p}, {_RUNNING}, {p}, {p}) RETURNING trial_id, number")
         self.finish = (f"UPDATE {_T} SET state = {p}, value = {p}, values_json = {p}, datetime_complete = {p} "
                        f"WHERE trial_id = {p} AND state IN ({_RUNNING}, {_WAITING})")
+        # PostgreSQL: claim-or-create and finish as single statements (one round trip, atomic alone)
+        self.start_one = (
+            f"WITH claimed AS (UPDATE {_T} SET state = {_RUNNING}, datetime_start = %(now)s, heartbeat = %(now)s "
+            f"WHERE trial_id = (SELECT trial_id FROM {_T} WHERE study_id = %(study)s AND state = {_WAITING} "
+            f"ORDER BY trial_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING trial_id, number), "
+            f"bumped AS (UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = %(study)s "
+            f"AND NOT EXISTS (SELECT 1 FROM claimed) RETURNING n_trials), "
+            f"created AS (INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
+            f"SELECT %(study)s, n_trials - 1, {_RUNNING}, %(now)s, %(now)s FROM bumped RETURNING trial_id, number) "
+            f"SELECT trial_id, number, true FROM claimed UNION ALL SELECT trial_id, number, false FROM created")
+        self.finish_one = (
+            f"WITH done AS (UPDATE {_T} SET state = %(state)s, value = %(value)s, values_json = %(values)s, "
+            f"datetime_complete = %(now)s WHERE trial_id = %(trial)s AND state IN ({_RUNNING}, {_WAITING}) "
+            f"RETURNING trial_id), "
+            f"p AS (INSERT INTO {_P} (trial_id, name, value, distribution_json) "
+            f"SELECT done.trial_id, x.name, x.value, x.dist FROM done, "
+            f"unnest(%(names)s::text[], %(internals)s::float8[], %(dists)s::text[]) AS x(name, value, dist) "
+            f"ON CONFLICT (trial_id, name) DO UPDATE SET value = excluded.value, "
+            f"distribution_json = excluded.distribution_json), "
+            f"a AS (INSERT INTO {_A} (trial_id, kind, key, value_json) "
+            f"SELECT done.trial_id, 'system', x.key, x.value FROM done, "
+            f"unnest(%(keys)s::text[], %(jsons)s::text[]) AS x(key, value) "
+            f"ON CONFLICT (trial_id, kind, key) DO UPDATE SET value_json = excluded.value_json) "
+            f"SELECT count(*) FROM done")
         self.state_of = f"SELECT state, number FROM {_T} WHERE trial_id = {p}"
         self.upsert_param = (f"INSERT INTO {_P} (trial_id, name, value, distribution_json) VALUES ({p}, {p}, {p}, {p}) "
                              "ON CONFLICT (trial_id, name) DO UPDATE SET value = excluded.value, "
@@ -57,6 +81,11 @@ def start(q: Statements, cursor: Any, study_id: int, now: float) -> tuple[int, i
 
     Returns ``(-1, None)`` when the study does not exist.
     """
+    if q.dialect == "postgresql":
+        row = cursor.execute(q.start_one, {"study": study_id, "now": now}).fetchone()
+        if row is None:
+            return -1, None
+        return int(row[0]), (None if row[2] else int(row[1]))
     row = cursor.execute(q.oldest_waiting, (study_id,)).fetchone()
     if row is not None:
         cursor.execute(q.claim, (now, now, row[0]))
@@ -84,6 +113,18 @@ def finish(
     now: float,
 ) -> tuple[int, int] | None:
     """Finish a trial with its last parameters and attributes; ``(state, number)`` if it was finished already."""
+    if q.dialect == "postgresql":
+        done = cursor.execute(q.finish_one, {
+            "state": int(state), "value": values[0] if values else None,
+            "values": json.dumps(list(values)) if values is not None else None, "now": now, "trial": trial_id,
+            "names": list(params), "internals": [float(v) for v, _ in params.values()],
+            "dists": [d.to_json() for _, d in params.values()],
+            "keys": list(system_attrs), "jsons": [json.dumps(v) for v in system_attrs.values()],
+        }).fetchone()[0]
+        if done == 1:
+            return None
+        row = cursor.execute(q.state_of, (trial_id,)).fetchone()
+        return (-1, -1) if row is None else (int(row[0]), int(row[1]))
     cursor.execute(q.finish, (int(state), values[0] if values else None,
                               json.dumps(list(values)) if values is not None else None, now, trial_id))
     if cursor.rowcount != 1:

@@ -160,7 +160,8 @@ class SQLStorage(Storage):
         """Run ``fn`` on a DBAPI cursor in one transaction, retrying lock waits and lost connections.
 
         The fast path for the statements every trial runs (see ``_fast``): SQLite in
-        BEGIN IMMEDIATE ... COMMIT, PostgreSQL in psycopg's implicit transaction.
+        BEGIN IMMEDIATE ... COMMIT; on PostgreSQL each is a single statement, run in autocommit
+        (one round trip, atomic on its own).
         """
         sqlite = self._backend == "sqlite"
         delay = 0.01
@@ -168,6 +169,8 @@ class SQLStorage(Storage):
             try:
                 with self._serial, self._engine.connect() as conn:
                     raw = conn.connection.driver_connection
+                    if not sqlite:
+                        raw.autocommit = True
                     cursor = raw.cursor()
                     try:
                         if sqlite:
@@ -175,19 +178,17 @@ class SQLStorage(Storage):
                         result = fn(cursor)
                         if sqlite:
                             cursor.execute("COMMIT")
-                        else:
-                            raw.commit()
                         return result
                     except BaseException as exc:
                         if _dbapi_transient(exc):
                             conn.invalidate()  # the pool drops this connection; the retry takes a fresh one
                         elif sqlite and raw.in_transaction:
                             cursor.execute("ROLLBACK")
-                        elif not sqlite:
-                            raw.rollback()
                         raise
                     finally:
                         cursor.close()
+                        if not sqlite and not raw.closed:
+                            raw.autocommit = False
             except Exception as exc:
                 if not _dbapi_transient(exc) or attempt == _RETRIES - 1:
                     if _dbapi_transient(exc):

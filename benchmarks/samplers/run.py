@@ -201,8 +201,8 @@ def main(argv: list[str] | None = None) -> None:
     runs, over = merged()  # read at the end: a merged run may have finished meanwhile
     mine = {r[:3] for r in raw}
     raw += [r for r in runs if r[:3] not in mine]
-    raw.sort(key=lambda r: (labels.index(r[0]), r[1], r[2]))
     overheads = {**over, **overheads}
+    save()
     result = scores(raw, sorted(args.budget))
     command = ".venv/bin/python -m benchmarks.samplers.run " + shlex.join(sys.argv[1:])
     text = markdown(result, overheads, command, args.seeds, wall)

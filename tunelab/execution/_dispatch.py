@@ -47,7 +47,7 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
             broken: BaseException | None = None
             for future in done:
                 trial = running.pop(future)
-                storage.stop_heartbeat(trial._trial_id)
+                storage.stop_heartbeat(trial.trial_id)
                 lost = is_lost(future)
                 if lost is None:
                     exc = future.exception()
@@ -63,8 +63,8 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
     except BaseException:
         for future, trial in running.items():
             future.cancel()
-            storage.stop_heartbeat(trial._trial_id)
-            storage.fail_lost_trial(trial._trial_id, "interrupted (the study process stopped)")
+            storage.stop_heartbeat(trial.trial_id)
+            storage.fail_lost_trial(trial.trial_id, "interrupted (the study process stopped)")
         pool.close(cancel=True)
         raise
     pool.close()
@@ -88,14 +88,14 @@ def _submit(pool: Pool, token: str, payload: bytes, trial: Trial) -> Future:
         return pool.submit(run_task, *args)
     except RuntimeError:  # BrokenExecutor (a worker died while idle): replace the pool once
         if not pool.replace_broken():
-            trial.study.storage.fail_lost_trial(trial._trial_id, "the executor refused the trial")
+            trial.study.storage.fail_lost_trial(trial.trial_id, "the executor refused the trial")
             raise
         return pool.submit(run_task, *args)
 
 
 def _recover(study: Study, trial: Trial, lost: BaseException, budget: _Budget) -> None:
     outcome = study.storage.fail_lost_trial(
-        trial._trial_id, f"its worker died ({type(lost).__name__}: {lost})".strip())
+        trial.trial_id, f"its worker died ({type(lost).__name__}: {lost})".strip())
     if outcome is not None and outcome[1] is not None:
         budget.give_back()  # the retry will be asked next and counts in its place
 
@@ -106,6 +106,6 @@ def _tell(study: Study, trial: Trial, outcome: Outcome, finished: Callable[[Froz
     try:
         frozen = study.tell(trial, outcome.values, state=outcome.state, fail_reason=outcome.fail_reason)
     except TrialFinishedError:  # failed meanwhile as silent (its heartbeats lapsed): that record stands
-        frozen = study.storage.get_trial(trial._trial_id)
+        frozen = study.storage.get_trial(trial.trial_id)
     finished(frozen)
     return outcome.error

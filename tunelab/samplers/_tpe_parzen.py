@@ -13,7 +13,7 @@ import dataclasses
 import math
 
 import numpy as np
-from scipy.special import log_ndtr, logsumexp, ndtr, ndtri
+from scipy.special import log_ndtr, ndtr, ndtri
 
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
@@ -107,6 +107,7 @@ class ParzenEstimator:
         self.sigmas: list[np.ndarray] = []
         self.probs: list[np.ndarray] = []
         shrink = (n + 1) ** (-1.0 / (n_numeric + 4))
+        self._base = self.log_weights.copy()  # log weight + log normaliser of each component
         for j, axis in enumerate(axes):
             if axis.categorical:
                 k = axis.n_choices
@@ -121,9 +122,15 @@ class ParzenEstimator:
             else:
                 width = axis.high - axis.low
                 sigma = max(BANDWIDTH_SCALE * shrink, _MIN_BANDWIDTH) * width
-                self.mus.append(np.append(obs[:, j], (axis.low + axis.high) / 2))
-                self.sigmas.append(np.append(np.full(n, sigma), width))
+                mu = np.append(obs[:, j], (axis.low + axis.high) / 2)
+                sigmas = np.append(np.full(n, sigma), width)
+                self.mus.append(mu)
+                self.sigmas.append(sigmas)
                 self.probs.append(np.zeros(0))
+                # each component's log normaliser (Gaussian constant and truncation to [low, high])
+                # does not depend on the point: fold it into the per-component base once
+                mass = _log_diff(log_ndtr((axis.high - mu) / sigmas), log_ndtr((axis.low - mu) / sigmas))
+                self._base = self._base - np.log(sigmas * math.sqrt(2 * math.pi)) - mass
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` model-space points drawn from the mixture."""
@@ -145,16 +152,22 @@ class ParzenEstimator:
 
     def log_pdf(self, x: np.ndarray) -> np.ndarray:
         """Log density of each row of ``x`` (an ``(m, d)`` array of model-space points)."""
-        total = np.tile(self.log_weights, (len(x), 1))
+        total = np.tile(self._base, (len(x), 1))
         for j, axis in enumerate(self.axes):
             if axis.categorical:
                 total += self.probs[j][:, x[:, j].astype(int)].T
             else:
-                mu, sigma = self.mus[j], self.sigmas[j]
-                z = (x[:, j][:, None] - mu) / sigma
-                mass = _log_diff(log_ndtr((axis.high - mu) / sigma), log_ndtr((axis.low - mu) / sigma))
-                total += -0.5 * z * z - np.log(sigma * math.sqrt(2 * math.pi)) - mass
-        return logsumexp(total, axis=1)
+                z = np.subtract.outer(x[:, j], self.mus[j])
+                z /= self.sigmas[j]
+                z *= z
+                z *= 0.5
+                total -= z
+        # log-sum-exp over components (scipy's logsumexp does the same with more checks per call)
+        peak = total.max(axis=1, keepdims=True)
+        peak[~np.isfinite(peak)] = 0.0  # a row of -inf stays -inf instead of turning into NaN
+        np.subtract(total, peak, out=total)
+        np.exp(total, out=total)
+        return np.log(total.sum(axis=1)) + peak[:, 0]
 
 
 def _log_diff(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:

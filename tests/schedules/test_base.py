@@ -9,7 +9,17 @@ import pickle
 import numpy as np
 import pytest
 
-from tunelab.schedules import Schedule, ScheduleError, _keras, _kernel, _optax, _own, _transformers, schedule_families
+from tunelab.schedules import (
+    Schedule,
+    ScheduleError,
+    _keras,
+    _kernel,
+    _optax,
+    _optax_composite,
+    _own,
+    _transformers,
+    schedule_families,
+)
 from tunelab.schedules import constant_schedule as _const
 from tunelab.schedules import linear_schedule as _lin
 
@@ -68,7 +78,7 @@ _NESTED = {
     "ChainedScheduler": lambda f: dict(schedulers=[f["StepLR"](0.1, 5), f["ExponentialLR"](0.1, 0.9)]),
 }
 
-MINE = (_keras, _kernel, _optax, _own, _transformers)
+MINE = (_keras, _kernel, _optax, _optax_composite, _own, _transformers)
 
 
 def _example(family: str) -> Schedule:

@@ -22,6 +22,8 @@ from tunelab.schedules._keras import *  # noqa: F403
 from tunelab.schedules._keras import __all__ as _keras_all
 from tunelab.schedules._optax import *  # noqa: F403
 from tunelab.schedules._optax import __all__ as _optax_all
+from tunelab.schedules._optax_composite import *  # noqa: F403
+from tunelab.schedules._optax_composite import __all__ as _optax_composite_all
 from tunelab.schedules._own import *  # noqa: F403
 from tunelab.schedules._own import __all__ as _own_all
 from tunelab.schedules._space import *  # noqa: F403
@@ -38,6 +40,7 @@ __all__ = [
     "schedule_families",
     *_keras_all,
     *_optax_all,
+    *_optax_composite_all,
     *_own_all,
     *_torch_all,
     *_transformers_all,

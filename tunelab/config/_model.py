@@ -82,7 +82,6 @@ class Config:
     timeout: float | None
     sampler: Any
     pruner: Any
-    pruner_spec: dict[str, Any]
 
     @property
     def directory(self) -> Path:
@@ -124,7 +123,6 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         path=config_path, study_name=study, storage=_storage(data.get("storage"), config_path, src),
         seed=seed, n_jobs=n_jobs, objective=objective, metrics=metrics, directions=directions,
         parameters=parameters, n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
-        pruner_spec={"name": plugins["pruner"][0], "args": plugins["pruner"][1], "seed": seed},
     )
 
 

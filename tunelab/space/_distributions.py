@@ -38,16 +38,28 @@ def _check_real(argument: str, value: Any, where: str) -> float:
     return value
 
 
-def _check_bounds(low: float, high: float, log: bool, where: str) -> None:
+def _check_bounds(low: float, high: float, log: Any, where: str) -> None:
+    if not isinstance(log, bool):
+        raise wrong_type("log", log, "a bool", where=where)
     if low > high:
         raise invalid("low", low, f"at most high={high!r}", where=where)
     if log and low <= 0:
         raise invalid("low", low, "> 0 when log=True", where=where)
 
 
+def _assign(obj: Any, **fields: Any) -> None:
+    """Set the validated fields of a frozen dataclass from its own ``__init__``."""
+    for name, value in fields.items():
+        object.__setattr__(obj, name, value)
+
+
 def _check_step_divides(low: float, high: float, step: float, where: str) -> None:
-    n = (high - low) / step
-    if abs(n - round(n)) > _STEP_TOLERANCE * max(1.0, abs(n)):
+    if isinstance(step, int) and isinstance(low, int) and isinstance(high, int):
+        divides = (high - low) % step == 0
+    else:
+        n = (high - low) / step
+        divides = abs(n - round(n)) <= _STEP_TOLERANCE * max(1.0, abs(n))
+    if not divides:
         raise invalid(
             "step", step, f"a divisor of the range high - low = {high - low!r} (low={low!r}, high={high!r})",
             where=where,
@@ -104,8 +116,6 @@ class FloatDistribution(BaseDistribution):
         where = "FloatDistribution"
         low = float(_check_real("low", low, where))
         high = float(_check_real("high", high, where))
-        if not isinstance(log, bool):
-            raise wrong_type("log", log, "a bool", where=where)
         _check_bounds(low, high, log, where)
         if step is not None:
             step = float(_check_real("step", step, where))
@@ -114,10 +124,7 @@ class FloatDistribution(BaseDistribution):
             if log:
                 raise invalid("step", step, "None when log=True (a log scale has no fixed step)", where=where)
             _check_step_divides(low, high, step, where)
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
-        object.__setattr__(self, "log", log)
-        object.__setattr__(self, "step", step)
+        _assign(self, low=low, high=high, log=log, step=step)
 
     def to_internal(self, value: Any) -> float:
         return float(value)
@@ -167,22 +174,13 @@ class IntDistribution(BaseDistribution):
                     continue
                 raise wrong_type(name, value, "an integer", where=where)
         low, high, step = int(low), int(high), int(step)
-        if not isinstance(log, bool):
-            raise wrong_type("log", log, "a bool", where=where)
         _check_bounds(low, high, log, where)
         if step <= 0:
             raise invalid("step", step, "a positive integer", where=where)
         if log and step != 1:
             raise invalid("step", step, "1 when log=True", where=where)
-        if (high - low) % step:
-            raise invalid(
-                "step", step, f"a divisor of the range high - low = {high - low} (low={low}, high={high})",
-                where=where,
-            )
-        object.__setattr__(self, "low", low)
-        object.__setattr__(self, "high", high)
-        object.__setattr__(self, "log", log)
-        object.__setattr__(self, "step", step)
+        _check_step_divides(low, high, step, where)
+        _assign(self, low=low, high=high, log=log, step=step)
 
     def to_internal(self, value: Any) -> float:
         return float(value)
@@ -238,7 +236,7 @@ class CategoricalDistribution(BaseDistribution):
             seen: set = set()
             dup = next(c for k, c in zip(keys, items) if k in seen or seen.add(k))
             raise invalid("choices", list(items), f"free of duplicates ({dup!r} appears twice)", where=where)
-        object.__setattr__(self, "choices", items)
+        _assign(self, choices=items)
 
     def __eq__(self, other: object) -> bool:
         # tuples would call (1, True) and (True, 1) equal; choices are compared with their types

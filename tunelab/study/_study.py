@@ -103,8 +103,8 @@ class Study:
         complete = self.get_trials(states=(TrialState.COMPLETE,))
         if not complete:
             raise InvalidArgumentError(f"study {self.study_name!r} has no COMPLETE trial yet")
-        pick = min if self._directions[0] == StudyDirection.MINIMIZE else max
-        return pick(complete, key=lambda t: (t.values[0], -t.number) if pick is max else (t.values[0], t.number))
+        sign = 1.0 if self._directions[0] == StudyDirection.MINIMIZE else -1.0
+        return min(complete, key=lambda t: (sign * t.values[0], t.number))  # ties: the earliest trial
 
     @property
     def best_params(self) -> dict[str, Any]:
@@ -244,7 +244,7 @@ class Study:
         if not trial.state.is_finished():
             raise invalid("trial.state", trial.state, "COMPLETE, PRUNED or FAIL")
         if trial.state == TrialState.COMPLETE:
-            checked, problem = self._check_values(trial.values)
+            _, problem = self._check_values(trial.values)
             if problem:
                 raise InvalidArgumentError(problem)
         params = {n: (d.to_internal(trial.params[n]), d) for n, d in trial.distributions.items()}

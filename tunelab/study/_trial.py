@@ -259,7 +259,3 @@ class Trial:
             datetime_complete=datetime.datetime.now() if state.is_finished() else None,
             trial_id=self._trial_id,
         )
-
-
-def is_nan(value: Any) -> bool:
-    return isinstance(value, float) and math.isnan(value)

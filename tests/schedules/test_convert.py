@@ -117,7 +117,7 @@ def test_from_keras_reads_get_config():
 
 
 def test_from_keras_refuses_unknown_classes_and_keys():
-    with pytest.raises(ScheduleError, match=r"is invalid for from_keras: must be one of \['ExponentialDecay'"):
+    with pytest.raises(ScheduleError, match=r"is invalid for from_keras: must be one of \['CosineDecay', 'CosineDecayRestarts', 'ExponentialDecay'"):
         from_keras(fake("WarmUp", initial_learning_rate=0.1))
     with pytest.raises(ScheduleError, match=r"config keys \['extra'\] of InverseTimeDecay are invalid"):
         from_keras(fake("InverseTimeDecay", initial_learning_rate=0.1, decay_steps=1, decay_rate=0.5, extra=1))

@@ -15,9 +15,6 @@ from tunelab.schedules._base import Schedule, ScheduleError
 
 __all__ = ["from_torch", "from_keras"]
 
-_KERAS_FAMILIES = ("ExponentialDecay", "PiecewiseConstantDecay", "PolynomialDecay", "InverseTimeDecay",
-                   "CosineDecay", "CosineDecayRestarts")
-
 
 def from_keras(obj: Any) -> Schedule:
     """The tunelab schedule equal to a Keras ``LearningRateSchedule`` (read through ``get_config()``).
@@ -36,8 +33,8 @@ def from_keras(obj: Any) -> Schedule:
     from tunelab.schedules import _keras
 
     name = type(obj).__name__
-    if name not in _KERAS_FAMILIES or not hasattr(obj, "get_config"):
-        raise ScheduleError(f"schedule={obj!r} is invalid for from_keras: must be one of {list(_KERAS_FAMILIES)}")
+    if name not in _keras.__all__ or not hasattr(obj, "get_config"):
+        raise ScheduleError(f"schedule={obj!r} is invalid for from_keras: must be one of {sorted(_keras.__all__)}")
     cls = getattr(_keras, name)
     config = {k: v for k, v in obj.get_config().items() if k != "name"}
     fields = {f.name for f in dataclasses.fields(cls) if f.init}

@@ -178,6 +178,7 @@ def test_threads_run_every_trial_once(storage_url):
         return quadratic(trial)
 
     study.optimize(objective, n_trials=20, n_jobs=2, executor="thread")
+    assert names and threading.main_thread().name not in names  # every trial ran in a pool thread
     assert sorted(t.number for t in study.trials) == list(range(20))
     assert all(t.state == TrialState.COMPLETE for t in study.trials)
 

@@ -132,6 +132,11 @@ FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float
 }
 
 
+#: What :func:`space` and :func:`space_from_config` try when no families / initial range are given.
+DEFAULT_FAMILIES = ("constant", "exponential", "step", "cosine", "one_cycle", "wsd")
+DEFAULT_INITIAL = (1e-4, 1e-1)
+
+
 def _unknown(kind: str, value: Any, known: Sequence[str]) -> InvalidArgumentError:
     close = difflib.get_close_matches(str(value), list(known), n=1)
     hint = f" (did you mean {close[0]!r}?)" if close else ""
@@ -218,9 +223,7 @@ class ScheduleSpace:
             raise InvalidArgumentError(
                 "total_steps=None is invalid: give schedules.space(..., total_steps=N) or "
                 "trial.suggest_schedule(name, space, total_steps=N)")
-        if isinstance(horizon, bool) or not isinstance(horizon, numbers.Integral) or horizon < 1:
-            raise InvalidArgumentError(f"total_steps={horizon!r} is invalid: must be a positive integer")
-        return int(horizon)
+        return _check_total_steps(horizon)
 
     def to_config(self) -> dict[str, Any]:
         """JSON-ready description; :func:`space_from_config` turns it back into an equal space."""
@@ -235,15 +238,21 @@ class ScheduleSpace:
                 "args": {fam: {arg: encode(s) for arg, s in specs} for fam, specs in self.specs}}
 
 
+def _check_total_steps(total_steps: Any) -> int:
+    if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral) or total_steps < 1:
+        raise InvalidArgumentError(f"total_steps={total_steps!r} is invalid: must be a positive integer")
+    return int(total_steps)
+
+
 def _build(family: str, values: Mapping[str, Any], total_steps: int) -> Schedule:
     initial = values["initial"]
     return FAMILIES[family][1](values, initial, total_steps)
 
 
 def space(
-    families: Sequence[str] = ("constant", "exponential", "step", "cosine", "one_cycle", "wsd"),
+    families: Sequence[str] = DEFAULT_FAMILIES,
     *,
-    initial: tuple[float, float] | float = (1e-4, 1e-1),
+    initial: tuple[float, float] | float = DEFAULT_INITIAL,
     total_steps: int | None = None,
     args: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> ScheduleSpace:
@@ -268,7 +277,7 @@ def space(
     for fam in overrides:
         if fam not in families:
             raise _unknown("args key", fam, list(families))
-    rate = _as_spec("initial", initial, Range(1e-4, 1e-1, log=True))
+    rate = _as_spec("initial", initial, Range(*DEFAULT_INITIAL, log=True))
     if isinstance(rate, Range):
         rate = Range(rate.low, rate.high, log=True)
         if rate.low <= 0:
@@ -282,9 +291,8 @@ def space(
                 raise _unknown(f"args[{fam!r}] argument", arg, list(defaults))
             chosen[arg] = _as_spec(f"args[{fam!r}][{arg!r}]", value, defaults[arg])
         specs.append((fam, tuple(chosen.items())))
-    if total_steps is not None and (isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral)
-                                    or total_steps < 1):
-        raise InvalidArgumentError(f"total_steps={total_steps!r} is invalid: must be a positive integer")
+    if total_steps is not None:
+        _check_total_steps(total_steps)
     return ScheduleSpace(tuple(families), tuple(specs), total_steps)
 
 
@@ -305,8 +313,8 @@ def space_from_config(config: Mapping[str, Any]) -> ScheduleSpace:
             return tuple(value)
         return value
 
-    families = list(config.get("families", ("constant", "exponential", "step", "cosine", "one_cycle", "wsd")))
+    families = list(config.get("families", DEFAULT_FAMILIES))
     args = {fam: {arg: decode(v) for arg, v in dict(a).items()} for fam, a in dict(config.get("args") or {}).items()}
-    initial = decode(config.get("initial", (1e-4, 1e-1)))
+    initial = decode(config.get("initial", DEFAULT_INITIAL))
     # to_config stores "initial" inside each family's args: it comes back as a per-family override
     return space(families, initial=initial, total_steps=config.get("total_steps"), args=args)

@@ -22,7 +22,7 @@ from typing import Any
 
 from tunelab._errors import require_extra, wrong_type
 from tunelab.integrations._lr_trace import LrTrace, report_and_prune
-from tunelab.pruners import cooldown_rates
+from tunelab.pruners import cooldown_probe as probe
 
 torch = require_extra("torch", "torch")
 
@@ -57,8 +57,8 @@ def cooldown_probe(model: Any, optimizer: Any, *, train_step: Callable[[], Any],
                    final_factor: float = 0.0, shape: str = "sqrt", min_steps: int = 1) -> float:
     """The metric after a short learning-rate cooldown from the current state; the state is restored.
 
-    Takes a :func:`snapshot`, then for each factor ``f`` of
-    :func:`tunelab.pruners.cooldown_rates` ``(1.0, steps_so_far, ...)`` sets every parameter
+    :func:`tunelab.pruners.cooldown_probe` with a :func:`snapshot`: for each factor ``f`` of
+    :func:`tunelab.pruners.cooldown_rates` ``(1.0, steps_so_far, ...)`` it sets every parameter
     group's rate to ``f`` times its current rate and calls ``train_step()`` (one optimisation
     step on a training batch: forward, backward, ``optimizer.step()``; no ``scheduler.step()``),
     then calls ``evaluate()`` and restores the snapshot (also on error), so training continues
@@ -75,18 +75,17 @@ def cooldown_probe(model: Any, optimizer: Any, *, train_step: Callable[[], Any],
     >>> round(value, 4), w.weight.item(), opt.param_groups[0]["lr"]
     (0.5, 1.0, 0.5)
     """
-    factors = cooldown_rates(1.0, steps_so_far, fraction=fraction, final_factor=final_factor, shape=shape,
-                             min_steps=min_steps)
-    state = snapshot(model, optimizer, scheduler)
-    base = [group["lr"] for group in optimizer.param_groups]
-    try:
+    def train_steps(factors: Any) -> None:
+        base = [group["lr"] for group in optimizer.param_groups]
         for f in factors:
             for group, lr in zip(optimizer.param_groups, base):
                 group["lr"] = lr * f
             train_step()
-        return float(evaluate())
-    finally:
-        restore(state, model, optimizer, scheduler)
+
+    return probe(snapshot=lambda: snapshot(model, optimizer, scheduler),
+                 restore=lambda state: restore(state, model, optimizer, scheduler),
+                 train_steps=train_steps, evaluate=evaluate, lr=1.0, steps_so_far=steps_so_far,
+                 fraction=fraction, final_factor=final_factor, shape=shape, min_steps=min_steps)
 
 
 class TrialReporter:

@@ -217,3 +217,13 @@ def test_grid_sampler_covers_its_grid_with_parallel_workers() -> None:
 
 def test_every_exported_sampler_is_covered() -> None:
     assert {"AutoSampler", "TPESampler", "NSGAIISampler", "RandomSampler", "GridSampler"} <= set(SAMPLERS)
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+@pytest.mark.parametrize(("seed", "error", "match"), [
+    (-1, tunelab.TunelabError, r"seed=-1 is invalid for {}: must be None or a non-negative integer"),
+    ("0", TypeError, r"seed='0' \(type str\) is invalid for {}"),
+])
+def test_every_sampler_checks_its_seed_the_same_way(name, seed, error, match):
+    with pytest.raises(error, match=match.format(name)):
+        make(name, seed=seed)

@@ -6,6 +6,7 @@ import logging
 from typing import Any
 
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_seed
 from tunelab.samplers._locked import Locked
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
@@ -47,6 +48,7 @@ class AutoSampler(Locked, Sampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
+        check_seed(seed, "AutoSampler")
         self.seed = seed
         self._delegates: dict[str, Sampler] = {}
         self._by_trial: dict[int, Sampler] = {}

@@ -10,7 +10,7 @@ import numpy as np
 
 from tunelab._errors import InvalidArgumentError, invalid, require_extra, wrong_type
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._qmc import check_count, check_seed
+from tunelab.samplers._checks import check_count, check_seed
 from tunelab.samplers._random import RandomSampler
 from tunelab.samplers._ranking import minimised, violation
 from tunelab.samplers._unit import consistent_space, encode, from_unit

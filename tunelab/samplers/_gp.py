@@ -9,9 +9,10 @@ from typing import Any
 import numpy as np
 
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_count, check_seed
 from tunelab.samplers._gp_acq import Box, maximize_log_ei
 from tunelab.samplers._gp_kernel import Posterior, fit_theta
-from tunelab.samplers._qmc import QMCSampler, check_count, check_seed
+from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised, violation
 from tunelab.samplers._unit import consistent_space, encode, from_unit, snap_array

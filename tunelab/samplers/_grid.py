@@ -10,6 +10,7 @@ import numpy as np
 
 from tunelab._errors import InvalidArgumentError, invalid, wrong_type
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_seed
 from tunelab.space import BaseDistribution
 
 GRID_ID_ATTR = "grid_id"
@@ -46,6 +47,7 @@ class GridSampler(Sampler):
                     raise wrong_type(f"search_space[{name!r}]", list(values),
                                      "a list of None, bool, int, float or str", where="GridSampler")
             space[name] = tuple(values)
+        check_seed(seed, "GridSampler")
         self.search_space = space
         self.seed = seed
         self._names = sorted(space)

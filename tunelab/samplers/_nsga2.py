@@ -8,6 +8,7 @@ import numpy as np
 
 from tunelab._errors import invalid
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_count, check_seed
 from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised, order_best_first, violation
@@ -43,8 +44,8 @@ class NSGAIISampler(Locked, Sampler):
         mutation_prob: float | None = None,
         crossover_alpha: float = 0.25,
     ) -> None:
-        if isinstance(population_size, bool) or not isinstance(population_size, int) or population_size < 2:
-            raise invalid("population_size", population_size, "an integer >= 2", where="NSGAIISampler")
+        check_seed(seed, "NSGAIISampler")
+        check_count("population_size", population_size, 2, "NSGAIISampler")
         if mutation_prob is not None and not (isinstance(mutation_prob, (int, float)) and 0 <= mutation_prob <= 1):
             raise invalid("mutation_prob", mutation_prob, "None or a number in [0, 1]", where="NSGAIISampler")
         if not isinstance(crossover_alpha, (int, float)) or crossover_alpha < 0:

@@ -9,29 +9,14 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from tunelab._errors import invalid, wrong_type
+from tunelab._errors import wrong_type
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_seed
 from tunelab.samplers._random import draw
 from tunelab.samplers._unit import consistent_space, from_unit
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 SEED_ATTR = "qmc:scramble_seed"
-
-
-def check_seed(seed: Any, where: str) -> None:
-    """Raise unless ``seed`` is None or a non-negative integer."""
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
-        raise wrong_type("seed", seed, "None or a non-negative integer", where=where)
-    if seed is not None and seed < 0:
-        raise invalid("seed", seed, "None or a non-negative integer", where=where)
-
-
-def check_count(name: str, value: Any, least: int, where: str) -> None:
-    """Raise unless ``value`` is an integer (not a bool) of at least ``least``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise wrong_type(name, value, f"an integer >= {least}", where=where)
-    if value < least:
-        raise invalid(name, value, f"an integer >= {least}", where=where)
 
 
 class QMCSampler(Sampler):

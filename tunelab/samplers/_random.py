@@ -8,6 +8,7 @@ from typing import Any
 import numpy as np
 
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_seed
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 
@@ -43,6 +44,7 @@ class RandomSampler(Sampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
+        check_seed(seed, "RandomSampler")
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 

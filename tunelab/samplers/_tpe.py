@@ -9,6 +9,7 @@ import numpy as np
 
 from tunelab._errors import invalid
 from tunelab.samplers._base import Sampler
+from tunelab.samplers._checks import check_count, check_seed
 from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
 from tunelab.samplers._tpe_history import History, Key, default_gamma
@@ -48,10 +49,9 @@ class TPESampler(Locked, Sampler):
         n_ei_candidates: int = 24,
         gamma: Callable[[int], int] = default_gamma,
     ) -> None:
-        if isinstance(n_startup_trials, bool) or not isinstance(n_startup_trials, int) or n_startup_trials < 0:
-            raise invalid("n_startup_trials", n_startup_trials, "a non-negative integer", where="TPESampler")
-        if isinstance(n_ei_candidates, bool) or not isinstance(n_ei_candidates, int) or n_ei_candidates < 1:
-            raise invalid("n_ei_candidates", n_ei_candidates, "a positive integer", where="TPESampler")
+        check_seed(seed, "TPESampler")
+        check_count("n_startup_trials", n_startup_trials, 0, "TPESampler")
+        check_count("n_ei_candidates", n_ei_candidates, 1, "TPESampler")
         if not callable(gamma):
             raise invalid("gamma", gamma, "a callable n -> number of good trials", where="TPESampler")
         self.seed = seed

@@ -48,11 +48,8 @@ def schedule_class() -> type:
                 raise ScheduleError(f"schedule={schedule!r} is invalid for TunelabSchedule: must be a Schedule")
             self.schedule = schedule
 
-        def _host(self, step: Any) -> np.ndarray:
-            steps = np.asarray(step)
-            if not self.schedule.integer_steps:
-                steps = steps.astype(np.float64)
-            return np.asarray(self.schedule(steps), dtype=np.float32)
+        def _host(self, step: Any) -> np.ndarray:  # Schedule.__call__ validates and casts to float64
+            return np.asarray(self.schedule(np.asarray(step)), dtype=np.float32)
 
         def __call__(self, step: Any) -> Any:
             backend = keras.backend.backend()

@@ -41,11 +41,8 @@ def schedule(s: Schedule) -> Any:
     jax = require_extra("jax", "jax")
     jnp = jax.numpy
 
-    def host(step: np.ndarray) -> np.ndarray:
-        steps = np.asarray(step)
-        if not s.integer_steps:
-            steps = steps.astype(np.float64)
-        return np.asarray(s(steps), dtype=jnp.result_type(float))
+    def host(step: np.ndarray) -> np.ndarray:  # Schedule.__call__ validates and casts to float64
+        return np.asarray(s(np.asarray(step)), dtype=jnp.result_type(float))
 
     def fn(step: Any) -> Any:
         step = jnp.asarray(step)

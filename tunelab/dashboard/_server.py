@@ -72,7 +72,7 @@ class Dashboard:
 
     def preload(self) -> None:
         """Read every study's trials and draw up its default plots now, so the first page is quick."""
-        for summary, _ in self.source.studies():
+        for summary in self.source.studies():
             sid = str(summary.study_id)
             for key, compute in (("history", _plots.history), ("importance", _plots.importance),
                                  ("timeline", _plots.timeline),
@@ -85,7 +85,7 @@ class Dashboard:
         with self._lock:
             cache = self._caches.get(sid)
         if cache is None:
-            summary = next((s for s, _ in self.source.studies() if s.study_id == sid), None)
+            summary = next((s for s in self.source.studies() if s.study_id == sid), None)
             if summary is None:
                 raise StudyNotFoundError(f"no study with id {sid}")
             with self._lock:
@@ -100,12 +100,12 @@ class Dashboard:
     # -- routes ---------------------------------------------------------------------------------------
     def api_studies(self, q: dict[str, str]) -> Any:
         out = []
-        for s, max_id in self.source.studies():
+        for s in self.source.studies():
             out.append({"id": s.study_id, "name": s.study_name, "directions": [d.name.lower() for d in s.directions],
                         "n_trials": s.n_trials, "by_state": s.n_by_state,
                         "best": finite(s.best_values[0]) if s.best_values else None,
                         "last_update": s.last_update.isoformat(timespec="seconds") if s.last_update else None,
-                        "user_attrs": s.user_attrs, "max_trial_id": max_id})
+                        "user_attrs": s.user_attrs})
         return {"studies": out}
 
     def api_study(self, q: dict[str, str], sid: str) -> Any:

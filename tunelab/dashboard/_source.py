@@ -83,23 +83,18 @@ class ReadOnlySource:
             return fn(conn)
 
     # -- studies ------------------------------------------------------------------------------------
-    def studies(self) -> list[tuple[StudySummary, int]]:
-        """Every study's summary with the largest trial id it holds (the list page's live cursor)."""
+    def studies(self) -> list[StudySummary]:
+        """Every study's summary (per-state counts, best value, last update)."""
         t, s = S.trials, S.studies
 
-        def get(conn: Connection) -> list[tuple[StudySummary, int]]:
-            # the per-state aggregates summaries_from_rows reads, plus the largest trial id
+        def get(conn: Connection) -> list[StudySummary]:
             last = sa.func.max(sa.func.coalesce(t.c.datetime_complete, t.c.datetime_start))
             grouped = conn.execute(sa.select(
                 t.c.study_id, t.c.state, sa.func.count(), sa.func.min(t.c.value), sa.func.max(t.c.value), last,
-                sa.func.max(t.c.trial_id)).group_by(t.c.study_id, t.c.state)).all()
-            max_ids: dict[int, int] = {}
-            for row in grouped:
-                max_ids[row[0]] = max(max_ids.get(row[0], -1), int(row[6]))
-            summaries = summaries_from_rows(
-                conn.execute(sa.select(s).order_by(s.c.study_id)).all(), [row[:6] for row in grouped],
+            ).group_by(t.c.study_id, t.c.state)).all()
+            return summaries_from_rows(
+                conn.execute(sa.select(s).order_by(s.c.study_id)).all(), grouped,
                 conn.execute(sa.select(S.study_attrs).where(S.study_attrs.c.kind == "user")).all())
-            return [(summary, max_ids.get(summary.study_id, -1)) for summary in summaries]
 
         return self._read(get)
 

@@ -16,11 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, require_extra
+from tunelab._records import FAIL_REASON_ATTR
 from tunelab.reporting import _figures as F
 from tunelab.reporting._code import keras_code, plain_params, torch_code
-
-#: Study user attribute: each schedule's nominal horizon, for plotting when a script did not say.
-NOMINAL_STEPS_ATTR = "schedule_steps"
+from tunelab.runner._protocol import LOG_ATTR, SCHEDULE_STEPS_ATTR
 
 
 def _e(value: Any) -> str:
@@ -94,8 +93,8 @@ def trial_rows(trials: list[Any]) -> list[dict[str, Any]]:
                                "duration_s": round(t.duration.total_seconds(), 2) if t.duration else ""}
         row.update(plain_params(t))
         row.update({f"{k} (schedule)": repr(s) for k, s in t.schedules.items()})
-        row["fail_reason"] = str(t.system_attrs.get("fail_reason", ""))[:300]
-        row["log"] = t.user_attrs.get("log", "")
+        row["fail_reason"] = str(t.system_attrs.get(FAIL_REASON_ATTR, ""))[:300]
+        row["log"] = t.user_attrs.get(LOG_ATTR, "")
         rows.append(row)
     return rows
 
@@ -111,10 +110,10 @@ def render(study: Any) -> str:
     metric = (study.user_attrs.get("metrics") or ["value"])[0]
     complete = sorted((t for t in trials if t.state.name == "COMPLETE" and math.isfinite(t.values[0])),
                       key=lambda t: t.values[0] if minimize else -t.values[0])
-    nominal = study.user_attrs.get(NOMINAL_STEPS_ATTR, {})
+    nominal = study.user_attrs.get(SCHEDULE_STEPS_ATTR, {})  # the config's horizons, when a script did not say
 
     def steps_of(t: Any, name: str) -> int:
-        return int(t.user_attrs.get("schedule_steps", {}).get(name) or nominal.get(name) or 1000)
+        return int(t.user_attrs.get(SCHEDULE_STEPS_ATTR, {}).get(name) or nominal.get(name) or 1000)
 
     figures = [("history", F.history(trials, minimize, metric)), ("importance", F.importance(trials)),
                ("parallel", F.parallel(trials, minimize, metric)), ("intermediate", F.intermediate(trials, metric))]

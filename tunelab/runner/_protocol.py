@@ -40,7 +40,8 @@ ENV_PARAM_PREFIX = "TUNELAB_PARAM_"
 LOG_ATTR = "log"
 #: Trial user attribute: the last value of every metric the script reported.
 METRICS_ATTR = "metrics"
-#: Trial user attribute: the horizon (steps) a script built each schedule for.
+#: Trial user attribute: the horizon (steps) a script built each schedule for; as a study user
+#: attribute, the config's nominal horizon of each schedule parameter.
 SCHEDULE_STEPS_ATTR = "schedule_steps"
 #: Trial system attributes the runner and the script exchange.
 FINAL_ATTR = "runner:final"

@@ -40,7 +40,7 @@ def open_study(config: Any) -> Any:
     study.set_user_attr("metrics", list(config.metrics))
     nominal = {p.name: p.total_steps for p in config.parameters if p.kind == "schedule" and p.total_steps}
     if nominal:
-        study.set_user_attr("schedule_steps", nominal)
+        study.set_user_attr(P.SCHEDULE_STEPS_ATTR, nominal)
     return study
 
 

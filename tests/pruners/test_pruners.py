@@ -18,6 +18,8 @@ from tunelab import pruners
     (lambda: pruners.HyperbandPruner(min_resource=4, max_resource=4), r"max_resource=4 .*> min_resource=4"),
     (lambda: pruners.RescaledSuccessiveHalving(min_resource=4, max_resource=2), r"max_resource=2"),
     (lambda: pruners.cooldown_rates(0.1, 10, shape="step"), r"shape='step'"),
+    (lambda: pruners.cooldown_rates(0.1, -1), r"steps_so_far=-1 .*>= 0"),
+    (lambda: pruners.cooldown_rates(0.1, 10, min_steps=0), r"min_steps=0 .*>= 1"),
     (lambda: pruners.progress_step(11, 10), r"step=11 .*total_steps=10"),
 ])
 def test_bad_arguments_are_named_in_the_error(make, match):

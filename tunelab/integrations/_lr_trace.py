@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError, TrialPruned, invalid
+from tunelab._errors import InvalidArgumentError, TrialPruned
+from tunelab.pruners._common import check_int
 
 #: User attribute holding a trial's applied learning rates as ``[[step, lr], ...]``.
 LR_TRACE_ATTR = "lr_trace"
@@ -28,9 +28,7 @@ class LrTrace:
     """
 
     def __init__(self, *, max_points: int = 512) -> None:
-        if isinstance(max_points, bool) or not isinstance(max_points, numbers.Integral) or max_points < 2:
-            raise invalid("max_points", max_points, "an integer >= 2")
-        self._max = int(max_points)
+        self._max = check_int("max_points", max_points, 2)
         self._stride = 1
         self.points: list[list[float]] = []
 

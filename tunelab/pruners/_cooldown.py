@@ -8,6 +8,7 @@ from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
 from tunelab._errors import invalid
+from tunelab.pruners._common import check_int
 
 State = TypeVar("State")
 
@@ -33,11 +34,8 @@ def cooldown_rates(lr: float, steps_so_far: int, *, fraction: float = 0.2, final
             raise invalid(name, value, f"a real number in [{low}, {high}]")
     if shape not in _SHAPES:
         raise invalid("shape", shape, f"one of {list(_SHAPES)}")
-    if isinstance(steps_so_far, bool) or not isinstance(steps_so_far, numbers.Integral) or steps_so_far < 0:
-        raise invalid("steps_so_far", steps_so_far, "a non-negative integer")
-    if isinstance(min_steps, bool) or not isinstance(min_steps, numbers.Integral) or min_steps < 1:
-        raise invalid("min_steps", min_steps, "an integer >= 1")
-    n = max(int(min_steps), round(fraction * steps_so_far))
+    steps_so_far = check_int("steps_so_far", steps_so_far, 0)
+    n = max(check_int("min_steps", min_steps, 1), round(fraction * steps_so_far))
     decay = {"linear": lambda p: 1.0 - p, "sqrt": lambda p: 1.0 - math.sqrt(p),
              "cosine": lambda p: (1.0 + math.cos(math.pi * p)) / 2.0}[shape]
     return [lr * (final_factor + (1.0 - final_factor) * decay((i + 1) / n)) for i in range(n)]

@@ -85,11 +85,9 @@ class Dashboard:
         with self._lock:
             cache = self._caches.get(sid)
         if cache is None:
-            summary = next((s for s in self.source.studies() if s.study_id == sid), None)
-            if summary is None:
-                raise StudyNotFoundError(f"no study with id {sid}")
+            name, directions = self.source.study(sid)
             with self._lock:
-                cache = self._caches.setdefault(sid, StudyCache(self.source, sid, summary.study_name, summary.directions))
+                cache = self._caches.setdefault(sid, StudyCache(self.source, sid, name, directions))
         cache.refresh()
         return cache
 

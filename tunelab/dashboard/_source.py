@@ -18,8 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 
-from tunelab._errors import InvalidArgumentError, StorageError, TrialNotFoundError
-from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudySummary
+from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
+from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudyDirection, StudySummary
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
 from tunelab.storage._rows import assemble_trials, summaries_from_rows
@@ -97,6 +97,15 @@ class ReadOnlySource:
                 conn.execute(sa.select(S.study_attrs).where(S.study_attrs.c.kind == "user")).all())
 
         return self._read(get)
+
+    def study(self, study_id: int) -> tuple[str, tuple[StudyDirection, ...]]:
+        """One study's name and directions: its row alone, none of its trials."""
+        s = S.studies
+        row = self._read(lambda conn: conn.execute(
+            sa.select(s.c.study_name, s.c.directions).where(s.c.study_id == study_id)).first())
+        if row is None:
+            raise StudyNotFoundError(f"no study with id {study_id}")
+        return row[0], tuple(StudyDirection[d] for d in json.loads(row[1]))
 
     # -- trials, light ----------------------------------------------------------------------------------
     def light_trials(self, study_id: int, *, after_id: int, also: Iterable[int] = ()

@@ -143,7 +143,7 @@ def test_unknown_family_and_bad_configs():
         Schedule.from_config({"family": "NoSuchDecay", "args": {}})
     with pytest.raises(ScheduleError, match=r"config=\[\] is invalid: must be a mapping"):
         Schedule.from_config([])
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"unexpected keyword argument 'bad'"):
         Schedule.from_config({"family": "ExponentialDecay", "args": {"initial_learning_rate": 0.1, "bad": 1}})
 
 

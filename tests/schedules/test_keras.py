@@ -88,7 +88,7 @@ def test_bad_arguments(build, match):
 
 
 def test_cosine_decay_warmup_arguments_are_keyword_only():
-    with pytest.raises(TypeError):
+    with pytest.raises(TypeError, match=r"takes from 3 to 4 positional arguments but 5 were given"):
         CosineDecay(0.1, 10, 0.0, 1.0)  # Keras' fourth positional argument is `name`
 
 

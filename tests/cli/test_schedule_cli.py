@@ -68,5 +68,5 @@ def test_plot_writes_a_png(tmp_path, capsys):
 def test_bad_step_options():
     with pytest.raises(ScheduleError, match=r"--steps=0 is invalid: must be an integer >= 1"):
         run("show", "StepLR(0.1, 3)", "--steps", "0")
-    with pytest.raises(ScheduleError, match=r"--every=0 is invalid"):
+    with pytest.raises(ScheduleError, match=r"--every=0 is invalid: must be an integer >= 1"):
         run("show", "StepLR(0.1, 3)", "--every", "0")

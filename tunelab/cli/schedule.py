@@ -79,10 +79,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     schedule = parse_schedule(args.expression)
     if args.steps < 1:
         raise ScheduleError(f"--steps={args.steps} is invalid: must be an integer >= 1")
-    every = getattr(args, "every", 1)
-    if every < 1:
-        raise ScheduleError(f"--every={every} is invalid: must be an integer >= 1")
-    steps = list(range(0, args.steps, every))
+    if args.every < 1:
+        raise ScheduleError(f"--every={args.every} is invalid: must be an integer >= 1")
+    steps = list(range(0, args.steps, args.every))
     if args.action == "show":
         print(repr(schedule))
         width = max(len("step"), len(str(steps[-1])))

@@ -106,9 +106,9 @@ def first_in_interval(steps: list[int], step: int, *, warmup: int, interval: int
     return not any(s < step and s >= warmup and (s - warmup) // interval == window for s in steps)
 
 
-def judged_step(trial: FrozenTrial, *, warmup: int, interval: int) -> int | None:
-    """The trial's last step when a warm-up/interval pruner should judge it now, else None."""
-    mine = reported(trial)
+def judged_step(mine: Mapping[int, tuple[float, ...]], *, warmup: int, interval: int) -> int | None:
+    """The last step of ``mine`` (a trial's :func:`reported` values) when a warm-up/interval pruner
+    should judge it now, else None."""
     if not mine:
         return None
     step = max(mine)

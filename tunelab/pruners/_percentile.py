@@ -78,23 +78,24 @@ class PercentilePruner(Pruner):
                 f"n_min_trials={self._n_min_trials})")
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
-        step = judged_step(trial, warmup=self._n_warmup_steps, interval=self._interval_steps)
+        mine = reported(trial)
+        step = judged_step(mine, warmup=self._n_warmup_steps, interval=self._interval_steps)
         if step is None:
             return False
-        mine = reported(trial)
         done = complete_trials(study, trial)
         if len(done) < self._n_startup_trials:
             return False
         peers = [v for v in (as_of(reported(t), step) for t in done) if v is not None]
-        if len(peers) < max(self._n_min_trials, 1):
+        if len(peers) < self._n_min_trials:
             return False
+        if all(math.isnan(x) for x in mine[step]):
+            return mark_pruned(study, trial)
         sign = signs(study)
         turned = [signed(v, sign) for s, v in mine.items() if s <= step]
         best = [min(v[k] for v in turned) for k in range(len(sign))]
-        if all(math.isnan(x) for x in mine[step]):
-            return mark_pruned(study, trial)
+        table = np.array([signed(v, sign) for v in peers], dtype=float)
         for k in range(len(sign)):
-            column = np.array([signed(v, sign)[k] for v in peers], dtype=float)
+            column = table[:, k]
             column = column[np.isfinite(column)]
             if column.size == 0 or best[k] <= float(np.percentile(column, self._percentile)):
                 return False

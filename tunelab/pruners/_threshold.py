@@ -56,9 +56,10 @@ class ThresholdPruner(Pruner):
                 f"n_warmup_steps={self._n_warmup_steps}, interval_steps={self._interval_steps})")
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
-        step = judged_step(trial, warmup=self._n_warmup_steps, interval=self._interval_steps)
+        mine = reported(trial)
+        step = judged_step(mine, warmup=self._n_warmup_steps, interval=self._interval_steps)
         if step is None:
             return False
-        if any(math.isnan(v) or v < self._lower or v > self._upper for v in reported(trial)[step]):
+        if any(math.isnan(v) or v < self._lower or v > self._upper for v in mine[step]):
             return mark_pruned(study, trial)
         return False

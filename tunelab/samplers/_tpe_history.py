@@ -88,6 +88,7 @@ class History:
         directions = study.directions
         self.running = []
         encoded = self._encoded
+        n_before = len(self._order)
         for t in study.get_trials():
             if t.number in encoded:
                 continue
@@ -108,7 +109,8 @@ class History:
                     else:
                         self._ranked.append((t.number,))
         self.n_finished = len(self._ranked)
-        self._split(gamma, len(directions))
+        if len(self._order) > n_before:  # the split only changes when a trial finished since the last read
+            self._split(gamma, len(directions))
 
     def _encode(self, t: Any, directions: Sequence[Any], states: Any) -> _Encoded:
         coords = self.coords_of(t.params, t.distributions)

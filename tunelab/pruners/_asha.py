@@ -72,12 +72,10 @@ class SuccessiveHalvingPruner(Pruner):
         step = max(mine)
         value = mine[step]
         sign = signs(study)
-        attrs = dict(trial.system_attrs)
         k = 0
         while self.rung_step(k) <= step:
             key = self.rung_attr(k)
-            if key not in attrs:
-                attrs[key] = list(value)
+            if key not in trial.system_attrs:
                 if trial.trial_id >= 0:
                     study.storage.set_trial_attr(trial.trial_id, "system", key, list(value))
                 if not self._promoted(study, trial, k, value, sign):

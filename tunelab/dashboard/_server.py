@@ -17,11 +17,11 @@ from importlib import resources
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from tunelab._errors import InvalidArgumentError, StudyNotFoundError, TrialNotFoundError, TunelabError, invalid
+from tunelab._errors import StudyNotFoundError, TrialNotFoundError, TunelabError, invalid
 from tunelab.cli._common import jsonable as _jsonable
 from tunelab.dashboard import _plots
 from tunelab.dashboard._cache import StudyCache, finite
-from tunelab.dashboard._source import ReadOnlySource
+from tunelab.dashboard._source import LR_TRACE_ATTR, ReadOnlySource
 
 #: Sent with every response: scripts, styles and data from this server only; no frames, no forms.
 CONTENT_SECURITY_POLICY = (
@@ -75,9 +75,9 @@ class Dashboard:
         for summary in self.source.studies():
             sid = str(summary.study_id)
             for key, compute in (("history", _plots.history), ("importance", _plots.importance),
-                                 ("timeline", _plots.timeline),
-                                 (("parallel", 100.0), lambda cache: _plots.parallel(cache, top_percent=100.0))):
+                                 ("timeline", _plots.timeline)):
                 self._memo(sid, key, compute)
+            self.api_parallel({}, sid)
             self.study(sid).select(sort="number", desc=True)
 
     def study(self, study_id: str) -> StudyCache:
@@ -108,19 +108,12 @@ class Dashboard:
 
     def api_study(self, q: dict[str, str], sid: str) -> Any:
         cache = self.study(sid)
-        best = cache.best()
         return {"id": cache.study_id, "name": cache.name, "directions": [d.name.lower() for d in cache.directions],
-                "n_trials": len(cache.ordered), "by_state": cache.counts(),
-                "best": cache.as_json([best])[0] if best else None, "params": sorted(cache.distributions),
-                "revision": cache.revision}
+                **_counts(cache)}
 
     def api_updates(self, q: dict[str, str], sid: str) -> Any:
         cache = self.study(sid)
-        since = _int(q, "since", 0)
-        rows = cache.since(since)
-        best = cache.best()
-        return {"revision": cache.revision, "rows": rows, "n_trials": len(cache.ordered), "by_state": cache.counts(),
-                "best": cache.as_json([best])[0] if best else None, "params": sorted(cache.distributions)}
+        return {"rows": cache.since(_int(q, "since", 0)), **_counts(cache)}
 
     def api_parallel(self, q: dict[str, str], sid: str) -> Any:
         top = _float(q, "top", 100.0)
@@ -158,7 +151,7 @@ class Dashboard:
         cache = self.study(sid)
         t = self.source.trial(cache.study_id, int(number))
         curves = []
-        trace = t.user_attrs.get("lr_trace")
+        trace = t.user_attrs.get(LR_TRACE_ATTR)
         horizon = int(max(s for s, _ in trace)) if isinstance(trace, list) and trace else None
         for name, schedule in sorted(t.schedules.items()):
             curves.append({"name": name, **_plots.schedule_curve(schedule, horizon=horizon)})
@@ -170,6 +163,14 @@ class Dashboard:
                 "start": t.datetime_start.isoformat(timespec="seconds") if t.datetime_start else None,
                 "complete": t.datetime_complete.isoformat(timespec="seconds") if t.datetime_complete else None,
                 "schedules": curves, "log": _log_lines(t)}
+
+
+def _counts(cache: StudyCache) -> dict[str, Any]:
+    """What the study page's header shows and each poll refreshes: counts, best trial, revision."""
+    best = cache.best()
+    return {"n_trials": len(cache.ordered), "by_state": cache.counts(),
+            "best": cache.as_json([best])[0] if best else None, "params": sorted(cache.distributions),
+            "revision": cache.revision}
 
 
 class _Download:
@@ -258,7 +259,7 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
                 result = fn(query, *groups)
             except (StudyNotFoundError, TrialNotFoundError) as exc:
                 self._error(HTTPStatus.NOT_FOUND, str(exc))
-            except (InvalidArgumentError, TunelabError) as exc:
+            except TunelabError as exc:
                 self._error(HTTPStatus.BAD_REQUEST, str(exc))
             except Exception as exc:  # a bug must not take the server down; say so on its console
                 print(f"tunelab dashboard: {self.path}: {exc!r}", file=sys.stderr)

@@ -31,11 +31,7 @@ class Statements:
                                f"ORDER BY trial_id LIMIT 1{lock}")
         self.claim = f"UPDATE {_T} SET state = {_RUNNING}, datetime_start = {p}, heartbeat = {p} WHERE trial_id = {p}"
         self.dialect = dialect
-        # numbering and insert: one statement on PostgreSQL; SQLite allows no UPDATE inside WITH
-        self.create = (
-            f"WITH bumped AS (UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = {p} RETURNING n_trials) "
-            f"INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
-            f"SELECT {p}, n_trials - 1, {_RUNNING}, {p}, {p} FROM bumped RETURNING trial_id, number")
+        # SQLite numbers and inserts in two statements (it allows no UPDATE inside WITH)
         self.bump = f"UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = {p} RETURNING n_trials"
         self.insert_running = (f"INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
                                f"VALUES ({p}, {p}, {_RUNNING}, {p}, {p}) RETURNING trial_id, number")
@@ -90,15 +86,10 @@ def start(q: Statements, cursor: Any, study_id: int, now: float) -> tuple[int, i
     if row is not None:
         cursor.execute(q.claim, (now, now, row[0]))
         return int(row[0]), None
-    if q.dialect == "sqlite":
-        bumped = cursor.execute(q.bump, (study_id,)).fetchone()
-        if bumped is None:
-            return -1, None
-        created = cursor.execute(q.insert_running, (study_id, int(bumped[0]) - 1, now, now)).fetchone()
-    else:
-        created = cursor.execute(q.create, (study_id, study_id, now, now)).fetchone()
-        if created is None:
-            return -1, None
+    bumped = cursor.execute(q.bump, (study_id,)).fetchone()
+    if bumped is None:
+        return -1, None
+    created = cursor.execute(q.insert_running, (study_id, int(bumped[0]) - 1, now, now)).fetchone()
     return int(created[0]), int(created[1])
 
 

@@ -129,19 +129,18 @@ class SQLStorage(Storage):
             S.forget_engine(self._engine.url.database, self._engine)
 
     # -- transactions ------------------------------------------------------------------------------
-    def _run(self, fn: Callable[[Connection], T], *, write: bool = True, one_statement: bool = False) -> T:
+    def _run(self, fn: Callable[[Connection], T], *, write: bool = True) -> T:
         """Run ``fn`` in one transaction, retrying transient lock or connection errors.
 
-        Reads and (on PostgreSQL) ``one_statement`` writes run without BEGIN / COMMIT: each
-        statement sees its own snapshot (as under PostgreSQL's READ COMMITTED anyway), and one
-        statement is atomic. Readers fetch trial rows before their parts, and a finished trial's
+        Reads run without BEGIN / COMMIT on PostgreSQL: each statement sees its own snapshot
+        (as under PostgreSQL's READ COMMITTED anyway). Readers fetch trial rows before their parts, and a finished trial's
         parts are committed with its state, so a trial read as finished is read whole.
         """
         delay = 0.01
         for attempt in range(_RETRIES):
             try:
                 with self._serial, self._engine.connect() as conn:
-                    if (one_statement or not write) and self._backend == "postgresql":
+                    if not write and self._backend == "postgresql":
                         return fn(conn.execution_options(isolation_level="AUTOCOMMIT"))
                     conn.execution_options(tunelab_write=write)
                     with conn.begin():
@@ -333,13 +332,6 @@ class SQLStorage(Storage):
             "heartbeat": now if state == TrialState.RUNNING else None,
         }
 
-        def create_bare(conn: Connection) -> tuple[int, int]:
-            """Number and insert in one statement (one round trip to a server, atomic on its own)."""
-            found = conn.execute(Q.CREATE_BARE, {"b_study": study_id, **{f"b_{k}": v for k, v in row.items()}}).first()
-            if found is None:
-                raise StudyNotFoundError(f"no study with id {study_id}")
-            return int(found[0]), int(found[1])
-
         def create(conn: Connection) -> tuple[int, int]:
             bumped = conn.execute(Q.BUMP, {"b_study": study_id}).first()
             if bumped is None:
@@ -356,11 +348,7 @@ class SQLStorage(Storage):
                     for k, v in intermediate_values.items()])
             return trial_id, number
 
-        bare = not (params or intermediate_values or user_attrs or system_attrs)
-        if bare and self._backend == "postgresql":
-            trial_id, number = self._run(create_bare, one_statement=True)
-        else:
-            trial_id, number = self._run(create)
+        trial_id, number = self._run(create)
         if state == TrialState.RUNNING:
             self.start_heartbeat(trial_id)
         stamp = from_timestamp(now)

@@ -17,9 +17,6 @@ from tunelab._records import TrialState
 from tunelab.storage import _schema as S
 from tunelab.storage._base import StoredParam
 
-#: States a trial can still leave.
-UNFINISHED = (int(TrialState.RUNNING), int(TrialState.WAITING))
-
 # -- statements built once (building a statement costs more than running it) -----------------------------
 _t = S.trials
 ANY_WAITING = (sa.select(_t.c.trial_id).where((_t.c.study_id == sa.bindparam("b_study"))
@@ -27,12 +24,6 @@ ANY_WAITING = (sa.select(_t.c.trial_id).where((_t.c.study_id == sa.bindparam("b_
 BUMP = (sa.update(S.studies).where(S.studies.c.study_id == sa.bindparam("b_study"))
         .values(n_trials=S.studies.c.n_trials + 1).returning(S.studies.c.n_trials))
 INSERT_TRIAL = sa.insert(_t)
-_ROW = ("study_id", "state", "value", "values_json", "datetime_start", "datetime_complete", "heartbeat")
-_bumped = BUMP.cte("bumped")
-CREATE_BARE = sa.insert(_t).from_select(
-    [_t.c[name] for name in _ROW] + [_t.c.number],
-    sa.select(*[sa.bindparam(f"b_{name}", type_=_t.c[name].type) for name in _ROW], _bumped.c.n_trials - 1),
-).returning(_t.c.trial_id, _t.c.number)
 
 
 # -- helpers -----------------------------------------------------------------------------------------------

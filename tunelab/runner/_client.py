@@ -22,7 +22,8 @@ def _trial() -> dict[str, Any] | None:
     """The running trial named by the environment (looked up once per process)."""
     if os.environ.get(P.ENV_TRIAL) is None:
         return None
-    if not _context or _context["key"] != (os.environ[P.ENV_STORAGE], os.environ[P.ENV_STUDY], os.environ[P.ENV_TRIAL]):
+    key = (os.environ[P.ENV_STORAGE], os.environ[P.ENV_STUDY], os.environ[P.ENV_TRIAL])
+    if _context.get("key") != key:
         from tunelab.storage import get_storage
 
         storage = get_storage(os.environ[P.ENV_STORAGE])
@@ -30,7 +31,7 @@ def _trial() -> dict[str, Any] | None:
         number = int(os.environ[P.ENV_TRIAL])
         _context.clear()
         _context.update(
-            key=(os.environ[P.ENV_STORAGE], os.environ[P.ENV_STUDY], os.environ[P.ENV_TRIAL]),
+            key=key,
             storage=storage, study_id=study_id, trial_id=storage.get_trial_id(study_id, number),
             objective=tuple(os.environ.get(P.ENV_METRICS, "").split(",")), known={}, last_step=None,
         )

@@ -215,17 +215,17 @@ class ScriptObjective:
     def _result(self, trial: Any, outcome: str, code: int, tail: collections.deque, log_path: Path) -> Any:
         trial.refresh()  # what the script reported through the storage
         frozen = trial.freeze()
-        output = "\n".join(tail) or "(no output)"
+        evidence = f"log: {log_path}\n--- last output ---\n" + ("\n".join(tail) or "(no output)")
         if outcome == "interrupted":
             raise KeyboardInterrupt
         if outcome == "pruned" or frozen.system_attrs.get(P.PRUNE_ATTR) is not None:
             raise TrialPruned()
         if outcome == "timeout":
             raise ScriptFailedError(f"the trial ran past the per-trial timeout of {self.timeout:g} s and was stopped; "
-                              f"log: {log_path}\n--- last output ---\n{output}")
+                                    f"{evidence}")
         if code != 0:
             how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
-            raise ScriptFailedError(f"the script {how}; log: {log_path}\n--- last output ---\n{output}")
+            raise ScriptFailedError(f"the script {how}; {evidence}")
         final = frozen.system_attrs.get(P.FINAL_ATTR, {})
         values = []
         for name in self.metrics:
@@ -235,9 +235,8 @@ class ScriptObjective:
                 value = frozen.intermediate_values[max(frozen.intermediate_values)]
             else:
                 raise ScriptFailedError(f"the script never reported the metric {name!r}: call tunelab.report({name}=...) "
-                                  f"or print 'tunelab: {name}=<value>'; log: {log_path}\n"
-                                  f"--- last output ---\n{output}")
+                                        f"or print 'tunelab: {name}=<value>'; {evidence}")
             if math.isnan(value):
-                raise ScriptFailedError(f"the script reported {name}=nan; log: {log_path}\n--- last output ---\n{output}")
+                raise ScriptFailedError(f"the script reported {name}=nan; {evidence}")
             values.append(value)
         return values[0] if len(values) == 1 else values

@@ -21,6 +21,7 @@ division can round up across an integer.
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 import numbers
 from collections.abc import Sequence
@@ -255,8 +256,13 @@ class Composite(Schedule):
         """Return the equivalent schedule made of simpler pieces."""
         raise NotImplementedError
 
+    @functools.cached_property
+    def _built(self) -> Schedule:
+        # The value is frozen, so its pieces are built (and validated) once, not on every call.
+        return self.build()
+
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
-        return self.build()(steps)
+        return self._built(steps)
 
 
 def as_number_tuple(family: str, name: str, values: Any) -> tuple[Any, ...]:

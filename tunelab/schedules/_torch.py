@@ -23,7 +23,7 @@ from typing import Any
 import numpy as np
 
 from tunelab.schedules._base import Schedule, ScheduleError, check_increasing, check_number
-from tunelab.schedules._kernel import Join, as_number_tuple, floor_div, polynomial
+from tunelab.schedules._kernel import Composite, Join, as_number_tuple, floor_div, polynomial
 from tunelab.schedules._torch_base import check_rate, raised_cosine, set_integer
 from tunelab.schedules._torch_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from tunelab.schedules._torch_plateau import PlateauState, ReduceLROnPlateau
@@ -273,7 +273,7 @@ def check_schedule_list(family: str, name: str, value: Any) -> tuple[Schedule, .
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
-class SequentialLR(Schedule):
+class SequentialLR(Composite):
     """Run ``schedulers`` one after another, switching at ``milestones`` (torch ``SequentialLR``).
 
     ``lr(k) = schedulers[i](k - milestones[i-1])`` where ``i`` is the number of milestones ``<= k``
@@ -307,8 +307,8 @@ class SequentialLR(Schedule):
         object.__setattr__(self, "schedulers", schedulers)
         object.__setattr__(self, "milestones", tuple(int(m) for m in milestones))
 
-    def _evaluate(self, steps: np.ndarray) -> np.ndarray:
-        return Join(self.schedulers, self.milestones)._evaluate(steps)
+    def build(self) -> Schedule:
+        return Join(self.schedulers, self.milestones)
 
 
 #: Families whose torch update multiplies the current lr by a ratio, so that torch's chaining

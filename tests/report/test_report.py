@@ -64,7 +64,9 @@ def test_the_best_configuration_is_valid_python_for_both_frameworks(study):
     for code in (torch_code(best), keras_code(best)):
         compile(code, "<best>", "exec")
         assert "lr = CosineDecay(" in code
-    assert "torch.optim.SGD" in torch_code(best) or "optimizer = ..." in torch_code(best)
+    sgd = best.params["optimizer"] == "sgd"  # the other choice is no optimizer torch knows
+    assert ("torch.optim.SGD(model.parameters()" in torch_code(best)) == sgd
+    assert ("optimizer = ...  # your torch optimizer" in torch_code(best)) == (not sgd)
 
 
 def test_write_report_and_multi_objective_studies_are_refused(tmp_path, study):

@@ -31,8 +31,7 @@ class AutoSampler(Locked, Sampler):
     * a conditional space (some parameter missing from some trials) or one that is mostly
       categorical: TPE;
     * otherwise the Gaussian-process sampler up to ``GP_TRIAL_LIMIT`` finished trials (small budgets,
-      numeric spaces: where it is most sample-efficient), then TPE (cheap on long runs). Where no GP
-      sampler is available, TPE.
+      numeric spaces: where it is most sample-efficient), then TPE (cheap on long runs).
 
     Each change of choice is logged on the ``"tunelab"`` logger (INFO) with its reason and stored
     in the study's ``system_attrs["auto_sampler"]``. Every trial is sampled by one delegate from
@@ -110,8 +109,6 @@ class AutoSampler(Locked, Sampler):
         return self._delegates[name]
 
     def _decide(self, study: Any) -> tuple[str, str]:
-        import tunelab.samplers as samplers
-
         n = self._observe(study)
         if len(study.directions) > 1:
             if n < MULTI_TPE_LIMIT:
@@ -124,8 +121,6 @@ class AutoSampler(Locked, Sampler):
         n_cat = sum(isinstance(self._distributions[p], CategoricalDistribution) for p in names)
         if names and n_cat / len(names) > CATEGORICAL_SHARE:
             return "TPESampler", f"mostly categorical search space ({n_cat} of {len(names)} parameters)"
-        if getattr(samplers, "GPSampler", None) is None:
-            return "TPESampler", "no conditional or mostly categorical parameters seen; no Gaussian-process sampler available"
         if n >= GP_TRIAL_LIMIT:
             return "TPESampler", f"long run: {n} finished trials (>= {GP_TRIAL_LIMIT}), TPE stays cheap"
         return "GPSampler", f"numeric, non-conditional search space and {n} finished trials (< {GP_TRIAL_LIMIT})"

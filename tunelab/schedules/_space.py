@@ -39,6 +39,7 @@ from tunelab.schedules._keras import (
     InverseTimeDecay,
     PolynomialDecay,
 )
+from tunelab.schedules._kernel import SHAPES
 from tunelab.schedules._optax import constant_schedule
 from tunelab.schedules._own import WarmupStableDecay
 from tunelab.schedules._torch import OneCycleLR, StepLR
@@ -106,7 +107,7 @@ FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float
     ),
     "wsd": (
         {"warmup_fraction": Range(0.0, 0.2), "decay_fraction": Range(0.1, 0.5),
-         "decay_shape": Choices(("linear", "cosine", "1-sqrt")), "final_ratio": Range(0.0, 0.1)},
+         "decay_shape": Choices(SHAPES), "final_ratio": Range(0.0, 0.1)},
         lambda a, lr, t: WarmupStableDecay(lr, t, warmup_fraction=a["warmup_fraction"],
                                            decay_fraction=a["decay_fraction"], decay_shape=a["decay_shape"],
                                            final_lr=lr * a["final_ratio"]),

@@ -20,6 +20,7 @@ Contract (the conformance suite in ``tests/storage`` checks it for every backend
 from __future__ import annotations
 
 import abc
+import json
 import math
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -247,14 +248,19 @@ def check_attr_kind(kind: str) -> None:
 
 def check_attr_value(key: str, value: Any) -> None:
     """Attributes are stored as JSON: refuse anything JSON cannot hold, naming the key."""
-    import json
-
     try:
         json.dumps(value)
     except (TypeError, ValueError) as exc:
         raise InvalidArgumentError(
             f"attribute {key!r}={value!r} is invalid: must be JSON-serialisable ({exc})"
         ) from None
+
+
+def check_attrs(*attrs: Mapping[str, Any] | None) -> None:
+    """:func:`check_attr_value` for every entry of each mapping (None stands for no attributes)."""
+    for mapping in attrs:
+        for key, value in (mapping or {}).items():
+            check_attr_value(key, value)
 
 
 def raise_finished(number: int, state: TrialState, action: str) -> None:

@@ -17,6 +17,7 @@ from tunelab.storage._base import (
     best_values,
     check_attr_kind,
     check_attr_value,
+    check_attrs,
     raise_finished,
 )
 
@@ -137,9 +138,7 @@ class InMemoryStorage(Storage):
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        for attrs in (user_attrs, system_attrs):
-            for key, value in (attrs or {}).items():
-                check_attr_value(key, value)
+        check_attrs(user_attrs, system_attrs)
         now = datetime.datetime.now()
         with self._lock:
             study = self._study(study_id)
@@ -211,8 +210,7 @@ class InMemoryStorage(Storage):
         params: Mapping[str, StoredParam] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> None:
-        for key, value in (system_attrs or {}).items():
-            check_attr_value(key, value)
+        check_attrs(system_attrs)
         with self._lock:
             trial = self._running(trial_id, f"finishing as {state.name}")
             # everything that can fail first, so a failing finish leaves the trial as it was

@@ -38,6 +38,7 @@ from tunelab.storage._base import (
     StoredParam,
     check_attr_kind,
     check_attr_value,
+    check_attrs,
     check_liveness,
     raise_finished,
 )
@@ -319,9 +320,7 @@ class SQLStorage(Storage):
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        for attrs in (user_attrs, system_attrs):
-            for key, value in (attrs or {}).items():
-                check_attr_value(key, value)
+        check_attrs(user_attrs, system_attrs)
         now = time.time()
 
         row = {
@@ -452,8 +451,7 @@ class SQLStorage(Storage):
         params: Mapping[str, StoredParam] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> None:
-        for key, value in (system_attrs or {}).items():
-            check_attr_value(key, value)
+        check_attrs(system_attrs)
         try:
             now = time.time()
             q = fast.STATEMENTS[self._backend]

@@ -41,9 +41,10 @@ def test_studies_are_created_listed_refused_twice_and_deleted(make_storage):
     assert [x.study_name for x in s.get_all_studies()] == ["b"]
     with pytest.raises(StudyNotFoundError, match="no study named 'a'"):
         s.get_study_id("a")
-    with pytest.raises(StudyNotFoundError):
+    with pytest.raises(StudyNotFoundError, match=f"no study with id {a}"):
         s.delete_study(a)
-    assert s.create_study("a", MIN) != b  # the name is free again
+    again = s.create_study("a", MIN)  # the name is free again
+    assert again != b and s.get_study_id("a") == again and s.get_study_directions(again) == tuple(MIN)
 
 
 def test_study_attrs_round_trip_as_json_and_bad_values_name_the_key(make_storage):

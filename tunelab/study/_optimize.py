@@ -9,8 +9,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from tunelab._errors import invalid, wrong_type
-from tunelab._records import FrozenTrial, TrialState
+from tunelab._errors import InvalidArgumentError, invalid, wrong_type
+from tunelab._records import FrozenTrial
 from tunelab.study._progress import ProgressLine
 
 if TYPE_CHECKING:
@@ -137,8 +137,8 @@ def _run_threads(study: Study, objective: ObjectiveFn, catch: tuple[type[Excepti
 def _best_text(study: Study) -> str:
     if len(study.directions) > 1:
         return f"{len(study.best_trials)} on the Pareto front"
-    complete = study.get_trials(states=(TrialState.COMPLETE,))
-    if not complete:
+    try:
+        best = study.best_trial
+    except InvalidArgumentError:  # no COMPLETE trial yet
         return "-"
-    best = study.best_trial
     return f"{best.values[0]:.6g} (trial {best.number})"

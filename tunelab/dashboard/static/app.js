@@ -87,8 +87,8 @@ async function studyList() {
 }
 
 // ---- study page ---------------------------------------------------------------------------------
-function plotBox(id, title, ...controls) {
-  return el("div", { class: "card" }, el("h2", {}, title), controls.length ? el("div", { class: "controls" }, controls) : null,
+function plotBox(id, title) {
+  return el("div", { class: "card" }, el("h2", {}, title),
     el("div", { id, class: "plot" }));
 }
 
@@ -103,7 +103,7 @@ function pt(s) {
   return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
 }
 
-function drawHistory(h, study) {
+function drawHistory(h) {
   const traces = [
     { x: h.numbers, y: h.values, mode: "markers", type: "scatter", name: "value", marker: { size: 5, color: "#5470c6", opacity: 0.6 } },
     { x: h.best_numbers, y: h.best_values, mode: "lines", line: { shape: "hv", color: "#cf222e" }, type: "scatter", name: "best so far" },
@@ -114,7 +114,7 @@ function drawHistory(h, study) {
     h.n_shown < h.n_complete ? `${h.n_shown} of ${h.n_complete} completed trials shown (every improvement kept)` : `${h.n_complete} completed trials`;
 }
 
-function drawParallel(p, minimize) {
+function drawParallel(p) {
   const k = p.axes.length;
   const norm = p.axes.map((axis, i) => {
     const col = p.columns[i].filter((v) => v !== null);
@@ -123,12 +123,11 @@ function drawParallel(p, minimize) {
   });
   const vals = p.values;
   const vlo = Math.min(...vals), vhi = Math.max(...vals), vspan = vhi > vlo ? vhi - vlo : 1;
-  const ranks = vals.map((_, i) => i); // lines come best first
   const buckets = 5, traces = [];
   const colors = ["#08306b", "#2171b5", "#6baed6", "#c6dbef", "#e5e5e5"];
   for (let b = buckets - 1; b >= 0; b--) {
     const x = [], y = [];
-    ranks.forEach((i) => {
+    vals.forEach((_, i) => { // lines come best first
       if (Math.floor((i * buckets) / Math.max(1, vals.length)) !== b) return;
       p.axes.forEach((_, a) => { const v = p.columns[a][i]; x.push(a); y.push(v === null ? null : (v - norm[a].lo) / norm[a].span); });
       x.push(k); y.push((vals[i] - vlo) / vspan); x.push(null); y.push(null);
@@ -254,9 +253,9 @@ async function studyPage(id) {
     }
     drawLr(await api(`${base}/lr?trials=${[...selected].join(",")}`), "lr");
   };
-  const loadParallel = async () => drawParallel(await api(`${base}/parallel?top=${encodeURIComponent(topInput.value || 100)}`), minimize);
+  const loadParallel = async () => drawParallel(await api(`${base}/parallel?top=${encodeURIComponent(topInput.value || 100)}`));
   const loadPlots = () => Promise.all([
-    api(`${base}/history`).then((h) => drawHistory(h, study)).catch((e) => fail("history", e)),
+    api(`${base}/history`).then(drawHistory).catch((e) => fail("history", e)),
     loadParallel().catch((e) => fail("parallel", e)),
     api(`${base}/importance`).then(drawImportance).catch((e) => fail("importance", e)),
     api(`${base}/intermediate`).then(drawIntermediate).catch((e) => fail("intermediate", e)),

@@ -87,10 +87,13 @@ async function studyList() {
 }
 
 // ---- study page ---------------------------------------------------------------------------------
-function plotBox(id, title) {
-  return el("div", { class: "card" }, el("h2", {}, title),
+// A card holding the plot `id`, with a `${id}-note` line above it when `note` is set.
+function plotBox(id, title, note) {
+  return el("div", { class: "card" }, el("h2", {}, title), note ? el("p", { id: `${id}-note`, class: "muted" }) : null,
     el("div", { id, class: "plot" }));
 }
+
+function plot(id, traces, lay) { Plotly.react(id, traces, lay, PLOT_CONFIG); }
 
 function layout(extra, empty) {
   const base = { margin: { l: 60, r: 20, t: 10, b: 45 }, showlegend: false, hovermode: "closest" };
@@ -108,8 +111,8 @@ function drawHistory(h) {
     { x: h.numbers, y: h.values, mode: "markers", type: "scatter", name: "value", marker: { size: 5, color: "#5470c6", opacity: 0.6 } },
     { x: h.best_numbers, y: h.best_values, mode: "lines", line: { shape: "hv", color: "#cf222e" }, type: "scatter", name: "best so far" },
   ];
-  Plotly.react("history", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.1 },
-    xaxis: { title: { text: "trial" } }, yaxis: { title: { text: "objective" } } }), PLOT_CONFIG);
+  plot("history", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.1 },
+    xaxis: { title: { text: "trial" } }, yaxis: { title: { text: "objective" } } }));
   document.getElementById("history-note").textContent =
     h.n_shown < h.n_complete ? `${h.n_shown} of ${h.n_complete} completed trials shown (every improvement kept)` : `${h.n_complete} completed trials`;
 }
@@ -144,17 +147,17 @@ function drawParallel(p) {
   notes.push({ x: k, y: -0.04, text: fmt(vlo), showarrow: false, font: { size: 10 } });
   const shapes = [...Array(k + 1).keys()].map((a) => ({ type: "line", x0: a, x1: a, y0: 0, y1: 1, line: { color: "#888", width: 1 } }));
   const names = p.axes.map((axis) => pt(axis.name) + (axis.log ? " (log)" : "")).concat(["objective"]);
-  Plotly.react("parallel", traces, layout({ shapes, annotations: notes,
+  plot("parallel", traces, layout({ shapes, annotations: notes,
     xaxis: { tickvals: [...Array(k + 1).keys()], ticktext: names, range: [-0.3, k + 0.3], zeroline: false, showgrid: false },
-    yaxis: { visible: false, range: [-0.1, 1.1] } }, !vals.length), PLOT_CONFIG);
+    yaxis: { visible: false, range: [-0.1, 1.1] } }, !vals.length));
   document.getElementById("parallel-note").textContent =
     `top ${p.n_selected} of ${p.n_complete} completed trials (${p.numbers.length} lines drawn; darker = better)`;
 }
 
 function drawImportance(imp) {
   const ps = imp.params.slice().reverse();
-  Plotly.react("importance", [{ type: "bar", orientation: "h", x: ps.map((p) => p.score), y: ps.map((p) => pt(p.name)), marker: { color: "#5470c6" } }],
-    layout({ margin: { l: 140, r: 20, t: 10, b: 45 }, xaxis: { title: { text: "share of rank variance explained" }, range: [0, 1] } }, !ps.length), PLOT_CONFIG);
+  plot("importance", [{ type: "bar", orientation: "h", x: ps.map((p) => p.score), y: ps.map((p) => pt(p.name)), marker: { color: "#5470c6" } }],
+    layout({ margin: { l: 140, r: 20, t: 10, b: 45 }, xaxis: { title: { text: "share of rank variance explained" }, range: [0, 1] } }, !ps.length));
 }
 
 function drawIntermediate(data) {
@@ -165,7 +168,7 @@ function drawIntermediate(data) {
   traces.push({ x: pruned.map((c) => c.steps[c.steps.length - 1]), y: pruned.map((c) => c.values[c.values.length - 1]),
     text: pruned.map((c) => `#${c.number} pruned`), mode: "markers", type: "scatter", name: "pruned",
     marker: { symbol: "x", size: 8, color: "#bc4c00" } });
-  Plotly.react("intermediate", traces, layout({ xaxis: { title: { text: "step" } }, yaxis: { title: { text: "intermediate value" } } }, !data.curves.length), PLOT_CONFIG);
+  plot("intermediate", traces, layout({ xaxis: { title: { text: "step" } }, yaxis: { title: { text: "intermediate value" } } }, !data.curves.length));
 }
 
 function drawTimeline(data) {
@@ -175,15 +178,15 @@ function drawTimeline(data) {
     data.bars.filter((b) => b.state === st).forEach((b) => { x.push(b.start, b.end, null); y.push(pt(b.worker), pt(b.worker), null); text.push(`#${b.number}`, `#${b.number}`, null); });
     return { x, y, text, mode: "lines", type: "scatter", name: st.toLowerCase(), line: { width: 8, color: colors[st] } };
   }).filter((t) => t.x.length);
-  Plotly.react("timeline", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.12 },
-    xaxis: { type: "date" }, yaxis: { type: "category", automargin: true } }, !traces.length), PLOT_CONFIG);
+  plot("timeline", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.12 },
+    xaxis: { type: "date" }, yaxis: { type: "category", automargin: true } }, !traces.length));
 }
 
 function drawLr(data, where) {
   const traces = data.curves.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter",
     name: c.source === "lr_trace" ? `#${c.number} applied` : `#${c.number} ${pt(c.name)}` }));
-  Plotly.react(where, traces, layout({ showlegend: true, xaxis: { title: { text: "step" } },
-    yaxis: { title: { text: "learning rate" }, type: "log" } }, !traces.length), PLOT_CONFIG);
+  plot(where, traces, layout({ showlegend: true, xaxis: { title: { text: "step" } },
+    yaxis: { title: { text: "learning rate" }, type: "log" } }, !traces.length));
   const note = document.getElementById(where + "-note");
   if (note) note.textContent = data.curves.length ? "" : "no schedule or lr_trace stored for the selected trials";
 }
@@ -209,14 +212,14 @@ async function studyPage(id) {
 
   show(el("h1", { id: "study-name" }, study.name), el("p", {}, `direction: ${study.directions.join(", ")}`), counts,
     el("div", { class: "grid" },
-      el("div", { class: "card" }, el("h2", {}, "Optimization history"), el("p", { id: "history-note", class: "muted" }), el("div", { id: "history", class: "plot" })),
+      plotBox("history", "Optimization history", true),
       el("div", { class: "card" }, el("h2", {}, "Parallel coordinates"),
         el("div", { class: "controls" }, el("label", {}, "top ", topInput, " %"), el("span", { id: "parallel-note", class: "muted" })),
         el("div", { id: "parallel", class: "plot" })),
       plotBox("importance", "Parameter importance"),
       plotBox("intermediate", "Intermediate values (× pruned)"),
       plotBox("timeline", "Timeline per worker"),
-      el("div", { class: "card" }, el("h2", {}, "Learning rate of the selected trials"), el("p", { id: "lr-note", class: "muted" }), el("div", { id: "lr", class: "plot" }))),
+      plotBox("lr", "Learning rate of the selected trials", true)),
     el("h2", {}, "Trials"),
     el("div", { class: "controls" }, stateSel, vmin, vmax, el("button", { id: "prev" }, "‹ prev"), el("button", { id: "next" }, "next ›"), pager, csv),
     el("table", { id: "trials" }, thead, tbody));
@@ -301,7 +304,7 @@ async function trialPage(id, number) {
     el("p", {}, `value: ${t.values ? t.values.map(fmt).join(", ") : "—"} · started ${t.start || "—"} · finished ${t.complete || "—"}`),
     el("div", { class: "grid" },
       el("div", { class: "card" }, el("h2", {}, "Parameters"), kvTable("params", t.params)),
-      el("div", { class: "card" }, el("h2", {}, "Learning-rate schedule"), el("p", { id: "schedule-note", class: "muted" }), el("div", { id: "schedule", class: "plot" })),
+      plotBox("schedule", "Learning-rate schedule", true),
       plotBox("trial-intermediate", "Intermediate values"),
       el("div", { class: "card" }, el("h2", {}, "User attributes"), kvTable("user-attrs", t.user_attrs),
         el("h2", {}, "System attributes"), kvTable("system-attrs", t.system_attrs))),
@@ -312,10 +315,10 @@ async function trialPage(id, number) {
     curves.push({ x: trace.map((p) => p[0]), y: trace.map((p) => p[1]), mode: "markers", type: "scatter", name: "applied (lr_trace)", marker: { size: 4 } });
   }
   document.getElementById("schedule-note").textContent = curves.length ? t.schedules.map((c) => `${c.name} = ${c.repr}`).join("; ") : "no schedule or lr_trace stored";
-  Plotly.react("schedule", curves, layout({ showlegend: true, legend: { orientation: "h", y: -0.25 }, xaxis: { title: { text: "step" } },
-    yaxis: { title: { text: "learning rate" }, type: "log" } }, !curves.length), PLOT_CONFIG);
-  Plotly.react("trial-intermediate", [{ x: t.intermediate.steps, y: t.intermediate.values, mode: "lines+markers", type: "scatter" }],
-    layout({ xaxis: { title: { text: "step" } } }, !t.intermediate.steps.length), PLOT_CONFIG);
+  plot("schedule", curves, layout({ showlegend: true, legend: { orientation: "h", y: -0.25 }, xaxis: { title: { text: "step" } },
+    yaxis: { title: { text: "learning rate" }, type: "log" } }, !curves.length));
+  plot("trial-intermediate", [{ x: t.intermediate.steps, y: t.intermediate.values, mode: "lines+markers", type: "scatter" }],
+    layout({ xaxis: { title: { text: "step" } } }, !t.intermediate.steps.length));
   document.body.dataset.ready = "1";
 }
 

@@ -34,7 +34,6 @@ def server(demo_url):
     yield f"http://127.0.0.1:{srv.server_address[1]}"
     srv.shutdown()
     srv.server_close()
-    srv.app.source.close()
 
 
 @pytest.fixture(scope="module")

@@ -57,4 +57,3 @@ def test_live_study_in_postgres(pg_url):
     finally:
         server.shutdown()
         server.server_close()
-        server.app.source.close()

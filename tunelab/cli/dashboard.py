@@ -29,5 +29,4 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
         server.serve_forever()
     finally:
         server.server_close()
-        server.app.source.close()
     return 0

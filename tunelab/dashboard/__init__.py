@@ -29,4 +29,3 @@ def serve(storage: str, *, host: str = "127.0.0.1", port: int = 8080) -> None:
         server.serve_forever()
     finally:
         server.server_close()
-        server.app.source.close()

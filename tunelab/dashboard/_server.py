@@ -279,8 +279,20 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
     return Handler
 
 
+class _Server(ThreadingHTTPServer):
+    """The HTTP server, whose ``server_close()`` also closes the dashboard's database connections."""
+
+    daemon_threads = True
+    app: Dashboard
+
+    def server_close(self) -> None:
+        super().server_close()
+        self.app.source.close()
+
+
 def make_server(storage: str, *, host: str = "127.0.0.1", port: int = 8080, preload: bool = True) -> ThreadingHTTPServer:
-    """A dashboard server for ``storage`` (not started: call ``serve_forever()``; port 0 picks one).
+    """A dashboard server for ``storage`` (not started: call ``serve_forever()``, then ``server_close()``,
+    which also closes the database connections; port 0 picks one).
 
     With ``preload`` a background thread reads every study's trials at once, so the first page a
     user opens finds them in memory.
@@ -288,9 +300,8 @@ def make_server(storage: str, *, host: str = "127.0.0.1", port: int = 8080, prel
     app = Dashboard(storage)
     wildcard = host in ("0.0.0.0", "::", "")
     allowed = None if wildcard else frozenset({host, "localhost", "127.0.0.1", "[::1]"})
-    server = ThreadingHTTPServer((host, port), make_handler(app, allowed_hosts=allowed))
-    server.daemon_threads = True
-    server.app = app  # type: ignore[attr-defined]
+    server = _Server((host, port), make_handler(app, allowed_hosts=allowed))
+    server.app = app
     if preload:
         threading.Thread(target=app.preload, name="tunelab-dashboard-preload", daemon=True).start()
     return server

@@ -170,6 +170,8 @@ def test_unknown_things_are_404_with_a_message(server):
         status, headers, body = get(server, path)
         assert status == 404 and headers["Content-Type"] == "application/json"
         assert json.loads(body)["error"]
+    status, _, body = get(server, "/api/studies/999/trials/0")
+    assert status == 404 and json.loads(body)["error"] == "no study with id 999"
 
 
 def test_writes_are_refused(server):

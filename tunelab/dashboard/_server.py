@@ -148,8 +148,8 @@ class Dashboard:
         return _Download(cache.csv_text(rows).encode("utf-8"), f"study-{cache.study_id}-trials.csv")
 
     def api_trial(self, q: dict[str, str], sid: str, number: str) -> Any:
-        cache = self.study(sid)
-        t = self.source.trial(cache.study_id, int(number))
+        self.source.study(int(sid))  # an unknown study is named as such; its trials' cache is not needed here
+        t = self.source.trial(int(sid), int(number))
         curves = []
         trace = t.user_attrs.get(LR_TRACE_ATTR)
         horizon = int(max(s for s, _ in trace)) if isinstance(trace, list) and trace else None

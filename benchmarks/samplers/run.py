@@ -146,6 +146,8 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, nargs="+", default=[32, 100])
     parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds run are first-seed .. first-seed + seeds - 1 (tune on seeds other than 0-9)")
     parser.add_argument("--processes", type=int, default=2)
     parser.add_argument("--overhead", type=int, nargs="*", default=[100, 300, 1000])
     parser.add_argument("--overhead-samplers", nargs="*", default=None,
@@ -167,13 +169,14 @@ def main(argv: list[str] | None = None) -> None:
         runs, over = [], {}
         for f in args.merge:
             data = json.loads(pathlib.Path(f).read_text())
-            runs += [tuple(r) for r in data["runs"] if r[1] in problems and r[2] < args.seeds]
+            runs += [tuple(r) for r in data["runs"] if r[1] in problems and r[2] in seeds]
             over.update({(lab, n): v for lab, n, v in data["overhead"]})
         return runs, over
 
+    seeds = range(args.first_seed, args.first_seed + args.seeds)
     done = {r[:3] for r in merged()[0]}
     jobs = [(lab, prob, seed, min(args.budget) if lab in args.short else max(args.budget))
-            for prob in problems for lab in labels for seed in range(args.seeds)
+            for prob in problems for lab in labels for seed in seeds
             if (args.samplers is None or lab in args.samplers) and (lab, prob, seed) not in done]
     over_jobs = [(lab, n) for lab in labels for n in args.overhead
                  if (args.overhead_samplers is None or lab in args.overhead_samplers) and (n <= 300 or "GP" not in lab)]

@@ -138,6 +138,46 @@ def test_finish_trial_writes_everything_or_nothing(make_storage):
     assert after.system_attrs == {"why": "x"} and after.datetime_complete is not None
 
 
+def test_finish_and_start_finishes_one_trial_then_starts_the_next_or_neither(make_storage):
+    s = make_storage()
+    sid, tid = _running_with_everything(s)
+    s.create_trial(sid, state=TrialState.WAITING, system_attrs={"fixed_params": {"x": 0.1}})  # number 1
+    nxt = s.finish_and_start(tid, TrialState.COMPLETE, (0.5,), params={"n": (3, N)},
+                             system_attrs={"why": "ok"}, study_id=sid)
+    done = make_storage().get_trial(tid)
+    assert (done.state, done.values, done.params, done.system_attrs) == (
+        TrialState.COMPLETE, (0.5,), {"x": 0.5, "n": 3}, {"why": "ok"})
+    # the enqueued trial is claimed first, read whole; then new trials are numbered on
+    assert (nxt.number, nxt.state, nxt.system_attrs) == (1, TrialState.RUNNING, {"fixed_params": {"x": 0.1}})
+    third = s.finish_and_start(nxt.trial_id, TrialState.PRUNED, study_id=sid)
+    assert (third.number, third.state) == (2, TrialState.RUNNING)
+    assert make_storage().get_trial(nxt.trial_id).state == TrialState.PRUNED
+    with pytest.raises(TrialFinishedError, match="trial 0 is already COMPLETE"):
+        s.finish_and_start(tid, TrialState.FAIL, study_id=sid)
+    trials = make_storage().get_all_trials(sid)
+    assert [(t.number, t.state) for t in trials] == [
+        (0, TrialState.COMPLETE), (1, TrialState.PRUNED), (2, TrialState.RUNNING)]  # nothing started by the refusal
+
+
+def test_finish_and_start_numbers_stay_unique_under_concurrent_writers(make_storage):
+    s = make_storage()
+    sid = s.create_study("s", MIN)
+    firsts = [s.create_trial(sid).trial_id for _ in range(4)]
+    numbers: list[int] = []
+
+    def chain(trial_id: int) -> None:
+        storage = make_storage()
+        for _ in range(10):
+            trial_id = storage.finish_and_start(trial_id, TrialState.COMPLETE, (1.0,), study_id=sid).trial_id
+            numbers.append(storage.get_trial(trial_id).number)
+
+    in_threads(chain, [(t,) for t in firsts])
+    trials = make_storage().get_all_trials(sid)
+    assert sorted(numbers) == list(range(4, 44))
+    assert [t.number for t in trials] == list(range(44))
+    assert sum(t.state == TrialState.COMPLETE for t in trials) == 40
+
+
 def test_intermediate_values_keep_nan_and_infinities_and_steps_overwrite(make_storage):
     s = make_storage()
     sid = s.create_study("s", MIN)

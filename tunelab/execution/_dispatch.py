@@ -26,7 +26,8 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
     do not sit idle while this process tells the callbacks and asks the next trial.
 
     Workers evaluate; this process tells each outcome (so the sampler's ``after_trial`` runs here
-    and SQLite sees one writer per trial). The first error an objective raised (outside
+    and SQLite sees one writer per trial) and asks the trial that takes its place in the same
+    storage write (``Storage.finish_and_start``). The first error an objective raised (outside
     ``catch``) is re-raised once the trials in flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
     policy) at once; a broken pool of our own is replaced and the run goes on.
     """
@@ -52,7 +53,11 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
                 if lost is None:
                     exc = future.exception()
                     if exc is None:
-                        exc = _tell(study, trial, future.result(), finished)
+                        outcome = future.result()
+                        ask_next = error is None and outcome.error is None and budget.take()
+                        exc, following = _tell(study, trial, outcome, finished, ask_next=ask_next)
+                        if following is not None:
+                            running[_submit(pool, token, payload, following)] = following
                     if exc is not None and error is None:
                         error = exc
                     continue
@@ -100,12 +105,19 @@ def _recover(study: Study, trial: Trial, lost: BaseException, budget: _Budget) -
         budget.give_back()  # the retry will be asked next and counts in its place
 
 
-def _tell(study: Study, trial: Trial, outcome: Outcome, finished: Callable[[FrozenTrial], None]) -> BaseException | None:
-    """Tell what the worker handed back; return the objective's error to re-raise, if any."""
+def _tell(study: Study, trial: Trial, outcome: Outcome, finished: Callable[[FrozenTrial], None], *,
+          ask_next: bool) -> tuple[BaseException | None, Trial | None]:
+    """Tell what the worker handed back, and ask the next trial with it if ``ask_next`` (one storage
+    write for both); return the objective's error to re-raise, if any, and the trial asked."""
     adopt(trial, outcome)
+    following = None
     try:
-        frozen = study.tell(trial, outcome.values, state=outcome.state, fail_reason=outcome.fail_reason)
+        if ask_next:
+            frozen, following = study._tell_and_ask(trial, outcome.values, outcome.state, outcome.fail_reason)
+        else:
+            frozen = study.tell(trial, outcome.values, state=outcome.state, fail_reason=outcome.fail_reason)
     except TrialFinishedError:  # failed meanwhile as silent (its heartbeats lapsed): that record stands
         frozen = study.storage.get_trial(trial.trial_id)
+        following = study.ask() if ask_next else None
     finished(frozen)
-    return outcome.error
+    return outcome.error, following

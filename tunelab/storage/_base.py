@@ -127,6 +127,25 @@ class Storage(abc.ABC):
         Raise TrialFinishedError if the trial is already finished (nothing is written then).
         """
 
+    def finish_and_start(
+        self,
+        trial_id: int,
+        state: TrialState,
+        values: tuple[float, ...] | None = None,
+        *,
+        params: Mapping[str, StoredParam] | None = None,
+        system_attrs: Mapping[str, Any] | None = None,
+        study_id: int,
+    ) -> FrozenTrial:
+        """:meth:`finish_trial`, then :meth:`start_trial` of ``study_id``: a worker's result told and its next trial asked.
+
+        Nothing is started when the finish raises. SQL backends do both in one transaction (one
+        round trip on PostgreSQL), which halves what a study process running many workers spends
+        on the database per trial.
+        """
+        self.finish_trial(trial_id, state, values, params=params, system_attrs=system_attrs)
+        return self.start_trial(study_id)
+
     @abc.abstractmethod
     def get_trial(self, trial_id: int) -> FrozenTrial:
         """A snapshot of one trial; raise TrialNotFoundError if none."""

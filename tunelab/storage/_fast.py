@@ -37,18 +37,22 @@ class Statements:
                                f"VALUES ({p}, {p}, {_RUNNING}, {p}, {p}) RETURNING trial_id, number")
         self.finish = (f"UPDATE {_T} SET state = {p}, value = {p}, values_json = {p}, datetime_complete = {p} "
                        f"WHERE trial_id = {p} AND state IN ({_RUNNING}, {_WAITING})")
-        # PostgreSQL: claim-or-create and finish as single statements (one round trip, atomic alone)
-        self.start_one = (
-            f"WITH claimed AS (UPDATE {_T} SET state = {_RUNNING}, datetime_start = %(now)s, heartbeat = %(now)s "
-            f"WHERE trial_id = (SELECT trial_id FROM {_T} WHERE study_id = %(study)s AND state = {_WAITING} "
-            f"ORDER BY trial_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING trial_id, number), "
-            f"bumped AS (UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = %(study)s "
-            f"AND NOT EXISTS (SELECT 1 FROM claimed) RETURNING n_trials), "
-            f"created AS (INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
-            f"SELECT %(study)s, n_trials - 1, {_RUNNING}, %(now)s, %(now)s FROM bumped RETURNING trial_id, number) "
-            f"SELECT trial_id, number, true FROM claimed UNION ALL SELECT trial_id, number, false FROM created")
-        self.finish_one = (
-            f"WITH done AS (UPDATE {_T} SET state = %(state)s, value = %(value)s, values_json = %(values)s, "
+        # PostgreSQL: claim-or-create, finish, and finish-then-start as single statements (one round
+        # trip each, atomic alone); in the last, nothing is started unless the finish took place
+        def start_ctes(gate: str = "", other: str = "") -> str:
+            return (
+                f"claimed AS (UPDATE {_T} SET state = {_RUNNING}, datetime_start = %(now)s, heartbeat = %(now)s "
+                f"WHERE trial_id = (SELECT trial_id FROM {_T} WHERE study_id = %(study)s AND state = {_WAITING} "
+                f"{other}{gate}ORDER BY trial_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING trial_id, number), "
+                f"bumped AS (UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = %(study)s "
+                f"AND NOT EXISTS (SELECT 1 FROM claimed) {gate}RETURNING n_trials), "
+                f"created AS (INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat) "
+                f"SELECT %(study)s, n_trials - 1, {_RUNNING}, %(now)s, %(now)s FROM bumped RETURNING trial_id, number)")
+
+        started = ("SELECT trial_id, number, true AS claimed FROM claimed "
+                   "UNION ALL SELECT trial_id, number, false FROM created")
+        finish_ctes = (
+            f"done AS (UPDATE {_T} SET state = %(state)s, value = %(value)s, values_json = %(values)s, "
             f"datetime_complete = %(now)s WHERE trial_id = %(trial)s AND state IN ({_RUNNING}, {_WAITING}) "
             f"RETURNING trial_id), "
             f"p AS (INSERT INTO {_P} (trial_id, name, value, distribution_json) "
@@ -59,8 +63,12 @@ class Statements:
             f"a AS (INSERT INTO {_A} (trial_id, kind, key, value_json) "
             f"SELECT done.trial_id, 'system', x.key, x.value FROM done, "
             f"unnest(%(keys)s::text[], %(jsons)s::text[]) AS x(key, value) "
-            f"ON CONFLICT (trial_id, kind, key) DO UPDATE SET value_json = excluded.value_json) "
-            f"SELECT count(*) FROM done")
+            f"ON CONFLICT (trial_id, kind, key) DO UPDATE SET value_json = excluded.value_json)")
+        self.start_one = f"WITH {start_ctes()} {started}"
+        self.finish_one = f"WITH {finish_ctes} SELECT count(*) FROM done"
+        gated = start_ctes("AND EXISTS (SELECT 1 FROM done) ", "AND trial_id <> %(trial)s ")
+        self.finish_start_one = (f"WITH {finish_ctes}, {gated} SELECT d.n, s.trial_id, s.number, s.claimed "
+                                 f"FROM (SELECT count(*) AS n FROM done) AS d LEFT JOIN ({started}) AS s ON true")
         self.state_of = f"SELECT state, number FROM {_T} WHERE trial_id = {p}"
         self.upsert_param = (f"INSERT INTO {_P} (trial_id, name, value, distribution_json) VALUES ({p}, {p}, {p}, {p}) "
                              "ON CONFLICT (trial_id, name) DO UPDATE SET value = excluded.value, "
@@ -105,22 +113,12 @@ def finish(
 ) -> tuple[int, int] | None:
     """Finish a trial with its last parameters and attributes; ``(state, number)`` if it was finished already."""
     if q.dialect == "postgresql":
-        done = cursor.execute(q.finish_one, {
-            "state": int(state), "value": values[0] if values else None,
-            "values": json.dumps(list(values)) if values is not None else None, "now": now, "trial": trial_id,
-            "names": list(params), "internals": [float(v) for v, _ in params.values()],
-            "dists": [d.to_json() for _, d in params.values()],
-            "keys": list(system_attrs), "jsons": [json.dumps(v) for v in system_attrs.values()],
-        }).fetchone()[0]
-        if done == 1:
-            return None
-        row = cursor.execute(q.state_of, (trial_id,)).fetchone()
-        return (-1, -1) if row is None else (int(row[0]), int(row[1]))
+        done = cursor.execute(q.finish_one, _finish_args(trial_id, state, values, params, system_attrs, now)).fetchone()[0]
+        return None if done == 1 else _state_of(q, cursor, trial_id)
     cursor.execute(q.finish, (int(state), values[0] if values else None,
                               json.dumps(list(values)) if values is not None else None, now, trial_id))
     if cursor.rowcount != 1:
-        row = cursor.execute(q.state_of, (trial_id,)).fetchone()
-        return (-1, -1) if row is None else (int(row[0]), int(row[1]))
+        return _state_of(q, cursor, trial_id)
     if params:
         cursor.executemany(q.upsert_param, [(trial_id, name, float(internal), dist.to_json())
                                             for name, (internal, dist) in params.items()])
@@ -128,3 +126,48 @@ def finish(
         cursor.executemany(q.upsert_attr, [(trial_id, "system", key, json.dumps(value))
                                            for key, value in system_attrs.items()])
     return None
+
+
+def finish_and_start(
+    q: Statements,
+    cursor: Any,
+    trial_id: int,
+    state: TrialState,
+    values: tuple[float, ...] | None,
+    params: Mapping[str, StoredParam],
+    system_attrs: Mapping[str, Any],
+    study_id: int,
+    now: float,
+) -> tuple[tuple[int, int] | None, tuple[int, int | None]]:
+    """:func:`finish` then, only if it finished the trial, :func:`start` in the same transaction.
+
+    Returns ``(finish's result, start's result)``; start's is ``(-1, None)`` when nothing was started.
+    """
+    if q.dialect == "postgresql":
+        args = _finish_args(trial_id, state, values, params, system_attrs, now)
+        row = cursor.execute(q.finish_start_one, {**args, "study": study_id}).fetchone()
+        if row[0] != 1:
+            return _state_of(q, cursor, trial_id), (-1, None)
+        if row[1] is None:
+            return None, (-1, None)
+        return None, (int(row[1]), None if row[3] else int(row[2]))
+    found = finish(q, cursor, trial_id, state, values, params, system_attrs, now)
+    if found is not None:
+        return found, (-1, None)
+    return None, start(q, cursor, study_id, now)
+
+
+def _finish_args(trial_id: int, state: TrialState, values: tuple[float, ...] | None,
+                 params: Mapping[str, StoredParam], system_attrs: Mapping[str, Any], now: float) -> dict[str, Any]:
+    return {
+        "state": int(state), "value": values[0] if values else None,
+        "values": json.dumps(list(values)) if values is not None else None, "now": now, "trial": trial_id,
+        "names": list(params), "internals": [float(v) for v, _ in params.values()],
+        "dists": [d.to_json() for _, d in params.values()],
+        "keys": list(system_attrs), "jsons": [json.dumps(v) for v in system_attrs.values()],
+    }
+
+
+def _state_of(q: Statements, cursor: Any, trial_id: int) -> tuple[int, int]:
+    row = cursor.execute(q.state_of, (trial_id,)).fetchone()
+    return (-1, -1) if row is None else (int(row[0]), int(row[1]))

@@ -368,7 +368,26 @@ class SQLStorage(Storage):
             self.fail_stale_trials(study_id)
         now = time.time()
         q = fast.STATEMENTS[self._backend]
-        trial_id, number = self._run_raw(lambda cursor: fast.start(q, cursor, study_id, now))
+        return self._started(study_id, *self._run_raw(lambda cursor: fast.start(q, cursor, study_id, now)), now)
+
+    def finish_and_start(self, trial_id: int, state: TrialState, values: tuple[float, ...] | None = None, *,
+                         params: Mapping[str, StoredParam] | None = None,
+                         system_attrs: Mapping[str, Any] | None = None, study_id: int) -> FrozenTrial:
+        check_attrs(system_attrs)
+        if self.grace_period is not None:
+            self.fail_stale_trials(study_id)
+        try:
+            now = time.time()
+            q = fast.STATEMENTS[self._backend]
+            found, started = self._run_raw(lambda cursor: fast.finish_and_start(
+                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, study_id, now))
+            self._raise_unfinished(trial_id, state, found)
+        finally:
+            self.stop_heartbeat(trial_id)
+        return self._started(study_id, *started, now)
+
+    def _started(self, study_id: int, trial_id: int, number: int | None, now: float) -> FrozenTrial:
+        """The trial a fast-path start returned: heartbeating, read whole if it was an enqueued one."""
         if trial_id < 0:
             raise StudyNotFoundError(f"no study with id {study_id}")
         self.start_heartbeat(trial_id)
@@ -455,14 +474,18 @@ class SQLStorage(Storage):
         try:
             now = time.time()
             q = fast.STATEMENTS[self._backend]
-            found = self._run_raw(lambda cursor: fast.finish(
-                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, now))
-            if found is not None:
-                if found[0] < 0:
-                    raise TrialNotFoundError(f"no trial with id {trial_id}")
-                raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
+            self._raise_unfinished(trial_id, state, self._run_raw(lambda cursor: fast.finish(
+                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, now)))
         finally:
             self.stop_heartbeat(trial_id)
+
+    @staticmethod
+    def _raise_unfinished(trial_id: int, state: TrialState, found: tuple[int, int] | None) -> None:
+        """Raise if a fast-path finish found the trial missing or finished already (``found``)."""
+        if found is not None:
+            if found[0] < 0:
+                raise TrialNotFoundError(f"no trial with id {trial_id}")
+            raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         t = S.trials

@@ -130,12 +130,7 @@ class Study:
     def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
         """Start a trial (an enqueued one first) and return it, RUNNING."""
         with self._ask_lock:
-            frozen = self._storage.start_trial(self._study_id)
-            trial = Trial(self, frozen)
-            self.sampler.before_trial(self, trial)
-            space = self.sampler.infer_relative_search_space(self, trial)
-            if space:
-                trial._set_relative(space, self.sampler.sample_relative(self, trial, space))
+            trial = self._begin(self._storage.start_trial(self._study_id))
         for name, distribution in (fixed_distributions or {}).items():
             if not isinstance(distribution, BaseDistribution):
                 raise wrong_type(f"fixed_distributions[{name!r}]", distribution, "a tunelab.space distribution")
@@ -157,17 +152,47 @@ class Study:
         FAIL with the reason recorded (``trial.system_attrs["fail_reason"]``); ``inf`` is legal.
         """
         live = trial if isinstance(trial, Trial) else None
-        trial_id, number = self._resolve(trial)
+        trial_id, _ = self._resolve(trial)
+        state, checked, system = self._outcome(values, state, fail_reason)
+        if skip_if_finished:
+            current = self._storage.get_trial(trial_id)
+            if current.state.is_finished():
+                return current
+        return self._finish(live, trial_id, state, checked, system, lambda params: self._storage.finish_trial(
+            trial_id, state, checked, params=params, system_attrs=system))[0]
+
+    def _tell_and_ask(self, trial: Trial, values: Any, state: TrialState | None,
+                      fail_reason: str | None) -> tuple[FrozenTrial, Trial]:
+        """``tell(trial, ...)`` then ``ask()``, the storage writing both at once: a pooled run's step.
+
+        If the tell raises, nothing was asked.
+        """
+        trial_id, _ = self._resolve(trial)
+        state, checked, system = self._outcome(values, state, fail_reason)
+        with self._ask_lock:
+            frozen, started = self._finish(trial, trial_id, state, checked, system, lambda params: (
+                self._storage.finish_and_start(trial_id, state, checked, params=params, system_attrs=system,
+                                               study_id=self._study_id)))
+            return frozen, self._begin(started)
+
+    def _begin(self, frozen: FrozenTrial) -> Trial:
+        """The asked trial for a started record: the sampler's ``before_trial`` and joint sampling done."""
+        trial = Trial(self, frozen)
+        self.sampler.before_trial(self, trial)
+        space = self.sampler.infer_relative_search_space(self, trial)
+        if space:
+            trial._set_relative(space, self.sampler.sample_relative(self, trial, space))
+        return trial
+
+    def _outcome(self, values: Any, state: TrialState | None,
+                 fail_reason: str | None) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any]]:
+        """What a tell records: the final state, the checked values and the system attributes."""
         if state is not None and not isinstance(state, TrialState):
             raise wrong_type("state", state, "a TrialState (COMPLETE, PRUNED or FAIL)")
         if state is not None and not state.is_finished():
             raise invalid("state", state, "COMPLETE, PRUNED or FAIL")
         if state is None and values is None:
             raise InvalidArgumentError("tell needs values or a state: values=None and state=None")
-        if skip_if_finished:
-            current = self._storage.get_trial(trial_id)
-            if current.state.is_finished():
-                return current
         checked: tuple[float, ...] | None = None
         reason = fail_reason
         if state in (None, TrialState.COMPLETE):
@@ -178,10 +203,14 @@ class Study:
                 state = TrialState.COMPLETE
         elif values is not None and state == TrialState.PRUNED:
             checked, _ = self._check_values(values)
-        system = {FAIL_REASON_ATTR: reason} if state == TrialState.FAIL and reason else {}
+        return state, checked, ({FAIL_REASON_ATTR: reason} if state == TrialState.FAIL and reason else {})
+
+    def _finish(self, live: Trial | None, trial_id: int, state: TrialState, checked: tuple[float, ...] | None,
+                system: dict[str, Any], write: Callable[[dict[str, Any]], Any]) -> tuple[FrozenTrial, Any]:
+        """Write a trial's end with ``write(its buffered parameters)``; then the sampler's ``after_trial``."""
         params = live._take_pending() if live is not None else {}
         try:
-            self._storage.finish_trial(trial_id, state, checked, params=params, system_attrs=system)
+            written = write(params)
         except Exception:
             if live is not None:  # give the buffered parameters back: nothing was written
                 live._pending.update(params)
@@ -193,7 +222,7 @@ class Study:
         else:
             frozen = self._storage.get_trial(trial_id)
         self.sampler.after_trial(self, frozen, state, checked)
-        return frozen
+        return frozen, written
 
     def _resolve(self, trial: Trial | int) -> tuple[int, int]:
         if isinstance(trial, Trial):

@@ -10,8 +10,8 @@ WAITING row locked ``FOR UPDATE SKIP LOCKED``). Everything else stays on SQLAlch
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from tunelab._records import TrialState
 from tunelab.storage import _schema as S
@@ -19,6 +19,7 @@ from tunelab.storage._base import StoredParam
 
 _T, _P, _A, _S = S.trials.name, S.trial_params.name, S.trial_attrs.name, S.studies.name
 _RUNNING, _WAITING = int(TrialState.RUNNING), int(TrialState.WAITING)
+T = TypeVar("T")
 
 
 class Statements:
@@ -69,13 +70,18 @@ class Statements:
         gated = start_ctes("AND EXISTS (SELECT 1 FROM done) ", "AND trial_id <> %(trial)s ")
         self.finish_start_one = (f"WITH {finish_ctes}, {gated} SELECT d.n, s.trial_id, s.number, s.claimed "
                                  f"FROM (SELECT count(*) AS n FROM done) AS d LEFT JOIN ({started}) AS s ON true")
-        self.state_of = f"SELECT state, number FROM {_T} WHERE trial_id = {p}"
+        self.started_at = (f"SELECT trial_id FROM {_T} WHERE study_id = {p} AND state = {_RUNNING} "
+                           f"AND datetime_start = {p} ORDER BY trial_id LIMIT 1")
+        self.state_of = f"SELECT state, number, datetime_complete FROM {_T} WHERE trial_id = {p}"
         self.upsert_param = (f"INSERT INTO {_P} (trial_id, name, value, distribution_json) VALUES ({p}, {p}, {p}, {p}) "
                              "ON CONFLICT (trial_id, name) DO UPDATE SET value = excluded.value, "
                              "distribution_json = excluded.distribution_json")
         self.upsert_attr = (f"INSERT INTO {_A} (trial_id, kind, key, value_json) VALUES ({p}, {p}, {p}, {p}) "
                             "ON CONFLICT (trial_id, kind, key) DO UPDATE SET value_json = excluded.value_json")
 
+
+#: A trial that a finish could not finish: (state, number, datetime_complete), or (-1, -1, None) if missing.
+Found = tuple[int, int, float | None]
 
 STATEMENTS = {"sqlite": Statements("sqlite"), "postgresql": Statements("postgresql")}
 
@@ -110,8 +116,11 @@ def finish(
     params: Mapping[str, StoredParam],
     system_attrs: Mapping[str, Any],
     now: float,
-) -> tuple[int, int] | None:
-    """Finish a trial with its last parameters and attributes; ``(state, number)`` if it was finished already."""
+) -> Found | None:
+    """Finish a trial with its last parameters and attributes.
+
+    Returns None, or what :data:`Found` says of the trial when it was missing or finished already.
+    """
     if q.dialect == "postgresql":
         done = cursor.execute(q.finish_one, _finish_args(trial_id, state, values, params, system_attrs, now)).fetchone()[0]
         return None if done == 1 else _state_of(q, cursor, trial_id)
@@ -138,7 +147,7 @@ def finish_and_start(
     system_attrs: Mapping[str, Any],
     study_id: int,
     now: float,
-) -> tuple[tuple[int, int] | None, tuple[int, int | None]]:
+) -> tuple[Found | None, tuple[int, int | None]]:
     """:func:`finish` then, only if it finished the trial, :func:`start` in the same transaction.
 
     Returns ``(finish's result, start's result)``; start's is ``(-1, None)`` when nothing was started.
@@ -157,6 +166,40 @@ def finish_and_start(
     return None, start(q, cursor, study_id, now)
 
 
+def retry_start(q: Statements, cursor: Any, study_id: int, now: float) -> tuple[int, int | None]:
+    """:func:`start` again after an attempt whose reply was lost with the connection.
+
+    If that attempt committed, its trial (started at ``now``, the call's own timestamp) is taken
+    rather than a second one started and left RUNNING with nobody to run it; it is returned as
+    claimed (number None), so the caller reads it whole.
+    """
+    row = cursor.execute(q.started_at, (study_id, now)).fetchone()
+    return (int(row[0]), None) if row is not None else start(q, cursor, study_id, now)
+
+
+def retry_finish_and_start(q: Statements, cursor: Any, trial_id: int, state: TrialState,
+                           values: tuple[float, ...] | None, params: Mapping[str, StoredParam],
+                           system_attrs: Mapping[str, Any], study_id: int,
+                           now: float) -> tuple[Found | None, tuple[int, int | None]]:
+    """:func:`finish_and_start` again after an attempt whose reply was lost with the connection."""
+    found, started = finish_and_start(q, cursor, trial_id, state, values, params, system_attrs, study_id, now)
+    if found is not None and found[0] == int(state) and found[2] == now:  # the lost attempt committed
+        return found, retry_start(q, cursor, study_id, now)
+    return found, started
+
+
+def first_then(first: Callable[[Any], T], again: Callable[[Any], T]) -> Callable[[Any], T]:
+    """``first(cursor)`` on the first call, ``again(cursor)`` on every retry after it."""
+    calls = 0
+
+    def run(cursor: Any) -> T:
+        nonlocal calls
+        calls += 1
+        return first(cursor) if calls == 1 else again(cursor)
+
+    return run
+
+
 def _finish_args(trial_id: int, state: TrialState, values: tuple[float, ...] | None,
                  params: Mapping[str, StoredParam], system_attrs: Mapping[str, Any], now: float) -> dict[str, Any]:
     return {
@@ -168,6 +211,6 @@ def _finish_args(trial_id: int, state: TrialState, values: tuple[float, ...] | N
     }
 
 
-def _state_of(q: Statements, cursor: Any, trial_id: int) -> tuple[int, int]:
+def _state_of(q: Statements, cursor: Any, trial_id: int) -> Found:
     row = cursor.execute(q.state_of, (trial_id,)).fetchone()
-    return (-1, -1) if row is None else (int(row[0]), int(row[1]))
+    return (-1, -1, None) if row is None else (int(row[0]), int(row[1]), row[2])

@@ -186,7 +186,8 @@ class SQLStorage(Storage):
                             cursor.execute("ROLLBACK")
                         raise
                     finally:
-                        cursor.close()
+                        if not conn.invalidated:  # an invalidated sqlite3 connection refuses even close()
+                            cursor.close()
                         if not sqlite and not raw.closed:
                             raw.autocommit = False
             except Exception as exc:
@@ -368,7 +369,9 @@ class SQLStorage(Storage):
             self.fail_stale_trials(study_id)
         now = time.time()
         q = fast.STATEMENTS[self._backend]
-        return self._started(study_id, *self._run_raw(lambda cursor: fast.start(q, cursor, study_id, now)), now)
+        return self._started(study_id, *self._run_raw(fast.first_then(
+            lambda cursor: fast.start(q, cursor, study_id, now),
+            lambda cursor: fast.retry_start(q, cursor, study_id, now))), now)
 
     def finish_and_start(self, trial_id: int, state: TrialState, values: tuple[float, ...] | None = None, *,
                          params: Mapping[str, StoredParam] | None = None,
@@ -379,9 +382,10 @@ class SQLStorage(Storage):
         try:
             now = time.time()
             q = fast.STATEMENTS[self._backend]
-            found, started = self._run_raw(lambda cursor: fast.finish_and_start(
-                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, study_id, now))
-            self._raise_unfinished(trial_id, state, found)
+            args = (trial_id, state, values, params or {}, system_attrs or {}, study_id, now)
+            found, started = self._run_raw(fast.first_then(lambda cursor: fast.finish_and_start(q, cursor, *args),
+                                                           lambda cursor: fast.retry_finish_and_start(q, cursor, *args)))
+            self._raise_unfinished(trial_id, state, found, now)
         finally:
             self.stop_heartbeat(trial_id)
         return self._started(study_id, *started, now)
@@ -475,17 +479,22 @@ class SQLStorage(Storage):
             now = time.time()
             q = fast.STATEMENTS[self._backend]
             self._raise_unfinished(trial_id, state, self._run_raw(lambda cursor: fast.finish(
-                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, now)))
+                q, cursor, trial_id, state, values, params or {}, system_attrs or {}, now)), now)
         finally:
             self.stop_heartbeat(trial_id)
 
     @staticmethod
-    def _raise_unfinished(trial_id: int, state: TrialState, found: tuple[int, int] | None) -> None:
-        """Raise if a fast-path finish found the trial missing or finished already (``found``)."""
-        if found is not None:
-            if found[0] < 0:
-                raise TrialNotFoundError(f"no trial with id {trial_id}")
-            raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
+    def _raise_unfinished(trial_id: int, state: TrialState, found: fast.Found | None, now: float) -> None:
+        """Raise if a fast-path finish found the trial missing or finished already (``found``).
+
+        Not if it was finished as ``state`` at ``now``: that is this very write, committed on an
+        attempt whose reply the lost connection never delivered, and retried.
+        """
+        if found is None or (found[0] == int(state) and found[2] == now):
+            return
+        if found[0] < 0:
+            raise TrialNotFoundError(f"no trial with id {trial_id}")
+        raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
 
     def get_trial(self, trial_id: int) -> FrozenTrial:
         t = S.trials

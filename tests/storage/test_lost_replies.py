@@ -1,0 +1,82 @@
+"""A write that committed but whose reply the lost connection never delivered is retried without harm.
+
+The connection loss is injected right after the write's statements ran (and, on SQLite, committed),
+which is the one moment a retry cannot tell from the outside whether the first attempt took effect.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tunelab._records import StudyDirection, TrialState
+from tunelab.storage import _fast
+
+BACKENDS = ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)]
+
+
+@pytest.fixture(params=BACKENDS)
+def storage(request, tmp_path):
+    from tests.storage.postgres import reset_pg
+    from tunelab.storage import SQLStorage
+
+    if request.param == "sqlite-file":
+        url = f"sqlite:///{tmp_path / 'lost.db'}"
+    else:
+        url = request.getfixturevalue("pg_url")
+        reset_pg(url)
+    s = SQLStorage(url)
+    yield s
+    s.close()
+
+
+def _lose_first_reply(monkeypatch, name: str) -> list[int]:
+    """Make ``_fast.<name>`` commit its work on its first call, then fail as a dropped connection would."""
+    real = getattr(_fast, name)
+    calls: list[int] = []
+
+    def once(q, cursor, *args):
+        result = real(q, cursor, *args)
+        calls.append(1)
+        if len(calls) == 1:
+            if q.dialect == "sqlite":
+                import sqlite3
+
+                cursor.execute("COMMIT")
+                raise sqlite3.OperationalError("connection to the database was lost")
+            import psycopg
+
+            raise psycopg.OperationalError("server closed the connection unexpectedly")
+        return result
+
+    monkeypatch.setattr(_fast, name, once)
+    return calls
+
+
+def test_a_start_whose_reply_was_lost_leaves_one_trial_not_two(storage, monkeypatch):
+    sid = storage.create_study("s", [StudyDirection.MINIMIZE])
+    calls = _lose_first_reply(monkeypatch, "start")
+    trial = storage.start_trial(sid)
+    assert len(calls) == 1  # the retry found the committed trial instead of starting another
+    trials = storage.get_all_trials(sid)
+    assert [(t.number, t.state, t.trial_id) for t in trials] == [(0, TrialState.RUNNING, trial.trial_id)]
+
+
+def test_a_finish_whose_reply_was_lost_is_not_refused_as_finished_already(storage, monkeypatch):
+    sid = storage.create_study("s", [StudyDirection.MINIMIZE])
+    tid = storage.start_trial(sid).trial_id
+    _lose_first_reply(monkeypatch, "finish")
+    storage.finish_trial(tid, TrialState.COMPLETE, (2.5,))  # no TrialFinishedError for its own write
+    assert (storage.get_trial(tid).state, storage.get_trial(tid).values) == (TrialState.COMPLETE, (2.5,))
+    monkeypatch.undo()
+    with pytest.raises(Exception, match="trial 0 is already COMPLETE"):  # another finish is still refused
+        storage.finish_trial(tid, TrialState.COMPLETE, (2.5,))
+
+
+def test_a_finish_and_start_whose_reply_was_lost_finishes_once_and_starts_once(storage, monkeypatch):
+    sid = storage.create_study("s", [StudyDirection.MINIMIZE])
+    tid = storage.start_trial(sid).trial_id
+    _lose_first_reply(monkeypatch, "finish_and_start")
+    following = storage.finish_and_start(tid, TrialState.COMPLETE, (1.0,), study_id=sid)
+    trials = storage.get_all_trials(sid)
+    assert [(t.number, t.state) for t in trials] == [(0, TrialState.COMPLETE), (1, TrialState.RUNNING)]
+    assert following.trial_id == trials[1].trial_id and following.number == 1

@@ -1,4 +1,4 @@
-"""A write that committed but whose reply the lost connection never delivered is retried without harm.
+"""Interrupted writes: a reply lost with the connection, a process stopped between two writes.
 
 The connection loss is injected right after the write's statements ran (and, on SQLite, committed),
 which is the one moment a retry cannot tell from the outside whether the first attempt took effect.
@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from tunelab._records import StudyDirection, TrialState
+from tunelab.space import FloatDistribution
 from tunelab.storage import _fast
 
 BACKENDS = ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)]
@@ -80,3 +81,27 @@ def test_a_finish_and_start_whose_reply_was_lost_finishes_once_and_starts_once(s
     trials = storage.get_all_trials(sid)
     assert [(t.number, t.state) for t in trials] == [(0, TrialState.COMPLETE), (1, TrialState.RUNNING)]
     assert following.trial_id == trials[1].trial_id and following.number == 1
+
+
+def test_failing_a_lost_trial_and_queueing_its_retry_happen_together_or_not_at_all(tmp_path, monkeypatch):
+    from tunelab.storage import SQLStorage, _sql
+
+    s = SQLStorage(f"sqlite:///{tmp_path / 'retry.db'}", heartbeat_interval=1, retries=1)
+    sid = s.create_study("s", [StudyDirection.MINIMIZE])
+    tid = s.start_trial(sid).trial_id
+    s.set_trial_params(tid, {"x": (0.5, FloatDistribution(0, 1))})
+
+    def die(*args):
+        raise KeyboardInterrupt  # the process stopped between the two writes
+
+    monkeypatch.setattr(_sql, "_insert_trial", die)
+    with pytest.raises(KeyboardInterrupt):
+        s.fail_lost_trial(tid, "worker died")
+    assert s.get_trial(tid).state == TrialState.RUNNING  # not failed without its retry
+    monkeypatch.undo()
+    assert s.fail_lost_trial(tid, "worker died") == (0, 1)
+    failed, retry = s.get_all_trials(sid)
+    assert (failed.state, failed.system_attrs["fail_reason"]) == (TrialState.FAIL, "worker died")
+    assert (retry.state, retry.system_attrs["fixed_params"], retry.system_attrs["retry_of"]) == (
+        TrialState.WAITING, {"x": 0.5}, 0)
+    s.close()

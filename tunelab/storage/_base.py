@@ -222,16 +222,21 @@ class Storage(abc.ABC):
             self.finish_trial(trial_id, TrialState.FAIL, system_attrs={FAIL_REASON_ATTR: reason})
         except TrialFinishedError:
             return None
+        retry = self.retry_attrs(trial)
+        if retry is None:
+            return trial.number, None
+        queued = self.create_trial(self.get_study_id_of_trial(trial_id), state=TrialState.WAITING,
+                                   user_attrs=retry[0], system_attrs=retry[1])
+        return trial.number, queued.number
+
+    def retry_attrs(self, trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, Any]] | None:
+        """The user and system attributes of the retry of a lost ``trial``; None if its retries are spent."""
         count = int(trial.system_attrs.get(RETRY_COUNT_ATTR, 0))
-        if count < self.retries:
-            study_id = self.get_study_id_of_trial(trial_id)
-            system = {k: v for k, v in trial.system_attrs.items() if k not in (FAIL_REASON_ATTR,)}
-            system.update({"fixed_params": dict(trial.params), RETRY_OF_ATTR: trial.number,
-                           RETRY_COUNT_ATTR: count + 1})
-            retry = self.create_trial(study_id, state=TrialState.WAITING, user_attrs=trial.user_attrs,
-                                      system_attrs=system)
-            return trial.number, retry.number
-        return trial.number, None
+        if count >= self.retries:
+            return None
+        system = {k: v for k, v in trial.system_attrs.items() if k != FAIL_REASON_ATTR}
+        system.update({"fixed_params": dict(trial.params), RETRY_OF_ATTR: trial.number, RETRY_COUNT_ATTR: count + 1})
+        return dict(trial.user_attrs), system
 
     def get_study_id_of_trial(self, trial_id: int) -> int:
         """The id of the study a trial belongs to."""

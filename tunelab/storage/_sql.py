@@ -29,7 +29,7 @@ from tunelab._errors import (
     TrialNotFoundError,
     wrong_type,
 )
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.storage import _fast as fast
 from tunelab.storage import _schema as S
 from tunelab.storage import _sql_ops as Q
@@ -333,20 +333,7 @@ class SQLStorage(Storage):
         }
 
         def create(conn: Connection) -> tuple[int, int]:
-            bumped = conn.execute(Q.BUMP, {"b_study": study_id}).first()
-            if bumped is None:
-                raise StudyNotFoundError(f"no study with id {study_id}")
-            number = int(bumped[0]) - 1
-            result = conn.execute(Q.INSERT_TRIAL, {"number": number, **row})
-            trial_id = int(result.inserted_primary_key[0])
-            Q.insert_params(conn, trial_id, params or {})
-            Q.insert_attrs(conn, trial_id, "user", user_attrs or {})
-            Q.insert_attrs(conn, trial_id, "system", system_attrs or {})
-            if intermediate_values:
-                conn.execute(sa.insert(S.trial_intermediate), [
-                    {"trial_id": trial_id, "step": int(k), "value": Q.nan_to_null(v)}
-                    for k, v in intermediate_values.items()])
-            return trial_id, number
+            return _insert_trial(conn, study_id, row, params, user_attrs, system_attrs, intermediate_values)
 
         trial_id, number = self._run(create)
         if state == TrialState.RUNNING:
@@ -496,6 +483,34 @@ class SQLStorage(Storage):
             raise TrialNotFoundError(f"no trial with id {trial_id}")
         raise_finished(found[1], TrialState(found[0]), f"finishing as {state.name}")
 
+    def fail_lost_trial(self, trial_id: int, reason: str) -> tuple[int, int | None] | None:
+        # one transaction: a process that dies in between leaves no failed trial without its retry
+        trial = self.get_trial(trial_id)
+        retry = self.retry_attrs(trial)
+        if retry is not None:
+            check_attrs(*retry)
+
+        def fail(conn: Connection) -> tuple[int, int | None] | None:
+            now = time.time()
+            done = conn.execute(sa.update(S.trials).where(
+                (S.trials.c.trial_id == trial_id)
+                & S.trials.c.state.in_([int(TrialState.RUNNING), int(TrialState.WAITING)])).values(
+                state=int(TrialState.FAIL), datetime_complete=now))
+            if done.rowcount != 1:
+                return None  # told or failed by someone else first
+            Q.insert_attrs(conn, trial_id, "system", {FAIL_REASON_ATTR: reason}, replace=True)
+            if retry is None:
+                return trial.number, None
+            study_id = conn.execute(sa.select(S.trials.c.study_id).where(S.trials.c.trial_id == trial_id)).scalar_one()
+            row = {"study_id": study_id, "state": int(TrialState.WAITING), "value": None, "values_json": None,
+                   "datetime_start": None, "datetime_complete": None, "heartbeat": None}
+            return trial.number, _insert_trial(conn, study_id, row, None, *retry, None)[1]
+
+        try:
+            return self._run(fail)
+        finally:
+            self.stop_heartbeat(trial_id)
+
     def get_trial(self, trial_id: int) -> FrozenTrial:
         t = S.trials
 
@@ -594,3 +609,21 @@ def _dbapi_transient(exc: BaseException) -> bool:
     text = str(exc).lower()
     return any(word in text for word in ("locked", "busy", "could not serialize", "deadlock", "connection",
                                          "terminat", "server closed"))
+
+
+def _insert_trial(conn: Connection, study_id: int, row: dict[str, Any], params: Mapping[str, StoredParam] | None,
+                  user_attrs: Mapping[str, Any] | None, system_attrs: Mapping[str, Any] | None,
+                  intermediate_values: Mapping[int, float] | None) -> tuple[int, int]:
+    """Insert a trial numbered next in its study, with its rows; ``(trial_id, number)``."""
+    bumped = conn.execute(Q.BUMP, {"b_study": study_id}).first()
+    if bumped is None:
+        raise StudyNotFoundError(f"no study with id {study_id}")
+    number = int(bumped[0]) - 1
+    trial_id = int(conn.execute(Q.INSERT_TRIAL, {"number": number, **row}).inserted_primary_key[0])
+    Q.insert_params(conn, trial_id, params or {})
+    Q.insert_attrs(conn, trial_id, "user", user_attrs or {})
+    Q.insert_attrs(conn, trial_id, "system", system_attrs or {})
+    if intermediate_values:
+        conn.execute(sa.insert(S.trial_intermediate), [
+            {"trial_id": trial_id, "step": int(k), "value": Q.nan_to_null(v)} for k, v in intermediate_values.items()])
+    return trial_id, number

@@ -38,10 +38,8 @@ def test_conditional_parameters_are_learned_only_from_their_own_branch() -> None
         study.optimize(objective, n_trials=80)
         late_c += [t.params["c"] for t in study.trials[40:] if "c" in t.params]
         late_d += [t.params["d"] for t in study.trials[40:] if "d" in t.params]
-    # each pulled towards its own branch's optimum; a shared model would pull both to one place.
-    # (Once branch b holds the whole good set, branch a is still revisited, and with no good c
-    # those visits spread over [0, 1]: c's median sits above a uniform's 0.5, not at 0.9.)
-    assert len(late_c) >= 10 and np.median(late_c) > 0.6
+    # each pulled towards its own branch's optimum; a shared model would pull both to one place
+    assert len(late_c) >= 10 and np.median(late_c) > 0.7
     assert len(late_d) >= 10 and np.median(late_d) < 0.3
 
 
@@ -55,13 +53,13 @@ def test_a_branch_that_looks_worse_is_still_revisited() -> None:
         return 1.0 + 0.0 * trial.suggest_float("v", 0, 1)
 
     found = 0
-    for seed in range(8):
+    for seed in range(12):
         study = tunelab.create_study(sampler=TPESampler(seed=seed))
         study.optimize(objective, n_trials=80)
         found += study.best_value == 0.0
     # once the good set is all tied branch-a trials, the choice must not lock onto branch a
-    # (with the former sharp categorical kernels: 3 of 8 seeds found the window)
-    assert found >= 6
+    # (with the former sharp categorical kernels, 1 / sqrt(n + 1): 3 of 12 seeds found the window; now 8)
+    assert found >= 7
 
 
 def test_pruned_trials_steer_the_search() -> None:

@@ -23,14 +23,14 @@ _MIN_BANDWIDTH = 0.01
 
 
 #: Categorical kernels spread ``min(CATEGORICAL_SPREAD_CAP, CATEGORICAL_SPREAD / sqrt(n + 1))`` evenly.
-CATEGORICAL_SPREAD = 3.0
+CATEGORICAL_SPREAD = 2.0
 CATEGORICAL_SPREAD_CAP = 0.9
 
 
 def categorical_smoothing(n: int) -> float:
     """Share of a categorical kernel spread evenly over the choices, for ``n`` observations.
 
-    ``min(0.9, 3 / sqrt(n + 1))``: 0.9 up to 10 observations, 0.6 at 24, 0.3 at 99. A choice is
+    ``min(0.9, 2 / sqrt(n + 1))``: 0.9 up to 4 observations, 0.4 at 24, 0.2 at 99. A choice is
     proposed where ``l / g`` is highest, and with a handful of choices every one of them is among
     the candidates, so the comparison is deterministic: with sharp kernels the choice that filled
     the small good set (say one branch of a model choice whose tied plateau holds all of it) wins
@@ -38,8 +38,8 @@ def categorical_smoothing(n: int) -> float:
     small good set flatten ``l`` so that a choice the bad set holds few of is tried again until
     ``g`` covers it; ``g``, fit on many more trials, keeps narrower kernels.
 
-    >>> round(categorical_smoothing(9), 2), round(categorical_smoothing(99), 2)
-    (0.9, 0.3)
+    >>> round(categorical_smoothing(3), 2), round(categorical_smoothing(99), 2)
+    (0.9, 0.2)
     """
     return min(CATEGORICAL_SPREAD_CAP, CATEGORICAL_SPREAD / math.sqrt(n + 1))
 

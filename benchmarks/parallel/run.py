@@ -109,7 +109,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--trials", type=int, default=600, help="tunelab trials per configuration")
     parser.add_argument("--optuna-trials", type=int, default=120, help="Optuna trials per configuration")
-    parser.add_argument("--cpu-trials", type=int, default=30, help="100 ms trials per speed-up run")
+    parser.add_argument("--cpu-trials", type=int, default=100, help="100 ms trials per speed-up run")
     parser.add_argument("--quick", action="store_true", help="few trials, to check the script runs")
     args = parser.parse_args()
     if args.quick:

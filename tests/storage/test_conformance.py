@@ -178,6 +178,27 @@ def test_finish_and_start_numbers_stay_unique_under_concurrent_writers(make_stor
     assert sum(t.state == TrialState.COMPLETE for t in trials) == 40
 
 
+def test_finish_and_start_many_starts_one_trial_per_finish_and_none_for_a_refused_one(make_storage):
+    from tunelab.storage import Finish
+
+    s = make_storage()
+    sid = s.create_study("s", MIN)
+    a, b, c = (s.create_trial(sid).trial_id for _ in range(3))
+    s.finish_trial(b, TrialState.COMPLETE, (0.0,))  # told by someone else first
+    started = s.finish_and_start_many([
+        Finish(a, TrialState.COMPLETE, (1.0,), params={"n": (3, N)}),
+        Finish(b, TrialState.FAIL, system_attrs={"why": "late"}),
+        Finish(c, TrialState.PRUNED, (2.0,)),
+    ], study_id=sid)
+    assert [None if t is None else (t.number, t.state) for t in started] == [
+        (3, TrialState.RUNNING), None, (4, TrialState.RUNNING)]
+    got = {t.number: t for t in make_storage().get_all_trials(sid)}
+    assert (got[0].state, got[0].values, got[0].params) == (TrialState.COMPLETE, (1.0,), {"n": 3})
+    assert (got[1].state, got[1].values, got[1].system_attrs) == (TrialState.COMPLETE, (0.0,), {})  # left as it was
+    assert (got[2].state, got[2].values) == (TrialState.PRUNED, (2.0,))
+    assert sorted(got) == [0, 1, 2, 3, 4]
+
+
 def test_intermediate_values_keep_nan_and_infinities_and_steps_overwrite(make_storage):
     s = make_storage()
     sid = s.create_study("s", MIN)

@@ -105,3 +105,16 @@ def test_failing_a_lost_trial_and_queueing_its_retry_happen_together_or_not_at_a
     assert (retry.state, retry.system_attrs["fixed_params"], retry.system_attrs["retry_of"]) == (
         TrialState.WAITING, {"x": 0.5}, 0)
     s.close()
+
+
+def test_a_batch_whose_reply_was_lost_finishes_each_trial_once_and_starts_one_for_each(storage, monkeypatch):
+    from tunelab.storage import Finish
+
+    sid = storage.create_study("s", [StudyDirection.MINIMIZE])
+    ids = [storage.start_trial(sid).trial_id for _ in range(3)]
+    _lose_first_reply(monkeypatch, "finish_and_start")  # the batch's first statement: the lost attempt
+    started = storage.finish_and_start_many([Finish(i, TrialState.COMPLETE, (float(i),)) for i in ids], study_id=sid)
+    trials = storage.get_all_trials(sid)
+    assert [(t.number, t.state) for t in trials] == [(n, TrialState.COMPLETE) for n in range(3)] + [
+        (n, TrialState.RUNNING) for n in range(3, 6)]
+    assert sorted(t.number for t in started) == [3, 4, 5]

@@ -27,7 +27,7 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
 
     Workers evaluate; this process tells each outcome (so the sampler's ``after_trial`` runs here
     and SQLite sees one writer per trial) and asks the trial that takes its place in the same
-    storage write (``Storage.finish_and_start``). The first error an objective raised (outside
+    storage write (``Storage.finish_and_start_many``: one commit for all the results at hand). The first error an objective raised (outside
     ``catch``) is re-raised once the trials in flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
     policy) at once; a broken pool of our own is replaced and the run goes on.
     """
@@ -46,6 +46,7 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
                 break
             done, _ = wait(running, return_when=FIRST_COMPLETED)
             broken: BaseException | None = None
+            told: list[tuple[Trial, Outcome, bool]] = []
             for future in done:
                 trial = running.pop(future)
                 storage.stop_heartbeat(trial.trial_id)
@@ -54,15 +55,15 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
                     exc = future.exception()
                     if exc is None:
                         outcome = future.result()
-                        ask_next = error is None and outcome.error is None and budget.take()
-                        exc, following = _tell(study, trial, outcome, finished, ask_next=ask_next)
-                        if following is not None:
-                            running[_submit(pool, token, payload, following)] = following
+                        told.append((trial, outcome, error is None and outcome.error is None and budget.take()))
+                        exc = outcome.error
                     if exc is not None and error is None:
                         error = exc
                     continue
                 broken = lost
                 _recover(study, trial, lost, budget)
+            for following in _tell(study, told, finished):
+                running[_submit(pool, token, payload, following)] = following
             if broken is not None and not pool.replace_broken() and error is None:
                 error = broken
     except BaseException:
@@ -105,19 +106,25 @@ def _recover(study: Study, trial: Trial, lost: BaseException, budget: _Budget) -
         budget.give_back()  # the retry will be asked next and counts in its place
 
 
-def _tell(study: Study, trial: Trial, outcome: Outcome, finished: Callable[[FrozenTrial], None], *,
-          ask_next: bool) -> tuple[BaseException | None, Trial | None]:
-    """Tell what the worker handed back, and ask the next trial with it if ``ask_next`` (one storage
-    write for both); return the objective's error to re-raise, if any, and the trial asked."""
-    adopt(trial, outcome)
-    following = None
-    try:
+def _tell(study: Study, told: list[tuple[Trial, Outcome, bool]], finished: Callable[[FrozenTrial], None]) -> list[Trial]:
+    """Tell what the workers handed back; those marked to be replaced are told with the asks of
+    their replacements in one storage write. Returns the trials asked."""
+    for trial, outcome, _ in told:
+        adopt(trial, outcome)
+    replaced = [(trial, outcome) for trial, outcome, ask_next in told if ask_next]
+    asked = []
+    if replaced:
+        pairs = study._tell_and_ask_many([(t, o.values, o.state, o.fail_reason) for t, o in replaced])
+        for frozen, following in pairs:
+            # None: failed meanwhile as silent (its heartbeats lapsed); that record stands, ask anew
+            asked.append(following if following is not None else study.ask())
+            finished(frozen)
+    for trial, outcome, ask_next in told:
         if ask_next:
-            frozen, following = study._tell_and_ask(trial, outcome.values, outcome.state, outcome.fail_reason)
-        else:
+            continue
+        try:
             frozen = study.tell(trial, outcome.values, state=outcome.state, fail_reason=outcome.fail_reason)
-    except TrialFinishedError:  # failed meanwhile as silent (its heartbeats lapsed): that record stands
-        frozen = study.storage.get_trial(trial.trial_id)
-        following = study.ask() if ask_next else None
-    finished(frozen)
-    return outcome.error, following
+        except TrialFinishedError:  # failed meanwhile as silent (its heartbeats lapsed): that record stands
+            frozen = study.storage.get_trial(trial.trial_id)
+        finished(frozen)
+    return asked

@@ -13,10 +13,10 @@ import os
 from typing import Any
 
 from tunelab._errors import wrong_type
-from tunelab.storage._base import Storage, StoredParam
+from tunelab.storage._base import Finish, Storage, StoredParam
 from tunelab.storage._memory import InMemoryStorage
 
-__all__ = ["InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam", "get_storage"]
+__all__ = ["Finish", "InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam", "get_storage"]
 
 #: Environment variable the CLI reads when --storage is not given.
 STORAGE_ENV = "TUNELAB_STORAGE"

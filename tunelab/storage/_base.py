@@ -22,10 +22,10 @@ from __future__ import annotations
 import abc
 import json
 import math
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 
-from tunelab._errors import InvalidArgumentError, TrialFinishedError
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError
 from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.space import BaseDistribution
 
@@ -35,6 +35,16 @@ StoredParam = tuple[float, BaseDistribution]
 RETRY_OF_ATTR = "retry_of"
 #: System attribute of a re-queued trial: how many times its parameters were re-queued so far.
 RETRY_COUNT_ATTR = "retry_count"
+
+
+class Finish(NamedTuple):
+    """One trial's end, as :meth:`Storage.finish_and_start_many` takes it."""
+
+    trial_id: int
+    state: TrialState
+    values: tuple[float, ...] | None = None
+    params: Mapping[str, StoredParam] | None = None
+    system_attrs: Mapping[str, Any] | None = None
 
 
 class Storage(abc.ABC):
@@ -145,6 +155,22 @@ class Storage(abc.ABC):
         """
         self.finish_trial(trial_id, state, values, params=params, system_attrs=system_attrs)
         return self.start_trial(study_id)
+
+    def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
+        """:meth:`finish_and_start` for each of ``finishes``: the trial started in its place, in order.
+
+        None where that trial was missing or finished already (it is left as it was and nothing is
+        started for it). SQL backends commit the whole batch once: several workers' results
+        arriving together cost the study process one commit.
+        """
+        started: list[FrozenTrial | None] = []
+        for f in finishes:
+            try:
+                started.append(self.finish_and_start(f.trial_id, f.state, f.values, params=f.params,
+                                                     system_attrs=f.system_attrs, study_id=study_id))
+            except (TrialFinishedError, TrialNotFoundError):
+                started.append(None)
+        return started
 
     @abc.abstractmethod
     def get_trial(self, trial_id: int) -> FrozenTrial:

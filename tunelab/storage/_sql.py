@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import random
 import threading
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import sqlalchemy as sa
@@ -34,6 +35,7 @@ from tunelab.storage import _fast as fast
 from tunelab.storage import _schema as S
 from tunelab.storage import _sql_ops as Q
 from tunelab.storage._base import (
+    Finish,
     Storage,
     StoredParam,
     check_attr_kind,
@@ -156,12 +158,12 @@ class SQLStorage(Storage):
             delay = min(delay * 2, 1.0)
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def _run_raw(self, fn: Callable[[Any], T]) -> T:
+    def _run_raw(self, fn: Callable[[Any], T], *, several: bool = False) -> T:
         """Run ``fn`` on a DBAPI cursor in one transaction, retrying lock waits and lost connections.
 
         The fast path for the statements every trial runs (see ``_fast``): SQLite in
         BEGIN IMMEDIATE ... COMMIT; on PostgreSQL each is a single statement, run in autocommit
-        (one round trip, atomic on its own).
+        (one round trip, atomic on its own), unless ``several`` statements make one transaction.
         """
         sqlite = self._backend == "sqlite"
         delay = 0.01
@@ -170,7 +172,7 @@ class SQLStorage(Storage):
                 with self._serial, self._engine.connect() as conn:
                     raw = conn.connection.driver_connection
                     if not sqlite:
-                        raw.autocommit = True
+                        raw.autocommit = not several
                     cursor = raw.cursor()
                     try:
                         if sqlite:
@@ -178,12 +180,16 @@ class SQLStorage(Storage):
                         result = fn(cursor)
                         if sqlite:
                             cursor.execute("COMMIT")
+                        elif several:
+                            raw.commit()
                         return result
                     except BaseException as exc:
                         if _dbapi_transient(exc):
                             conn.invalidate()  # the pool drops this connection; the retry takes a fresh one
                         elif sqlite and raw.in_transaction:
                             cursor.execute("ROLLBACK")
+                        elif several and not raw.closed:
+                            raw.rollback()
                         raise
                     finally:
                         if not conn.invalidated:  # an invalidated sqlite3 connection refuses even close()
@@ -376,6 +382,30 @@ class SQLStorage(Storage):
         finally:
             self.stop_heartbeat(trial_id)
         return self._started(study_id, *started, now)
+
+    def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
+        for f in finishes:
+            check_attrs(f.system_attrs)
+        if self.grace_period is not None:
+            self.fail_stale_trials(study_id)
+        q = fast.STATEMENTS[self._backend]
+        stamps = [time.time()]  # one per trial, all distinct: each write's token for a retry
+        while len(stamps) < len(finishes):
+            stamps.append(math.nextafter(stamps[-1], math.inf))
+        calls = [(f.trial_id, f.state, f.values, f.params or {}, f.system_attrs or {}, study_id, now)
+                 for f, now in zip(finishes, stamps)]
+        try:
+            results = self._run_raw(fast.first_then(
+                lambda cursor: [fast.finish_and_start(q, cursor, *c) for c in calls],
+                lambda cursor: [fast.retry_finish_and_start(q, cursor, *c) for c in calls]), several=True)
+        finally:
+            for f in finishes:
+                self.stop_heartbeat(f.trial_id)
+        started: list[FrozenTrial | None] = []
+        for (found, begun), f, now in zip(results, finishes, stamps):
+            own = found is not None and found[0] == int(f.state) and found[2] == now
+            started.append(self._started(study_id, *begun, now) if found is None or own else None)
+        return started
 
     def _started(self, study_id: int, trial_id: int, number: int | None, now: float) -> FrozenTrial:
         """The trial a fast-path start returned: heartbeating, read whole if it was an enqueued one."""

@@ -161,19 +161,41 @@ class Study:
         return self._finish(live, trial_id, state, checked, system, lambda params: self._storage.finish_trial(
             trial_id, state, checked, params=params, system_attrs=system))[0]
 
-    def _tell_and_ask(self, trial: Trial, values: Any, state: TrialState | None,
-                      fail_reason: str | None) -> tuple[FrozenTrial, Trial]:
-        """``tell(trial, ...)`` then ``ask()``, the storage writing both at once: a pooled run's step.
+    def _tell_and_ask_many(self, told: Sequence[tuple[Trial, Any, TrialState | None, str | None]]
+                           ) -> list[tuple[FrozenTrial, Trial | None]]:
+        """``tell(trial, values, state, fail_reason=...)`` for each of ``told``, each followed by an ``ask()``,
+        the storage writing them all at once: a pooled run's step.
 
-        If the tell raises, nothing was asked.
+        Returns each told trial's record and the trial asked in its place; None in place of that
+        one where the trial was finished meanwhile by someone else (its stored record is returned
+        and nothing was asked for it).
         """
-        trial_id, _ = self._resolve(trial)
-        state, checked, system = self._outcome(values, state, fail_reason)
+        from tunelab.storage import Finish
+
+        ends = []
+        for trial, values, state, fail_reason in told:
+            trial_id, _ = self._resolve(trial)
+            ends.append((trial, trial_id, *self._outcome(values, state, fail_reason)))
         with self._ask_lock:
-            frozen, started = self._finish(trial, trial_id, state, checked, system, lambda params: (
-                self._storage.finish_and_start(trial_id, state, checked, params=params, system_attrs=system,
-                                               study_id=self._study_id)))
-            return frozen, self._begin(started)
+            pending = [trial._take_pending() for trial, *_ in ends]
+            try:
+                started = self._storage.finish_and_start_many(
+                    [Finish(trial_id, state, checked, params, system)
+                     for (_, trial_id, state, checked, system), params in zip(ends, pending)], study_id=self._study_id)
+            except Exception:
+                for (trial, *_), params in zip(ends, pending):  # nothing was written: give them back
+                    trial._pending.update(params)
+                raise
+            records = []
+            for (trial, trial_id, state, checked, system), new in zip(ends, started):
+                if new is None:
+                    records.append(self._storage.get_trial(trial_id))
+                    continue
+                trial._finished = True
+                trial._system_attrs.update(system)
+                records.append(trial.freeze(state, checked))
+                self.sampler.after_trial(self, records[-1], state, checked)
+            return [(record, None if new is None else self._begin(new)) for record, new in zip(records, started)]
 
     def _begin(self, frozen: FrozenTrial) -> Trial:
         """The asked trial for a started record: the sampler's ``before_trial`` and joint sampling done."""

@@ -17,6 +17,7 @@ import numpy as np
 from tunelab._records import SCHEDULE_ATTR_PREFIX, TrialState
 from tunelab.dashboard._cache import StudyCache, finite
 from tunelab.dashboard._source import LR_TRACE_ATTR
+from tunelab.reporting._importance import correlation_ratio
 from tunelab.space import CategoricalDistribution
 
 MAX_HISTORY_POINTS = 2000
@@ -108,13 +109,10 @@ def importance(cache: StudyCache, *, max_rows: int = 5000, bins: int = 10) -> di
             else:
                 edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
                 groups = np.searchsorted(edges, x, side="right")
-            total = y.var()
-            if total <= 0:
+            if y.var() <= 0:
                 continue
-            between = sum((groups == g).sum() * (y[groups == g].mean() - y.mean()) ** 2
-                          for g in np.unique(groups)) / len(y)
             k, n = len(np.unique(groups)), len(y)
-            eta2 = between / total  # corrected for chance, as small groups explain noise too
+            eta2 = correlation_ratio(groups.tolist(), y)  # corrected for chance: small groups explain noise too
             score = 1 - (1 - eta2) * (n - 1) / (n - k) if n > k else 0.0
             scores.append({"name": name, "score": float(min(max(score, 0.0), 1.0))})
     scores.sort(key=lambda s: -s["score"])

@@ -11,6 +11,7 @@ import pytest
 from tunelab import DuplicatedStudyError, InvalidArgumentError, StudyNotFoundError, TrialFinishedError
 from tunelab._records import StudyDirection, TrialState
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
+from tunelab.storage import Finish
 
 MIN = [StudyDirection.MINIMIZE]
 X = FloatDistribution(-1.0, 1.0)
@@ -142,18 +143,18 @@ def test_finish_and_start_finishes_one_trial_then_starts_the_next_or_neither(mak
     s = make_storage()
     sid, tid = _running_with_everything(s)
     s.create_trial(sid, state=TrialState.WAITING, system_attrs={"fixed_params": {"x": 0.1}})  # number 1
-    nxt = s.finish_and_start(tid, TrialState.COMPLETE, (0.5,), params={"n": (3, N)},
-                             system_attrs={"why": "ok"}, study_id=sid)
+    [nxt] = s.finish_and_start_many([Finish(tid, TrialState.COMPLETE, (0.5,), params={"n": (3, N)},
+                                            system_attrs={"why": "ok"})], study_id=sid)
     done = make_storage().get_trial(tid)
     assert (done.state, done.values, done.params, done.system_attrs) == (
         TrialState.COMPLETE, (0.5,), {"x": 0.5, "n": 3}, {"why": "ok"})
     # the enqueued trial is claimed first, read whole; then new trials are numbered on
     assert (nxt.number, nxt.state, nxt.system_attrs) == (1, TrialState.RUNNING, {"fixed_params": {"x": 0.1}})
-    third = s.finish_and_start(nxt.trial_id, TrialState.PRUNED, study_id=sid)
+    [third] = s.finish_and_start_many([Finish(nxt.trial_id, TrialState.PRUNED)], study_id=sid)
     assert (third.number, third.state) == (2, TrialState.RUNNING)
     assert make_storage().get_trial(nxt.trial_id).state == TrialState.PRUNED
-    with pytest.raises(TrialFinishedError, match="trial 0 is already COMPLETE"):
-        s.finish_and_start(tid, TrialState.FAIL, study_id=sid)
+    assert s.finish_and_start_many([Finish(tid, TrialState.FAIL)], study_id=sid) == [None]  # refused
+    assert make_storage().get_trial(tid) == done
     trials = make_storage().get_all_trials(sid)
     assert [(t.number, t.state) for t in trials] == [
         (0, TrialState.COMPLETE), (1, TrialState.PRUNED), (2, TrialState.RUNNING)]  # nothing started by the refusal
@@ -168,7 +169,8 @@ def test_finish_and_start_numbers_stay_unique_under_concurrent_writers(make_stor
     def chain(trial_id: int) -> None:
         storage = make_storage()
         for _ in range(10):
-            trial_id = storage.finish_and_start(trial_id, TrialState.COMPLETE, (1.0,), study_id=sid).trial_id
+            [started] = storage.finish_and_start_many([Finish(trial_id, TrialState.COMPLETE, (1.0,))], study_id=sid)
+            trial_id = started.trial_id
             numbers.append(storage.get_trial(trial_id).number)
 
     in_threads(chain, [(t,) for t in firsts])
@@ -179,8 +181,6 @@ def test_finish_and_start_numbers_stay_unique_under_concurrent_writers(make_stor
 
 
 def test_finish_and_start_many_starts_one_trial_per_finish_and_none_for_a_refused_one(make_storage):
-    from tunelab.storage import Finish
-
     s = make_storage()
     sid = s.create_study("s", MIN)
     a, b, c = (s.create_trial(sid).trial_id for _ in range(3))

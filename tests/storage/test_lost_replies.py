@@ -10,7 +10,7 @@ import pytest
 
 from tunelab._records import StudyDirection, TrialState
 from tunelab.space import FloatDistribution
-from tunelab.storage import _fast
+from tunelab.storage import Finish, _fast
 
 BACKENDS = ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -77,7 +77,7 @@ def test_a_finish_and_start_whose_reply_was_lost_finishes_once_and_starts_once(s
     sid = storage.create_study("s", [StudyDirection.MINIMIZE])
     tid = storage.start_trial(sid).trial_id
     _lose_first_reply(monkeypatch, "finish_and_start")
-    following = storage.finish_and_start(tid, TrialState.COMPLETE, (1.0,), study_id=sid)
+    [following] = storage.finish_and_start_many([Finish(tid, TrialState.COMPLETE, (1.0,))], study_id=sid)
     trials = storage.get_all_trials(sid)
     assert [(t.number, t.state) for t in trials] == [(0, TrialState.COMPLETE), (1, TrialState.RUNNING)]
     assert following.trial_id == trials[1].trial_id and following.number == 1
@@ -108,8 +108,6 @@ def test_failing_a_lost_trial_and_queueing_its_retry_happen_together_or_not_at_a
 
 
 def test_a_batch_whose_reply_was_lost_finishes_each_trial_once_and_starts_one_for_each(storage, monkeypatch):
-    from tunelab.storage import Finish
-
     sid = storage.create_study("s", [StudyDirection.MINIMIZE])
     ids = [storage.start_trial(sid).trial_id for _ in range(3)]
     _lose_first_reply(monkeypatch, "finish_and_start")  # the batch's first statement: the lost attempt

@@ -137,39 +137,22 @@ class Storage(abc.ABC):
         Raise TrialFinishedError if the trial is already finished (nothing is written then).
         """
 
-    def finish_and_start(
-        self,
-        trial_id: int,
-        state: TrialState,
-        values: tuple[float, ...] | None = None,
-        *,
-        params: Mapping[str, StoredParam] | None = None,
-        system_attrs: Mapping[str, Any] | None = None,
-        study_id: int,
-    ) -> FrozenTrial:
-        """:meth:`finish_trial`, then :meth:`start_trial` of ``study_id``: a worker's result told and its next trial asked.
-
-        Nothing is started when the finish raises. SQL backends do both in one transaction (one
-        round trip on PostgreSQL), which halves what a study process running many workers spends
-        on the database per trial.
-        """
-        self.finish_trial(trial_id, state, values, params=params, system_attrs=system_attrs)
-        return self.start_trial(study_id)
-
     def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
-        """:meth:`finish_and_start` for each of ``finishes``: the trial started in its place, in order.
+        """:meth:`finish_trial` each of ``finishes``, each followed by :meth:`start_trial` of ``study_id``.
 
-        None where that trial was missing or finished already (it is left as it was and nothing is
-        started for it). SQL backends commit the whole batch once: several workers' results
-        arriving together cost the study process one commit.
+        What a study process running many workers calls to tell the results at hand and ask their
+        replacements. Returns the trial started in place of each, in order; None where that trial
+        was missing or finished already (it is left as it was and nothing is started for it). SQL
+        backends write the whole batch in one transaction: one commit for several results.
         """
         started: list[FrozenTrial | None] = []
         for f in finishes:
             try:
-                started.append(self.finish_and_start(f.trial_id, f.state, f.values, params=f.params,
-                                                     system_attrs=f.system_attrs, study_id=study_id))
+                self.finish_trial(f.trial_id, f.state, f.values, params=f.params, system_attrs=f.system_attrs)
             except (TrialFinishedError, TrialNotFoundError):
                 started.append(None)
+                continue
+            started.append(self.start_trial(study_id))
         return started
 
     @abc.abstractmethod

@@ -183,9 +183,15 @@ def retry_finish_and_start(q: Statements, cursor: Any, trial_id: int, state: Tri
                            now: float) -> tuple[Found | None, tuple[int, int | None]]:
     """:func:`finish_and_start` again after an attempt whose reply was lost with the connection."""
     found, started = finish_and_start(q, cursor, trial_id, state, values, params, system_attrs, study_id, now)
-    if found is not None and found[0] == int(state) and found[2] == now:  # the lost attempt committed
+    if own_write(found, state, now):  # the lost attempt committed
         return found, retry_start(q, cursor, study_id, now)
     return found, started
+
+
+def own_write(found: Found | None, state: TrialState, now: float) -> bool:
+    """Whether a trial a finish ``found`` finished already was finished by that very write (as
+    ``state`` at ``now``, the write's own timestamp), on an attempt whose reply was lost."""
+    return found is not None and found[0] == int(state) and found[2] == now
 
 
 def first_then(first: Callable[[Any], T], again: Callable[[Any], T]) -> Callable[[Any], T]:

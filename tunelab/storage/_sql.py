@@ -366,23 +366,6 @@ class SQLStorage(Storage):
             lambda cursor: fast.start(q, cursor, study_id, now),
             lambda cursor: fast.retry_start(q, cursor, study_id, now))), now)
 
-    def finish_and_start(self, trial_id: int, state: TrialState, values: tuple[float, ...] | None = None, *,
-                         params: Mapping[str, StoredParam] | None = None,
-                         system_attrs: Mapping[str, Any] | None = None, study_id: int) -> FrozenTrial:
-        check_attrs(system_attrs)
-        if self.grace_period is not None:
-            self.fail_stale_trials(study_id)
-        try:
-            now = time.time()
-            q = fast.STATEMENTS[self._backend]
-            args = (trial_id, state, values, params or {}, system_attrs or {}, study_id, now)
-            found, started = self._run_raw(fast.first_then(lambda cursor: fast.finish_and_start(q, cursor, *args),
-                                                           lambda cursor: fast.retry_finish_and_start(q, cursor, *args)))
-            self._raise_unfinished(trial_id, state, found, now)
-        finally:
-            self.stop_heartbeat(trial_id)
-        return self._started(study_id, *started, now)
-
     def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
         for f in finishes:
             check_attrs(f.system_attrs)
@@ -403,8 +386,8 @@ class SQLStorage(Storage):
                 self.stop_heartbeat(f.trial_id)
         started: list[FrozenTrial | None] = []
         for (found, begun), f, now in zip(results, finishes, stamps):
-            own = found is not None and found[0] == int(f.state) and found[2] == now
-            started.append(self._started(study_id, *begun, now) if found is None or own else None)
+            done = found is None or fast.own_write(found, f.state, now)
+            started.append(self._started(study_id, *begun, now) if done else None)
         return started
 
     def _started(self, study_id: int, trial_id: int, number: int | None, now: float) -> FrozenTrial:
@@ -507,7 +490,7 @@ class SQLStorage(Storage):
         Not if it was finished as ``state`` at ``now``: that is this very write, committed on an
         attempt whose reply the lost connection never delivered, and retried.
         """
-        if found is None or (found[0] == int(state) and found[2] == now):
+        if found is None or fast.own_write(found, state, now):
             return
         if found[0] < 0:
             raise TrialNotFoundError(f"no trial with id {trial_id}")

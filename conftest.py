@@ -3,9 +3,15 @@
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import os
 from pathlib import Path
 
 ROOT = Path(__file__).parent
+
+# Keras 3 runs on TensorFlow, JAX or PyTorch; the tests install PyTorch, not TensorFlow.
+if "KERAS_BACKEND" not in os.environ and importlib.util.find_spec("tensorflow") is None:
+    os.environ["KERAS_BACKEND"] = "torch"
 
 
 def pytest_ignore_collect(collection_path: Path, config) -> bool | None:

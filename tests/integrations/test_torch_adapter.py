@@ -78,7 +78,9 @@ def test_one_schedule_per_group_gives_each_group_its_own():
         sched.step()
         seen.append([g["lr"] for g in opt.param_groups])
     for g, s in enumerate(schedules):
-        assert np.array(seen)[:, g].tolist() == s(np.arange(51)).tolist()
+        assert np.array(seen)[:, g].tolist() == [float(s(i)) for i in range(51)]
+        # numpy's vectorised power may differ from its scalar one in the last bit
+        np.testing.assert_allclose(np.array(seen)[:, g], s(np.arange(51)), rtol=4e-16, atol=0)
 
 
 def test_resume_from_state_dict_is_exact_and_weights_only_loadable():

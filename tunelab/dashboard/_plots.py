@@ -17,7 +17,7 @@ import numpy as np
 from tunelab._records import SCHEDULE_ATTR_PREFIX, TrialState
 from tunelab.dashboard._cache import StudyCache, finite
 from tunelab.dashboard._source import LR_TRACE_ATTR
-from tunelab.reporting._importance import correlation_ratio
+from tunelab.reporting._importance import importance_scores
 from tunelab.space import CategoricalDistribution
 
 MAX_HISTORY_POINTS = 2000
@@ -84,39 +84,17 @@ def parallel(cache: StudyCache, *, top_percent: float = 100.0) -> dict[str, Any]
             "numbers": [r["number"] for r in chosen], "n_selected": n_top, "n_complete": len(done)}
 
 
-def importance(cache: StudyCache, *, max_rows: int = 5000, bins: int = 10) -> dict[str, Any]:
-    """Share of the objective's rank variance each parameter explains on its own (correlation ratio).
+def importance(cache: StudyCache, *, max_rows: int = 5000) -> dict[str, Any]:
+    """Each parameter's importance score, the report's (``tunelab.reporting.importances``).
 
-    At most ``max_rows`` completed trials, spread evenly over the study, are used. Each parameter's values (log10 on a log axis, the choice for a categorical) are cut into
-    ``bins`` quantile bins; the between-bin variance of the trials' value ranks over the total
-    variance, adjusted for the number of bins as an adjusted R² is, makes the parameter's score
-    (0: tells nothing beyond chance, 1: decides the ranking alone).
+    At most ``max_rows`` completed trials, spread evenly over the study, are used.
     """
     done = cache.completed()
     done = cache.with_params([done[i] for i in thin(len(done), max_rows)])
-    scores = []
-    if len(done) >= 4:
-        ranks = np.argsort(np.argsort([r["value"] for r in done])).astype(np.float64)
-        for name in sorted(cache.distributions):
-            _, col = _axis_values(done, name, cache.distributions[name])
-            mask = np.array([v is not None for v in col])
-            if mask.sum() < 4:
-                continue
-            x = np.array([v for v in col if v is not None], dtype=np.float64)
-            y = ranks[mask]
-            if isinstance(cache.distributions[name], CategoricalDistribution):
-                groups = x.astype(np.int64)
-            else:
-                edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
-                groups = np.searchsorted(edges, x, side="right")
-            if y.var() <= 0:
-                continue
-            k, n = len(np.unique(groups)), len(y)
-            eta2 = correlation_ratio(groups.tolist(), y)  # corrected for chance: small groups explain noise too
-            score = 1 - (1 - eta2) * (n - 1) / (n - k) if n > k else 0.0
-            scores.append({"name": name, "score": float(min(max(score, 0.0), 1.0))})
-    scores.sort(key=lambda s: -s["score"])
-    return {"params": scores, "n_used": len(done)}
+    columns = {name: _axis_values(done, name, dist)[1] for name, dist in sorted(cache.distributions.items())}
+    categorical = {name: isinstance(dist, CategoricalDistribution) for name, dist in cache.distributions.items()}
+    scores = importance_scores([r["value"] for r in done], columns, categorical) if done else {}
+    return {"params": [{"name": k, "score": v} for k, v in scores.items()], "n_used": len(done)}
 
 
 def timeline(cache: StudyCache) -> dict[str, Any]:

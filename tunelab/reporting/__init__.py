@@ -14,11 +14,12 @@ learning rate) and a table of every trial.
 
 from tunelab.reporting._code import keras_code, plain_params, torch_code
 from tunelab.reporting._html import family_rows, render, write_report
-from tunelab.reporting._importance import correlation_ratio, importances
+from tunelab.reporting._importance import correlation_ratio, importance_scores, importances
 
 __all__ = [
     "correlation_ratio",
     "family_rows",
+    "importance_scores",
     "importances",
     "keras_code",
     "plain_params",

@@ -53,14 +53,14 @@ def history(trials: Sequence[Any], minimize: bool, metric: str) -> dict[str, Any
 
 
 def importance(trials: Sequence[Any]) -> dict[str, Any]:
-    """Horizontal bars of the parameters' normalised correlation ratios."""
+    """Horizontal bars of the parameters' importance scores (see ``importances``)."""
     imp = importances(trials)
     names = list(imp)[::-1]
     return {"data": [{"type": "bar", "orientation": "h", "x": [imp[n] for n in names], "y": names,
                       "marker": {"color": _COMPLETE}}],
-            "layout": _layout("Parameter importance (share of variance explained, each parameter alone)",
+            "layout": _layout("Parameter importance (value ranks explained by each parameter alone)",
                               height=max(250, 40 + 26 * len(names)), margin={"l": 200, "r": 20, "t": 40, "b": 40},
-                              xaxis={"title": {"text": "normalised eta squared"}})}
+                              xaxis={"title": {"text": "eta squared, adjusted for chance"}, "range": [0, 1]})}
 
 
 def parallel(trials: Sequence[Any], minimize: bool, metric: str) -> dict[str, Any]:

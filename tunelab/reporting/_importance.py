@@ -1,23 +1,29 @@
-"""Parameter importance as the share of the objective's variance each parameter explains on its own.
+"""Parameter importance: how much of the trials' ranking each parameter explains on its own.
 
-For each parameter, over the COMPLETE trials where it is set, the trials are grouped by its value
-(categories as they are; numbers into up to ``bins`` equal-count bins, on a log scale for log
-parameters, where only the order matters) and the importance is the correlation ratio
+For each parameter, over the COMPLETE trials where it is set, the trials' values are replaced by
+their ranks (so a long tail of bad values does not decide the answer) and grouped by the
+parameter's value (categories as they are; numbers into equal-count bins, where only the order
+matters, so a log scale changes nothing). The score is the correlation ratio of the ranks
 
     eta^2 = sum_g n_g (mean_g - mean)^2 / sum_i (y_i - mean)^2
 
-(one-way ANOVA's effect size: 0 when the groups have equal means, 1 when the parameter alone
-determines the value). It measures each parameter alone, without interactions (unlike fANOVA),
-and a parameter set in few trials is noisy: parameters seen in fewer than ``min_trials`` trials
-are left out. The report shows the eta^2 values normalised to sum to one.
+(one-way ANOVA's effect size) adjusted for chance as an adjusted R^2 is,
+``1 - (1 - eta^2) (n - 1) / (n - k)`` for ``n`` trials in ``k`` groups, and clipped to [0, 1]:
+0 when the parameter tells nothing beyond what ``k`` random groups would, 1 when it decides the
+ranking alone. It measures each parameter alone, without interactions (unlike fANOVA). The HTML
+report and the dashboard both show this score.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+
+#: Most groups a numeric parameter is cut into; fewer where there are fewer than 5 trials per group.
+MAX_BINS = 10
+TRIALS_PER_BIN = 5
 
 
 def correlation_ratio(groups: Sequence[Any], y: Sequence[float]) -> float:
@@ -40,25 +46,50 @@ def correlation_ratio(groups: Sequence[Any], y: Sequence[float]) -> float:
     return float(between / total)
 
 
-def _groups(values: list[Any], bins: int) -> list[Any]:
-    if all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in values) and len(set(values)) > bins:
-        ranks = np.argsort(np.argsort(values, kind="stable"), kind="stable")
-        return [int(r * bins // len(values)) for r in ranks]
-    return values
+def importance_scores(values: Sequence[float], columns: Mapping[str, Sequence[Any]], categorical: Mapping[str, bool],
+                      *, min_trials: int = 4) -> dict[str, float]:
+    """Parameter name -> adjusted eta^2 of the value ranks, largest first.
+
+    ``columns[name][i]`` is the parameter's value in the trial whose objective value is
+    ``values[i]`` (``None`` where the parameter is not set); ``categorical[name]`` says whether
+    its values are choices rather than numbers. Parameters set in fewer than ``min_trials``
+    trials are left out.
+
+    >>> imp = importance_scores([1, 2, 3, 4, 5, 6, 7, 8], {"x": [1, 2, 3, 4, 5, 6, 7, 8],
+    ...                          "c": ["a", "b", "a", "b", "a", "b", "a", "b"]}, {"x": False, "c": True})
+    >>> list(imp), round(imp["x"], 2), imp["c"]
+    (['x', 'c'], 0.72, 0.0)
+    """
+    ranks = np.argsort(np.argsort(np.asarray(values, dtype=float), kind="stable"), kind="stable").astype(float)
+    scores = {}
+    for name, column in columns.items():
+        mask = np.array([v is not None for v in column])
+        n = int(mask.sum())
+        if n < min_trials:
+            continue
+        y = ranks[mask]
+        present = [v for v in column if v is not None]
+        if categorical[name]:
+            groups = [repr(v) for v in present]
+        else:
+            x = np.asarray(present, dtype=float)
+            bins = max(2, min(MAX_BINS, n // TRIALS_PER_BIN))
+            edges = np.unique(np.quantile(x, np.linspace(0, 1, bins + 1)[1:-1]))
+            groups = np.searchsorted(edges, x, side="right").tolist()  # equal values share a group
+        k = len(set(groups))
+        eta2 = correlation_ratio(groups, y)
+        score = 1 - (1 - eta2) * (n - 1) / (n - k) if n > k else 0.0
+        scores[name] = float(min(max(score, 0.0), 1.0))
+    return dict(sorted(scores.items(), key=lambda kv: (-kv[1], kv[0])))
 
 
-def importances(trials: Sequence[Any], *, bins: int = 4, min_trials: int = 4) -> dict[str, float]:
-    """Parameter name -> normalised eta^2, largest first (COMPLETE single-objective trials)."""
+def importances(trials: Sequence[Any], *, min_trials: int = 4) -> dict[str, float]:
+    """Parameter name -> adjusted eta^2 of the value ranks, largest first (COMPLETE single-objective trials)."""
     done = [t for t in trials if t.values is not None and t.state.name == "COMPLETE" and np.isfinite(t.values[0])]
     names = sorted({k for t in done for k in t.params})
-    raw = {}
+    categorical = {}
     for name in names:
-        having = [t for t in done if name in t.params]
-        if len(having) < min_trials:
-            continue
-        raw[name] = correlation_ratio(_groups([t.params[name] for t in having], bins),
-                                      [t.values[0] for t in having])
-    total = sum(raw.values())
-    if total <= 0:
-        return {k: 0.0 for k in raw}
-    return dict(sorted(((k, v / total) for k, v in raw.items()), key=lambda kv: -kv[1]))
+        dist = next(t.distributions[name] for t in done if name in t.params)
+        categorical[name] = type(dist).__name__ == "CategoricalDistribution"
+    columns = {name: [t.params.get(name) for t in done] for name in names}
+    return importance_scores([t.values[0] for t in done], columns, categorical, min_trials=min_trials)

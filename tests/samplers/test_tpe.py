@@ -102,3 +102,24 @@ def test_arguments_are_checked() -> None:
         TPESampler(n_startup_trials=-1)
     with pytest.raises(ValueError, match="n_ei_candidates=0 is invalid"):
         TPESampler(n_ei_candidates=0)
+
+
+def test_pruned_trials_rank_by_the_value_their_pruner_projected():
+    # three trials near x = 0.1 got to step 3 (raw 5.0, projected 3.0); one at x = 0.9 was stopped at
+    # step 1 (raw 2.0) but projected to end at 1.0: by projection it is the best, by progress the worst
+    for use_projections, expect_near_late_stopper in ((True, False), (False, True)):
+        study = tunelab.create_study(sampler=TPESampler(seed=0, n_startup_trials=2, use_projections=use_projections))
+        for x, step, raw, projected in [(0.05, 3, 5.0, 3.0), (0.1, 3, 5.0, 3.0), (0.15, 3, 5.0, 3.0),
+                                        (0.9, 1, 2.0, 1.0)]:
+            study.enqueue_trial({"x": x})
+            trial = study.ask()
+            trial.suggest_float("x", 0, 1)
+            trial.report(raw, step)
+            trial.set_system_attr("projected_value", projected)  # what a pruner stores when it stops a trial
+            study.tell(trial, state=tunelab.TrialState.PRUNED)
+        proposals = []
+        for _ in range(10):
+            trial = study.ask()
+            proposals.append(trial.suggest_float("x", 0, 1))
+            study.tell(trial, state=tunelab.TrialState.FAIL)
+        assert (np.median(proposals) < 0.5) == expect_near_late_stopper, (use_projections, proposals)

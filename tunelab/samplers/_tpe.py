@@ -22,7 +22,11 @@ class TPESampler(Locked, Sampler):
 
     The finished trials are ranked (COMPLETE by value, or by Pareto rank and crowding for several
     objectives, feasible before infeasible when trials call ``trial.set_constraint``; PRUNED ones
-    after them by how far they got and their last reported value; FAIL ones are ignored). The best
+    after them, by the final value their pruner projected where it stored one
+    (``system_attrs["projected_value"]``, see :func:`tunelab.pruners.project`), so trials stopped
+    at different steps compare on one scale, else by how far they got and their last reported
+    value; ``use_projections=False`` ranks every PRUNED trial the second way; FAIL ones are
+    ignored). The best
     ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that always occur
     together, a Parzen estimator ``l`` is fit on the good trials holding that group and ``g`` on
     the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the highest
@@ -48,6 +52,7 @@ class TPESampler(Locked, Sampler):
         n_startup_trials: int = 10,
         n_ei_candidates: int = 24,
         gamma: Callable[[int], int] = default_gamma,
+        use_projections: bool = True,
     ) -> None:
         check_seed(seed, "TPESampler")
         check_count("n_startup_trials", n_startup_trials, 0, "TPESampler")
@@ -59,7 +64,10 @@ class TPESampler(Locked, Sampler):
         self.n_ei_candidates = n_ei_candidates
         self.gamma = gamma
         self._rng = np.random.default_rng(seed)
-        self._history = History()
+        if not isinstance(use_projections, bool):
+            raise invalid("use_projections", use_projections, "True or False", where="TPESampler")
+        self.use_projections = use_projections
+        self._history = History(use_projections)
         self._pending: dict[int, dict[Key, float]] = {}
         Locked.__init__(self)
 

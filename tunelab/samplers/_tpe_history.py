@@ -16,6 +16,7 @@ from typing import Any
 
 import numpy as np
 
+from tunelab.pruners._common import PROJECTED_VALUE_ATTR
 from tunelab.samplers._ranking import minimised, order_best_first, violation
 from tunelab.samplers._tpe_parzen import Axis
 from tunelab.space import BaseDistribution
@@ -54,7 +55,8 @@ class _GroupRows:
 class History:
     """Incrementally updated view of a study's trials for TPE (not thread-safe: the sampler locks)."""
 
-    def __init__(self) -> None:
+    def __init__(self, use_projections: bool = True) -> None:
+        self.use_projections = use_projections
         self._encoded: dict[int, _Encoded] = {}
         self._axes: dict[Key, Axis] = {}
         self._groups: list[frozenset[Key]] = []
@@ -118,6 +120,9 @@ class History:
             return _Encoded(coords, (0, minimised(t.values, directions), violation(t)))
         if t.state == states.PRUNED and len(directions) == 1:
             sign = 1.0 if directions[0].name == "MINIMIZE" else -1.0
+            projected = t.system_attrs.get(PROJECTED_VALUE_ATTR)
+            if self.use_projections and _finite_number(projected):  # before pruned trials without one
+                return _Encoded(coords, (1, [-math.inf, sign * float(projected)], 0.0))
             steps = [s for s, v in t.intermediate_values.items() if not math.isnan(v)]
             if steps:  # ranked by how far it got, then by its last value there
                 last = max(steps)
@@ -127,7 +132,8 @@ class History:
 
     def _split(self, gamma: Any, n_objectives: int) -> None:
         """Best first: feasible COMPLETE by value (or Pareto rank and crowding), infeasible by
-        violation, then PRUNED by progress and last value."""
+        violation, then PRUNED by the final value their pruner projected, then PRUNED without a
+        projection by progress and last value."""
         n = len(self._ranked)
         if n_objectives == 1:
             ordered = [entry[-1] for entry in self._ranked]
@@ -188,6 +194,10 @@ class History:
         if running:
             bad = np.vstack([bad, np.asarray(running, dtype=float)])
         return good, bad
+
+
+def _finite_number(x: Any) -> bool:
+    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _key_order(key: Key) -> tuple[str, str]:

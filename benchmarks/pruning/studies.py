@@ -65,15 +65,19 @@ METHODS = (
 )
 
 
-def run(method: str, rows: list[dict], order: np.ndarray) -> list[tuple[float, float | None]]:
-    """(cumulative epochs, final value or None if pruned) after each trial of one method."""
+def run(method: str, rows: list[dict], order: np.ndarray, name: str) -> list[tuple[float, float | None]]:
+    """(cumulative epochs, final value or None if pruned) after each trial of one method.
+
+    Both libraries' Hyperband pruners assign a trial's bracket from the study name and the trial
+    number, so the study is named ``name`` (the same for every method): a rerun gives the same table.
+    """
     spent, completed = [0.0], []
     n = len(rows)
     if method.startswith("Optuna"):
         optuna.logging.set_verbosity(logging.WARNING)
         p = (optuna.pruners.MedianPruner(n_startup_trials=5) if "Median" in method else
              optuna.pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3))
-        study = optuna.create_study(pruner=p, sampler=optuna.samplers.RandomSampler(seed=0))
+        study = optuna.create_study(study_name=name, pruner=p, sampler=optuna.samplers.RandomSampler(seed=0))
         study.optimize(_same_step(rows, order, spent, completed, False), n_trials=n)
         return completed
     if "Rescaled" in method:
@@ -88,7 +92,7 @@ def run(method: str, rows: list[dict], order: np.ndarray) -> list[tuple[float, f
              "tunelab ASHA+cooldown": pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
              }[method]
         objective = _same_step(rows, order, spent, completed, "cooldown" in method)
-    study = tunelab.create_study(pruner=p)
+    study = tunelab.create_study(study_name=name, pruner=p)
     study.optimize(objective, n_trials=n)
     return completed
 
@@ -121,7 +125,7 @@ def tables(pools: dict[tuple[str, int], list[dict]], *, target_rank: int = 5, bu
                 rows = pools[(problem, s)]
                 finals = sorted(r["full"][MAX_EPOCHS] for r in rows)
                 order = np.random.default_rng(1000 + s).permutation(len(rows))
-                a, b, c = summary(run(method, rows, order), target=finals[target_rank - 1], budget=budget,
+                a, b, c = summary(run(method, rows, order, f"{problem}-seed{s}"), target=finals[target_rank - 1], budget=budget,
                                   best=finals[0])
                 reach.append(a), regret.append(b), total.append(c)
             ok = int(np.isfinite(reach).sum())

@@ -145,7 +145,7 @@ def markdown(result: dict, overheads: dict, command: str, seeds: int, wall: floa
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--budget", type=int, nargs="+", default=[32, 100])
-    parser.add_argument("--seeds", type=int, default=10)
+    parser.add_argument("--seeds", type=int, default=30)
     parser.add_argument("--first-seed", type=int, default=0,
                         help="seeds run are first-seed .. first-seed + seeds - 1 (tune on seeds other than 0-9)")
     parser.add_argument("--processes", type=int, default=2)

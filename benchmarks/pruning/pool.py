@@ -31,14 +31,25 @@ def configs(seed: int, n: int) -> list[dict]:
     return out
 
 
-def load(problem: str, seed: int, cache: Path) -> list[dict]:
-    """Training results of every configuration of the pool (computed once, then read from ``cache``)."""
-    n = POOL_SIZE[problem]
+def load(problem: str, seed: int, cache: Path, n: int | None = None) -> list[dict]:
+    """Training results of the pool's ``n`` configurations (default ``POOL_SIZE``), computed once,
+    then read from ``cache``. A larger pool starts with a smaller one's configurations (the
+    sampler draws them in the same order), so their cached results are reused."""
+    n = POOL_SIZE[problem] if n is None else n
     path = cache / f"{problem}-seed{seed}-{n}.jsonl"
+    params = configs(seed, n)
     done: list[dict] = []
     if path.exists():
         done = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
-    params = configs(seed, n)
+    else:
+        smaller = sorted(cache.glob(f"{problem}-seed{seed}-*.jsonl"), key=lambda f: -int(f.stem.rsplit("-", 1)[1]))
+        for f in smaller:
+            rows = [json.loads(line) for line in f.read_text().splitlines() if line.strip()][:n]
+            if rows and all(r["params"] == params[i] for i, r in enumerate(rows)):
+                done = rows
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text("".join(json.dumps(r) + "\n" for r in rows))
+                break
     cache.mkdir(parents=True, exist_ok=True)
     with path.open("a") as f:
         for i in range(len(done), n):

@@ -17,8 +17,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--problems", nargs="+", default=["mlp", "cnn"], choices=["mlp", "cnn"])
+    parser.add_argument("--pool", type=int, default=None,
+                        help="configurations per (problem, seed); default pool.POOL_SIZE (27)")
     args = parser.parse_args()
-    pools = {(p, s): pool.load(p, s, pool.default_cache()) for p in args.problems for s in range(args.seeds)}
+    pools = {(p, s): pool.load(p, s, pool.default_cache(), args.pool) for p in args.problems for s in range(args.seeds)}
     print("## Rung signals and successive halving")
     print(signals.tables(pools))
     print("\n## Studies: no pruning, tunelab's pruners, Optuna's pruners (same run)")

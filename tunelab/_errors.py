@@ -74,6 +74,11 @@ def require_extra(module: str, extra: str):
     try:
         return importlib.import_module(module)
     except ImportError as exc:
+        missing = getattr(exc, "name", None)
+        if missing and missing.split(".")[0] != module.split(".")[0]:  # installed, but something it needs is not
+            hint = (" (Keras 3 needs a backend: install tensorflow, jax or torch and set KERAS_BACKEND to it)"
+                    if module.split(".")[0] == "keras" else "")
+            raise MissingExtraError(f"{module!r} is installed but cannot be imported: {exc}{hint}") from exc
         raise MissingExtraError(
             f"{module!r} is not installed; install it with: pip install 'tunelab[{extra}]'"
         ) from exc

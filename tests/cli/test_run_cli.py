@@ -1,5 +1,6 @@
 """``tunelab run`` and ``tunelab report`` as a user runs them: output, report, resume, Ctrl-C."""
 
+import math
 import os
 import shutil
 import signal
@@ -111,5 +112,8 @@ def test_the_digits_example_runs_end_to_end_with_a_tiny_budget(tmp_path):
     assert dict(os.environ) == env_before
     study = tunelab.load_study(study_name="digits", storage=f"sqlite:///{tmp_path / 'digits.db'}")
     assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE"]
-    assert all(t.value < 2.5 and t.intermediate_values for t in study.trials)
+    assert all(math.isfinite(t.value) and t.intermediate_values for t in study.trials)
+    # a random configuration may train badly (rmsprop at a high constant rate ended at 3.8 once);
+    # the better of the two learned something: below chance-level cross-entropy, ln(10) = 2.30
+    assert min(t.value for t in study.trials) < math.log(10)
     assert "Learning-rate schedules of the best trials" in (tmp_path / "report.html").read_text()

@@ -19,7 +19,13 @@ def test_an_installed_module_missing_a_dependency_says_so(tmp_path, monkeypatch)
     monkeypatch.syspath_prepend(str(tmp_path))
     monkeypatch.delitem(sys.modules, "fake_frontend_xyz", raising=False)
     with pytest.raises(MissingExtraError) as info:
-        require_extra("fake_frontend_xyz", "xyz")
+        require_extra("fake_frontend_xyz", "xyz", hint="install a backend")
     message = str(info.value)
     assert "is installed but cannot be imported" in message and "fake_backend_xyz" in message
+    assert message.endswith("(install a backend)")
     assert "pip install 'tunelab[xyz]'" not in message
+
+
+def test_a_missing_parent_package_names_the_extra():
+    with pytest.raises(MissingExtraError, match=r"tunelab\[xyz\]"):
+        require_extra("no_such_package_xyz.sub", "xyz")

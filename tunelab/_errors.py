@@ -67,18 +67,22 @@ def wrong_type(argument: str, value: object, allowed: str, *, where: str | None 
     )
 
 
-def require_extra(module: str, extra: str):
-    """Import ``module`` or raise MissingExtraError naming the extra that provides it."""
+def require_extra(module: str, extra: str, *, hint: str = ""):
+    """Import ``module`` or raise MissingExtraError: naming the extra that provides it when it is
+    not installed, or saying what failed (and ``hint``) when it is installed but cannot be imported."""
     import importlib
+    import importlib.util
 
     try:
         return importlib.import_module(module)
     except ImportError as exc:
-        missing = getattr(exc, "name", None)
-        if missing and missing.split(".")[0] != module.split(".")[0]:  # installed, but something it needs is not
-            hint = (" (Keras 3 needs a backend: install tensorflow, jax or torch and set KERAS_BACKEND to it)"
-                    if module.split(".")[0] == "keras" else "")
-            raise MissingExtraError(f"{module!r} is installed but cannot be imported: {exc}{hint}") from exc
+        try:
+            installed = importlib.util.find_spec(module) is not None
+        except ImportError:  # a parent package is missing
+            installed = False
+        if installed:
+            raise MissingExtraError(f"{module!r} is installed but cannot be imported: {exc}"
+                                    + (f" ({hint})" if hint else "")) from exc
         raise MissingExtraError(
             f"{module!r} is not installed; install it with: pip install 'tunelab[{extra}]'"
         ) from exc

@@ -93,7 +93,7 @@ def importance(cache: StudyCache, *, max_rows: int = 5000) -> dict[str, Any]:
     done = cache.with_params([done[i] for i in thin(len(done), max_rows)])
     columns = {name: _axis_values(done, name, dist)[1] for name, dist in sorted(cache.distributions.items())}
     categorical = {name: isinstance(dist, CategoricalDistribution) for name, dist in cache.distributions.items()}
-    scores = importance_scores([r["value"] for r in done], columns, categorical) if done else {}
+    scores = importance_scores([r["value"] for r in done], columns, categorical)
     return {"params": [{"name": k, "score": v} for k, v in scores.items()], "n_used": len(done)}
 
 

@@ -33,11 +33,14 @@ from tunelab.schedules import Schedule, ScheduleError
 
 __all__ = ["learning_rate", "schedule_class"]
 
+#: Said when Keras is installed but its backend is not.
+BACKEND_HINT = "Keras 3 needs a backend: install tensorflow, jax or torch and set KERAS_BACKEND to it"
+
 
 @functools.cache
 def schedule_class() -> type:
     """The registered ``TunelabSchedule`` class (built on first use, so keras loads only then)."""
-    keras = require_extra("keras", "keras")
+    keras = require_extra("keras", "keras", hint=BACKEND_HINT)
 
     @keras.saving.register_keras_serializable(package="tunelab", name="TunelabSchedule")
     class TunelabSchedule(keras.optimizers.schedules.LearningRateSchedule):

@@ -9,8 +9,9 @@ from typing import Any
 
 from tunelab._errors import TrialPruned, require_extra
 from tunelab.integrations._lr_trace import LrTrace, check_monitor, monitored, report_and_prune
+from tunelab.integrations.keras import BACKEND_HINT
 
-keras = require_extra("keras", "keras")
+keras = require_extra("keras", "keras", hint=BACKEND_HINT)
 
 __all__ = ["PruningCallback"]
 

@@ -20,6 +20,9 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
+from scipy.stats import rankdata
+
+from tunelab.space import CategoricalDistribution
 
 #: Most groups a numeric parameter is cut into; fewer where there are fewer than 5 trials per group.
 MAX_BINS = 10
@@ -60,14 +63,14 @@ def importance_scores(values: Sequence[float], columns: Mapping[str, Sequence[An
     >>> list(imp), round(imp["x"], 2), imp["c"]
     (['x', 'c'], 0.72, 0.0)
     """
-    ranks = np.argsort(np.argsort(np.asarray(values, dtype=float), kind="stable"), kind="stable").astype(float)
+    values = np.asarray(values, dtype=float)
     scores = {}
     for name, column in columns.items():
-        mask = np.array([v is not None for v in column])
+        mask = np.array([v is not None for v in column], dtype=bool)
         n = int(mask.sum())
         if n < min_trials:
             continue
-        y = ranks[mask]
+        y = rankdata(values[mask])  # ranks among the trials holding the parameter, ties averaged
         present = [v for v in column if v is not None]
         if categorical[name]:
             groups = [repr(v) for v in present]
@@ -86,10 +89,7 @@ def importance_scores(values: Sequence[float], columns: Mapping[str, Sequence[An
 def importances(trials: Sequence[Any], *, min_trials: int = 4) -> dict[str, float]:
     """Parameter name -> adjusted eta^2 of the value ranks, largest first (COMPLETE single-objective trials)."""
     done = [t for t in trials if t.values is not None and t.state.name == "COMPLETE" and np.isfinite(t.values[0])]
-    names = sorted({k for t in done for k in t.params})
-    categorical = {}
-    for name in names:
-        dist = next(t.distributions[name] for t in done if name in t.params)
-        categorical[name] = type(dist).__name__ == "CategoricalDistribution"
+    categorical = {name: isinstance(dist, CategoricalDistribution) for t in done for name, dist in t.distributions.items()}
+    names = sorted(categorical)
     columns = {name: [t.params.get(name) for t in done] for name in names}
     return importance_scores([t.values[0] for t in done], columns, categorical, min_trials=min_trials)

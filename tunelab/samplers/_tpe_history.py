@@ -121,13 +121,13 @@ class History:
         if t.state == states.PRUNED and len(directions) == 1:
             sign = 1.0 if directions[0].name == "MINIMIZE" else -1.0
             projected = t.system_attrs.get(PROJECTED_VALUE_ATTR)
-            if self.use_projections and _finite_number(projected):  # before pruned trials without one
-                return _Encoded(coords, (1, [-math.inf, sign * float(projected)], 0.0))
+            if self.use_projections and isinstance(projected, (int, float)) and math.isfinite(projected):
+                return _Encoded(coords, (1, [sign * float(projected)], 0.0))
             steps = [s for s, v in t.intermediate_values.items() if not math.isnan(v)]
             if steps:  # ranked by how far it got, then by its last value there
                 last = max(steps)
-                return _Encoded(coords, (1, [-float(last), sign * t.intermediate_values[last]], 0.0))
-            return _Encoded(coords, (2, [0.0, 0.0], 0.0))
+                return _Encoded(coords, (2, [-float(last), sign * t.intermediate_values[last]], 0.0))
+            return _Encoded(coords, (3, [], 0.0))
         return _Encoded(coords, None)  # FAIL, or a COMPLETE trial without values: nothing learned
 
     def _split(self, gamma: Any, n_objectives: int) -> None:
@@ -194,10 +194,6 @@ class History:
         if running:
             bad = np.vstack([bad, np.asarray(running, dtype=float)])
         return good, bad
-
-
-def _finite_number(x: Any) -> bool:
-    return isinstance(x, (int, float)) and not isinstance(x, bool) and math.isfinite(x)
 
 
 def _key_order(key: Key) -> tuple[str, str]:

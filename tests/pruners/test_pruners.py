@@ -17,6 +17,8 @@ from tunelab import pruners
     (lambda: pruners.SuccessiveHalvingPruner(reduction_factor=1), r"reduction_factor=1 .*>= 2"),
     (lambda: pruners.HyperbandPruner(min_resource=4, max_resource=4), r"max_resource=4 .*> min_resource=4"),
     (lambda: pruners.RescaledSuccessiveHalving(min_resource=4, max_resource=2), r"max_resource=2"),
+    (lambda: pruners.RescaledSuccessiveHalving(max_resource=9, compress_below=0.0), r"compress_below=0.0 .*\(0, 1\]"),
+    (lambda: pruners.RescaledSuccessiveHalving(max_resource=9, compress_below="1/3"), r"compress_below='1/3'"),
     (lambda: pruners.cooldown_rates(0.1, 10, shape="step"), r"shape='step'"),
     (lambda: pruners.cooldown_rates(0.1, -1), r"steps_so_far=-1 .*>= 0"),
     (lambda: pruners.cooldown_rates(0.1, 10, min_steps=0), r"min_steps=0 .*>= 1"),
@@ -83,6 +85,21 @@ def test_hyperband_compares_trials_within_their_bracket_only():
     assert len({t.system_attrs[pruners.BRACKET_ATTR] for t in study.trials}) > 1
 
 
+def test_a_rung_value_is_recorded_once_not_overwritten_by_later_reports():
+    study = tunelab.create_study(pruner=pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    first = study.ask()
+    for step, value in [(1, 1.0), (2, 0.1), (3, 0.05)]:
+        first.report(value, step)
+        assert not first.should_prune()  # first at every rung
+    study.tell(first, 0.05)
+    assert study.trials[0].system_attrs["sh:rung_0"] == [1.0]
+    assert study.trials[0].system_attrs["sh:rung_1"] == [0.1]
+    second = study.ask()
+    second.report(0.5, 1)
+    assert not second.should_prune()  # better than the first trial's 1.0 at rung 0 (not its 0.05 at step 3)
+    assert second.freeze().system_attrs["sh:rung_0"] == [0.5]
+
+
 def test_rescaled_budgets_drive_a_plain_objective_loop():
     pruner = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3)
     study = tunelab.create_study(pruner=pruner)
@@ -101,6 +118,38 @@ def test_rescaled_budgets_drive_a_plain_objective_loop():
     assert states == ["COMPLETE", "PRUNED", "COMPLETE", "PRUNED", "PRUNED", "COMPLETE"]
     assert [b for n, b in trained if n == 0] == [1, 3, 9]
     assert [b for n, b in trained if n == 1] == [1]
+
+
+def test_rescaled_rungs_below_the_fraction_are_compressed_the_rest_one_full_length_run():
+    everything = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=27, reduction_factor=3)
+    assert [everything.compressed(b) for b in everything.rungs] == [True, True, True, False]
+    pruner = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=27, reduction_factor=3,
+                                               compress_below=1 / 3)
+    assert [pruner.compressed(b) for b in pruner.rungs] == [True, True, False, False]
+    assert "compress_below=0.333333" in repr(pruner)
+    study = tunelab.create_study(pruner=pruner)
+    log = []
+
+    def objective(trial):
+        quality = [0.3, 0.1, 0.9][trial.number]
+        run_epochs = 0
+        for budget in pruner.budgets(trial):
+            if pruner.compressed(budget):
+                log.append((trial.number, "fresh", budget))
+                value = quality + 1.0 / budget
+            else:
+                log.append((trial.number, "continue", budget - run_epochs))
+                run_epochs = budget
+                value = quality + 0.5 / budget
+            trial.report(value, step=budget)
+        return value
+
+    study.optimize(objective, n_trials=3)
+    assert [t.state.name for t in study.trials] == ["COMPLETE", "COMPLETE", "PRUNED"]
+    # trial 0: fresh runs of 1 and 3 epochs, then one run trained to 9 and on to 27
+    assert [e for e in log if e[0] == 0] == [(0, "fresh", 1), (0, "fresh", 3), (0, "continue", 9),
+                                             (0, "continue", 18)]
+    assert [e for e in log if e[0] == 2] == [(2, "fresh", 1)]
 
 
 def test_rescaled_budgets_require_a_report_at_each_budget():

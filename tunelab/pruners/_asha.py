@@ -6,7 +6,7 @@ import math
 from typing import TYPE_CHECKING
 
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int, in_top, mark_pruned, reported, signed, signs
+from tunelab.pruners._common import check_int, in_top, mark_pruned, reported, set_system_attr, signed, signs
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
@@ -76,8 +76,7 @@ class SuccessiveHalvingPruner(Pruner):
         while self.rung_step(k) <= step:
             key = self.rung_attr(k)
             if key not in trial.system_attrs:
-                if trial.trial_id >= 0:
-                    study.storage.set_trial_attr(trial.trial_id, "system", key, list(value))
+                set_system_attr(study, trial, key, list(value))
                 if not self._promoted(study, trial, k, value, sign):
                     return mark_pruned(study, trial)
             k += 1

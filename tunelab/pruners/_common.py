@@ -115,11 +115,22 @@ def judged_step(mine: Mapping[int, tuple[float, ...]], *, warmup: int, interval:
     return step if first_in_interval(list(mine), step, warmup=warmup, interval=interval) else None
 
 
+def set_system_attr(study: Study, trial: FrozenTrial, key: str, value: Any) -> None:
+    """Store a pruner's system attribute of ``trial`` and show it in ``trial.system_attrs``.
+
+    ``Trial.should_prune`` copies the snapshot's system attributes back to the live trial, so the
+    next call sees what this one recorded (a rung value is recorded once, not overwritten).
+    """
+    if trial.trial_id >= 0:
+        study.storage.set_trial_attr(trial.trial_id, "system", key, value)
+    trial.system_attrs[key] = value
+
+
 def mark_pruned(study: Study, trial: FrozenTrial) -> bool:
     """Record ``trial``'s projected value (see :func:`project`) and return True."""
     value = project(study, trial)
-    if value is not None and trial.trial_id >= 0:
-        study.storage.set_trial_attr(trial.trial_id, "system", PROJECTED_VALUE_ATTR, value)
+    if value is not None:
+        set_system_attr(study, trial, PROJECTED_VALUE_ATTR, value)
     return True
 
 

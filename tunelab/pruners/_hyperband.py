@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 from tunelab._errors import invalid
 from tunelab.pruners._asha import SuccessiveHalvingPruner
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int
+from tunelab.pruners._common import check_int, set_system_attr
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
@@ -77,6 +77,6 @@ class HyperbandPruner(Pruner):
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         e = self.bracket(study.study_name, trial.number)
-        if trial.system_attrs.get(BRACKET_ATTR) != e and trial.trial_id >= 0:
-            study.storage.set_trial_attr(trial.trial_id, "system", BRACKET_ATTR, e)
+        if trial.system_attrs.get(BRACKET_ATTR) != e:
+            set_system_attr(study, trial, BRACKET_ATTR, e)
         return self._brackets[e].prune(study, trial)

@@ -42,6 +42,29 @@ class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
     :meth:`budgets` raises :class:`~tunelab.TrialPruned` when the trial stops at a rung; the loop
     ends after the ``max_resource`` budget, whose report is the trial's final value.
 
+    Compressed runs rank best at the rungs that are a small part of training; at the later rungs a
+    cooldown probe of the full-length run ranks better (``benchmarks/pruning``). With
+    ``compress_below=f`` only budgets below ``f * max_resource`` are compressed runs
+    (:meth:`compressed`); from the first budget that is not, the objective trains one full-length
+    run and reports, at each rung, the value after a :func:`~tunelab.pruners.cooldown_probe`::
+
+        pruner = RescaledSuccessiveHalving(min_resource=1, max_resource=27, compress_below=1 / 3)
+
+        def objective(trial):
+            run = None
+            for epochs in pruner.budgets(trial):        # 1 and 3 compressed; 9 and 27 one run
+                if pruner.compressed(epochs):
+                    lr = trial.suggest_schedule("lr", space, total_steps=epochs * steps_per_epoch)
+                    value = train(trial.params, lr, epochs)
+                else:
+                    if run is None:
+                        lr = trial.suggest_schedule("lr", space, total_steps=27 * steps_per_epoch)
+                        run = start(trial.params, lr)
+                    run.train_until(epochs)
+                    value = run.validate() if epochs == 27 else run.cooldown_probe()
+                trial.report(value, step=epochs)
+            return value
+
     >>> pruner = RescaledSuccessiveHalving(min_resource=1, max_resource=20, reduction_factor=3)
     >>> pruner.rungs
     [1, 3, 9, 20]
@@ -59,16 +82,29 @@ class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
     """
 
     def __init__(self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3,
-                 min_early_stopping_rate: int = 0, key: str = "rsh") -> None:
+                 min_early_stopping_rate: int = 0, compress_below: float = 1.0, key: str = "rsh") -> None:
         super().__init__(min_resource=min_resource, reduction_factor=reduction_factor,
                          min_early_stopping_rate=min_early_stopping_rate, key=key)
         self._max_resource = check_int("max_resource", max_resource, 1)
         if self._max_resource < self.rung_step(0):
             raise invalid("max_resource", max_resource, f"an integer >= the first rung {self.rung_step(0)}")
+        if (isinstance(compress_below, bool) or not isinstance(compress_below, (int, float))
+                or not 0.0 < compress_below <= 1.0):
+            raise invalid("compress_below", compress_below, "a fraction of max_resource in (0, 1]")
+        self._compress_below = float(compress_below)
 
     def __repr__(self) -> str:
         return (f"RescaledSuccessiveHalving(min_resource={self._min_resource}, max_resource="
-                f"{self._max_resource}, reduction_factor={self._eta}, min_early_stopping_rate={self._rate})")
+                f"{self._max_resource}, reduction_factor={self._eta}, min_early_stopping_rate={self._rate}, "
+                f"compress_below={self._compress_below:g})")
+
+    def compressed(self, budget: int) -> bool:
+        """Whether ``budget`` is trained as a fresh run with the schedule compressed into it.
+
+        True for the budgets below ``compress_below * max_resource`` (all but ``max_resource``
+        by default); the others are points of one full-length run.
+        """
+        return budget < self._max_resource and budget < self._compress_below * self._max_resource
 
     @property
     def rungs(self) -> list[int]:

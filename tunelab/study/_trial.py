@@ -189,7 +189,10 @@ class Trial:
     def should_prune(self) -> bool:
         """Whether the study's pruner says this trial should stop now."""
         self._check_running("should_prune")
-        return bool(self.study.pruner.prune(self.study, self.freeze()))
+        frozen = self.freeze()
+        decision = bool(self.study.pruner.prune(self.study, frozen))
+        self._system_attrs.update(frozen.system_attrs)  # what the pruner recorded (rung values, bracket)
+        return decision
 
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serialisable user attribute with the trial."""

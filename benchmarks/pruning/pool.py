@@ -11,7 +11,7 @@ from benchmarks.pruning import problems
 from tunelab import schedules
 from tunelab.samplers import RandomSampler
 
-POOL_SIZE = {"mlp": 27, "cnn": 27}  # configurations per (problem, seed), kept small for shared CPUs
+POOL_SIZE = {"mlp": 81, "cnn": 81}  # configurations per (problem, seed); the first tables used 27
 SPACE = schedules.space(
     families=["constant", "exponential", "step", "cosine", "one_cycle", "wsd"],
     initial=(1e-3, 1.0),
@@ -19,30 +19,35 @@ SPACE = schedules.space(
 )
 
 
-def configs(seed: int, n: int) -> list[dict]:
+def configs(seed: int, n: int, steps_per_epoch: int = problems.STEPS_PER_EPOCH) -> list[dict]:
     """``n`` schedule configurations drawn by tunelab's random sampler (parameters only)."""
     study = tunelab.create_study(sampler=RandomSampler(seed=seed))
     out = []
     for _ in range(n):
         trial = study.ask()
-        trial.suggest_schedule("lr", SPACE, total_steps=problems.MAX_EPOCHS * problems.STEPS_PER_EPOCH)
+        trial.suggest_schedule("lr", SPACE, total_steps=problems.MAX_EPOCHS * steps_per_epoch)
         study.tell(trial, 0.0)
         out.append(trial.params)
     return out
 
 
-def load(problem: str, seed: int, cache: Path, n: int | None = None) -> list[dict]:
+def load(problem: str, seed: int, cache: Path, n: int | None = None,
+         steps_per_epoch: int = problems.STEPS_PER_EPOCH) -> list[dict]:
     """Training results of the pool's ``n`` configurations (default ``POOL_SIZE``), computed once,
     then read from ``cache``. A larger pool starts with a smaller one's configurations (the
-    sampler draws them in the same order), so their cached results are reused."""
+    sampler draws them in the same order), so their cached results are reused.
+
+    Each row holds the curves of :func:`problems.curves` and ``probe_epochs[r]``, the cost of the
+    cooldown probe at rung ``r`` in epochs."""
     n = POOL_SIZE[problem] if n is None else n
-    path = cache / f"{problem}-seed{seed}-{n}.jsonl"
-    params = configs(seed, n)
+    stem = f"{problem}-seed{seed}" if steps_per_epoch == 4 else f"{problem}-spe{steps_per_epoch}-seed{seed}"
+    path = cache / f"{stem}-{n}.jsonl"
+    params = configs(seed, n, steps_per_epoch)
     done: list[dict] = []
     if path.exists():
         done = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     else:
-        smaller = sorted(cache.glob(f"{problem}-seed{seed}-*.jsonl"), key=lambda f: -int(f.stem.rsplit("-", 1)[1]))
+        smaller = sorted(cache.glob(f"{stem}-*.jsonl"), key=lambda f: -int(f.stem.rsplit("-", 1)[1]))
         for f in smaller:
             rows = [json.loads(line) for line in f.read_text().splitlines() if line.strip()][:n]
             if rows and all(r["params"] == params[i] for i, r in enumerate(rows)):
@@ -54,16 +59,20 @@ def load(problem: str, seed: int, cache: Path, n: int | None = None) -> list[dic
     with path.open("a") as f:
         for i in range(len(done), n):
             p = params[i]
-            c = problems.curves(problem, seed, i, lambda total, p=p: build(p, total))
+            c = problems.curves(problem, seed, i, lambda total, p=p: build(p, total, steps_per_epoch),
+                                steps_per_epoch)
             row = {"params": p, **{k: {str(e): v for e, v in c[k].items()} for k in c}}
             f.write(json.dumps(row) + "\n")
             f.flush()
             done.append(row)
-    return [{"params": r["params"], **{k: {int(e): v for e, v in r[k].items()}
+    rows = [{"params": r["params"], **{k: {int(e): v for e, v in r[k].items()}
                                        for k in r if k != "params"}} for r in done]
+    for r in rows:
+        r["probe_epochs"] = {e: s / steps_per_epoch for e, s in r["probe_steps"].items()}
+    return rows
 
 
-def build(params: dict, total_steps: int):
+def build(params: dict, total_steps: int, steps_per_epoch: int = problems.STEPS_PER_EPOCH):
     """The configuration's schedule for a horizon of ``total_steps``.
 
     ``SPACE.build`` rebuilds the fractional arguments for the horizon; where a family cannot be
@@ -73,7 +82,7 @@ def build(params: dict, total_steps: int):
     try:
         return SPACE.build(params, "lr", total_steps=total_steps)
     except schedules.ScheduleError:
-        full_steps = problems.MAX_EPOCHS * problems.STEPS_PER_EPOCH
+        full_steps = problems.MAX_EPOCHS * steps_per_epoch
         full = SPACE.build(params, "lr", total_steps=full_steps)
         return lambda step: full(step * full_steps // total_steps)
 

@@ -1,8 +1,8 @@
 """Learning-rate-schedule problems on scikit-learn's digits (8x8 images): an MLP and a small CNN.
 
-One epoch is ``STEPS_PER_EPOCH`` SGD-with-momentum steps on fixed mini-batches; the resource is
-epochs. For one configuration (a schedule drawn from a tunelab schedule space) :func:`curves`
-returns every signal the pruning benchmark compares, from runs sharing one initialisation:
+One epoch is ``steps_per_epoch`` SGD-with-momentum steps on fixed mini-batches that split the 1200
+training images evenly (default ``STEPS_PER_EPOCH``); the resource is epochs. For one
+configuration (a schedule drawn from a tunelab schedule space) :func:`curves` returns every signal the pruning benchmark compares, from runs sharing one initialisation:
 
 - ``full[e]``: validation loss after epoch ``e`` of the full run (schedule over ``MAX_EPOCHS``);
 - ``probe[r]``: at rung epoch ``r`` of the full run, the loss after a cooldown probe
@@ -23,7 +23,7 @@ from tunelab.integrations.torch_pruning import cooldown_probe
 
 MAX_EPOCHS = 27
 RUNGS = (1, 3, 9)
-STEPS_PER_EPOCH = 4
+STEPS_PER_EPOCH = 16  # mini-batches of 75; the first tables of RESULTS.md used 4 (of 300)
 PROBE = {"fraction": 0.25, "final_factor": 0.0, "shape": "sqrt", "min_steps": 2}
 DIVERGED = 10.0  # loss recorded for a run whose loss is not finite
 
@@ -57,19 +57,20 @@ def model(problem: str) -> torch.nn.Module:
 class _Run:
     """One training run: model, optimizer, data and a step counter."""
 
-    def __init__(self, problem: str, seed: int, init_seed: int) -> None:
+    def __init__(self, problem: str, seed: int, init_seed: int, steps_per_epoch: int = STEPS_PER_EPOCH) -> None:
         self.xt, self.yt, self.xv, self.yv = data(seed)
         torch.manual_seed(init_seed)
         self.net = model(problem)
         self.opt = torch.optim.SGD(self.net.parameters(), lr=0.0, momentum=0.9)
-        self.batches = torch.arange(1200).reshape(STEPS_PER_EPOCH, -1)
+        self.steps_per_epoch = steps_per_epoch
+        self.batches = torch.arange(1200).reshape(steps_per_epoch, -1)
         self.step = 0
 
     def train_step(self, lr: float | None = None, batch: int | None = None) -> None:
         if lr is not None:
             for g in self.opt.param_groups:
                 g["lr"] = lr
-        idx = self.batches[(self.step if batch is None else batch) % STEPS_PER_EPOCH]
+        idx = self.batches[(self.step if batch is None else batch) % self.steps_per_epoch]
         self.opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(self.net(self.xt[idx]), self.yt[idx])
         loss.backward()
@@ -85,10 +86,10 @@ class _Run:
 
     def epochs(self, schedule, n: int, at_end=None) -> None:
         for _ in range(n):
-            for _ in range(STEPS_PER_EPOCH):
+            for _ in range(self.steps_per_epoch):
                 self.train_step(float(schedule(self.step)))
             if at_end is not None:
-                at_end(self.step // STEPS_PER_EPOCH)
+                at_end(self.step // self.steps_per_epoch)
 
     def probe(self) -> tuple[float, int]:
         """Cooled-down loss from the current state and the probe's number of steps."""
@@ -103,22 +104,22 @@ class _Run:
         return value, counter["n"]
 
 
-def curves(problem: str, seed: int, index: int, build) -> dict:
+def curves(problem: str, seed: int, index: int, build, steps_per_epoch: int = STEPS_PER_EPOCH) -> dict:
     """Every signal of configuration ``index``; ``build(total_steps)`` returns its schedule."""
     torch.set_num_threads(1)
     init_seed = seed * 100_003 + index
     out: dict = {"full": {}, "probe": {}, "rescaled": {}, "rescaled_probe": {}, "probe_steps": {}}
-    run = _Run(problem, seed, init_seed)
+    run = _Run(problem, seed, init_seed, steps_per_epoch)
 
     def at_end(epoch: int) -> None:
         out["full"][epoch] = run.evaluate()
         if epoch in RUNGS:
             out["probe"][epoch], out["probe_steps"][epoch] = run.probe()
 
-    run.epochs(build(MAX_EPOCHS * STEPS_PER_EPOCH), MAX_EPOCHS, at_end)
+    run.epochs(build(MAX_EPOCHS * steps_per_epoch), MAX_EPOCHS, at_end)
     for r in RUNGS:
-        short = _Run(problem, seed, init_seed)
-        short.epochs(build(r * STEPS_PER_EPOCH), r)
+        short = _Run(problem, seed, init_seed, steps_per_epoch)
+        short.epochs(build(r * steps_per_epoch), r)
         out["rescaled"][r] = short.evaluate()
         out["rescaled_probe"][r] = short.probe()[0]
     return out

@@ -5,9 +5,20 @@ from __future__ import annotations
 import numpy as np
 from scipy.stats import kendalltau
 
-from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS, STEPS_PER_EPOCH
+from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS
 
-SIGNALS = ("same-step", "rescaled", "cooldown", "rescaled+cooldown", "rescaled@1, cooldown later")
+SIGNALS = ("same-step", "rescaled", "cooldown", "rescaled+cooldown", "rescaled@1, cooldown later",
+           "rescaled@1,3, cooldown@9")
+
+
+def _rescaled_at(signal: str, k: int) -> bool:
+    """Whether a hybrid signal uses a budget-rescaled run at rung index ``k`` (else a cooldown probe).
+
+    "rescaled@1, cooldown later" switches after the first rung; "rescaled@1,3, cooldown@9" keeps
+    rescaled runs while the rung is below a third of training, the split the 4-step tables
+    (rescaled best at epochs 1 and 3, cooldown best at epoch 9 on both problems) pointed to.
+    """
+    return k == 0 or (signal == "rescaled@1,3, cooldown@9" and RUNGS[k] * 3 < MAX_EPOCHS)
 
 
 def value(row: dict, signal: str, rung: int) -> float:
@@ -20,7 +31,7 @@ def value(row: dict, signal: str, rung: int) -> float:
         return row["probe"][rung]
     if signal == "rescaled+cooldown":
         return row["rescaled_probe"][rung]
-    return row["rescaled"][rung] if rung == RUNGS[0] else row["probe"][rung]
+    return row["rescaled"][rung] if _rescaled_at(signal, RUNGS.index(rung)) else row["probe"][rung]
 
 
 def final(row: dict) -> float:
@@ -33,7 +44,7 @@ def tau(rows: list[dict], signal: str, rung: int) -> float:
 
 
 def probe_epochs(row: dict, rung: int) -> float:
-    return row["probe_steps"][rung] / STEPS_PER_EPOCH
+    return row["probe_epochs"][rung]
 
 
 def rung_cost(row: dict, signal: str, k: int) -> float:
@@ -47,10 +58,10 @@ def rung_cost(row: dict, signal: str, k: int) -> float:
         return r
     if signal == "rescaled+cooldown":
         return r + probe_epochs(row, r)
-    # hybrid: a compressed run at the first rung, then one full-length run probed at later rungs
-    if k == 0:
+    # hybrid: compressed runs at the first rungs, then one full-length run probed at later rungs
+    if _rescaled_at(signal, k):
         return r
-    return (r if k == 1 else r - prev) + probe_epochs(row, r)
+    return (r if _rescaled_at(signal, k - 1) else r - prev) + probe_epochs(row, r)
 
 
 def final_cost(signal: str) -> float:

@@ -15,7 +15,7 @@ import numpy as np
 import optuna
 
 import tunelab
-from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS, STEPS_PER_EPOCH
+from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS
 from tunelab import pruners
 
 
@@ -27,7 +27,7 @@ def _same_step(rows, order, spent, completed, probe):
             spent[0] += 1
             if probe and e in RUNGS:
                 v = row["probe"][e]
-                spent[0] += row["probe_steps"][e] / STEPS_PER_EPOCH
+                spent[0] += row["probe_epochs"][e]
             trial.report(v, e)
             if e < MAX_EPOCHS and trial.should_prune():
                 completed.append((spent[0], None))
@@ -38,18 +38,22 @@ def _same_step(rows, order, spent, completed, probe):
 
 
 def _rescaled(pruner, rows, order, spent, completed, probe):
+    """Budgets of ``pruner``: a compressed budget is a fresh run (its cooldown-probed value with
+    ``probe``); the others are points of one full-length run, cooldown-probed below the last."""
     def objective(trial):
         row = rows[order[trial.number]]
+        trained = 0  # epochs of the full-length run so far
         try:
             for b in pruner.budgets(trial):
-                spent[0] += b
-                if b == MAX_EPOCHS:
-                    v = row["full"][b]
-                elif probe:
-                    v = row["rescaled_probe"][b]
-                    spent[0] += row["probe_steps"][b] / STEPS_PER_EPOCH
+                if pruner.compressed(b):
+                    spent[0] += b
+                    v = row["rescaled_probe" if probe else "rescaled"][b]
+                    spent[0] += row["probe_epochs"][b] if probe else 0.0
                 else:
-                    v = row["rescaled"][b]
+                    spent[0] += b - trained
+                    trained = b
+                    v = row["full"][b] if b == MAX_EPOCHS else row["probe"][b]
+                    spent[0] += 0.0 if b == MAX_EPOCHS else row["probe_epochs"][b]
                 trial.report(v, b)
         except tunelab.TrialPruned:
             completed.append((spent[0], None))
@@ -61,7 +65,7 @@ def _rescaled(pruner, rows, order, spent, completed, probe):
 
 METHODS = (
     "no pruning", "tunelab Median", "tunelab ASHA", "tunelab Hyperband", "tunelab ASHA+cooldown",
-    "tunelab RescaledSH", "tunelab RescaledSH+cooldown", "Optuna MedianPruner", "Optuna HyperbandPruner",
+    "tunelab Hyperband+cooldown", "tunelab RescaledSH", "tunelab RescaledSH@1,3+cooldown@9", "tunelab RescaledSH+cooldown", "Optuna MedianPruner", "Optuna HyperbandPruner",
 )
 
 
@@ -81,8 +85,9 @@ def run(method: str, rows: list[dict], order: np.ndarray, name: str) -> list[tup
         study.optimize(_same_step(rows, order, spent, completed, False), n_trials=n)
         return completed
     if "Rescaled" in method:
-        p = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3)
-        objective = _rescaled(p, rows, order, spent, completed, "cooldown" in method)
+        p = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3,
+                                              compress_below=1 / 3 if "@" in method else 1.0)
+        objective = _rescaled(p, rows, order, spent, completed, method.endswith("SH+cooldown"))
     else:
         p = {"no pruning": pruners.NopPruner(),
              "tunelab Median": pruners.MedianPruner(n_startup_trials=5),
@@ -90,6 +95,8 @@ def run(method: str, rows: list[dict], order: np.ndarray, name: str) -> list[tup
              "tunelab Hyperband": pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS,
                                                           reduction_factor=3),
              "tunelab ASHA+cooldown": pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3),
+             "tunelab Hyperband+cooldown": pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS,
+                                                                   reduction_factor=3),
              }[method]
         objective = _same_step(rows, order, spent, completed, "cooldown" in method)
     study = tunelab.create_study(study_name=name, pruner=p)

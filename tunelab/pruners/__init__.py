@@ -9,7 +9,9 @@ Every pruner answers ``trial.should_prune()`` from the values the trial reported
 - :class:`PatientPruner`: a wrapper that waits until the trial stops improving;
 - :class:`SuccessiveHalvingPruner` (asynchronous successive halving) and :class:`HyperbandPruner`;
 - :class:`RescaledSuccessiveHalving`: schedule-aware rungs, each a shorter training with the
-  learning-rate schedule compressed into the rung's budget;
+  learning-rate schedule compressed into the rung's budget; with ``compress_below=1/3`` the rungs
+  from a third of training on are cooldown probes of one full-length run instead, the combination
+  that ranked best at every rung in ``benchmarks/pruning``;
 - :func:`cooldown_probe` / :func:`cooldown_rates`: schedule-aware rung values, measured after a
   short learning-rate cooldown from a snapshot.
 

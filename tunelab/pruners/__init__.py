@@ -11,7 +11,7 @@ Every pruner answers ``trial.should_prune()`` from the values the trial reported
 - :class:`RescaledSuccessiveHalving`: schedule-aware rungs, each a shorter training with the
   learning-rate schedule compressed into the rung's budget; with ``compress_below=1/3`` the rungs
   from a third of training on are cooldown probes of one full-length run instead, the combination
-  that ranked best at every rung in ``benchmarks/pruning``;
+  that ranked trials best at every rung in ``benchmarks/pruning``;
 - :func:`cooldown_probe` / :func:`cooldown_rates`: schedule-aware rung values, measured after a
   short learning-rate cooldown from a snapshot.
 

@@ -2,7 +2,8 @@
 
 One epoch is ``steps_per_epoch`` SGD-with-momentum steps on fixed mini-batches that split the 1200
 training images evenly (default ``STEPS_PER_EPOCH``); the resource is epochs. For one
-configuration (a schedule drawn from a tunelab schedule space) :func:`curves` returns every signal the pruning benchmark compares, from runs sharing one initialisation:
+configuration (a schedule drawn from a tunelab schedule space) :func:`curves` returns every
+signal the pruning benchmark compares, from runs sharing one initialisation:
 
 - ``full[e]``: validation loss after epoch ``e`` of the full run (schedule over ``MAX_EPOCHS``);
 - ``probe[r]``: at rung epoch ``r`` of the full run, the loss after a cooldown probe

@@ -104,7 +104,7 @@ class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
         True for the budgets below ``compress_below * max_resource`` (all but ``max_resource``
         by default); the others are points of one full-length run.
         """
-        return budget < self._max_resource and budget < self._compress_below * self._max_resource
+        return budget < self._compress_below * self._max_resource  # compress_below <= 1
 
     @property
     def rungs(self) -> list[int]:

@@ -26,12 +26,11 @@ class TPESampler(Locked, Sampler):
     (``system_attrs["projected_value"]``, see :func:`tunelab.pruners.project`), so trials stopped
     at different steps compare on one scale, else by how far they got and their last reported
     value; ``use_projections=False`` ranks every PRUNED trial the second way; FAIL ones are
-    ignored). The best
-    ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that always occur
-    together, a Parzen estimator ``l`` is fit on the good trials holding that group and ``g`` on
-    the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the highest
-    ``l(x) / g(x)`` is proposed. A parameter is therefore only ever learned from the trials where it
-    was active. Running trials (in this process, and those of other processes whose parameters are
+    ignored). The best ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that
+    always occur together, a Parzen estimator ``l`` is fit on the good trials holding that group
+    and ``g`` on the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the
+    highest ``l(x) / g(x)`` is proposed. A parameter is therefore only ever learned from the trials
+    where it was active. Running trials (in this process, and those of other processes whose parameters are
     stored) count as bad, so parallel workers do not all propose the same point (constant liar).
 
     The first ``n_startup_trials`` trials are random. Each finished trial is encoded once, so a

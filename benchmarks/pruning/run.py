@@ -27,6 +27,8 @@ def main() -> None:
                         help="configurations per (problem, seed); default pool.POOL_SIZE (81)")
     parser.add_argument("--steps-per-epoch", type=int, default=problems.STEPS_PER_EPOCH,
                         help=f"mini-batches per epoch, a divisor of 1200 (default {problems.STEPS_PER_EPOCH})")
+    parser.add_argument("--orders", type=int, default=10,
+                        help="trial orders per seed in the study tables (each its own Hyperband brackets)")
     parser.add_argument("--processes", type=int, default=2,
                         help="processes that train the (problem, seed) pools missing from the cache")
     args = parser.parse_args()
@@ -40,7 +42,7 @@ def main() -> None:
     print("## Rung signals and successive halving")
     print(signals.tables(pools))
     print("\n## Studies: no pruning, tunelab's pruners, Optuna's pruners (same run)")
-    print(studies.tables(pools))
+    print(studies.tables(pools, orders=args.orders))
 
 
 if __name__ == "__main__":

@@ -65,7 +65,8 @@ def _rescaled(pruner, rows, order, spent, completed, probe):
 
 METHODS = (
     "no pruning", "tunelab Median", "tunelab ASHA", "tunelab Hyperband", "tunelab ASHA+cooldown",
-    "tunelab Hyperband+cooldown", "tunelab RescaledSH", "tunelab RescaledSH@1,3+cooldown@9", "tunelab RescaledSH+cooldown", "Optuna MedianPruner", "Optuna HyperbandPruner",
+    "tunelab Hyperband+cooldown", "tunelab RescaledSH", "tunelab RescaledSH@1,3+cooldown@9", "tunelab RescaledSH+cooldown",
+    "tunelab RescaledHyperband@1,3+cooldown@9", "Optuna MedianPruner", "Optuna HyperbandPruner",
 )
 
 
@@ -85,8 +86,9 @@ def run(method: str, rows: list[dict], order: np.ndarray, name: str) -> list[tup
         study.optimize(_same_step(rows, order, spent, completed, False), n_trials=n)
         return completed
     if "Rescaled" in method:
-        p = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3,
-                                              compress_below=1 / 3 if "@" in method else 1.0)
+        kind = pruners.RescaledHyperband if "Hyperband" in method else pruners.RescaledSuccessiveHalving
+        p = kind(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3,
+                 compress_below=1 / 3 if "@" in method else 1.0)
         objective = _rescaled(p, rows, order, spent, completed, method.endswith("SH+cooldown"))
     else:
         p = {"no pruning": pruners.NopPruner(),
@@ -113,15 +115,27 @@ def summary(history, *, target: float, budget: float, best: float) -> tuple[floa
     return reach, regret, history[-1][0]
 
 
-def tables(pools: dict[tuple[str, int], list[dict]], *, target_rank: int = 5, budget_trials: int = 10) -> str:
-    """Markdown table per problem: epochs to target, regret at a fixed budget, total epochs."""
+def order(seed: int, k: int, n: int) -> np.ndarray:
+    """The ``k``-th trial order of seed ``seed``'s pool of ``n`` configurations (k = 0 is the original)."""
+    return np.random.default_rng(1000 + seed if k == 0 else [1000 + seed, k]).permutation(n)
+
+
+def tables(pools: dict[tuple[str, int], list[dict]], *, target_rank: int = 5, budget_trials: int = 10,
+           orders: int = 1) -> str:
+    """Markdown table per problem: epochs to target, regret at a fixed budget, total epochs.
+
+    Each seed's pool is run in ``orders`` trial orders, each a study of its own name: Hyperband's
+    bracket of a configuration follows from the study name and the trial number, so several orders
+    average out which configurations land in an aggressive bracket.
+    """
     out = []
     for problem in sorted({p for p, _ in pools}):
         seeds = sorted(s for p, s in pools if p == problem)
         budget = budget_trials * MAX_EPOCHS
-        out.append(f"\n### {problem.upper()}: studies over the pool ({len(seeds)} seeds)\n")
+        runs = f"{len(seeds)} seeds" if orders == 1 else f"{len(seeds)} seeds x {orders} trial orders"
+        out.append(f"\n### {problem.upper()}: studies over the pool ({runs})\n")
         out.append(f"Target: the {target_rank}th-best final validation loss of the pool; fixed budget: "
-                   f"{budget} epochs ({budget_trials} full trainings). Medians over seeds for epochs to target "
+                   f"{budget} epochs ({budget_trials} full trainings). Medians over studies for epochs to target "
                    "(never reached counted as infinite), means for regret and total epochs.\n")
         out.append("| method | epochs to target (median) | reached | regret at budget (mean) | "
                    "total epochs, whole pool (mean) |")
@@ -131,11 +145,12 @@ def tables(pools: dict[tuple[str, int], list[dict]], *, target_rank: int = 5, bu
             for s in seeds:
                 rows = pools[(problem, s)]
                 finals = sorted(r["full"][MAX_EPOCHS] for r in rows)
-                order = np.random.default_rng(1000 + s).permutation(len(rows))
-                a, b, c = summary(run(method, rows, order, f"{problem}-seed{s}"), target=finals[target_rank - 1], budget=budget,
-                                  best=finals[0])
-                reach.append(a), regret.append(b), total.append(c)
+                for k in range(orders):
+                    name = f"{problem}-seed{s}" + (f"-order{k}" if k else "")
+                    a, b, c = summary(run(method, rows, order(s, k, len(rows)), name),
+                                      target=finals[target_rank - 1], budget=budget, best=finals[0])
+                    reach.append(a), regret.append(b), total.append(c)
             ok = int(np.isfinite(reach).sum())
-            out.append(f"| {method} | {np.median(reach):.1f} | {ok}/{len(seeds)} | {np.mean(regret):.4f} | "
+            out.append(f"| {method} | {np.median(reach):.1f} | {ok}/{len(reach)} | {np.mean(regret):.4f} | "
                        f"{np.mean(total):.0f} |")
     return "\n".join(out)

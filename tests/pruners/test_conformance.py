@@ -19,6 +19,7 @@ PRUNERS = {
     "HyperbandPruner": (lambda: pruners.HyperbandPruner(min_resource=2, max_resource=8, reduction_factor=2), 2),
     "RescaledSuccessiveHalving": (
         lambda: pruners.RescaledSuccessiveHalving(min_resource=2, max_resource=8, reduction_factor=2), 2),
+    "RescaledHyperband": (lambda: pruners.RescaledHyperband(min_resource=2, max_resource=8, reduction_factor=2), 2),
 }
 
 

@@ -205,3 +205,42 @@ def test_multi_objective_reports_need_one_value_per_objective():
     assert trial.system_attrs["intermediate_vectors"] == {"3": [0.5, 0.9]}
     with pytest.raises(tunelab.InvalidArgumentError, match=r"value=\[0.5\] is invalid.*sequence of 2"):
         trial.report([0.5], 4)
+
+
+def test_rescaled_hyperband_gives_each_trial_the_budgets_of_its_bracket():
+    pruner = pruners.RescaledHyperband(min_resource=1, max_resource=27, reduction_factor=3, compress_below=1 / 3)
+    assert pruner.n_brackets == 4
+    assert [pruner.compressed(b) for b in (1, 3, 9, 27)] == [True, True, False, False]
+    assert "compress_below=0.333333" in repr(pruner)
+    study = tunelab.create_study(pruner=pruner, study_name="rhb")
+    budgets = {}
+
+    def objective(trial):
+        budgets[trial.number] = []
+        value = 1.0
+        for b in pruner.budgets(trial):
+            budgets[trial.number].append(b)
+            value = (trial.number % 5) + 1.0 / b  # trial 0, 5, 10, ... are the best
+            trial.report(value, step=b)
+        return value
+
+    study.optimize(objective, n_trials=40)
+    for t in study.trials:
+        e = pruner.bracket("rhb", t.number)
+        # recorded at the first pruning decision; the last bracket's trials are never asked
+        assert t.system_attrs.get(pruners.BRACKET_ATTR, pruner.n_brackets - 1) == e
+        rungs = pruner.rungs_of(e)
+        assert budgets[t.number] == rungs[:len(budgets[t.number])]  # its bracket's budgets, in order
+        if t.state.name == "COMPLETE":
+            assert budgets[t.number][-1] == 27
+        if e == pruner.n_brackets - 1:  # the last bracket never stops a trial
+            assert t.state.name == "COMPLETE" and budgets[t.number] == [27]
+    assert {pruner.bracket("rhb", n) for n in range(40)} == set(range(4))
+    assert any(t.state.name == "PRUNED" for t in study.trials)
+    pruned_brackets = {pruner.bracket("rhb", t.number) for t in study.trials if t.state.name == "PRUNED"}
+    assert pruned_brackets and pruned_brackets <= {0, 1, 2}
+
+
+def test_rescaled_hyperband_rejects_a_bad_fraction():
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"compress_below=0 .*\(0, 1\]"):
+        pruners.RescaledHyperband(max_resource=27, compress_below=0)

@@ -12,6 +12,7 @@ Every pruner answers ``trial.should_prune()`` from the values the trial reported
   learning-rate schedule compressed into the rung's budget; with ``compress_below=1/3`` the rungs
   from a third of training on are cooldown probes of one full-length run instead, the combination
   that ranked trials best at every rung in ``benchmarks/pruning``;
+- :class:`RescaledHyperband`: Hyperband whose brackets are rescaled successive halving;
 - :func:`cooldown_probe` / :func:`cooldown_rates`: schedule-aware rung values, measured after a
   short learning-rate cooldown from a snapshot.
 
@@ -36,7 +37,7 @@ from tunelab.pruners._hyperband import BRACKET_ATTR, HyperbandPruner
 from tunelab.pruners._patience import PatientPruner
 from tunelab.pruners._percentile import MedianPruner, PercentilePruner
 from tunelab.pruners._progress import progress_step
-from tunelab.pruners._rescaled import RescaledSuccessiveHalving
+from tunelab.pruners._rescaled import RescaledHyperband, RescaledSuccessiveHalving
 from tunelab.pruners._threshold import ThresholdPruner
 
 __all__ = [
@@ -48,6 +49,7 @@ __all__ = [
     "PatientPruner",
     "PercentilePruner",
     "Pruner",
+    "RescaledHyperband",
     "RescaledSuccessiveHalving",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",

@@ -59,8 +59,12 @@ class HyperbandPruner(Pruner):
         self.n_brackets = int(math.floor(math.log(ratio) / math.log(self._eta) + 1e-9)) + 1
         b = self.n_brackets
         self._weights = [math.ceil(b / (b - e) * self._eta ** (b - 1 - e)) for e in range(b)]
-        self._brackets = [SuccessiveHalvingPruner(min_resource=self._min_resource, reduction_factor=self._eta,
-                                                  min_early_stopping_rate=e, key=f"hb{e}") for e in range(b)]
+        self._brackets = [self._bracket_pruner(e) for e in range(b)]
+
+    def _bracket_pruner(self, e: int) -> SuccessiveHalvingPruner:
+        """The successive halving of bracket ``e``."""
+        return SuccessiveHalvingPruner(min_resource=self._min_resource, reduction_factor=self._eta,
+                                       min_early_stopping_rate=e, key=f"hb{e}")
 
     def __repr__(self) -> str:
         return (f"HyperbandPruner(min_resource={self._min_resource}, max_resource={self._max_resource}, "

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 from tunelab._errors import InvalidArgumentError, TrialPruned, invalid
 from tunelab.pruners._asha import SuccessiveHalvingPruner
 from tunelab.pruners._common import check_int, reported
+from tunelab.pruners._hyperband import HyperbandPruner
 
 if TYPE_CHECKING:
     from tunelab.study import Trial
@@ -135,3 +136,56 @@ class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
                     f"{b}-step budget with trial.report(value, step={b}) before the next budget")
             if trial.should_prune():
                 raise TrialPruned(f"stopped at the {b}-step rung")
+
+
+class RescaledHyperband(HyperbandPruner):
+    """Hyperband whose brackets are :class:`RescaledSuccessiveHalving`: schedule-aware rungs, hedged.
+
+    Successive halving from a small first rung stops good trials that a short budget misjudges;
+    Hyperband hedges by giving each trial a bracket (a first rung of ``min_resource * eta**e``;
+    the last bracket never stops a trial), chosen as in :class:`HyperbandPruner` from the study
+    name and the trial number. Here each bracket ``e`` is ``RescaledSuccessiveHalving(...,
+    min_early_stopping_rate=e, compress_below=compress_below)``, so its rungs below
+    ``compress_below * max_resource`` are fresh runs with the schedule compressed into the budget
+    and the later ones points of one full-length run (report a cooldown-probed value there). The
+    objective loop is that of :class:`RescaledSuccessiveHalving`, with the trial's own budgets::
+
+        pruner = RescaledHyperband(min_resource=1, max_resource=27, compress_below=1 / 3)
+
+        def objective(trial):
+            for epochs in pruner.budgets(trial):   # bracket 0: 1, 3, 9, 27; bracket 2: 9, 27
+                ...                                # as for RescaledSuccessiveHalving
+                trial.report(value, step=epochs)
+            return value
+
+    >>> pruner = RescaledHyperband(min_resource=1, max_resource=27, reduction_factor=3)
+    >>> [pruner.rungs_of(e) for e in range(pruner.n_brackets)]
+    [[1, 3, 9, 27], [3, 9, 27], [9, 27], [27]]
+    """
+
+    def __init__(self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3,
+                 compress_below: float = 1.0) -> None:
+        self._compress_below = compress_below  # checked by the first bracket
+        super().__init__(min_resource=min_resource, max_resource=max_resource, reduction_factor=reduction_factor)
+
+    def __repr__(self) -> str:
+        return (f"RescaledHyperband(min_resource={self._min_resource}, max_resource={self._max_resource}, "
+                f"reduction_factor={self._eta}, compress_below={self._compress_below:g})")
+
+    def _bracket_pruner(self, e: int) -> RescaledSuccessiveHalving:
+        return RescaledSuccessiveHalving(min_resource=self._min_resource, max_resource=self._max_resource,
+                                         reduction_factor=self._eta, min_early_stopping_rate=e,
+                                         compress_below=self._compress_below, key=f"rhb{e}")
+
+    def rungs_of(self, bracket: int) -> list[int]:
+        """The training budgets of ``bracket``, smallest first."""
+        return self._brackets[bracket].rungs
+
+    def compressed(self, budget: int) -> bool:
+        """Whether ``budget`` is a fresh run with the schedule compressed into it (any bracket)."""
+        return self._brackets[0].compressed(budget)
+
+    def budgets(self, trial: Trial) -> Iterator[int]:
+        """Yield the budgets of ``trial``'s bracket; stop it (``TrialPruned``) where a rung says so."""
+        bracket = self._brackets[self.bracket(trial.study.study_name, trial.number)]
+        yield from bracket.budgets(trial)

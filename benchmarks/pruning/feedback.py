@@ -10,7 +10,9 @@ within the trial budget and the epochs spent, mean over seeds, and the paired di
 
     PYTHONPATH=. .venv/bin/python -m benchmarks.pruning.feedback --seeds 10 --trials 60 --problems mlp cnn
 
-(the current table in RESULTS.md; its earlier table used ``--steps-per-epoch 4``.)
+(seeds 0-9 of the current tables in RESULTS.md; add ``--first-seed 10`` for seeds 10-19; the
+earlier table used ``--steps-per-epoch 4``.) ``use_projections`` is off by default since these
+tables.
 """
 
 from __future__ import annotations

@@ -123,3 +123,4 @@ def test_pruned_trials_rank_by_the_value_their_pruner_projected():
             proposals.append(trial.suggest_float("x", 0, 1))
             study.tell(trial, state=tunelab.TrialState.FAIL)
         assert (np.median(proposals) < 0.5) == expect_near_late_stopper, (use_projections, proposals)
+    assert TPESampler().use_projections is False  # opt-in: the feedback benchmark found no gain

@@ -22,8 +22,9 @@ percentile pruners compare each trial with the others' value *as of* the same st
 need not divide each other.
 
 When a pruner stops a trial it stores the best estimate of where the trial was heading in
-``trial.system_attrs["projected_value"]`` (see :func:`project`); the TPE sampler ranks pruned
-trials by it (after the complete ones) instead of by how far they got and their last raw value.
+``trial.system_attrs["projected_value"]`` (see :func:`project`); ``TPESampler(use_projections=True)``
+ranks pruned trials by it (after the complete ones) instead of by how far they got and their last
+raw value (off by default: it did not find better configurations in ``benchmarks/pruning``).
 
 Multi-objective studies report one vector per step (``trial.report([v1, v2], step)``); pruners
 order vectors by Pareto dominance (non-dominated sorting), see each pruner's rule.

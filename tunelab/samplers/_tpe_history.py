@@ -55,7 +55,7 @@ class _GroupRows:
 class History:
     """Incrementally updated view of a study's trials for TPE (not thread-safe: the sampler locks)."""
 
-    def __init__(self, use_projections: bool = True) -> None:
+    def __init__(self, use_projections: bool = False) -> None:
         self.use_projections = use_projections
         self._encoded: dict[int, _Encoded] = {}
         self._axes: dict[Key, Axis] = {}

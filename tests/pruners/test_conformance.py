@@ -164,3 +164,36 @@ def test_memory_storage_object_and_sqlite_give_the_same_decisions(tmp_path):
         return [run(study, lambda s, k=k: (k * 7 % 5) + 1.0 / (s + 1), range(1, 6))[0] for k in range(8)]
 
     assert decisions(InMemoryStorage()) == decisions(f"sqlite:///{tmp_path / 'a.db'}")
+
+
+def _study_with_complete_trials(finals_by_value_at_step_0):
+    study = tunelab.create_study(pruner=pruners.MedianPruner(n_startup_trials=3))
+    for at_0, final in finals_by_value_at_step_0:
+        trial = study.ask()
+        trial.report(at_0, 0)
+        study.tell(trial, final)
+    return study
+
+
+def test_no_projection_where_early_values_do_not_predict_the_final_ones():
+    # values at step 0 unrelated to the final values (correlation about 0): nothing is projected
+    study = _study_with_complete_trials([(1.0, 3.0), (2.0, 1.0), (3.0, 3.0), (4.0, 1.0), (5.0, 2.0), (6.0, 2.0)])
+    trial = study.ask()
+    trial.report(10.0, 0)
+    assert trial.should_prune()
+    assert pruners.PROJECTED_VALUE_ATTR not in study.get_trials()[-1].system_attrs
+    assert pruners.project(study, trial.freeze()) is None
+
+
+def test_no_projection_from_fewer_than_five_complete_trials():
+    study = _study_with_complete_trials([(1.0, 0.5), (2.0, 1.5), (3.0, 2.5), (4.0, 3.5)])
+    assert pruners.project(study, study.ask().freeze()) is None  # nothing reported yet
+    trial = study.ask()
+    trial.report(10.0, 0)
+    assert pruners.project(study, trial.freeze()) is None
+    study.tell(study.ask(), 4.5)  # a fifth complete trial, without a value at step 0: still four pairs
+    assert pruners.project(study, trial.freeze()) is None
+    study = _study_with_complete_trials([(1.0, 0.5), (2.0, 1.5), (3.0, 2.5), (4.0, 3.5), (5.0, 4.5)])
+    trial = study.ask()
+    trial.report(10.0, 0)
+    assert pruners.project(study, trial.freeze()) == pytest.approx(9.5)

@@ -135,15 +135,18 @@ def mark_pruned(study: Study, trial: FrozenTrial) -> bool:
 
 
 def project(study: Study, trial: FrozenTrial) -> float | list[float] | None:
-    """The best estimate of the final value ``trial`` was heading to when it stopped.
+    """The best estimate of the final value ``trial`` was heading to when it stopped, or None.
 
     Its last reported value mapped through a least-squares line ``final = a + b * value_at_step``
     fitted on the COMPLETE trials that reported at or before the same step (their value at that
-    step against their final value), one line per objective. With fewer than three such trials, or
-    when they all reported the same value, the last reported value itself. When the reported value
-    was already a cooled-down probe (see :func:`tunelab.pruners.cooldown_probe`), the line mostly
-    corrects the remaining gap. Samplers read it from ``trial.system_attrs["projected_value"]``
-    (a float, or a list for multi-objective studies).
+    step against their final value), one line per objective. The line is trusted only where it
+    predicts: at least :data:`MIN_PAIRS` such trials whose values at the step correlate with their
+    final values (Pearson ``r >= MIN_CORRELATION``) on every objective; otherwise None, and nothing
+    is stored (early in training, or early in a study, a value says little about the final one, and
+    a line through noise ranks a pruned trial anywhere). When the reported value was already a
+    cooled-down probe (see :func:`tunelab.pruners.cooldown_probe`), the line mostly corrects the
+    remaining gap. Samplers read it from ``trial.system_attrs["projected_value"]`` (a float, or a
+    list for multi-objective studies).
     """
     mine = reported(trial)
     if not mine:
@@ -159,19 +162,29 @@ def project(study: Study, trial: FrozenTrial) -> float | list[float] | None:
     for k, v in enumerate(last):
         xs = [p[0][k] for p in pairs if math.isfinite(p[0][k]) and math.isfinite(p[1][k])]
         ys = [p[1][k] for p in pairs if math.isfinite(p[0][k]) and math.isfinite(p[1][k])]
-        out.append(_line(xs, ys, v))
-    if any(math.isnan(v) for v in out):
-        return None
+        projected = _line(xs, ys, v)
+        if projected is None:
+            return None
+        out.append(projected)
     return out[0] if len(out) == 1 else out
 
 
-def _line(xs: list[float], ys: list[float], x: float) -> float:
+#: Complete trials with a value at the step needed before a projection is made.
+MIN_PAIRS = 5
+#: Correlation between value at the step and final value needed before a projection is made.
+MIN_CORRELATION = 0.5
+
+
+def _line(xs: list[float], ys: list[float], x: float) -> float | None:
     n = len(xs)
-    if n < 3 or not math.isfinite(x):
-        return x
+    if n < MIN_PAIRS or not math.isfinite(x):
+        return None
     mx, my = sum(xs) / n, sum(ys) / n
     sxx = sum((a - mx) ** 2 for a in xs)
-    if sxx <= 0.0:
-        return x
-    slope = sum((a - mx) * (b - my) for a, b in zip(xs, ys)) / sxx
-    return my + slope * (x - mx)
+    syy = sum((b - my) ** 2 for b in ys)
+    if sxx <= 0.0 or syy <= 0.0:
+        return None
+    sxy = sum((a - mx) * (b - my) for a, b in zip(xs, ys))
+    if sxy / math.sqrt(sxx * syy) < MIN_CORRELATION:
+        return None
+    return my + sxy / sxx * (x - mx)

@@ -27,9 +27,7 @@ class TPESampler(Locked, Sampler):
     projected where it stored one (``system_attrs["projected_value"]``, see
     :func:`tunelab.pruners.project`), so trials stopped at different steps compare on one scale.
     It is off by default: in ``benchmarks/pruning/feedback.py`` (20 seeds, digits MLP and CNN,
-    median and successive-halving pruners) it never found better configurations, and with
-    successive halving on the CNN it found worse ones (the projection from an early rung, fitted
-    on few complete trials, is mostly noise there). The best ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that
+    median and successive-halving pruners) it never found better configurations. The best ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that
     always occur together, a Parzen estimator ``l`` is fit on the good trials holding that group
     and ``g`` on the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the
     highest ``l(x) / g(x)`` is proposed. A parameter is therefore only ever learned from the trials

@@ -49,8 +49,11 @@ def curves(job: tuple[str, int, int, int]) -> list[dict]:
     rows = []
     for i, (params, h) in enumerate(zip(pool.configs(seed, n, spe), horizons(seed, n))):
         run = problems._Run(problem, seed, seed * 100_003 + i, spe)
-        losses: list[float] = []
-        run.epochs(pool.build(params, h * spe, spe), h, lambda epoch, run=run, losses=losses: losses.append(run.evaluate()))
+        schedule = pool.build(params, h * spe, spe)
+        losses = []
+        for _ in range(h):
+            run.epochs(schedule, 1)
+            losses.append(run.evaluate())
         rows.append({"params": params, "horizon": h, "loss": losses})
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("".join(json.dumps(r) + "\n" for r in rows))

@@ -65,8 +65,9 @@ def _rescaled(pruner, rows, order, spent, completed, probe):
 
 METHODS = (
     "no pruning", "tunelab Median", "tunelab ASHA", "tunelab Hyperband", "tunelab ASHA+cooldown",
-    "tunelab Hyperband+cooldown", "tunelab RescaledSH", "tunelab RescaledSH@1,3+cooldown@9", "tunelab RescaledSH+cooldown",
-    "tunelab RescaledHyperband@1,3+cooldown@9", "Optuna MedianPruner", "Optuna HyperbandPruner",
+    "tunelab Hyperband+cooldown", "tunelab RescaledSH", "tunelab RescaledSH@1,3+cooldown@9",
+    "tunelab RescaledSH+cooldown", "tunelab RescaledHyperband@1,3+cooldown@9", "Optuna MedianPruner",
+    "Optuna HyperbandPruner",
 )
 
 
@@ -115,7 +116,7 @@ def summary(history, *, target: float, budget: float, best: float) -> tuple[floa
     return reach, regret, history[-1][0]
 
 
-def order(seed: int, k: int, n: int) -> np.ndarray:
+def trial_order(seed: int, k: int, n: int) -> np.ndarray:
     """The ``k``-th trial order of seed ``seed``'s pool of ``n`` configurations (k = 0 is the original)."""
     return np.random.default_rng(1000 + seed if k == 0 else [1000 + seed, k]).permutation(n)
 
@@ -147,7 +148,7 @@ def tables(pools: dict[tuple[str, int], list[dict]], *, target_rank: int = 5, bu
                 finals = sorted(r["full"][MAX_EPOCHS] for r in rows)
                 for k in range(orders):
                     name = f"{problem}-seed{s}" + (f"-order{k}" if k else "")
-                    a, b, c = summary(run(method, rows, order(s, k, len(rows)), name),
+                    a, b, c = summary(run(method, rows, trial_order(s, k, len(rows)), name),
                                       target=finals[target_rank - 1], budget=budget, best=finals[0])
                     reach.append(a), regret.append(b), total.append(c)
             ok = int(np.isfinite(reach).sum())

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import statistics
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
@@ -134,6 +135,12 @@ def mark_pruned(study: Study, trial: FrozenTrial) -> bool:
     return True
 
 
+#: Complete trials with a value at the step needed before a projection is made.
+MIN_PAIRS = 5
+#: Correlation between value at the step and final value needed before a projection is made.
+MIN_CORRELATION = 0.5
+
+
 def project(study: Study, trial: FrozenTrial) -> float | list[float] | None:
     """The best estimate of the final value ``trial`` was heading to when it stopped, or None.
 
@@ -152,39 +159,30 @@ def project(study: Study, trial: FrozenTrial) -> float | list[float] | None:
     if not mine:
         return None
     step = max(mine)
-    last = mine[step]
     pairs = []
     for t in complete_trials(study, trial):
         at = as_of(reported(t), step)
         if at is not None and t.values is not None:
             pairs.append((at, t.values))
     out = []
-    for k, v in enumerate(last):
-        xs = [p[0][k] for p in pairs if math.isfinite(p[0][k]) and math.isfinite(p[1][k])]
-        ys = [p[1][k] for p in pairs if math.isfinite(p[0][k]) and math.isfinite(p[1][k])]
-        projected = _line(xs, ys, v)
+    for k, v in enumerate(mine[step]):
+        finite = [(x[k], y[k]) for x, y in pairs if math.isfinite(x[k]) and math.isfinite(y[k])]
+        projected = _line(finite, v)
         if projected is None:
             return None
         out.append(projected)
     return out[0] if len(out) == 1 else out
 
 
-#: Complete trials with a value at the step needed before a projection is made.
-MIN_PAIRS = 5
-#: Correlation between value at the step and final value needed before a projection is made.
-MIN_CORRELATION = 0.5
-
-
-def _line(xs: list[float], ys: list[float], x: float) -> float | None:
-    n = len(xs)
-    if n < MIN_PAIRS or not math.isfinite(x):
+def _line(pairs: list[tuple[float, float]], x: float) -> float | None:
+    """``x`` through the least-squares line of ``pairs``, or None where that line does not predict."""
+    if len(pairs) < MIN_PAIRS or not math.isfinite(x):
         return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((a - mx) ** 2 for a in xs)
-    syy = sum((b - my) ** 2 for b in ys)
-    if sxx <= 0.0 or syy <= 0.0:
+    xs, ys = zip(*pairs)
+    try:
+        if statistics.correlation(xs, ys) < MIN_CORRELATION:
+            return None
+        slope, intercept = statistics.linear_regression(xs, ys)
+    except statistics.StatisticsError:  # every value at the step, or every final value, the same
         return None
-    sxy = sum((a - mx) * (b - my) for a, b in zip(xs, ys))
-    if sxy / math.sqrt(sxx * syy) < MIN_CORRELATION:
-        return None
-    return my + sxy / sxx * (x - mx)
+    return intercept + slope * x

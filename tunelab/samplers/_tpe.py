@@ -27,12 +27,14 @@ class TPESampler(Locked, Sampler):
     projected where it stored one (``system_attrs["projected_value"]``, see
     :func:`tunelab.pruners.project`), so trials stopped at different steps compare on one scale.
     It is off by default: in ``benchmarks/pruning/feedback.py`` (20 seeds, digits MLP and CNN,
-    median and successive-halving pruners) it never found better configurations. The best ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that
-    always occur together, a Parzen estimator ``l`` is fit on the good trials holding that group
-    and ``g`` on the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the
-    highest ``l(x) / g(x)`` is proposed. A parameter is therefore only ever learned from the trials
-    where it was active. Running trials (in this process, and those of other processes whose parameters are
-    stored) count as bad, so parallel workers do not all propose the same point (constant liar).
+    median and successive-halving pruners) it never found better configurations.
+
+    The best ``gamma(n)`` are *good*, the rest *bad*. For each group of parameters that always
+    occur together, a Parzen estimator ``l`` is fit on the good trials holding that group and ``g``
+    on the bad ones; ``n_ei_candidates`` points are drawn from ``l`` and the one with the highest
+    ``l(x) / g(x)`` is proposed. A parameter is therefore only ever learned from the trials where
+    it was active. Running trials (in this process, and those of other processes whose parameters
+    are stored) count as bad, so parallel workers do not all propose the same point (constant liar).
 
     The first ``n_startup_trials`` trials are random. Each finished trial is encoded once, so a
     suggestion costs O(n) in the number of trials. The same ``seed`` and history give the same

@@ -52,6 +52,14 @@ SCHEDULE_ATTR_PREFIX = "schedule:"
 INTERMEDIATE_VECTORS_ATTR = "intermediate_vectors"
 #: System attribute holding the reason a trial failed.
 FAIL_REASON_ATTR = "fail_reason"
+#: System attribute of a trial's constraint values.
+CONSTRAINTS_ATTR = "constraints"
+#: System attribute of a re-queued trial: the number of the lost trial it repeats.
+RETRY_OF_ATTR = "retry_of"
+#: System attribute of a re-queued trial: how many times its parameters were re-queued so far.
+RETRY_COUNT_ATTR = "retry_count"
+#: System attribute of an enqueued trial: the parameter values fixed in advance.
+FIXED_PARAMS_ATTR = "fixed_params"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -90,6 +98,41 @@ class FrozenTrial:
         if self.datetime_start is None or self.datetime_complete is None:
             return None
         return self.datetime_complete - self.datetime_start
+
+    # -- the core's own fields (typed views; plug-ins keep their state in ``system_attrs``) --------
+    @property
+    def fail_reason(self) -> str | None:
+        """Why a FAIL trial failed (None for other states or when no reason was recorded)."""
+        reason = self.system_attrs.get(FAIL_REASON_ATTR)
+        return None if reason is None else str(reason)
+
+    @property
+    def constraints(self) -> tuple[float, ...] | None:
+        """Constraint values recorded by ``trial.set_constraint`` (feasible when all are <= 0)."""
+        values = self.system_attrs.get(CONSTRAINTS_ATTR)
+        return None if values is None else tuple(float(v) for v in values)
+
+    @property
+    def retry_of(self) -> int | None:
+        """The number of the lost trial this one repeats (None if it is not a retry)."""
+        number = self.system_attrs.get(RETRY_OF_ATTR)
+        return None if number is None else int(number)
+
+    @property
+    def retry_count(self) -> int:
+        """How many times this trial's parameters were re-queued before it (0 for a first run)."""
+        return int(self.system_attrs.get(RETRY_COUNT_ATTR, 0))
+
+    @property
+    def fixed_params(self) -> dict[str, Any]:
+        """Parameter values fixed in advance (``enqueue_trial``, a retry), by name."""
+        return dict(self.system_attrs.get(FIXED_PARAMS_ATTR, {}))
+
+    @property
+    def intermediate_vectors(self) -> dict[int, tuple[float, ...]]:
+        """A multi-objective trial's reports by step."""
+        return {int(k): tuple(float(x) for x in v)
+                for k, v in self.system_attrs.get(INTERMEDIATE_VECTORS_ATTR, {}).items()}
 
     @property
     def last_step(self) -> int | None:

@@ -14,18 +14,15 @@ from typing import Any
 
 import numpy as np
 
-#: System attribute under which ``Trial.set_constraint`` stores a trial's constraint values.
-CONSTRAINTS_ATTR = "constraints"
-
 
 def violation(trial: Any) -> float:
     """Total constraint violation of a frozen trial: the sum of its positive constraint values.
 
     >>> from types import SimpleNamespace as T
-    >>> violation(T(system_attrs={"constraints": [-1.0, 0.5, 2.0]})), violation(T(system_attrs={}))
+    >>> violation(T(constraints=(-1.0, 0.5, 2.0))), violation(T(constraints=None))
     (2.5, 0.0)
     """
-    values = trial.system_attrs.get(CONSTRAINTS_ATTR)
+    values = trial.constraints
     if not values:
         return 0.0
     total = sum(max(float(c), 0.0) for c in values)

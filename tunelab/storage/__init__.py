@@ -16,7 +16,9 @@ from tunelab._errors import wrong_type
 from tunelab.storage._base import Finish, Storage, StoredParam
 from tunelab.storage._memory import InMemoryStorage
 
-__all__ = ["Finish", "InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam", "get_storage"]
+__all__ = [
+    "Finish", "InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam", "get_storage", "redact_url",
+]
 
 #: Environment variable the CLI reads when --storage is not given.
 STORAGE_ENV = "TUNELAB_STORAGE"
@@ -36,6 +38,26 @@ def get_storage(storage: Any) -> Storage:
             text = f"sqlite:///{text}"
         return SQLStorage(text)
     raise wrong_type("storage", storage, "None, a database URL or a tunelab Storage")
+
+
+def redact_url(url: Any) -> str:
+    """``url`` as text safe to print: a database URL's password replaced by ``***``.
+
+    >>> redact_url("postgresql://alice:s3cret@db.example/tuning")
+    'postgresql://alice:***@db.example/tuning'
+    >>> redact_url("sqlite:///study.db")
+    'sqlite:///study.db'
+    """
+    text = os.fspath(url) if isinstance(url, (str, os.PathLike)) else str(url)
+    scheme, sep, rest = text.partition("://")
+    if not sep:
+        return text
+    authority, slash, path = rest.partition("/")
+    credentials, at, host = authority.rpartition("@")
+    if not at or ":" not in credentials:
+        return text
+    user = credentials.partition(":")[0]
+    return f"{scheme}://{user}:***@{host}{slash}{path}"
 
 
 def __getattr__(name: str) -> Any:

@@ -26,15 +26,19 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError
-from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import (
+    FAIL_REASON_ATTR,
+    RETRY_COUNT_ATTR,
+    RETRY_OF_ATTR,
+    FrozenTrial,
+    StudyDirection,
+    StudySummary,
+    TrialState,
+)
 from tunelab.space import BaseDistribution
 
 #: A parameter as stored: its internal (numeric) value and its distribution.
 StoredParam = tuple[float, BaseDistribution]
-#: System attribute of a re-queued trial: the number of the lost trial it repeats.
-RETRY_OF_ATTR = "retry_of"
-#: System attribute of a re-queued trial: how many times its parameters were re-queued so far.
-RETRY_COUNT_ATTR = "retry_count"
 
 
 class Finish(NamedTuple):

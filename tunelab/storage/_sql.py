@@ -113,7 +113,9 @@ class SQLStorage(Storage):
         self._init_schema()
 
     def __repr__(self) -> str:
-        return f"SQLStorage({self.url!r})"
+        from tunelab.storage import redact_url
+
+        return f"SQLStorage({redact_url(self.url)!r})"
 
     def __reduce__(self) -> tuple[Any, ...]:  # workers in other processes reconnect by URL
         return (_rebuild, (self.url, self.heartbeat_interval, self.grace_period, self.retries, self._engine_kwargs))

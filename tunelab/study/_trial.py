@@ -9,7 +9,7 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, invalid, wrong_type
-from tunelab._records import INTERMEDIATE_VECTORS_ATTR, SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
+from tunelab._records import CONSTRAINTS_ATTR, INTERMEDIATE_VECTORS_ATTR, SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
 from tunelab.space import (
     BaseDistribution,
     CategoricalChoice,
@@ -212,8 +212,6 @@ class Trial:
         Constrained samplers (TPE, NSGA-II) rank feasible trials first and infeasible ones by their
         total violation; the values are kept in ``system_attrs["constraints"]``.
         """
-        from tunelab.samplers._ranking import CONSTRAINTS_ATTR
-
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
             raise wrong_type("values", values, "a non-empty sequence of real numbers")
         checked = []

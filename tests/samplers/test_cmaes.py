@@ -3,7 +3,7 @@ import pytest
 import tunelab
 from tunelab import InvalidArgumentError
 from tunelab.samplers import CmaEsSampler, RandomSampler
-from tunelab.samplers._cmaes import SOLUTION_ATTR
+from tunelab.samplers._cmaes import SOLUTION_ATTR, STATE_ATTR
 
 
 def sphere(t):
@@ -83,3 +83,128 @@ def test_missing_cmaes_names_the_extra(monkeypatch):
     study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
     with pytest.raises(tunelab.MissingExtraError, match=r"pip install 'tunelab\[samplers\]'"):
         study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1)
+
+
+# -- the stored state: JSON numbers only, never unpickled (defect 15) ---------------------------------------
+
+def quadratic(t):
+    return (t.suggest_float("x", -3, 3) - 1) ** 2 + (t.suggest_float("lr", 1e-4, 1, log=True) - 0.01) ** 2
+
+
+RESUME = """
+import sys, json, tunelab
+from tunelab.samplers import CmaEsSampler
+from tests.samplers.test_cmaes import quadratic
+study = tunelab.load_study(study_name="s", storage=sys.argv[1], sampler=CmaEsSampler(seed=5, n_startup_trials=4))
+study.optimize(quadratic, n_trials=int(sys.argv[2]))
+"""
+
+
+def test_a_study_resumed_in_a_fresh_process_makes_the_same_proposals(tmp_path):
+    import json
+    import pathlib
+    import subprocess
+    import sys
+
+    whole = tunelab.create_study(sampler=CmaEsSampler(seed=5, n_startup_trials=4))
+    whole.optimize(quadratic, n_trials=30)
+    url = f"sqlite:///{tmp_path / 'cma.db'}"
+    first = tunelab.create_study(study_name="s", storage=url, sampler=CmaEsSampler(seed=5, n_startup_trials=4))
+    first.optimize(quadratic, n_trials=17)  # population 6: generation 2 is half asked
+    stopped_in = first.trials[-1].system_attrs[SOLUTION_ATTR]["generation"]
+    root = pathlib.Path(__file__).resolve().parents[2]
+    subprocess.run([sys.executable, "-c", RESUME, url, "13"], check=True, cwd=root, timeout=120)
+    resumed = tunelab.load_study(study_name="s", storage=url)
+    assert [t.params for t in resumed.trials] == [t.params for t in whole.trials]
+    tags = [t.system_attrs[SOLUTION_ATTR] for t in resumed.trials[17:]]
+    assert tags[0]["generation"] == stopped_in and tags[-1]["generation"] > stopped_in
+    state = resumed.system_attrs[STATE_ATTR]
+    assert json.loads(json.dumps(state, allow_nan=False)) == state  # strict JSON, no blobs
+
+
+class Payload:
+    """Unpickling this runs code: it writes a file."""
+
+    def __init__(self, marker):
+        self.marker = str(marker)
+
+    def __reduce__(self):
+        return (pathlib_write, (self.marker,))
+
+
+def pathlib_write(path):
+    import pathlib
+
+    pathlib.Path(path).write_text("pwned")
+    return {}
+
+
+def test_a_planted_pickle_in_the_state_runs_nothing_and_the_study_goes_on(tmp_path, monkeypatch):
+    import base64
+    import pickle
+
+    url = f"sqlite:///{tmp_path / 'cma.db'}"
+    study = tunelab.create_study(study_name="s", storage=url, sampler=CmaEsSampler(seed=1, n_startup_trials=4))
+    study.optimize(quadratic, n_trials=8)
+    marker = tmp_path / "pwned"
+    # what an attacker with write access to the database plants (the old format: a base64 pickle)
+    study.set_system_attr(STATE_ATTR, base64.b64encode(pickle.dumps(Payload(marker))).decode("ascii"))
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("something was unpickled")
+
+    for name in ("loads", "load", "Unpickler"):
+        monkeypatch.setattr(pickle, name, refuse)
+    loaded = tunelab.load_study(study_name="s", storage=url, sampler=CmaEsSampler(seed=1, n_startup_trials=4))
+    with pytest.warns(UserWarning, match=r"ignores the study's stored CMA-ES state \(it is in the pickle format of "
+                                         r"earlier tunelab versions, which is never unpickled"):
+        loaded.optimize(quadratic, n_trials=1)
+    assert not marker.exists()
+    loaded.optimize(quadratic, n_trials=20)  # a fresh search, stored as JSON: no second warning
+    assert not marker.exists()
+    assert all(t.state == tunelab.TrialState.COMPLETE for t in loaded.trials)
+    new = [t.system_attrs[SOLUTION_ATTR] for t in loaded.trials[8:]]
+    assert all(tag["restart"] >= 1 for tag in new)  # the old search's trials are not told to the new one
+    assert isinstance(loaded.system_attrs[STATE_ATTR], dict)
+
+
+@pytest.mark.parametrize(("damage", "match"), [
+    (lambda s: s.update(format=1), r"not a JSON object of format 2"),
+    (lambda s: s.update(popsize=10**12), r"population size 1000000000000 is not an integer in \[2, 1000000\]"),
+    (lambda s: s.update(seed="0"), r"its seed is '0', not a non-negative integer"),
+    (lambda s: s["optimizer"].update(extra=1), r"unknown: \['extra'\]"),
+    (lambda s: s["optimizer"].pop("_mean"), r"missing: \['_mean'\]"),
+    (lambda s: s["optimizer"]["_mean"].update(shape=[3]), r"entry '_mean' is not what this cmaes version stores"),
+    (lambda s: s["optimizer"]["_mean"].update(data=["os.system"] * 2), r"entry '_mean'"),
+    (lambda s: s["optimizer"].update(_g={"__class__": "x"}), r"entry '_g'"),
+])
+def test_a_damaged_state_is_ignored_with_a_warning(damage, match):
+    study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=4))
+    study.optimize(quadratic, n_trials=8)
+    state = study.system_attrs[STATE_ATTR]
+    damage(state)
+    study.set_system_attr(STATE_ATTR, state)
+    with pytest.warns(UserWarning, match=match):
+        study.optimize(quadratic, n_trials=1)
+    study.optimize(quadratic, n_trials=10)
+    assert study.trials[-1].system_attrs[SOLUTION_ATTR]["restart"] == 1
+
+
+def test_the_stored_state_holds_non_finite_numbers_as_strict_json():
+    import json
+
+    import numpy as np
+
+    from tunelab.samplers import _cmaes_state
+
+    cmaes = pytest.importorskip("cmaes")
+    opt = cmaes.CMA(mean=np.full(2, 0.5), sigma=0.2, bounds=np.tile([0.0, 1.0], (2, 1)), population_size=4)
+    opt.tell([(opt.ask(), v) for v in (1.0, np.inf, 2.0, 3.0)])  # an infinite value enters the history
+    text = json.dumps(_cmaes_state.dump(opt), allow_nan=False)
+    again = _cmaes_state.load(cmaes, json.loads(text), dim=2, popsize=4)
+    before, after = opt.__getstate__(), again.__getstate__()
+    assert set(before) == set(after)
+    for name, a in before.items():
+        b = after[name]
+        assert np.array_equal(a, b, equal_nan=True) if isinstance(a, np.ndarray) else a == b or a != a, name
+    assert np.isinf(before["_funhist_values"]).any()

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import base64
-import pickle
+import warnings
 from typing import Any
 
 import numpy as np
 
 from tunelab._errors import InvalidArgumentError, invalid, require_extra, wrong_type
+from tunelab.samplers import _cmaes_state
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import check_count, check_seed
 from tunelab.samplers._random import RandomSampler
@@ -16,8 +16,12 @@ from tunelab.samplers._ranking import minimised, violation
 from tunelab.samplers._unit import consistent_space, encode, from_unit
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
+#: Study system attribute holding the search state as JSON (see ``_state_json``).
 STATE_ATTR = "cmaes:state"
+#: Trial system attribute: the unit-cube point asked for the trial and its (restart, generation).
 SOLUTION_ATTR = "cmaes:solution"
+#: Version of the stored state; the first (a base64 pickle, before tunelab 0.x) is never read.
+STATE_FORMAT = 2
 
 
 class CmaEsSampler(Sampler):
@@ -31,7 +35,12 @@ class CmaEsSampler(Sampler):
     random mean with a population ``inc_popsize`` times larger (IPOP-CMA-ES, Auger & Hansen
     2005). Each generation is told once ``popsize`` of its trials completed; pruned and failed
     trials are replaced by new asks. The optimizer is kept in the study's system attributes
-    after every ask and tell, so a study loaded again continues where it stopped.
+    (``"cmaes:state"``) after every ask and tell, as JSON numbers (mean, step size, covariance,
+    evolution paths, generation, ...), so a study loaded again, in any process, continues the
+    same search with the same proposals. A stored state is read as numbers only, never unpickled:
+    one that does not fit (the pickled state of earlier tunelab versions, another ``cmaes``
+    version's, a damaged one) is ignored with a warning and the search starts afresh from the
+    complete trials.
 
     Categorical parameters, parameters outside that space and the startup trials are sampled by
     ``independent_sampler`` (default: :class:`RandomSampler` with the same seed). Constrained
@@ -98,20 +107,22 @@ class CmaEsSampler(Sampler):
         cmaes = require_extra("cmaes", "samplers")
         complete = study.get_trials(states=(TrialState.COMPLETE,))
         key = [[n, d.to_json()] for n, d in search_space.items()]
-        state = _load(study)
-        if state is None or state["space"] != key:
-            state = self._start(cmaes, search_space, complete, key, study.directions)
+        state = _load(study, cmaes, key)
+        if state is None:
+            state = self._start(cmaes, search_space, complete, key, study)
         self._tell_ready(state, complete, study.directions)
         opt = state["optimizer"]
         if opt.should_stop():
             state["restart"] += 1
-            state["optimizer"] = self._fresh(cmaes, len(search_space), opt.population_size * self.inc_popsize)
+            rng = np.random.default_rng([state["seed"], state["restart"]])
+            state["optimizer"] = _fresh(cmaes, rng, rng.uniform(0.0, 1.0, len(search_space)),
+                                        self.sigma0 or 1.0 / 6.0, None, opt.population_size * self.inc_popsize)
             opt = state["optimizer"]
-        opt.reseed_rng((state["seed"] + 7919 * trial.number) % 2**31)  # the pickled optimizer drops its RNG
+        opt.reseed_rng((state["seed"] + 7919 * trial.number) % 2**31)  # a loaded optimizer has no RNG state
         x = opt.ask()
         trial.set_system_attr(SOLUTION_ATTR, {"restart": state["restart"], "generation": opt.generation,
                                               "x": [float(v) for v in x]})
-        study.set_system_attr(STATE_ATTR, base64.b64encode(pickle.dumps(state)).decode("ascii"))
+        study.set_system_attr(STATE_ATTR, _state_json(state))
         return {name: from_unit(d, u) for (name, d), u in zip(search_space.items(), x)}
 
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
@@ -124,19 +135,13 @@ class CmaEsSampler(Sampler):
         self.independent_sampler.after_trial(study, trial, state, values)
 
     # -- pieces -------------------------------------------------------------------------------------------
-    def _fresh(self, cmaes: Any, dim: int, popsize: int | None, mean: np.ndarray | None = None,
-               sigma: float | None = None, cov: np.ndarray | None = None) -> Any:
-        bounds = np.tile([0.0, 1.0], (dim, 1))
-        start = self._rng.uniform(0.0, 1.0, dim) if mean is None else np.clip(mean, 0.0, 1.0)
-        return cmaes.CMA(mean=start, sigma=sigma or self.sigma0 or 1.0 / 6.0, bounds=bounds, cov=cov,
-                         seed=int(self._rng.integers(2**31)), population_size=popsize)
-
     def _start(self, cmaes: Any, space: dict[str, BaseDistribution], complete: list[Any], key: list,
-               directions: list[Any]) -> dict:
+               study: Any) -> dict:
         dim = len(space)
-        mean = sigma = cov = None
+        mean = cov = None
+        sigma = self.sigma0 or 1.0 / 6.0
         if self.warm_start:
-            rows = [(encode(space, t.params), minimised(t.values, directions)[0]) for t in complete]
+            rows = [(encode(space, t.params), minimised(t.values, study.directions)[0]) for t in complete]
             rows = [(x, y) for x, y in rows if not np.isnan(x).any() and np.isfinite(y)]
             if len(rows) >= 2:
                 gamma = max(0.1, 2.0 / len(rows))  # the best tenth, at least two points
@@ -145,8 +150,12 @@ class CmaEsSampler(Sampler):
                 cov = cov + 1e-8 * np.eye(dim)
         if mean is None:
             mean = np.full(dim, 0.5)
-        return {"space": key, "restart": 0, "seed": int(self._rng.integers(2**31)),
-                "optimizer": self._fresh(cmaes, dim, self.popsize, mean, sigma, cov)}
+        # numbered past every earlier search of this study, so none of its trials is told to this one
+        tags = [_tag(t) for t in study.get_trials(deepcopy=False)]
+        restart = 1 + max((tag[0] for tag in tags if tag is not None), default=-1)
+        seed = int(self._rng.integers(2**31))
+        return {"space": key, "restart": restart, "seed": seed,
+                "optimizer": _fresh(cmaes, np.random.default_rng(seed), mean, sigma, cov, self.popsize)}
 
     def _tell_ready(self, state: dict, complete: list[Any], directions: list[Any]) -> None:
         opt = state["optimizer"]
@@ -164,11 +173,56 @@ class CmaEsSampler(Sampler):
         opt.tell(told)
 
 
+def _fresh(cmaes: Any, rng: np.random.Generator, mean: np.ndarray, sigma: float, cov: np.ndarray | None,
+           popsize: int | None) -> Any:
+    """A new optimizer in the unit cube."""
+    dim = len(mean)
+    return cmaes.CMA(mean=np.clip(mean, 0.0, 1.0), sigma=sigma, bounds=np.tile([0.0, 1.0], (dim, 1)), cov=cov,
+                     seed=int(rng.integers(2**31)), population_size=popsize)
+
+
 def _tag(trial: Any) -> tuple[int, int] | None:
     info = trial.system_attrs.get(SOLUTION_ATTR)
-    return None if info is None else (info["restart"], info["generation"])
+    if not isinstance(info, dict) or not isinstance(info.get("x"), list):
+        return None
+    tag = (info.get("restart"), info.get("generation"))
+    return tag if all(isinstance(v, int) and not isinstance(v, bool) for v in tag) else None
 
 
-def _load(study: Any) -> dict | None:
-    blob = study.system_attrs.get(STATE_ATTR)
-    return None if blob is None else pickle.loads(base64.b64decode(blob))
+def _state_json(state: dict) -> dict:
+    """The stored form: plain JSON (the optimizer as numbers, see ``_cmaes_state``)."""
+    opt = state["optimizer"]
+    return {"format": STATE_FORMAT, "space": state["space"], "restart": state["restart"], "seed": state["seed"],
+            "popsize": opt.population_size, "optimizer": _cmaes_state.dump(opt)}
+
+
+def _load(study: Any, cmaes: Any, key: list) -> dict | None:
+    """The stored state for search space ``key``; None if there is none, or it is for another space.
+
+    A state that cannot be read as this format's numbers is ignored with a warning.
+    """
+    stored = study.system_attrs.get(STATE_ATTR)
+    if stored is None:
+        return None
+    try:
+        return _parse(cmaes, stored, key)
+    except ValueError as exc:
+        warnings.warn(f"CmaEsSampler ignores the study's stored CMA-ES state ({exc}); the search starts "
+                      "afresh from the complete trials", UserWarning, stacklevel=4)
+        return None
+
+
+def _parse(cmaes: Any, stored: Any, key: list) -> dict | None:
+    if isinstance(stored, str):
+        raise ValueError("it is in the pickle format of earlier tunelab versions, which is never unpickled: "
+                         "unpickling stored data can run any code")
+    if not isinstance(stored, dict) or stored.get("format") != STATE_FORMAT:
+        raise ValueError(f"it is not a JSON object of format {STATE_FORMAT}")
+    if stored.get("space") != key:
+        return None  # the search space changed: a new search
+    numbers = {name: stored.get(name) for name in ("restart", "seed", "popsize")}
+    for name, value in numbers.items():
+        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
+            raise ValueError(f"its {name} is {value!r}, not a non-negative integer")
+    optimizer = _cmaes_state.load(cmaes, stored.get("optimizer"), dim=len(key), popsize=numbers["popsize"])
+    return {"space": key, "restart": numbers["restart"], "seed": numbers["seed"], "optimizer": optimizer}

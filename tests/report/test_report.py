@@ -1,5 +1,7 @@
 """The HTML report: self-contained, escaped, and showing the schedule-family comparison."""
 
+import json
+import math
 import re
 
 import pytest
@@ -74,3 +76,57 @@ def test_write_report_and_multi_objective_studies_are_refused(tmp_path, study):
     multi = tunelab.create_study(directions=["minimize", "maximize"])
     with pytest.raises(tunelab.InvalidArgumentError, match="has 2 objectives: the HTML report covers single"):
         render(multi)
+
+
+LINK = '<a href="https://evil.example/">lr</a>'
+
+
+def figures_of(page):
+    """The figures as the page's script hands them to plotly (JSON.parse-able: no NaN, no Infinity)."""
+    text = page.split("const figs = ", 1)[1].split(";\nfor (const", 1)[0]
+    return json.loads(text, parse_constant=lambda name: pytest.fail(f"the page's JSON holds {name}"))
+
+
+def strings(value):
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, dict):
+        for v in value.values():
+            yield from strings(v)
+    elif isinstance(value, list):
+        for v in value:
+            yield from strings(v)
+
+
+def test_a_parameter_name_is_never_a_live_link(tmp_path):
+    study = tunelab.create_study(study_name=LINK, sampler=tunelab.samplers.RandomSampler(seed=0))
+    study.set_user_attr("metrics", [LINK])
+    study.optimize(lambda t: t.suggest_float(LINK, 0, 1) + len(t.suggest_categorical("c", [LINK, "b"])), n_trials=8)
+    page = render(study)
+    body = page.split("</head>", 1)[1]  # past the inlined plotly.js
+    assert "<a " not in body and "&lt;a href=&quot;https://evil.example/&quot;&gt;lr&lt;/a&gt;" in body
+    shown = list(strings(figures_of(page)))
+    assert any("&lt;a href=" in s for s in shown)  # plotly shows the entity as the character
+    assert not any("<" in s or ">" in s for s in shown)  # ... and gets no tag to turn into a link
+
+
+def test_non_finite_values_and_odd_attributes_render(tmp_path):
+    study = tunelab.create_study(sampler=tunelab.samplers.RandomSampler(seed=0))
+    for c in (math.inf, -math.inf, 1.0):
+        study.enqueue_trial({"c": c})
+    study.set_user_attr("metrics", 5)  # user attributes hold anything; the report still renders
+    study.set_user_attr("schedule_steps", "soon")
+    study.set_user_attr("nan", math.nan)
+
+    def objective(trial):
+        c = trial.suggest_categorical("c", [math.inf, -math.inf, 1.0])
+        trial.suggest_schedule("lr", schedules.space(families=["constant", "cosine"], initial=(1e-3, 1e-1),
+                                                     total_steps=100))
+        trial.set_user_attr("schedule_steps", {"lr": math.nan})
+        trial.report(math.inf, 0)
+        return 1.0 if math.isinf(c) else 2.0
+
+    study.optimize(objective, n_trials=3)
+    page = render(study)
+    figures_of(page)
+    assert "<td>inf</td>" in page and "<td>-inf</td>" in page

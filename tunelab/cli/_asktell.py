@@ -11,7 +11,8 @@ import json
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError
-from tunelab.cli._common import add_storage_argument, add_study_argument, jsonable, storage_url
+from tunelab.cli._common import add_storage_argument, add_study_argument, storage_url
+from tunelab.reporting._safe import dumps
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 _TYPES = {"float": FloatDistribution, "int": IntDistribution, "categorical": CategoricalDistribution}
@@ -71,7 +72,7 @@ def cmd_ask(args: argparse.Namespace) -> int:
                                  load_if_exists=True)
     trial = study.ask(space)
     trial.save_params()
-    print(json.dumps({"number": trial.number, "params": jsonable(trial.params)}))
+    print(dumps({"number": trial.number, "params": trial.params}))
     return 0
 
 
@@ -83,5 +84,5 @@ def cmd_tell(args: argparse.Namespace) -> int:
     if state in (None, tunelab.TrialState.COMPLETE) and not args.values:
         raise InvalidArgumentError("--values is missing: a COMPLETE trial needs its objective value(s)")
     frozen = study.tell(args.trial, args.values, state=state, skip_if_finished=args.skip_if_finished)
-    print(json.dumps({"number": frozen.number, "state": frozen.state.name, "values": jsonable(frozen.values)}))
+    print(dumps({"number": frozen.number, "state": frozen.state.name, "values": frozen.values}))
     return 0

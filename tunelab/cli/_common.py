@@ -5,13 +5,12 @@ from __future__ import annotations
 import argparse
 import csv
 import io
-import json
-import math
 import os
 from collections.abc import Sequence
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError
+from tunelab.reporting._safe import csv_cell, dumps, json_safe
 from tunelab.storage import STORAGE_ENV
 
 
@@ -37,24 +36,10 @@ def load(args: argparse.Namespace) -> Any:
     return tunelab.load_study(study_name=args.study, storage=storage_url(args))
 
 
-def jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return repr(value)
-    if isinstance(value, dict):
-        return {str(k): jsonable(v) for k, v in value.items()}
-    if isinstance(value, (list, tuple)):
-        return [jsonable(v) for v in value]
-    if hasattr(value, "isoformat"):
-        return value.isoformat(timespec="seconds")
-    if hasattr(value, "total_seconds"):
-        return value.total_seconds()
-    return value
-
-
 def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     """Rows as an aligned text table, JSON or CSV."""
     if fmt == "json":
-        return json.dumps([jsonable(r) for r in rows], indent=2)
+        return dumps(list(rows), indent=2)
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
@@ -63,7 +48,7 @@ def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
         writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
         writer.writeheader()
         for row in rows:
-            writer.writerow({k: cell(row.get(k)) for k in columns})
+            writer.writerow({k: csv_text(row.get(k)) for k in columns})
         return out.getvalue().rstrip("\n")
     table = [columns] + [[cell(r.get(k)) for k in columns] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
@@ -73,9 +58,18 @@ def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
 
 
 def cell(value: Any) -> str:
+    """One table cell as text: floats to 6 significant digits, lists and mappings as JSON."""
     if value is None:
         return ""
     if isinstance(value, float):
         return f"{value:.6g}"
-    value = jsonable(value)
-    return value if isinstance(value, str) else json.dumps(value)
+    value = json_safe(value)
+    return value if isinstance(value, str) else dumps(value)
+
+
+def csv_text(value: Any) -> str:
+    """One CSV cell: as :func:`cell`, with text that a spreadsheet would run as a formula
+    neutralised (a number, negative ones included, stays a number)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return cell(value)
+    return csv_cell(cell(value))

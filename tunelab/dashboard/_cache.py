@@ -15,14 +15,19 @@ import json
 import math
 import threading
 import time
+from collections import OrderedDict
 from typing import Any
 
 from tunelab._errors import invalid
 from tunelab._records import StudyDirection, TrialState
+from tunelab.reporting._safe import csv_cell
 from tunelab.space import BaseDistribution
 
 #: A refresh closer to the previous one than this reuses it (many pages polling one study).
 MIN_REFRESH_S = 0.25
+#: Results kept per study between changes (plots, summaries, table queries), least recently used
+#: dropped first: any page can ask for a new filter or sort order, and each answer is kept.
+MEMO_SIZE = 64
 _FINISHED = {int(s) for s in TrialState if s.is_finished()}
 _STATE_NAMES = {int(s): s.name for s in TrialState}
 
@@ -44,22 +49,33 @@ class StudyCache:
         self._unfinished: set[int] = set()
         self._refreshed = 0.0
         self._lock = threading.Lock()
-        self._memo: dict[Any, Any] = {}
+        self._memo: OrderedDict[Any, Any] = OrderedDict()
         self._memo_revision = -1
 
     def memo(self, key: Any, compute: Any) -> Any:
-        """``compute()``, kept until the study's next change (pages polling an idle study cost nothing)."""
+        """``compute()``, kept until the study's next change (pages polling an idle study cost nothing);
+        at most :data:`MEMO_SIZE` results are kept, the least recently used dropped first."""
         with self._lock:
             if self._memo_revision != self.revision:
-                self._memo, self._memo_revision = {}, self.revision
+                self._memo, self._memo_revision = OrderedDict(), self.revision
             if key in self._memo:
+                self._memo.move_to_end(key)
                 return self._memo[key]
             revision = self.revision
         value = compute()
         with self._lock:
             if self._memo_revision == revision:
                 self._memo[key] = value
+                self._memo.move_to_end(key)
+                while len(self._memo) > MEMO_SIZE:
+                    self._memo.popitem(last=False)
         return value
+
+    @property
+    def memo_size(self) -> int:
+        """How many results the memo holds now (at most :data:`MEMO_SIZE`)."""
+        with self._lock:
+            return len(self._memo)
 
     def refresh(self) -> None:
         """Read what is new or was unfinished; give changed rows the next revision."""
@@ -165,9 +181,9 @@ class StudyCache:
         writer.writerow(["number", "state", "value", "duration_s", "datetime_start", "datetime_complete", "worker"]
                         + [f"params.{n}" for n in names])
         for j in self.as_json(rows):
-            writer.writerow([_csv_cell(v) for v in (j["number"], j["state"], j["value"], j["duration"], j["start"],
+            writer.writerow([csv_cell(v) for v in (j["number"], j["state"], j["value"], j["duration"], j["start"],
                                                     j["complete"], j["worker"])]
-                            + [_csv_cell(j["params"].get(n)) for n in names])
+                            + [csv_cell(j["params"].get(n)) for n in names])
         return out.getvalue()
 
 
@@ -216,10 +232,3 @@ def _sort_key(sort: str, distributions: dict[str, BaseDistribution]) -> Any:
 
     return param
 
-
-def _csv_cell(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value  # a spreadsheet must not run a parameter value as a formula
-    return value

@@ -7,7 +7,6 @@ a regular expression or a 404. Only GET and HEAD are served (the dashboard write
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import threading
@@ -18,10 +17,10 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from tunelab._errors import StudyNotFoundError, TrialNotFoundError, TunelabError, invalid
-from tunelab.cli._common import jsonable as _jsonable
 from tunelab.dashboard import _plots
 from tunelab.dashboard._cache import StudyCache, finite
 from tunelab.dashboard._source import LR_TRACE_ATTR, ReadOnlySource
+from tunelab.reporting._safe import dumps, hide_url
 
 #: Sent with every response: scripts, styles and data from this server only; no frames, no forms.
 CONTENT_SECURITY_POLICY = (
@@ -159,7 +158,7 @@ class Dashboard:
                 "params": t.params, "distributions": {k: repr(d) for k, d in t.distributions.items()},
                 "intermediate": {"steps": list(t.intermediate_values),
                                  "values": [finite(v) for v in t.intermediate_values.values()]},
-                "user_attrs": _jsonable(t.user_attrs), "system_attrs": _jsonable(t.system_attrs),
+                "user_attrs": t.user_attrs, "system_attrs": t.system_attrs,
                 "start": t.datetime_start.isoformat(timespec="seconds") if t.datetime_start else None,
                 "complete": t.datetime_complete.isoformat(timespec="seconds") if t.datetime_complete else None,
                 "schedules": curves, "log": _log_lines(t)}
@@ -190,6 +189,11 @@ def _float(q: dict[str, str], name: str, default: Any) -> Any:
         return float(q[name]) if q.get(name, "") != "" else default
     except ValueError:
         raise invalid(name, q[name], "a number") from None
+
+
+def _one_line(exc: BaseException, url: str) -> str:
+    """An unexpected error's message for the console: its first line, without the storage's password."""
+    return hide_url(str(exc).strip().split("\n", 1)[0][:500], url)
 
 
 def _log_lines(t: Any) -> list[str]:
@@ -229,7 +233,8 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
                 self.wfile.write(body)
 
         def _json(self, status: int, data: Any) -> None:
-            self._send(status, json.dumps(data, allow_nan=False).encode("utf-8"), "application/json")
+            # stored values may hold NaN or infinity, which JSON.parse refuses: they go as text
+            self._send(status, dumps(data).encode("utf-8"), "application/json")
 
         def _error(self, status: int, message: str) -> None:
             self._json(status, {"error": message})
@@ -257,19 +262,21 @@ def make_handler(app: Dashboard, *, allowed_hosts: frozenset[str] | None) -> typ
         def _route(self, fn: Any, query: dict[str, str], groups: tuple[str, ...]) -> None:
             try:
                 result = fn(query, *groups)
+                if isinstance(result, _Download):
+                    status, body, ctype = HTTPStatus.OK, result.body, "text/csv; charset=utf-8"
+                    extra = {"Content-Disposition": f'attachment; filename="{result.filename}"'}
+                else:
+                    status, body, ctype, extra = HTTPStatus.OK, dumps(result).encode("utf-8"), "application/json", {}
             except (StudyNotFoundError, TrialNotFoundError) as exc:
                 self._error(HTTPStatus.NOT_FOUND, str(exc))
             except TunelabError as exc:
                 self._error(HTTPStatus.BAD_REQUEST, str(exc))
             except Exception as exc:  # a bug must not take the server down; say so on its console
-                print(f"tunelab dashboard: {self.path}: {exc!r}", file=sys.stderr)
+                print(f"tunelab dashboard: {self.path}: {type(exc).__name__}: {_one_line(exc, app.source.url)}",
+                      file=sys.stderr)
                 self._error(HTTPStatus.INTERNAL_SERVER_ERROR, "internal error (see the server's console)")
             else:
-                if isinstance(result, _Download):
-                    self._send(HTTPStatus.OK, result.body, "text/csv; charset=utf-8",
-                               extra={"Content-Disposition": f'attachment; filename="{result.filename}"'})
-                else:
-                    self._json(HTTPStatus.OK, result)
+                self._send(status, body, ctype, extra=extra)
 
         def _refuse(self) -> None:
             self._error(HTTPStatus.METHOD_NOT_ALLOWED, "the dashboard is read-only: GET and HEAD only")

@@ -22,6 +22,7 @@ from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundErr
 from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudyDirection, StudySummary
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
+from tunelab.storage import redact_url
 from tunelab.storage._rows import assemble_trials, summaries_from_rows
 
 #: Attribute (user or system) naming the worker that ran a trial, drawn as a timeline row.
@@ -44,12 +45,13 @@ class ReadOnlySource:
     def __init__(self, url: str) -> None:
         if not isinstance(url, str) or "://" not in url:
             url = f"sqlite:///{os.fspath(url)}"
+        shown = redact_url(url)  # what messages say: never a password
         parsed = make_url(url)
         backend = parsed.get_backend_name()
         if backend == "sqlite":
             path = parsed.database
             if not path or path == ":memory:" or not os.path.isfile(path):
-                raise StorageError(f"storage={url!r}: no database file {path!r} to read (the dashboard creates none)")
+                raise StorageError(f"storage={shown!r}: no database file {path!r} to read (the dashboard creates none)")
             S.inspect_sqlite_file(path)
             engine = sa.create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
 
@@ -68,12 +70,15 @@ class ReadOnlySource:
             engine = sa.create_engine(parsed, pool_pre_ping=True,
                                       connect_args={"options": "-c default_transaction_read_only=on"})
         else:
-            raise InvalidArgumentError(f"storage={url!r} is invalid: must be a sqlite:/// or postgresql:// URL")
+            raise InvalidArgumentError(f"storage={shown!r} is invalid: must be a sqlite:/// or postgresql:// URL")
         self.url = url
         self._engine = engine
         with engine.connect() as conn:
             row = conn.execute(sa.select(S.meta.c.value).where(S.meta.c.key == "schema_version")).first()
-        S.check_schema_version(row[0] if row else None, url)
+        S.check_schema_version(row[0] if row else None, shown)
+
+    def __repr__(self) -> str:
+        return f"ReadOnlySource({redact_url(self.url)!r})"
 
     def close(self) -> None:
         self._engine.dispose()

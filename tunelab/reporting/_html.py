@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 import html
-import json
 import math
 import statistics
 from pathlib import Path
@@ -19,6 +18,7 @@ from tunelab._errors import InvalidArgumentError, require_extra
 from tunelab._records import FAIL_REASON_ATTR
 from tunelab.reporting import _figures as F
 from tunelab.reporting._code import keras_code, plain_params, torch_code
+from tunelab.reporting._safe import dumps, plotly_safe
 from tunelab.runner._protocol import LOG_ATTR, SCHEDULE_STEPS_ATTR
 
 
@@ -33,17 +33,16 @@ def _fmt(value: Any) -> str:
 
 
 def _script_json(value: Any) -> str:
-    return json.dumps(value, allow_nan=False, default=str).replace("<", "\\u003c").replace(">", "\\u003e")
+    """JSON for inside ``<script>``: no ``<`` or ``>`` that could close the tag, no NaN that JSON.parse refuses."""
+    return dumps(value, default=str).replace("<", "\\u003c").replace(">", "\\u003e")
 
 
-def _sanitize(obj: Any) -> Any:
-    if isinstance(obj, float) and not math.isfinite(obj):
-        return None
-    if isinstance(obj, dict):
-        return {k: _sanitize(v) for k, v in obj.items()}
-    if isinstance(obj, (list, tuple)):
-        return [_sanitize(v) for v in obj]
-    return obj
+#: The longest schedule horizon the report draws (a stored horizon beyond it is ignored).
+MAX_STEPS = 10**9
+
+
+def _mapping(value: Any) -> dict[str, Any]:
+    return value if isinstance(value, dict) else {}
 
 
 def family_rows(trials: list[Any], minimize: bool, name: str) -> list[dict[str, Any]]:
@@ -107,13 +106,17 @@ def render(study: Any) -> str:
     plotly_js = _plotly_js()
     trials = study.trials
     minimize = study.direction.name == "MINIMIZE"
-    metric = (study.user_attrs.get("metrics") or ["value"])[0]
+    metrics = study.user_attrs.get("metrics")  # user attributes hold anything: use only what fits
+    metric = str(metrics[0]) if isinstance(metrics, list) and metrics else "value"
     complete = sorted((t for t in trials if t.state.name == "COMPLETE" and math.isfinite(t.values[0])),
                       key=lambda t: t.values[0] if minimize else -t.values[0])
-    nominal = study.user_attrs.get(SCHEDULE_STEPS_ATTR, {})  # the config's horizons, when a script did not say
+    nominal = _mapping(study.user_attrs.get(SCHEDULE_STEPS_ATTR))  # the config's horizons, when a script did not say
 
     def steps_of(t: Any, name: str) -> int:
-        return int(t.user_attrs.get(SCHEDULE_STEPS_ATTR, {}).get(name) or nominal.get(name) or 1000)
+        for found in (_mapping(t.user_attrs.get(SCHEDULE_STEPS_ATTR)).get(name), nominal.get(name)):
+            if isinstance(found, (int, float)) and not isinstance(found, bool) and 1 <= found <= MAX_STEPS:
+                return int(found)
+        return 1000
 
     figures = [("history", F.history(trials, minimize, metric)), ("importance", F.importance(trials)),
                ("parallel", F.parallel(trials, minimize, metric)), ("intermediate", F.intermediate(trials, metric))]
@@ -140,7 +143,7 @@ def render(study: Any) -> str:
                      f"<h3>PyTorch</h3><pre>{_e(torch_code(b))}</pre><h3>Keras</h3><pre>{_e(keras_code(b))}</pre>")
     divs = "".join(f"<div id='fig-{_e(k)}' class='fig'></div>" for k, _ in figures
                    if k in ("history", "importance", "parallel", "intermediate", "lr"))
-    payload = _script_json({k: _sanitize(v) for k, v in figures})
+    payload = _script_json({k: plotly_safe(v) for k, v in figures})  # every study string shown as text
     summary = ", ".join(f"{n} {s.lower()}" for s, n in sorted(counts.items()))
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>tunelab report: {_e(study.study_name)}</title>

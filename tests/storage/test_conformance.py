@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tunelab import DuplicatedStudyError, InvalidArgumentError, StudyNotFoundError, TrialFinishedError
+from tunelab import DuplicatedStudyError, InvalidArgumentError, InvalidTypeError, StudyNotFoundError, TrialFinishedError
 from tunelab._records import StudyDirection, TrialState
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
 from tunelab.storage import Finish
@@ -113,8 +113,11 @@ def test_a_finished_trial_never_changes(make_storage):
     assert before.system_attrs == {"why": "done"} and before.user_attrs == {"u": [1]}
 
 
-class _Unstorable:
-    """A distribution stand-in that fails when the storage converts it."""
+class _Unstorable(FloatDistribution):
+    """A distribution that fails when the storage converts it."""
+
+    def __init__(self):
+        super().__init__(0.0, 1.0)
 
     def to_external(self, value):
         raise RuntimeError("cannot convert")
@@ -130,6 +133,8 @@ def test_finish_trial_writes_everything_or_nothing(make_storage):
     with pytest.raises(RuntimeError, match="cannot convert"):
         s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={"n": (3, N), "z": (0.0, _Unstorable())},
                        system_attrs={"why": "x"})
+    with pytest.raises(InvalidTypeError, match="distribution of 'z'=1 .* must be a tunelab.space distribution"):
+        s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={"n": (3, N), "z": (0.0, 1)})
     with pytest.raises(InvalidArgumentError, match="attribute 'bad'"):
         s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={"n": (3, N)}, system_attrs={"bad": {1, 2}})
     assert make_storage().get_trial(tid) == before  # still RUNNING, nothing half-written

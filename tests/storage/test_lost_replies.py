@@ -10,7 +10,7 @@ import pytest
 
 from tunelab._records import StudyDirection, TrialState
 from tunelab.space import FloatDistribution
-from tunelab.storage import Finish, _fast
+from tunelab.storage import Finish, _statements
 
 BACKENDS = ["sqlite-file", pytest.param("postgresql", marks=pytest.mark.postgres)]
 
@@ -31,25 +31,30 @@ def storage(request, tmp_path):
 
 
 def _lose_first_reply(monkeypatch, name: str) -> list[int]:
-    """Make ``_fast.<name>`` commit its work on its first call, then fail as a dropped connection would."""
-    real = getattr(_fast, name)
+    """Make ``_statements.<name>`` commit its work on its first call, then fail as a dropped connection would."""
+    real = getattr(_statements, name)
     calls: list[int] = []
 
-    def once(q, cursor, *args):
-        result = real(q, cursor, *args)
+    def once(tx, *args):
+        result = real(tx, *args)
         calls.append(1)
         if len(calls) == 1:
-            if q.dialect == "sqlite":
+            if tx.dialect == "sqlite":
                 import sqlite3
 
-                cursor.execute("COMMIT")
-                raise sqlite3.OperationalError("connection to the database was lost")
+                import sqlalchemy
+
+                tx.raw.execute("COMMIT")
+                raise sqlalchemy.exc.OperationalError("COMMIT", None, sqlite3.OperationalError("connection lost"),
+                                                      connection_invalidated=True)
             import psycopg
 
+            if not tx.raw.autocommit:
+                tx.raw.commit()
             raise psycopg.OperationalError("server closed the connection unexpectedly")
         return result
 
-    monkeypatch.setattr(_fast, name, once)
+    monkeypatch.setattr(_statements, name, once)
     return calls
 
 
@@ -57,7 +62,7 @@ def test_a_start_whose_reply_was_lost_leaves_one_trial_not_two(storage, monkeypa
     sid = storage.create_study("s", [StudyDirection.MINIMIZE])
     calls = _lose_first_reply(monkeypatch, "start")
     trial = storage.start_trial(sid)
-    assert len(calls) == 1  # the retry found the committed trial instead of starting another
+    assert len(calls) == 2  # the retry ran again and found the trial its lost attempt committed, by its token
     trials = storage.get_all_trials(sid)
     assert [(t.number, t.state, t.trial_id) for t in trials] == [(0, TrialState.RUNNING, trial.trial_id)]
 

@@ -24,9 +24,18 @@ __all__ = [
 STORAGE_ENV = "TUNELAB_STORAGE"
 
 
-def get_storage(storage: Any) -> Storage:
-    """A Storage from None (in memory), a URL (``sqlite:///path.db``, ``postgresql://...``) or a Storage."""
+def get_storage(storage: Any, *, read_only: bool = False) -> Storage:
+    """A Storage from None (in memory), a URL (``sqlite:///path.db``, ``postgresql://...``) or a Storage.
+
+    ``read_only=True`` opens an existing tunelab database without writing to it (see
+    :class:`SQLStorage`); a missing file or a file that is not a tunelab database raises StorageError.
+    """
     if storage is None:
+        if read_only:
+            from tunelab._errors import InvalidArgumentError
+
+            raise InvalidArgumentError("storage=None is invalid with read_only=True: a new in-memory storage "
+                                       "holds no study to read; give a database URL")
         return InMemoryStorage()
     if isinstance(storage, Storage):
         return storage
@@ -34,9 +43,11 @@ def get_storage(storage: Any) -> Storage:
         from tunelab.storage._sql import SQLStorage
 
         text = os.fspath(storage)
+        if isinstance(text, bytes):
+            raise wrong_type("storage", storage, "None, a database URL or a tunelab Storage")
         if "://" not in text:  # a bare path means an SQLite file
             text = f"sqlite:///{text}"
-        return SQLStorage(text)
+        return SQLStorage(text, read_only=read_only)
     raise wrong_type("storage", storage, "None, a database URL or a tunelab Storage")
 
 

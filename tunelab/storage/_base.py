@@ -11,10 +11,12 @@ Contract (the conformance suite in ``tests/storage`` checks it for every backend
 * Methods may be called from several threads of one process; backends that are shared between
   processes (SQL) also keep these promises across processes.
 * The storage never calls back into studies, samplers or pruners.
-* Liveness: with a ``heartbeat_interval``, running trials heartbeat from a background thread of
-  the process running them; a trial silent for longer than ``grace_period`` is failed (and
-  re-queued up to ``retries`` times) by the next ``claim_waiting_trial`` (every ``ask``) or by
-  :meth:`Storage.fail_stale_trials`.
+* Liveness is a component beside this contract (``storage.liveness``, see ``_liveness``): with a
+  ``heartbeat_interval``, running trials heartbeat from a background thread of the process running
+  them; a trial silent for longer than ``grace_period`` is failed (and re-queued up to ``retries``
+  times) by the next ``start_trial`` (every ``ask``) or by :meth:`Storage.fail_stale_trials`.
+* Refused before anything is written: what a backend could not store faithfully (parameter and
+  attribute names over 512 characters or holding NUL, values that are not JSON, NaN objective values).
 """
 
 from __future__ import annotations
@@ -22,12 +24,13 @@ from __future__ import annotations
 import abc
 import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from collections.abc import Collection, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NamedTuple
 
-from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, invalid, wrong_type
 from tunelab._records import (
     FAIL_REASON_ATTR,
+    FIXED_PARAMS_ATTR,
     RETRY_COUNT_ATTR,
     RETRY_OF_ATTR,
     FrozenTrial,
@@ -36,6 +39,9 @@ from tunelab._records import (
     TrialState,
 )
 from tunelab.space import BaseDistribution
+
+if TYPE_CHECKING:
+    from tunelab.storage._liveness import Liveness
 
 #: A parameter as stored: its internal (numeric) value and its distribution.
 StoredParam = tuple[float, BaseDistribution]
@@ -177,83 +183,88 @@ class Storage(abc.ABC):
         """How many trials the study has (optionally only in ``states``)."""
         return len(self.get_all_trials(study_id, states=states))
 
-    # -- liveness (workers that die) ------------------------------------------------------------
-    #: Seconds between heartbeats of a running trial (None: no heartbeats, dead workers' trials
-    #: stay RUNNING). Backends that support heartbeats take it, ``grace_period`` and ``retries``
-    #: as constructor arguments; see :class:`~tunelab.storage.SQLStorage`.
-    heartbeat_interval: float | None = None
-    #: Seconds without a heartbeat after which a RUNNING trial counts as lost.
-    grace_period: float | None = None
-    #: How many times a lost trial is re-queued (a new WAITING trial with the same parameters).
-    retries: int = 0
+    # -- liveness (workers that die): data the Liveness component reads and writes ------------------
+    #: The heartbeat policy of this storage object (None: no heartbeats; dead workers' trials stay
+    #: RUNNING). Backends that support heartbeats build it from their ``heartbeat_interval``,
+    #: ``grace_period`` and ``retries`` arguments; see :class:`~tunelab.storage.SQLStorage`.
+    liveness: Liveness | None = None
 
-    def record_heartbeat(self, trial_id: int) -> None:
-        """Note that the worker running ``trial_id`` is alive. Backends without heartbeats ignore it."""
-
-    def start_heartbeat(self, trial_id: int) -> None:
-        """Heartbeat ``trial_id`` from a background thread of this process until it finishes.
-
-        Backends call it for the trials they create or claim RUNNING; a worker process that runs a
-        trial created elsewhere calls it itself. No-op without ``heartbeat_interval``.
-        """
-
-    def stop_heartbeat(self, trial_id: int) -> None:
-        """Stop heartbeating ``trial_id`` from this process (finishing a trial stops it too)."""
+    def record_heartbeats(self, trial_ids: Collection[int]) -> None:
+        """Note that the workers running ``trial_ids`` are alive (backends without heartbeats ignore it)."""
 
     def stale_trial_ids(self, study_id: int, grace_seconds: float) -> list[int]:
         """Ids of RUNNING trials whose last heartbeat is older than ``grace_seconds`` (default: none)."""
         return []
 
-    def fail_stale_trials(self, study_id: int, grace_seconds: float | None = None) -> list[int]:
-        """Fail (and re-queue, under the retry policy) RUNNING trials that stopped heartbeating.
+    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
+        """Mark a RUNNING (or WAITING) trial FAIL with ``reason``, and re-queue it while it was
+        re-queued fewer than ``max_retries`` times (None: always) — for trials whose worker is gone
+        or that were interrupted.
 
-        ``grace_seconds`` defaults to the storage's ``grace_period``; with neither, nothing is done.
-        Returns the numbers of the trials failed by this call (each is failed by one caller only,
-        even when several processes sweep at once).
-        """
-        grace = self.grace_period if grace_seconds is None else grace_seconds
-        if grace is None:
-            return []
-        failed = []
-        for trial_id in self.stale_trial_ids(study_id, grace):
-            lost = self.fail_lost_trial(trial_id, f"no heartbeat for more than {grace:g} s (worker died?)")
-            if lost is not None:
-                failed.append(lost[0])
-        return failed
-
-    def fail_lost_trial(self, trial_id: int, reason: str) -> tuple[int, int | None] | None:
-        """Mark a RUNNING trial whose worker is gone FAIL with ``reason``; re-queue it if retries allow.
-
-        The retry is a new WAITING trial with the same parameters (``fixed_params``), linked by the
-        system attributes ``retry_of`` (the failed trial's number) and ``retry_count``; the next
-        ``ask`` runs it. Returns the failed trial's number and the retry's number (None when the
-        retries are spent), or None if the trial had already finished (someone else told or
-        failed it first: nothing is written then).
+        The retry is a new WAITING trial whose ``fixed_params`` are the lost trial's parameters,
+        with ``retry_of`` (the lost trial's number) and ``retry_count``; the next ``ask`` runs it.
+        Returns the failed trial's number and the retry's number (None when none was queued), or
+        None if the trial had finished already (someone else told or failed it first: nothing is
+        written then). SQL backends write both in one transaction.
         """
         trial = self.get_trial(trial_id)
         try:
             self.finish_trial(trial_id, TrialState.FAIL, system_attrs={FAIL_REASON_ATTR: reason})
         except TrialFinishedError:
             return None
-        retry = self.retry_attrs(trial)
+        finally:
+            self.stop_heartbeat(trial_id)
+        retry = retry_attrs(trial, max_retries)
         if retry is None:
             return trial.number, None
         queued = self.create_trial(self.get_study_id_of_trial(trial_id), state=TrialState.WAITING,
                                    user_attrs=retry[0], system_attrs=retry[1])
         return trial.number, queued.number
 
-    def retry_attrs(self, trial: FrozenTrial) -> tuple[dict[str, Any], dict[str, Any]] | None:
-        """The user and system attributes of the retry of a lost ``trial``; None if its retries are spent."""
-        count = int(trial.system_attrs.get(RETRY_COUNT_ATTR, 0))
-        if count >= self.retries:
-            return None
-        system = {k: v for k, v in trial.system_attrs.items() if k != FAIL_REASON_ATTR}
-        system.update({"fixed_params": dict(trial.params), RETRY_OF_ATTR: trial.number, RETRY_COUNT_ATTR: count + 1})
-        return dict(trial.user_attrs), system
-
+    @abc.abstractmethod
     def get_study_id_of_trial(self, trial_id: int) -> int:
-        """The id of the study a trial belongs to."""
-        raise NotImplementedError(f"{type(self).__name__} does not support re-queueing lost trials")
+        """The id of the study a trial belongs to; raise TrialNotFoundError if none."""
+
+    # -- liveness, as the study and its workers use it ---------------------------------------------
+    @property
+    def heartbeat_interval(self) -> float | None:
+        return None if self.liveness is None else self.liveness.interval
+
+    @property
+    def grace_period(self) -> float | None:
+        return None if self.liveness is None else self.liveness.grace
+
+    @property
+    def retries(self) -> int:
+        return 0 if self.liveness is None else self.liveness.retries
+
+    def start_heartbeat(self, trial_id: int) -> None:
+        """Heartbeat ``trial_id`` from a background thread of this process until it finishes.
+
+        Backends call it for the trials they create or claim RUNNING; a worker process that runs a
+        trial created elsewhere calls it itself. No-op without heartbeats.
+        """
+        if self.liveness is not None:
+            self.liveness.watch(trial_id)
+
+    def stop_heartbeat(self, trial_id: int) -> None:
+        """Stop heartbeating ``trial_id`` from this process (finishing a trial stops it too)."""
+        if self.liveness is not None:
+            self.liveness.unwatch(trial_id)
+
+    def fail_stale_trials(self, study_id: int, grace_seconds: float | None = None) -> list[int]:
+        """Fail (and re-queue, under the retry policy) RUNNING trials that stopped heartbeating.
+
+        ``grace_seconds`` defaults to the storage's ``grace_period``; without heartbeats nothing is
+        done. Returns the numbers of the trials failed by this call.
+        """
+        if self.liveness is None:
+            return []
+        return self.liveness.sweep(self, study_id, grace_seconds)
+
+    def fail_lost_trial(self, trial_id: int, reason: str) -> tuple[int, int | None] | None:
+        """:meth:`fail_trial` under this storage's retry policy (a worker died running it)."""
+        return self.fail_trial(trial_id, reason, max_retries=self.retries)
 
     @property
     def shared_between_processes(self) -> bool:
@@ -267,24 +278,44 @@ class Storage(abc.ABC):
 # -- helpers shared by the backends -------------------------------------------------------------
 
 
-def check_value(value: Any, argument: str = "value") -> float:
-    """A finite or infinite float; NaN and non-numbers are refused with a clear error."""
-    try:
-        number = float(value)
-    except (TypeError, ValueError):
-        raise InvalidArgumentError(f"{argument}={value!r} is invalid: must be a real number") from None
-    if math.isnan(number):
-        raise InvalidArgumentError(f"{argument}={value!r} is invalid: must not be NaN")
-    return number
+#: The longest study, parameter or attribute name a backend stores (the SQL schema's columns).
+MAX_NAME_LENGTH = 512
+#: Intermediate values are reported at steps 0 .. MAX_STEP (the SQL schema's 64-bit column).
+MAX_STEP = 2**63 - 1
+ATTR_KINDS = ("user", "system")
+
+
+def check_name(argument: str, name: Any) -> str:
+    """A name every backend stores as given: a string of 1 to 512 characters without NUL.
+
+    >>> check_name("name", "lr")
+    'lr'
+    >>> check_name("name", "x" * 600)
+    Traceback (most recent call last):
+    ...
+    tunelab._errors.InvalidArgumentError: name='xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...' (600 characters) is invalid: must be a string of 1 to 512 characters without NUL
+    """
+    if not isinstance(name, str):
+        raise wrong_type(argument, name, "a string")
+    if not name or len(name) > MAX_NAME_LENGTH or "\x00" in name:
+        shown = name if len(name) <= 40 else _Shortened(name)
+        raise invalid(argument, shown, f"a string of 1 to {MAX_NAME_LENGTH} characters without NUL")
+    return name
+
+
+class _Shortened(str):
+    def __repr__(self) -> str:
+        return f"{str.__repr__(self[:40])[:-1]}...' ({len(self)} characters)"
 
 
 def check_attr_kind(kind: str) -> None:
-    if kind not in ("user", "system"):
-        raise InvalidArgumentError(f"kind={kind!r} is invalid: must be 'user' or 'system'")
+    if kind not in ATTR_KINDS:
+        raise invalid("kind", kind, "'user' or 'system'")
 
 
 def check_attr_value(key: str, value: Any) -> None:
-    """Attributes are stored as JSON: refuse anything JSON cannot hold, naming the key."""
+    """Attributes are stored as JSON under names every backend stores: refuse anything else, naming the key."""
+    check_name("key", key)
     try:
         json.dumps(value)
     except (TypeError, ValueError) as exc:
@@ -298,6 +329,43 @@ def check_attrs(*attrs: Mapping[str, Any] | None) -> None:
     for mapping in attrs:
         for key, value in (mapping or {}).items():
             check_attr_value(key, value)
+
+
+def check_params(params: Mapping[str, StoredParam] | None) -> None:
+    """Parameters as stored: storable names, finite internal values, distributions."""
+    for name, (internal, distribution) in (params or {}).items():
+        check_name("name", name)
+        if not isinstance(distribution, BaseDistribution):
+            raise wrong_type(f"distribution of {name!r}", distribution, "a tunelab.space distribution")
+        if isinstance(internal, bool) or not isinstance(internal, (int, float)) or not math.isfinite(internal):
+            raise invalid(f"internal value of {name!r}", internal, "a finite number")
+
+
+def check_values(values: Sequence[float] | None) -> None:
+    """Objective values as stored: None, or real numbers (infinite allowed, NaN not)."""
+    for value in values or ():
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise invalid("values", values, "real numbers (not NaN)")
+
+
+def check_finish(state: Any, values: Sequence[float] | None, params: Mapping[str, StoredParam] | None,
+                 system_attrs: Mapping[str, Any] | None) -> None:
+    """What a finish writes, refused before anything is written if a backend could not hold it."""
+    if not isinstance(state, TrialState) or not state.is_finished():
+        raise invalid("state", state, "COMPLETE, PRUNED or FAIL")
+    check_values(values)
+    check_params(params)
+    check_attrs(system_attrs)
+
+
+def check_report(step: Any, value: Any) -> tuple[int, float]:
+    """A reported (step, value) as stored: a step in 0 .. 2**63 - 1 and a float (NaN allowed)."""
+    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
+        raise invalid("step", step, f"an integer from 0 to {MAX_STEP}")
+    try:
+        return step, float(value)
+    except (TypeError, ValueError, OverflowError):
+        raise invalid("value", value, "a real number within the float range") from None
 
 
 def raise_finished(number: int, state: TrialState, action: str) -> None:
@@ -317,33 +385,14 @@ def best_values(trials: Iterable[FrozenTrial], directions: tuple[StudyDirection,
     return (best,)
 
 
-def check_liveness(
-    heartbeat_interval: Any, grace_period: Any, retries: Any
-) -> tuple[float | None, float | None, int]:
-    """Validate a heartbeat policy; ``grace_period`` defaults to four heartbeat intervals.
+def retry_attrs(trial: FrozenTrial, max_retries: int | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
+    """The user and system attributes of the retry of a lost ``trial``; None if its retries are spent.
 
-    >>> check_liveness(1, None, 0)
-    (1.0, 4.0, 0)
+    The retry runs with the parameters the lost trial had drawn (and those it had fixed in
+    advance but not reached), linked to it by ``retry_of`` and ``retry_count``.
     """
-    from tunelab._errors import invalid
-
-    def positive(name: str, value: Any) -> float | None:
-        if value is None:
-            return None
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0 or math.isinf(value):
-            raise invalid(name, value, "None or a positive, finite number of seconds")
-        return float(value)
-
-    interval = positive("heartbeat_interval", heartbeat_interval)
-    grace = positive("grace_period", grace_period)
-    if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-        raise invalid("retries", retries, "a non-negative integer")
-    if interval is None and (grace is not None or retries):
-        raise InvalidArgumentError(
-            f"grace_period={grace_period!r} and retries={retries!r} need heartbeats: "
-            "give heartbeat_interval too")
-    if interval is not None:
-        grace = 4 * interval if grace is None else grace
-        if grace <= interval:
-            raise invalid("grace_period", grace_period, f"longer than heartbeat_interval={heartbeat_interval!r}")
-    return interval, grace, retries
+    count = trial.retry_count
+    if max_retries is not None and count >= max_retries:
+        return None
+    fixed = {**trial.fixed_params, **trial.params}
+    return dict(trial.user_attrs), {FIXED_PARAMS_ATTR: fixed, RETRY_OF_ATTR: trial.number, RETRY_COUNT_ATTR: count + 1}

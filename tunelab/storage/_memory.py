@@ -18,6 +18,11 @@ from tunelab.storage._base import (
     check_attr_kind,
     check_attr_value,
     check_attrs,
+    check_finish,
+    check_name,
+    check_params,
+    check_report,
+    check_values,
     raise_finished,
 )
 
@@ -64,6 +69,7 @@ class InMemoryStorage(Storage):
 
     # -- studies ------------------------------------------------------------------------------
     def create_study(self, study_name: str, directions: Iterable[StudyDirection]) -> int:
+        check_name("study_name", study_name)
         with self._lock:
             if study_name in self._names:
                 raise DuplicatedStudyError(f"a study named {study_name!r} already exists")
@@ -138,7 +144,10 @@ class InMemoryStorage(Storage):
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
+        check_params(params)
+        check_values(values)
         check_attrs(user_attrs, system_attrs)
+        reports = dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
         now = datetime.datetime.now()
         with self._lock:
             study = self._study(study_id)
@@ -150,7 +159,7 @@ class InMemoryStorage(Storage):
                 study_id, number, state, tuple(values) if values is not None else None,
                 {n: d.to_external(v) for n, (v, d) in params.items()},
                 {n: d for n, (_, d) in params.items()},
-                dict(intermediate_values or {}),
+                reports,
                 copy.deepcopy(dict(user_attrs or {})), copy.deepcopy(dict(system_attrs or {})),
                 None if state == TrialState.WAITING else now,
                 now if state.is_finished() else None,
@@ -184,6 +193,7 @@ class InMemoryStorage(Storage):
         return trial
 
     def set_trial_params(self, trial_id: int, params: Mapping[str, StoredParam]) -> None:
+        check_params(params)
         with self._lock:
             trial = self._running(trial_id, "setting parameters")
             for name, (internal, dist) in params.items():
@@ -191,8 +201,9 @@ class InMemoryStorage(Storage):
                 trial.distributions[name] = dist
 
     def set_trial_intermediate_value(self, trial_id: int, step: int, value: float) -> None:
+        step, value = check_report(step, value)
         with self._lock:
-            self._running(trial_id, "report").intermediate_values[int(step)] = float(value)
+            self._running(trial_id, "report").intermediate_values[step] = value
 
     def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
         check_attr_kind(kind)
@@ -210,7 +221,7 @@ class InMemoryStorage(Storage):
         params: Mapping[str, StoredParam] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
     ) -> None:
-        check_attrs(system_attrs)
+        check_finish(state, values, params, system_attrs)
         with self._lock:
             trial = self._running(trial_id, f"finishing as {state.name}")
             # everything that can fail first, so a failing finish leaves the trial as it was
@@ -223,6 +234,10 @@ class InMemoryStorage(Storage):
             trial.values = tuple(values) if values is not None else None
             trial.state = state
             trial.datetime_complete = datetime.datetime.now()
+
+    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
+        with self._lock:  # failing and re-queueing as one step
+            return super().fail_trial(trial_id, reason, max_retries=max_retries)
 
     def _freeze(self, trial_id: int) -> FrozenTrial:
         trial = self._trials[trial_id]

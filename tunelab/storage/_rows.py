@@ -9,7 +9,6 @@ from collections.abc import Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Connection
 
 from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.space import BaseDistribution, distribution_from_json
@@ -46,10 +45,14 @@ class TrialCache:
         return list(self._ordered)
 
 
-def assemble_trials(conn: Connection, where: Any) -> list[FrozenTrial]:
+#: The trial columns a record is built from (not ``write_token``, which older files lack).
+_TRIAL_COLUMNS = ("trial_id", "number", "state", "values_json", "datetime_start", "datetime_complete")
+
+
+def assemble_trials(tx: Any, where: Any) -> list[FrozenTrial]:
     """Read the trials matching ``where`` (a condition on the trials table) with all their parts."""
     t = S.trials
-    rows = conn.execute(sa.select(t).where(where).order_by(t.c.number)).all()
+    rows = tx.execute(sa.select(*(t.c[name] for name in _TRIAL_COLUMNS)).where(where).order_by(t.c.number)).all()
     if not rows:
         return []
     # reads run statement by statement: bound the id subquery so trials created after the first
@@ -60,7 +63,7 @@ def assemble_trials(conn: Connection, where: Any) -> list[FrozenTrial]:
     params: dict[int, dict[str, tuple[float, BaseDistribution]]] = {r.trial_id: {} for r in rows}
     dist_cache: dict[str, BaseDistribution] = {}
     p = S.trial_params
-    for trial_id, name, value, dist_json in conn.execute(
+    for trial_id, name, value, dist_json in tx.execute(
             sa.select(p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json).where(p.c.trial_id.in_(ids))):
         dist = dist_cache.get(dist_json)
         if dist is None:
@@ -68,12 +71,12 @@ def assemble_trials(conn: Connection, where: Any) -> list[FrozenTrial]:
         params[trial_id][name] = (value, dist)
     inter: dict[int, dict[int, float]] = {r.trial_id: {} for r in rows}
     iv = S.trial_intermediate
-    for trial_id, step, value in conn.execute(
+    for trial_id, step, value in tx.execute(
             sa.select(iv.c.trial_id, iv.c.step, iv.c.value).where(iv.c.trial_id.in_(ids)).order_by(iv.c.step)):
         inter[trial_id][int(step)] = float("nan") if value is None else float(value)
     attrs: dict[int, dict[str, dict[str, Any]]] = {r.trial_id: {"user": {}, "system": {}} for r in rows}
     a = S.trial_attrs
-    for trial_id, kind, key, value_json in conn.execute(
+    for trial_id, kind, key, value_json in tx.execute(
             sa.select(a.c.trial_id, a.c.kind, a.c.key, a.c.value_json).where(a.c.trial_id.in_(ids))):
         attrs[trial_id][kind][key] = json.loads(value_json)
     out = []

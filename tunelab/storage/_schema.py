@@ -1,10 +1,6 @@
-"""The SQL schema (SQLAlchemy Core tables) and the check that a SQLite file is ours to open."""
+"""The SQL schema (SQLAlchemy Core tables), its version and the upgrades from older versions."""
 
 from __future__ import annotations
-
-import os
-import sqlite3
-import weakref
 
 from sqlalchemy import (
     BigInteger,
@@ -18,13 +14,15 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    text,
 )
+from sqlalchemy.engine import Connection
 
 from tunelab._errors import StorageError
 
 #: Bumped whenever the tables change; a file with a newer version is refused, untouched.
-SCHEMA_VERSION = 1
-SQLITE_MAGIC = b"SQLite format 3\x00"
+#: 2: ``tunelab_trials.write_token`` (the token of the write that last started or finished a trial).
+SCHEMA_VERSION = 2
 
 metadata = MetaData()
 
@@ -63,6 +61,7 @@ trials = Table(
     Column("datetime_start", Float, nullable=True),
     Column("datetime_complete", Float, nullable=True),
     Column("heartbeat", Float, nullable=True),
+    Column("write_token", String(48), nullable=True),
     UniqueConstraint("study_id", "number", name="tunelab_trials_study_number"),
     Index("tunelab_trials_study_state", "study_id", "state"),
     sqlite_autoincrement=True,
@@ -92,87 +91,27 @@ trial_attrs = Table(
 )
 
 
-#: Engines this process has open, by real path of their SQLite file. Reading a file with plain
-#: open()/close() drops every POSIX lock the process holds on it (SQLite's locks included), so a
-#: file already opened here is never inspected again: it was checked when first opened.
-_ENGINES_BY_FILE: dict[str, weakref.WeakSet] = {}
-
-
-def opened_here(path: str) -> bool:
-    """Whether an engine of this process still has ``path`` open."""
-    engines = _ENGINES_BY_FILE.get(os.path.realpath(path))
-    return bool(engines)
-
-
-def remember_engine(path: str, engine: object) -> None:
-    _ENGINES_BY_FILE.setdefault(os.path.realpath(path), weakref.WeakSet()).add(engine)
-
-
-def forget_engine(path: str, engine: object) -> None:
-    """The engine was disposed: it holds no connection (and no lock) on ``path`` any more."""
-    _ENGINES_BY_FILE.get(os.path.realpath(path), weakref.WeakSet()).discard(engine)
-
-
-def inspect_sqlite_file(path: str) -> None:
-    """Refuse, with a clear error and without writing a byte, a file that is not a tunelab database.
-
-    Accepted: a missing or empty file (a new database), an SQLite database with no tables, or a
-    tunelab database whose schema version this code knows. Refused: a file that is not SQLite,
-    a truncated or corrupt one, an SQLite database of another program, a newer tunelab schema.
-    """
-    if not os.path.exists(path) or os.path.getsize(path) == 0:
-        return
-    if os.path.isdir(path):
-        raise StorageError(f"storage path {path!r} is a directory, not an SQLite file")
-    with open(path, "rb") as fh:
-        header = fh.read(100)
-    if not header.startswith(SQLITE_MAGIC):
-        raise StorageError(f"{path!r} is not an SQLite database (corrupt or foreign file); it was left untouched")
-    page_size = int.from_bytes(header[16:18], "big")
-    page_size = 65536 if page_size == 1 else page_size
-    n_pages = int.from_bytes(header[28:32], "big")
-    # the page count in the header is trusted only when it is current (bytes 24 and 92 agree) and no
-    # write-ahead log holds newer pages (in WAL mode the file may lag the header until a checkpoint)
-    current = header[24:28] == header[92:96] and not os.path.exists(path + "-wal")
-    if len(header) < 100 or (current and n_pages and os.path.getsize(path) < n_pages * page_size):
-        raise StorageError(
-            f"{path!r} is truncated ({os.path.getsize(path)} bytes, its header says "
-            f"{n_pages * page_size}); it was left untouched"
-        )
-    try:
-        con = sqlite3.connect(f"file:{_uri_path(path)}?mode=ro", uri=True, timeout=60)
-        try:
-            tables = {row[0] for row in con.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-            if not tables:
-                return
-            if meta.name not in tables:
-                raise StorageError(
-                    f"{path!r} is an SQLite database of another program (tables {sorted(tables)[:5]}); "
-                    "tunelab left it untouched: give a new file name"
-                )
-            row = con.execute(f"SELECT value FROM {meta.name} WHERE key = 'schema_version'").fetchone()
-        finally:
-            con.close()
-    except sqlite3.DatabaseError as exc:
-        raise StorageError(f"{path!r} is a corrupt SQLite database ({exc}); it was left untouched") from None
-    check_schema_version(row[0] if row else None, path)
-
-
-def check_schema_version(found: str | None, where: str) -> None:
+def check_schema_version(found: str | None, where: str) -> int:
+    """The schema version stored as ``found``, refused with a clear error unless this code reads it."""
     if found is None:
         raise StorageError(f"{where!r} has no tunelab schema version; it was left untouched")
     try:
         version = int(found)
     except ValueError:
         raise StorageError(f"{where!r} has an unreadable schema version {found!r}; it was left untouched") from None
+    if version < 1:
+        raise StorageError(f"{where!r} has an unknown schema version {found!r}; it was left untouched")
     if version > SCHEMA_VERSION:
         raise StorageError(
             f"{where!r} was written by a newer tunelab (schema version {version}, this one reads up to "
             f"{SCHEMA_VERSION}); upgrade tunelab. The database was left untouched"
         )
+    return version
 
 
-def _uri_path(path: str) -> str:
-    from urllib.parse import quote
+def upgrade(conn: Connection, found: int) -> None:
+    """Bring a database of schema version ``found`` to :data:`SCHEMA_VERSION` (inside the caller's transaction)."""
+    if found < 2:
+        conn.execute(text(f"ALTER TABLE {trials.name} ADD COLUMN write_token VARCHAR(48)"))
+    conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 
-    return quote(os.path.abspath(path))

@@ -328,3 +328,63 @@ def test_concurrent_writers_of_one_study_attribute_do_not_collide(make_storage):
     in_threads(writer, [(i,) for i in range(4)])
     assert errors == []
     assert make_storage().get_study_attrs(sid, "system")["shared"][1] == 14
+
+
+@pytest.mark.parametrize("bad", ["x" * 513, "a\x00b", ""], ids=["513 characters", "NUL", "empty"])
+def test_names_no_backend_could_store_are_refused_before_anything_is_written(make_storage, bad):
+    # PostgreSQL refused these at tell time only (after the trial had run), SQLite stored them
+    s = make_storage()
+    with pytest.raises(InvalidArgumentError, match="study_name=.* is invalid: must be a string of 1 to 512"):
+        s.create_study(bad, [StudyDirection.MINIMIZE])
+    sid = s.create_study("s", [StudyDirection.MINIMIZE])
+    tid = s.start_trial(sid).trial_id
+    with pytest.raises(InvalidArgumentError, match="name=.* is invalid: must be a string of 1 to 512"):
+        s.set_trial_params(tid, {bad: (0.5, FloatDistribution(0, 1))})
+    with pytest.raises(InvalidArgumentError, match="key=.* is invalid: must be a string of 1 to 512"):
+        s.set_trial_attr(tid, "user", bad, 1)
+    with pytest.raises(InvalidArgumentError, match="key=.* is invalid"):
+        s.set_study_attr(sid, "user", bad, 1)
+    with pytest.raises(InvalidArgumentError, match="name=.* is invalid"):
+        s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={bad: (0.5, FloatDistribution(0, 1))})
+    assert make_storage().get_trial(tid).state == TrialState.RUNNING  # nothing written: it can still finish
+    s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={"x" * 512: (0.5, FloatDistribution(0, 1))})
+    assert list(make_storage().get_trial(tid).params) == ["x" * 512]
+
+
+def test_values_and_reports_a_backend_cannot_hold_are_refused(make_storage):
+    s = make_storage()
+    sid = s.create_study("s", [StudyDirection.MINIMIZE])
+    tid = s.start_trial(sid).trial_id
+    with pytest.raises(InvalidArgumentError, match="step=-1 is invalid: must be an integer from 0 to"):
+        s.set_trial_intermediate_value(tid, -1, 1.0)
+    with pytest.raises(InvalidArgumentError, match=r"step=9223372036854775808 is invalid"):
+        s.set_trial_intermediate_value(tid, 2**63, 1.0)
+    with pytest.raises(InvalidArgumentError, match="value=.* is invalid: must be a real number within the float"):
+        s.set_trial_intermediate_value(tid, 0, 10**400)
+    with pytest.raises(InvalidArgumentError, match=r"values=\(nan,\) is invalid: must be real numbers \(not NaN\)"):
+        s.finish_trial(tid, TrialState.COMPLETE, (math.nan,))
+    with pytest.raises(InvalidArgumentError, match="internal value of 'x'=inf is invalid: must be a finite number"):
+        s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={"x": (math.inf, FloatDistribution(0, 1))})
+    with pytest.raises(InvalidArgumentError, match="state=TrialState.RUNNING is invalid: must be COMPLETE"):
+        s.finish_trial(tid, TrialState.RUNNING)
+    s.set_trial_intermediate_value(tid, 2**63 - 1, math.inf)
+    s.finish_trial(tid, TrialState.COMPLETE, (-math.inf,))
+    done = make_storage().get_trial(tid)
+    assert (done.values, done.intermediate_values) == ((-math.inf,), {2**63 - 1: math.inf})
+
+
+def test_an_interrupted_trial_is_failed_and_requeued_whatever_its_retries(make_storage):
+    s = make_storage()
+    sid = s.create_study("s", [StudyDirection.MINIMIZE])
+    s.create_trial(sid, state=TrialState.WAITING, system_attrs={"fixed_params": {"y": 2}})
+    trial = s.start_trial(sid)
+    s.set_trial_params(trial.trial_id, {"x": (0.5, FloatDistribution(0, 1))})
+    s.set_trial_attr(trial.trial_id, "user", "note", "kept")
+    assert s.fail_trial(trial.trial_id, "interrupted (Ctrl-C)", max_retries=None) == (0, 1)
+    assert s.fail_trial(trial.trial_id, "interrupted again", max_retries=None) is None  # finished: untouched
+    retry = s.start_trial(sid)
+    assert (retry.number, retry.fixed_params, retry.retry_of, retry.retry_count, retry.user_attrs) == (
+        1, {"y": 2, "x": 0.5}, 0, 1, {"note": "kept"})
+    assert s.fail_trial(retry.trial_id, "interrupted", max_retries=1) == (1, None)  # re-queued once already
+    failed = make_storage().get_trial(trial.trial_id)
+    assert (failed.state, failed.fail_reason) == (TrialState.FAIL, "interrupted (Ctrl-C)")

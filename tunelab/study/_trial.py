@@ -19,6 +19,7 @@ from tunelab.space import (
     check_compatible,
 )
 from tunelab.storage import StoredParam
+from tunelab.storage._base import check_name
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -117,8 +118,7 @@ class Trial:
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
         self._check_running("suggest")
-        if not isinstance(name, str) or not name:
-            raise invalid("name", name, "a non-empty string")
+        check_name("name", name)
         if name in self._distributions:
             check_compatible(name, self._distributions[name], distribution)
             return self._params[name]
@@ -167,6 +167,8 @@ class Trial:
             number = float(value)
         except (TypeError, ValueError):
             raise wrong_type("value", value, "a real number") from None
+        except OverflowError:
+            raise invalid("value", value, "a real number within the float range") from None
         self._flush()
         self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), number)
         self._intermediate[int(step)] = number
@@ -179,7 +181,7 @@ class Trial:
                 f"objectives: value={value!r} is invalid, allowed: a sequence of {n} real numbers")
         try:
             vector = [float(v) for v in value]
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):
             raise wrong_type("value", value, f"a sequence of {n} real numbers (one per objective)") from None
         vectors = dict(self._system_attrs.get(INTERMEDIATE_VECTORS_ATTR, {}))
         vectors[str(step)] = vector

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import re
 
 import pytest
 
+import tunelab
 from tunelab.cli.schedule import add_parser, cmd_schedule, parse_schedule
 from tunelab.schedules import (
     CosineAnnealingLR,
@@ -65,8 +67,39 @@ def test_plot_writes_a_png(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == f"wrote {path}"
 
 
-def test_bad_step_options():
-    with pytest.raises(ScheduleError, match=r"--steps=0 is invalid: must be an integer >= 1"):
-        run("show", "StepLR(0.1, 3)", "--steps", "0")
-    with pytest.raises(ScheduleError, match=r"--every=0 is invalid: must be an integer >= 1"):
-        run("show", "StepLR(0.1, 3)", "--every", "0")
+@pytest.mark.parametrize("option, value, allowed", [
+    ("--steps", "0", r"1\.\.1000000000000"), ("--every", "0", r"1\.\.1000000000000"),
+    ("--steps", "1e3", r"1\.\.1000000000000"), ("--every", str(10**30), r"1\.\.1000000000000"),
+])
+def test_bad_step_options_are_usage_errors(capsys, option, value, allowed):
+    with pytest.raises(SystemExit) as exit_:
+        run("show", "StepLR(0.1, 3)", option, value)
+    assert exit_.value.code == 2
+    assert re.search(rf"argument {option}: '{value}' is invalid: must be an integer in {allowed}",
+                     capsys.readouterr().err)
+
+
+def test_bad_step_options_given_directly_to_the_handler():
+    for steps, every, message in ((0, 1, r"--steps=0 is invalid: must be an integer >= 1"),
+                                  (3, 0, r"--every=0 is invalid: must be an integer >= 1")):
+        namespace = argparse.Namespace(action="show", expression="StepLR(0.1, 3)", steps=steps, every=every,
+                                       output="unused.png")
+        with pytest.raises(ScheduleError, match=message):
+            cmd_schedule(namespace)
+
+
+def test_too_many_steps_to_evaluate_is_refused_before_any_work(tmp_path):
+    with pytest.raises(ScheduleError, match=r"--steps=1000000000000 --every=1 is invalid: 1000000000000 steps to "
+                       r"evaluate; must be at most 1000000 \(raise --every to 1000000\)"):
+        run("plot", "StepLR(0.1, 3)", "--steps", str(10**12), "--output", str(tmp_path / "x.png"))
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_plot_refuses_an_output_it_cannot_write_before_drawing(tmp_path):
+    (tmp_path / "taken").mkdir()
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"--output='.*taken' is invalid: it is a directory"):
+        run("plot", "StepLR(0.1, 3)", "--output", str(tmp_path / "taken"))
+    (tmp_path / "file").write_text("")
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"--output='.*file/x.png' is invalid: '.*file' is a file, "
+                       r"not a directory"):
+        run("plot", "StepLR(0.1, 3)", "--output", str(tmp_path / "file" / "x.png"))

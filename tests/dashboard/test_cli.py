@@ -5,6 +5,8 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from tunelab.cli import main
 
 
@@ -15,8 +17,24 @@ def test_missing_database_is_an_error_not_a_new_file(tmp_path, capsys):
 
 
 def test_bad_port_is_refused(demo_url, capsys):
-    assert main(["dashboard", "--storage", demo_url, "--port", "70000"]) == 1
-    assert "--port=70000 is invalid" in capsys.readouterr().err
+    with pytest.raises(SystemExit) as exit_:
+        main(["dashboard", "--storage", demo_url, "--port", "70000"])
+    assert exit_.value.code == 2
+    assert capsys.readouterr().err == ("tunelab dashboard: error: argument --port: '70000' is invalid: must be an "
+                                       "integer in 0..65535 (see 'tunelab dashboard --help')\n")
+
+
+def test_a_port_in_use_is_one_clear_line(demo_url, capsys):
+    import socket
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", "--storage", demo_url, "--port", str(port)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"tunelab: error: --host='127.0.0.1' --port={port} cannot be served: Address already in use")
+    assert err.count("\n") == 1
 
 
 def test_serves_on_localhost_by_default(demo_url):

@@ -10,12 +10,14 @@ import argparse
 import json
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError
-from tunelab.cli._common import add_storage_argument, add_study_argument, storage_url
+from tunelab._errors import InvalidArgumentError, StorageError, TunelabError
+from tunelab.cli._common import add_storage_argument, add_study_argument, integer, number, storage_url
 from tunelab.reporting._safe import dumps
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 _TYPES = {"float": FloatDistribution, "int": IntDistribution, "categorical": CategoricalDistribution}
+#: The largest trial number a storage can hold (a signed 64-bit integer).
+MAX_TRIAL = 2**63 - 1
 
 
 def add_parser(subparsers: Any) -> None:
@@ -30,8 +32,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("tell", help="finish a trial with its value(s) or a state")
     add_storage_argument(p)
     add_study_argument(p, required=True)
-    p.add_argument("--trial", type=int, required=True, help="the trial number printed by ask")
-    p.add_argument("--values", type=float, nargs="+", help="objective value(s)")
+    p.add_argument("--trial", type=integer(0, MAX_TRIAL), required=True, help="the trial number printed by ask")
+    p.add_argument("--values", type=number, nargs="+", help="objective value(s) (NaN makes the trial FAIL)")
     p.add_argument("--state", choices=("complete", "pruned", "fail"), help="final state (default complete)")
     p.add_argument("--skip-if-finished", action="store_true")
     p.set_defaults(handler=cmd_tell)
@@ -70,10 +72,32 @@ def cmd_ask(args: argparse.Namespace) -> int:
     directions = args.directions or ["minimize"]
     study = tunelab.create_study(study_name=args.study, storage=storage_url(args), directions=directions,
                                  load_if_exists=True)
-    trial = study.ask(space)
-    trial.save_params()
+    trial = study.ask()
+    try:
+        for name, distribution in space.items():
+            trial.suggest(name, distribution)
+        trial.save_params()
+    except Exception as exc:  # e.g. the disk filled up: the trial must not stay RUNNING
+        raise _abandon(study, trial, exc) from exc
     print(dumps({"number": trial.number, "params": trial.params}))
     return 0
+
+
+def _abandon(study: Any, trial: Any, exc: Exception) -> Exception:
+    """Fail ``trial``, whose parameters could not be saved; return the error to raise, saying what became of it."""
+    import tunelab
+
+    reason = f"tunelab ask could not save the parameters: {type(exc).__name__}: {exc}"
+    try:
+        study.tell(trial, state=tunelab.TrialState.FAIL, fail_reason=reason)
+    except Exception:
+        fate = (f"trial {trial.number} is left RUNNING: when the storage can be written again, run "
+                f"tunelab tell --study {study.study_name!r} --trial {trial.number} --state fail")
+    else:
+        fate = f"trial {trial.number} is marked FAIL"
+    if isinstance(exc, TunelabError):
+        return type(exc)(f"{exc} ({fate})")
+    return StorageError(f"ask could not save trial {trial.number}'s parameters: {type(exc).__name__}: {exc} ({fate})")
 
 
 def cmd_tell(args: argparse.Namespace) -> int:
@@ -83,6 +107,10 @@ def cmd_tell(args: argparse.Namespace) -> int:
     state = tunelab.TrialState[args.state.upper()] if args.state else None
     if state in (None, tunelab.TrialState.COMPLETE) and not args.values:
         raise InvalidArgumentError("--values is missing: a COMPLETE trial needs its objective value(s)")
-    frozen = study.tell(args.trial, args.values, state=state, skip_if_finished=args.skip_if_finished)
+    try:
+        frozen = study.tell(args.trial, args.values, state=state, skip_if_finished=args.skip_if_finished)
+    except StorageError as exc:
+        raise StorageError(f"{exc} (trial {args.trial} was not changed: tell again when the storage can be "
+                           "written)") from exc
     print(dumps({"number": frozen.number, "state": frozen.state.name, "values": frozen.values}))
     return 0

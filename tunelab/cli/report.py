@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from tunelab.cli._common import add_storage_argument, add_study_argument, load
+from tunelab.cli._common import add_storage_argument, add_study_argument, load, writable_output, write_output
 
 
 def add_parser(subparsers: Any) -> None:
@@ -17,8 +17,9 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_report(args: argparse.Namespace) -> int:
-    from tunelab.reporting import write_report
+    from tunelab.reporting import render
 
-    path = write_report(load(args), args.output)
+    path = writable_output(args.output, "--output")
+    write_output(path, render(load(args)), "--output")
     print(f"report: {path}")
     return 0

@@ -14,13 +14,18 @@ from __future__ import annotations
 
 import argparse
 import ast
+import io
 from typing import Any
 
 from tunelab._errors import require_extra
+from tunelab.cli._common import integer, writable_output, write_output
 from tunelab.schedules import Schedule, ScheduleError, schedule_families
 
 __all__ = ["add_parser", "cmd_schedule", "parse_schedule"]
 
+#: The largest step count accepted, and the most steps evaluated in one command.
+MAX_STEPS = 10**12
+MAX_POINTS = 1_000_000
 ALLOWED = "a call of a schedule family with literal arguments (numbers, strings, True/False/None, lists, family calls)"
 
 
@@ -68,8 +73,8 @@ def add_parser(subparsers: Any) -> None:
     p = subparsers.add_parser("schedule", help="print or plot a learning-rate schedule")
     p.add_argument("action", choices=("show", "plot"), help="show: print a table; plot: write a PNG")
     p.add_argument("expression", help='e.g. "ExponentialDecay(0.1, 1000, 0.96, staircase=True)"')
-    p.add_argument("--steps", type=int, default=100, help="evaluate steps 0 .. N-1 (default 100)")
-    p.add_argument("--every", type=int, default=1, help="show every K-th step (default 1)")
+    p.add_argument("--steps", type=integer(1, MAX_STEPS), default=100, help="evaluate steps 0 .. N-1 (default 100)")
+    p.add_argument("--every", type=integer(1, MAX_STEPS), default=1, help="show every K-th step (default 1)")
     p.add_argument("--output", default="schedule.png", help="PNG file for plot (default schedule.png)")
     p.set_defaults(handler=cmd_schedule)
 
@@ -81,7 +86,12 @@ def cmd_schedule(args: argparse.Namespace) -> int:
         raise ScheduleError(f"--steps={args.steps} is invalid: must be an integer >= 1")
     if args.every < 1:
         raise ScheduleError(f"--every={args.every} is invalid: must be an integer >= 1")
-    steps = list(range(0, args.steps, args.every))
+    points = range(0, args.steps, args.every)
+    if len(points) > MAX_POINTS:
+        raise ScheduleError(f"--steps={args.steps} --every={args.every} is invalid: {len(points)} steps to evaluate; "
+                            f"must be at most {MAX_POINTS} (raise --every to {-(-args.steps // MAX_POINTS)})")
+    output = writable_output(args.output, "--output") if args.action == "plot" else None
+    steps = list(points)
     if args.action == "show":
         print(repr(schedule))
         width = max(len("step"), len(str(steps[-1])))
@@ -94,7 +104,9 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     ax = schedule.plot(steps)
     ax.set_title(repr(schedule), fontsize=8)
     ax.figure.tight_layout()
-    ax.figure.savefig(args.output, dpi=120)
+    buffer = io.BytesIO()
+    ax.figure.savefig(buffer, format="png", dpi=120)
     plt.close(ax.figure)
+    write_output(output, buffer.getvalue(), "--output")
     print(f"wrote {args.output}")
     return 0

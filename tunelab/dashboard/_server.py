@@ -290,7 +290,10 @@ class _Server(ThreadingHTTPServer):
     """The HTTP server, whose ``server_close()`` also closes the dashboard's database connections."""
 
     daemon_threads = True
-    app: Dashboard
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], app: Dashboard) -> None:
+        self.app = app  # before binding: a failed bind calls server_close()
+        super().__init__(address, handler)
 
     def server_close(self) -> None:
         super().server_close()
@@ -307,8 +310,7 @@ def make_server(storage: str, *, host: str = "127.0.0.1", port: int = 8080, prel
     app = Dashboard(storage)
     wildcard = host in ("0.0.0.0", "::", "")
     allowed = None if wildcard else frozenset({host, "localhost", "127.0.0.1", "[::1]"})
-    server = _Server((host, port), make_handler(app, allowed_hosts=allowed))
-    server.app = app
+    server = _Server((host, port), make_handler(app, allowed_hosts=allowed), app)
     if preload:
         threading.Thread(target=app.preload, name="tunelab-dashboard-preload", daemon=True).start()
     return server

@@ -1,7 +1,7 @@
 """Read-only access to a tunelab SQL database (SQLite or PostgreSQL) for the dashboard.
 
-The dashboard opens its own connections, never writes (SQLite connections run with
-``PRAGMA query_only``, PostgreSQL sessions are ``default_transaction_read_only``) and reads
+The dashboard opens its own connections through the storage's read-only opening, never writes
+(SQLite connections are read-only, PostgreSQL sessions ``default_transaction_read_only``) and reads
 in a few narrow queries: the study list with per-state aggregates, the light columns of trials
 (number, state, value, times, parameters, worker) incrementally by trial id, and the heavy parts
 (intermediate values, schedules, attributes) only for the few trials a page shows.
@@ -15,7 +15,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy import event
 from sqlalchemy.engine import Connection, make_url
 
 from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
@@ -23,6 +22,7 @@ from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudyDirection, 
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
 from tunelab.storage import redact_url
+from tunelab.storage._engine import forget_engine, make_engine
 from tunelab.storage._rows import assemble_trials, summaries_from_rows
 
 #: Attribute (user or system) naming the worker that ran a trial, drawn as a timeline row.
@@ -46,31 +46,23 @@ class ReadOnlySource:
         if not isinstance(url, str) or "://" not in url:
             url = f"sqlite:///{os.fspath(url)}"
         shown = redact_url(url)  # what messages say: never a password
-        parsed = make_url(url)
+        try:
+            parsed = make_url(url)
+        except sa.exc.ArgumentError:
+            raise InvalidArgumentError(f"storage={shown!r} is invalid: must be a sqlite:/// or postgresql:// URL") from None
         backend = parsed.get_backend_name()
+        kwargs: dict[str, Any] = {}
         if backend == "sqlite":
             path = parsed.database
-            if not path or path == ":memory:" or not os.path.isfile(path):
+            if not parsed.host and (not path or path == ":memory:" or not os.path.isfile(path)):
                 raise StorageError(f"storage={shown!r}: no database file {path!r} to read (the dashboard creates none)")
-            S.inspect_sqlite_file(path)
-            engine = sa.create_engine(parsed, connect_args={"timeout": 30.0, "check_same_thread": False})
-
-            @event.listens_for(engine, "connect")
-            def _connect(dbapi_conn: Any, _record: Any) -> None:
-                cursor = dbapi_conn.cursor()
-                cursor.execute("PRAGMA busy_timeout = 30000")
-                cursor.execute("PRAGMA query_only = ON")
-                cursor.close()
         elif backend == "postgresql":
-            if parsed.drivername == "postgresql":
-                from tunelab._errors import require_extra
-
-                require_extra("psycopg", "postgres")
-                parsed = parsed.set(drivername="postgresql+psycopg")
-            engine = sa.create_engine(parsed, pool_pre_ping=True,
-                                      connect_args={"options": "-c default_transaction_read_only=on"})
+            kwargs = {"pool_pre_ping": True, "connect_args": {"options": "-c default_transaction_read_only=on"}}
         else:
             raise InvalidArgumentError(f"storage={shown!r} is invalid: must be a sqlite:/// or postgresql:// URL")
+        # the storage's read-only opening: a file that is not a tunelab database is refused, nothing is
+        # created or switched to WAL, SQLite connections are read-only (immutable while no writer runs)
+        engine = make_engine(parsed, shown=shown, read_only=True, kwargs=kwargs)
         self.url = url
         self._engine = engine
         with engine.connect() as conn:
@@ -82,6 +74,7 @@ class ReadOnlySource:
 
     def close(self) -> None:
         self._engine.dispose()
+        forget_engine(self._engine)
 
     def _read(self, fn: Any) -> Any:
         with self._engine.connect() as conn:

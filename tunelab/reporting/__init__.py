@@ -12,18 +12,35 @@ learning rate) and a table of every trial.
 1.0
 """
 
-from tunelab.reporting._code import keras_code, plain_params, torch_code
-from tunelab.reporting._html import family_rows, render, write_report
-from tunelab.reporting._importance import correlation_ratio, importance_scores, importances
+from __future__ import annotations
 
-__all__ = [
-    "correlation_ratio",
-    "family_rows",
-    "importance_scores",
-    "importances",
-    "keras_code",
-    "plain_params",
-    "render",
-    "torch_code",
-    "write_report",
-]
+import importlib
+from typing import Any
+
+#: Public names and their private modules, imported on first use: the command line imports this
+#: package for its output helpers and must not pay for scipy and numpy at every start.
+_LAZY = {
+    "correlation_ratio": "_importance",
+    "family_rows": "_html",
+    "importance_scores": "_importance",
+    "importances": "_importance",
+    "keras_code": "_code",
+    "plain_params": "_code",
+    "render": "_html",
+    "torch_code": "_code",
+    "write_report": "_html",
+}
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"tunelab.reporting.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'tunelab.reporting' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

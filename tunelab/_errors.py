@@ -49,18 +49,26 @@ class TrialPruned(Exception):  # noqa: N818 - the name users already know
     """Raise inside an objective to stop the trial as PRUNED."""
 
 
-def invalid(argument: str, value: object, allowed: str, *, where: str | None = None) -> InvalidArgumentError:
-    """Build the one message template for a bad argument value.
+def invalid(argument: str, value: object, allowed: str, *, where: str | None = None,
+            error: type[InvalidArgumentError] = InvalidArgumentError) -> InvalidArgumentError:
+    """Build the one message template for a bad argument value (``error``: the class, a subclass
+    of InvalidArgumentError such as ``ScheduleError``).
 
     >>> str(invalid("low", 5, "at most high=1"))
     'low=5 is invalid: must be at most high=1'
+    >>> str(invalid("low", 5, "at most high=1", where="IntDistribution"))
+    'low=5 is invalid for IntDistribution: must be at most high=1'
     """
     place = f" for {where}" if where else ""
-    return InvalidArgumentError(f"{argument}={value!r} is invalid{place}: must be {allowed}")
+    return error(f"{argument}={value!r} is invalid{place}: must be {allowed}")
 
 
 def wrong_type(argument: str, value: object, allowed: str, *, where: str | None = None) -> InvalidTypeError:
-    """Build the one message template for an argument of the wrong type."""
+    """Build the one message template for an argument of the wrong type.
+
+    >>> str(wrong_type("log", "yes", "a bool", where="FloatDistribution"))
+    "log='yes' (type str) is invalid for FloatDistribution: must be a bool"
+    """
     place = f" for {where}" if where else ""
     return InvalidTypeError(
         f"{argument}={value!r} (type {type(value).__name__}) is invalid{place}: must be {allowed}"

@@ -5,13 +5,19 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from tunelab._constraints import Integral, String, constrained
 from tunelab._errors import InvalidArgumentError, TrialPruned
-from tunelab.pruners._common import check_int
 
 #: User attribute holding a trial's applied learning rates as ``[[step, lr], ...]``.
 LR_TRACE_ATTR = "lr_trace"
 
 
+#: The constraints of the pruning callbacks' shared arguments.
+MONITOR = String(non_empty=True)
+MAX_POINTS = Integral(min=2)
+
+
+@constrained({"max_points": MAX_POINTS})
 class LrTrace:
     """Collects ``(step, lr)`` points, at most ``max_points`` of them, evenly thinned.
 
@@ -28,7 +34,7 @@ class LrTrace:
     """
 
     def __init__(self, *, max_points: int = 512) -> None:
-        self._max = check_int("max_points", max_points, 2)
+        self._max = max_points
         self._stride = 1
         self.points: list[list[float]] = []
 
@@ -44,13 +50,6 @@ class LrTrace:
     def save(self, trial: Any) -> None:
         """Store the points in ``trial``'s user attribute ``"lr_trace"`` (non-finite rates as None)."""
         trial.set_user_attr(LR_TRACE_ATTR, [[s, lr if math.isfinite(lr) else None] for s, lr in self.points])
-
-
-def check_monitor(monitor: Any) -> str:
-    """``monitor`` as the name of a logged metric, or the house error."""
-    if not isinstance(monitor, str) or not monitor:
-        raise InvalidArgumentError(f"monitor={monitor!r} is invalid: must be the name of a logged metric")
-    return monitor
 
 
 def report_and_prune(trial: Any, trace: LrTrace, value: float, step: int) -> None:

@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from tunelab._constraints import constrained
 from tunelab._errors import TrialPruned, require_extra
-from tunelab.integrations._lr_trace import LrTrace, check_monitor, monitored, report_and_prune
+from tunelab.integrations._lr_trace import MAX_POINTS, MONITOR, LrTrace, monitored, report_and_prune
 from tunelab.integrations.keras import BACKEND_HINT
 
 keras = require_extra("keras", "keras", hint=BACKEND_HINT)
@@ -16,6 +17,7 @@ keras = require_extra("keras", "keras", hint=BACKEND_HINT)
 __all__ = ["PruningCallback"]
 
 
+@constrained({"monitor": MONITOR, "max_points": MAX_POINTS})
 class PruningCallback(keras.callbacks.Callback):
     """Reports ``logs[monitor]`` to ``trial`` at each epoch end and stops training when pruned.
 
@@ -34,7 +36,7 @@ class PruningCallback(keras.callbacks.Callback):
     def __init__(self, trial: Any, monitor: str = "val_loss", *, max_points: int = 512) -> None:
         super().__init__()
         self.trial = trial
-        self.monitor = check_monitor(monitor)
+        self.monitor = monitor
         self.trace = LrTrace(max_points=max_points)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:

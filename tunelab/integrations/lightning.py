@@ -7,14 +7,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from tunelab._constraints import constrained
 from tunelab._errors import require_extra
-from tunelab.integrations._lr_trace import LrTrace, check_monitor, monitored, report_and_prune
+from tunelab.integrations._lr_trace import MAX_POINTS, MONITOR, LrTrace, monitored, report_and_prune
 
 pl = require_extra("lightning.pytorch", "lightning")
 
 __all__ = ["PruningCallback"]
 
 
+@constrained({"monitor": MONITOR, "max_points": MAX_POINTS})
 class PruningCallback(pl.Callback):
     """Reports ``monitor`` to ``trial`` after each validation run and stops the fit when pruned.
 
@@ -32,7 +34,7 @@ class PruningCallback(pl.Callback):
     def __init__(self, trial: Any, monitor: str, *, max_points: int = 512) -> None:
         super().__init__()
         self.trial = trial
-        self.monitor = check_monitor(monitor)
+        self.monitor = monitor
         self.trace = LrTrace(max_points=max_points)
 
     def on_before_optimizer_step(self, trainer: Any, pl_module: Any, optimizer: Any) -> None:

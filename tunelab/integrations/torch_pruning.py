@@ -20,21 +20,23 @@ import copy
 from collections.abc import Callable
 from typing import Any
 
-from tunelab._errors import require_extra, wrong_type
-from tunelab.integrations._lr_trace import LrTrace, report_and_prune
+from tunelab._constraints import Function, InstanceOf, constrained
+from tunelab._errors import require_extra
+from tunelab.integrations._lr_trace import MAX_POINTS, LrTrace, report_and_prune
 from tunelab.pruners import cooldown_probe as probe
+from tunelab.pruners._cooldown import COOLDOWN
 
 torch = require_extra("torch", "torch")
+
+_MODEL = InstanceOf(torch.nn.Module, "a torch.nn.Module")
+_OPTIMIZER = InstanceOf(torch.optim.Optimizer, "a torch.optim.Optimizer")
 
 __all__ = ["TrialReporter", "cooldown_probe", "restore", "snapshot"]
 
 
+@constrained({"model": _MODEL, "optimizer": _OPTIMIZER})
 def snapshot(model: Any, optimizer: Any, scheduler: Any = None) -> dict[str, Any]:
     """Deep copies of the model's, optimizer's (and scheduler's) state and of torch's RNG state."""
-    if not isinstance(model, torch.nn.Module):
-        raise wrong_type("model", model, "a torch.nn.Module")
-    if not isinstance(optimizer, torch.optim.Optimizer):
-        raise wrong_type("optimizer", optimizer, "a torch.optim.Optimizer")
     return {
         "model": copy.deepcopy(model.state_dict()),
         "optimizer": copy.deepcopy(optimizer.state_dict()),
@@ -52,6 +54,8 @@ def restore(state: dict[str, Any], model: Any, optimizer: Any, scheduler: Any = 
     torch.set_rng_state(state["rng"])
 
 
+@constrained({"model": _MODEL, "optimizer": _OPTIMIZER, "train_step": Function(), "evaluate": Function(),
+              **{k: v for k, v in COOLDOWN.items() if k != "lr"}})
 def cooldown_probe(model: Any, optimizer: Any, *, train_step: Callable[[], Any], evaluate: Callable[[], float],
                    steps_so_far: int, scheduler: Any = None, fraction: float = 0.2,
                    final_factor: float = 0.0, shape: str = "sqrt", min_steps: int = 1) -> float:
@@ -88,6 +92,7 @@ def cooldown_probe(model: Any, optimizer: Any, *, train_step: Callable[[], Any],
                  fraction=fraction, final_factor=final_factor, shape=shape, min_steps=min_steps)
 
 
+@constrained({"optimizer": _OPTIMIZER, "max_points": MAX_POINTS})
 class TrialReporter:
     """Reports to a trial from a plain PyTorch loop, prunes, and records the applied rate.
 
@@ -98,8 +103,6 @@ class TrialReporter:
     """
 
     def __init__(self, trial: Any, optimizer: Any, *, max_points: int = 512) -> None:
-        if not isinstance(optimizer, torch.optim.Optimizer):
-            raise wrong_type("optimizer", optimizer, "a torch.optim.Optimizer")
         self.trial = trial
         self.optimizer = optimizer
         self.trace = LrTrace(max_points=max_points)

@@ -5,13 +5,16 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING
 
+from tunelab._constraints import Integral, String, constrained
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int, in_top, mark_pruned, reported, set_system_attr, signed, signs
+from tunelab.pruners._common import in_top, mark_pruned, reported, set_system_attr, signed, signs
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
 
 
+@constrained({"min_resource": Integral(min=1), "reduction_factor": Integral(min=2),
+              "min_early_stopping_rate": Integral(min=0), "key": String(non_empty=True)})
 class SuccessiveHalvingPruner(Pruner):
     """Asynchronous successive halving (Li et al., 2018, "A System for Massively Parallel
     Hyperparameter Tuning").
@@ -48,9 +51,9 @@ class SuccessiveHalvingPruner(Pruner):
 
     def __init__(self, *, min_resource: int = 1, reduction_factor: int = 4,
                  min_early_stopping_rate: int = 0, key: str = "sh") -> None:
-        self._min_resource = check_int("min_resource", min_resource, 1)
-        self._eta = check_int("reduction_factor", reduction_factor, 2)
-        self._rate = check_int("min_early_stopping_rate", min_early_stopping_rate, 0)
+        self._min_resource = min_resource
+        self._eta = reduction_factor
+        self._rate = min_early_stopping_rate
         self._key = key
 
     def __repr__(self) -> str:

@@ -1,4 +1,4 @@
-"""Shared pieces of the pruners: argument checks, reported values, ranking and projections.
+"""Shared pieces of the pruners: reported values, ranking and projections.
 
 Single-objective trials report one float per step (``trial.intermediate_values``). Multi-objective
 trials report one vector per step (``trial.report([v1, v2, ...], step)``), kept in the system
@@ -9,12 +9,10 @@ attribute :data:`~tunelab._records.INTERMEDIATE_VECTORS_ATTR` as ``{str(step): [
 from __future__ import annotations
 
 import math
-import numbers
 import statistics
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tunelab._errors import invalid
 from tunelab._records import INTERMEDIATE_VECTORS_ATTR, StudyDirection, TrialState
 
 if TYPE_CHECKING:
@@ -22,13 +20,6 @@ if TYPE_CHECKING:
 
 #: System attribute where a pruned trial keeps the best estimate of the value it was heading to.
 PROJECTED_VALUE_ATTR = "projected_value"
-
-
-def check_int(name: str, value: Any, low: int) -> int:
-    """``value`` as an int ``>= low``, or the house error naming ``name``."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise invalid(name, value, f"an integer >= {low}")
-    return int(value)
 
 
 def signs(study: Study) -> tuple[float, ...]:

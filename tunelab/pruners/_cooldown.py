@@ -3,18 +3,21 @@
 from __future__ import annotations
 
 import math
-import numbers
 from collections.abc import Callable, Sequence
 from typing import Any, TypeVar
 
-from tunelab._errors import invalid
-from tunelab.pruners._common import check_int
+from tunelab._constraints import Function, Integral, Options, Real, constrained
 
 State = TypeVar("State")
 
 _SHAPES = ("linear", "sqrt", "cosine")
 
+#: The cooldown's own arguments, shared by every function that runs one.
+COOLDOWN = {"lr": Real(min=0), "steps_so_far": Integral(min=0), "fraction": Real(0, 1),
+            "final_factor": Real(0, 1), "shape": Options(*_SHAPES), "min_steps": Integral(min=1)}
 
+
+@constrained(COOLDOWN)
 def cooldown_rates(lr: float, steps_so_far: int, *, fraction: float = 0.2, final_factor: float = 0.0,
                    shape: str = "sqrt", min_steps: int = 1) -> list[float]:
     """The learning rates of a cooldown from ``lr`` after ``steps_so_far`` training steps.
@@ -28,19 +31,14 @@ def cooldown_rates(lr: float, steps_so_far: int, *, fraction: float = 0.2, final
     >>> [round(r, 3) for r in cooldown_rates(0.1, 20, fraction=0.2, shape="linear")]
     [0.075, 0.05, 0.025, 0.0]
     """
-    for name, value, low, high in (("lr", lr, 0.0, math.inf), ("fraction", fraction, 0.0, 1.0),
-                                   ("final_factor", final_factor, 0.0, 1.0)):
-        if isinstance(value, bool) or not isinstance(value, numbers.Real) or not low <= value <= high:
-            raise invalid(name, value, f"a real number in [{low}, {high}]")
-    if shape not in _SHAPES:
-        raise invalid("shape", shape, f"one of {list(_SHAPES)}")
-    steps_so_far = check_int("steps_so_far", steps_so_far, 0)
-    n = max(check_int("min_steps", min_steps, 1), round(fraction * steps_so_far))
+    n = max(min_steps, round(fraction * steps_so_far))
     decay = {"linear": lambda p: 1.0 - p, "sqrt": lambda p: 1.0 - math.sqrt(p),
              "cosine": lambda p: (1.0 + math.cos(math.pi * p)) / 2.0}[shape]
     return [lr * (final_factor + (1.0 - final_factor) * decay((i + 1) / n)) for i in range(n)]
 
 
+@constrained({"snapshot": Function(), "restore": Function(), "train_steps": Function(), "evaluate": Function(),
+              **COOLDOWN})
 def cooldown_probe(*, snapshot: Callable[[], State], restore: Callable[[State], Any],
                    train_steps: Callable[[Sequence[float]], Any], evaluate: Callable[[], float],
                    lr: float, steps_so_far: int, fraction: float = 0.2, final_factor: float = 0.0,

@@ -6,10 +6,11 @@ import math
 import zlib
 from typing import TYPE_CHECKING
 
+from tunelab._constraints import Integral, constrained
 from tunelab._errors import invalid
 from tunelab.pruners._asha import SuccessiveHalvingPruner
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int, set_system_attr
+from tunelab.pruners._common import set_system_attr
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 BRACKET_ATTR = "hyperband:bracket"
 
 
+@constrained({"min_resource": Integral(min=1), "max_resource": Integral(min=1), "reduction_factor": Integral(min=2)})
 class HyperbandPruner(Pruner):
     """Hyperband (Li et al., 2018) over asynchronous successive halving.
 
@@ -50,11 +52,10 @@ class HyperbandPruner(Pruner):
     """
 
     def __init__(self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3) -> None:
-        self._min_resource = check_int("min_resource", min_resource, 1)
-        self._max_resource = check_int("max_resource", max_resource, 1)
-        if self._max_resource <= self._min_resource:
-            raise invalid("max_resource", max_resource, f"an integer > min_resource={min_resource}")
-        self._eta = check_int("reduction_factor", reduction_factor, 2)
+        if max_resource <= min_resource:
+            raise invalid("max_resource", max_resource, f"an integer > min_resource={min_resource}",
+                          where=type(self).__name__)
+        self._min_resource, self._max_resource, self._eta = min_resource, max_resource, reduction_factor
         ratio = self._max_resource / self._min_resource
         self.n_brackets = int(math.floor(math.log(ratio) / math.log(self._eta) + 1e-9)) + 1
         b = self.n_brackets

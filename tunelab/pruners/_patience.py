@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import TYPE_CHECKING
 
-from tunelab._errors import invalid, wrong_type
+from tunelab._constraints import InstanceOf, Integral, Real, constrained
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int, mark_pruned, reported, signed, signs
+from tunelab.pruners._common import mark_pruned, reported, signed, signs
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
 
 
+@constrained({"wrapped": (None, InstanceOf(Pruner, "a tunelab Pruner")), "patience": Integral(min=0),
+              "min_delta": Real(min=0)})
 class PatientPruner(Pruner):
     """Stop a trial only after ``patience`` reports without improvement (then ask ``wrapped``).
 
@@ -38,13 +39,8 @@ class PatientPruner(Pruner):
     """
 
     def __init__(self, wrapped: Pruner | None, *, patience: int, min_delta: float = 0.0) -> None:
-        if wrapped is not None and not isinstance(wrapped, Pruner):
-            raise wrong_type("wrapped", wrapped, "a tunelab Pruner or None")
-        if (isinstance(min_delta, bool) or not isinstance(min_delta, numbers.Real)
-                or not min_delta >= 0.0):
-            raise invalid("min_delta", min_delta, "a real number >= 0")
         self._wrapped = wrapped
-        self._patience = check_int("patience", patience, 0)
+        self._patience = patience
         self._min_delta = float(min_delta)
 
     def __repr__(self) -> str:

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import TYPE_CHECKING
 
 import numpy as np
 
-from tunelab._errors import invalid
+from tunelab._constraints import Integral, Real, constrained
 from tunelab.pruners._base import Pruner
 from tunelab.pruners._common import (
     as_of,
-    check_int,
     complete_trials,
     judged_step,
     mark_pruned,
@@ -25,6 +23,11 @@ if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
 
 
+_COUNTS = {"n_startup_trials": Integral(min=0), "n_warmup_steps": Integral(min=0),
+           "interval_steps": Integral(min=1), "n_min_trials": Integral(min=1)}
+
+
+@constrained({"percentile": Real(0, 100), **_COUNTS})
 class PercentilePruner(Pruner):
     """Stop a trial whose best value so far is worse than the ``percentile`` of finished trials.
 
@@ -63,14 +66,11 @@ class PercentilePruner(Pruner):
 
     def __init__(self, percentile: float, *, n_startup_trials: int = 5, n_warmup_steps: int = 0,
                  interval_steps: int = 1, n_min_trials: int = 1) -> None:
-        if (isinstance(percentile, bool) or not isinstance(percentile, numbers.Real)
-                or not 0.0 <= percentile <= 100.0):
-            raise invalid("percentile", percentile, "a number in [0, 100]")
         self._percentile = float(percentile)
-        self._n_startup_trials = check_int("n_startup_trials", n_startup_trials, 0)
-        self._n_warmup_steps = check_int("n_warmup_steps", n_warmup_steps, 0)
-        self._interval_steps = check_int("interval_steps", interval_steps, 1)
-        self._n_min_trials = check_int("n_min_trials", n_min_trials, 1)
+        self._n_startup_trials = n_startup_trials
+        self._n_warmup_steps = n_warmup_steps
+        self._interval_steps = interval_steps
+        self._n_min_trials = n_min_trials
 
     def __repr__(self) -> str:
         return (f"{type(self).__name__}({self._percentile!r}, n_startup_trials={self._n_startup_trials}, "
@@ -102,6 +102,7 @@ class PercentilePruner(Pruner):
         return mark_pruned(study, trial)
 
 
+@constrained(_COUNTS)
 class MedianPruner(PercentilePruner):
     """:class:`PercentilePruner` at the 50th percentile: stop a trial worse than the median.
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from tunelab._constraints import Integral, constrained
 from tunelab._errors import invalid
-from tunelab.pruners._common import check_int
 
 #: Progress steps per whole schedule (thousandths).
 PROGRESS_RESOLUTION = 1000
 
 
+@constrained({"step": Integral(min=0), "total_steps": Integral(min=1), "resolution": Integral(min=1)})
 def progress_step(step: int, total_steps: int, *, resolution: int = PROGRESS_RESOLUTION) -> int:
     """``step`` of a ``total_steps``-long schedule as progress through it, in ``1/resolution``.
 
@@ -21,9 +22,6 @@ def progress_step(step: int, total_steps: int, *, resolution: int = PROGRESS_RES
     >>> progress_step(3, 10), progress_step(6, 20), progress_step(20, 20)
     (300, 300, 1000)
     """
-    check_int("total_steps", total_steps, 1)
-    check_int("resolution", resolution, 1)
-    step = check_int("step", step, 0)
     if step > total_steps:
-        raise invalid("step", step, f"an integer in [0, total_steps={total_steps}]")
+        raise invalid("step", step, f"an integer in [0, total_steps={total_steps}]", where="progress_step")
     return step * resolution // total_steps

@@ -5,15 +5,23 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from tunelab._constraints import Integral, Real, String, constrained
 from tunelab._errors import InvalidArgumentError, TrialPruned, invalid
 from tunelab.pruners._asha import SuccessiveHalvingPruner
-from tunelab.pruners._common import check_int, reported
+from tunelab.pruners._common import reported
 from tunelab.pruners._hyperband import HyperbandPruner
 
 if TYPE_CHECKING:
     from tunelab.study import Trial
 
 
+#: The fraction of ``max_resource`` below which budgets are compressed runs.
+_COMPRESS_BELOW = Real(0, 1, min_open=True)
+
+
+@constrained({"min_resource": Integral(min=1), "max_resource": Integral(min=1), "reduction_factor": Integral(min=2),
+              "min_early_stopping_rate": Integral(min=0), "compress_below": _COMPRESS_BELOW,
+              "key": String(non_empty=True)})
 class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
     """Successive halving whose rungs are separate, shorter trainings with the schedule rescaled.
 
@@ -86,12 +94,10 @@ class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
                  min_early_stopping_rate: int = 0, compress_below: float = 1.0, key: str = "rsh") -> None:
         super().__init__(min_resource=min_resource, reduction_factor=reduction_factor,
                          min_early_stopping_rate=min_early_stopping_rate, key=key)
-        self._max_resource = check_int("max_resource", max_resource, 1)
-        if self._max_resource < self.rung_step(0):
-            raise invalid("max_resource", max_resource, f"an integer >= the first rung {self.rung_step(0)}")
-        if (isinstance(compress_below, bool) or not isinstance(compress_below, (int, float))
-                or not 0.0 < compress_below <= 1.0):
-            raise invalid("compress_below", compress_below, "a fraction of max_resource in (0, 1]")
+        if max_resource < self.rung_step(0):
+            raise invalid("max_resource", max_resource, f"an integer >= the first rung {self.rung_step(0)}",
+                          where=type(self).__name__)
+        self._max_resource = max_resource
         self._compress_below = float(compress_below)
 
     def __repr__(self) -> str:
@@ -138,6 +144,8 @@ class RescaledSuccessiveHalving(SuccessiveHalvingPruner):
                 raise TrialPruned(f"stopped at the {b}-step rung")
 
 
+@constrained({"min_resource": Integral(min=1), "max_resource": Integral(min=1), "reduction_factor": Integral(min=2),
+              "compress_below": _COMPRESS_BELOW})
 class RescaledHyperband(HyperbandPruner):
     """Hyperband whose brackets are :class:`RescaledSuccessiveHalving`: schedule-aware rungs, hedged.
 
@@ -165,7 +173,7 @@ class RescaledHyperband(HyperbandPruner):
 
     def __init__(self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3,
                  compress_below: float = 1.0) -> None:
-        self._compress_below = compress_below  # checked by the first bracket
+        self._compress_below = float(compress_below)
         super().__init__(min_resource=min_resource, max_resource=max_resource, reduction_factor=reduction_factor)
 
     def __repr__(self) -> str:

@@ -3,17 +3,19 @@
 from __future__ import annotations
 
 import math
-import numbers
 from typing import TYPE_CHECKING
 
+from tunelab._constraints import Integral, Real, constrained
 from tunelab._errors import InvalidArgumentError, invalid
 from tunelab.pruners._base import Pruner
-from tunelab.pruners._common import check_int, judged_step, mark_pruned, reported
+from tunelab.pruners._common import judged_step, mark_pruned, reported
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
 
 
+@constrained({"lower": (None, Real(finite=False)), "upper": (None, Real(finite=False)),
+              "n_warmup_steps": Integral(min=0), "interval_steps": Integral(min=1)})
 class ThresholdPruner(Pruner):
     """Stop a trial whose last reported value is below ``lower``, above ``upper`` or NaN.
 
@@ -38,18 +40,14 @@ class ThresholdPruner(Pruner):
 
     def __init__(self, *, lower: float | None = None, upper: float | None = None,
                  n_warmup_steps: int = 0, interval_steps: int = 1) -> None:
-        for name, bound in (("lower", lower), ("upper", upper)):
-            if bound is not None and (isinstance(bound, bool) or not isinstance(bound, numbers.Real)
-                                      or math.isnan(bound)):
-                raise invalid(name, bound, "a real number or None")
         if lower is None and upper is None:
             raise InvalidArgumentError("ThresholdPruner needs lower or upper: both are None")
         if lower is not None and upper is not None and lower > upper:
-            raise invalid("lower", lower, f"a number <= upper={upper!r}")
+            raise invalid("lower", lower, f"a number <= upper={upper!r}", where="ThresholdPruner")
         self._lower = -math.inf if lower is None else float(lower)
         self._upper = math.inf if upper is None else float(upper)
-        self._n_warmup_steps = check_int("n_warmup_steps", n_warmup_steps, 0)
-        self._interval_steps = check_int("interval_steps", interval_steps, 1)
+        self._n_warmup_steps = n_warmup_steps
+        self._interval_steps = interval_steps
 
     def __repr__(self) -> str:
         return (f"ThresholdPruner(lower={self._lower!r}, upper={self._upper!r}, "

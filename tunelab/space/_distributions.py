@@ -1,8 +1,14 @@
 """Distributions: immutable, validated descriptions of where a parameter's value may lie.
 
-Samplers work in an internal numeric encoding: a float for Float and Int distributions, the
-index of the choice for Categorical ones. ``to_internal`` / ``to_external`` convert, and
-``to_json`` / :func:`distribution_from_json` round-trip a distribution through JSON text.
+Samplers and storages work in an internal numeric encoding, a float64 that stands for the value
+exactly: the value itself for Float distributions and for Int distributions whose bounds lie within
+``±2**53`` (where float64 holds every integer), the offset from ``low`` for Int distributions beyond
+that (their range may then span at most ``2**53``), the index of the choice for Categorical ones.
+``to_internal`` / ``to_external`` convert; ``to_internal(low)`` and ``to_internal(high)`` bound the
+internal range. ``to_json`` / :func:`distribution_from_json` round-trip a distribution through JSON.
+
+Each constructor declares its arguments' constraints (:mod:`tunelab._constraints`); the rules that
+tie arguments together (``low <= high``, ``step`` divides the range, exactness) follow in the body.
 """
 
 from __future__ import annotations
@@ -12,13 +18,23 @@ import functools
 import json
 import math
 import numbers
+import sys
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError, invalid, wrong_type
+from tunelab._constraints import Bool, InstanceOf, Integral, ListOf, Real, constrained
+from tunelab._errors import InvalidArgumentError, invalid
 
 CategoricalChoice = None | bool | int | float | str
 
 _STEP_TOLERANCE = 1e-8
+
+#: Integers up to this magnitude are exact float64 values; an internal float holds that many steps.
+EXACT_INT = 2**53
+
+_INTEGER = Integral(integral_floats=True)
+_NUMBER = Real(finite=False, nan=True)
+_CHOICE = InstanceOf((type(None), bool, int, float, str), "None, a bool, an int, a float or a str",
+                     plural="None, bools, ints, floats or strs")
 
 
 def _choice_key(value: Any) -> tuple[str, Any]:
@@ -30,17 +46,7 @@ def _choice_key(value: Any) -> tuple[str, Any]:
     return (type(value).__name__, id(value))
 
 
-def _check_real(argument: str, value: Any, where: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise wrong_type(argument, value, "a real number", where=where)
-    if not math.isfinite(value):
-        raise invalid(argument, value, "finite", where=where)
-    return value
-
-
-def _check_bounds(low: float, high: float, log: Any, where: str) -> None:
-    if not isinstance(log, bool):
-        raise wrong_type("log", log, "a bool", where=where)
+def _check_bounds(low: float, high: float, log: bool, where: str) -> None:
     if low > high:
         raise invalid("low", low, f"at most high={high!r}", where=where)
     if log and low <= 0:
@@ -58,6 +64,9 @@ def _check_step_divides(low: float, high: float, step: float, where: str) -> Non
         divides = (high - low) % step == 0
     else:
         n = (high - low) / step
+        if n > EXACT_INT:  # inf included
+            raise invalid("step", step, f"at least (high - low) / 2**53 = {(high - low) / EXACT_INT!r} (float64 "
+                          "cannot tell apart the points of a finer grid)", where=where)
         divides = abs(n - round(n)) <= _STEP_TOLERANCE * max(1.0, abs(n))
     if not divides:
         raise invalid(
@@ -94,6 +103,7 @@ class BaseDistribution:
         return {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
 
 
+@constrained({"low": Real(), "high": Real(), "log": Bool(), "step": (None, Real(0, None, min_open=True))})
 @dataclasses.dataclass(frozen=True)
 class FloatDistribution(BaseDistribution):
     """A real number in ``[low, high]``, on a log scale or on a grid of ``step`` when asked.
@@ -114,13 +124,13 @@ class FloatDistribution(BaseDistribution):
 
     def __init__(self, low: float, high: float, *, log: bool = False, step: float | None = None):
         where = "FloatDistribution"
-        low = float(_check_real("low", low, where))
-        high = float(_check_real("high", high, where))
+        low, high = float(low), float(high)
         _check_bounds(low, high, log, where)
+        if not math.isfinite(high - low):
+            raise invalid("high", high, f"at most low + {sys.float_info.max!r} (high - low must be a finite "
+                          f"float64; with low={low!r} it is {high - low!r})", where=where)
         if step is not None:
-            step = float(_check_real("step", step, where))
-            if step <= 0:
-                raise invalid("step", step, "> 0", where=where)
+            step = float(step)
             if log:
                 raise invalid("step", step, "None when log=True (a log scale has no fixed step)", where=where)
             _check_step_divides(low, high, step, where)
@@ -133,7 +143,7 @@ class FloatDistribution(BaseDistribution):
         return float(internal)
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not _NUMBER.takes_type(value):
             return False
         v = float(value)
         if not (self.low <= v <= self.high):
@@ -149,12 +159,24 @@ class FloatDistribution(BaseDistribution):
         return self.low == self.high
 
 
+@constrained({"low": _INTEGER, "high": _INTEGER, "log": Bool(), "step": Integral(min=1, integral_floats=True)})
 @dataclasses.dataclass(frozen=True)
 class IntDistribution(BaseDistribution):
     """An integer in ``[low, high]``, on a log scale or on a grid of ``step`` when asked.
 
+    Every integer of the range is exact in the float64 internal encoding: bounds within ``±2**53``
+    are encoded as themselves; beyond that the range is encoded as offsets from ``low`` and may
+    span at most ``2**53`` (and ``log=True`` is refused there).
+
     >>> IntDistribution(16, 256, log=True).contains(64)
     True
+    >>> d = IntDistribution(2**60, 2**60 + 10)
+    >>> d.to_internal(2**60 + 3), d.to_external(3.0) == 2**60 + 3
+    (3.0, True)
+    >>> IntDistribution(0, 2**63)
+    Traceback (most recent call last):
+    ...
+    tunelab._errors.InvalidArgumentError: high=9223372036854775808 is invalid for IntDistribution: must be at most low + 2**53 = 9007199254740992 when a bound lies beyond ±2**53 (float64 holds 2**53 + 1 consecutive integers exactly)
     >>> IntDistribution(0, 10, step=3)
     Traceback (most recent call last):
     ...
@@ -168,28 +190,36 @@ class IntDistribution(BaseDistribution):
 
     def __init__(self, low: int, high: int, *, log: bool = False, step: int = 1):
         where = "IntDistribution"
-        for name, value in (("low", low), ("high", high), ("step", step)):
-            if isinstance(value, bool) or not isinstance(value, numbers.Integral):
-                if isinstance(value, float) and value.is_integer():
-                    continue
-                raise wrong_type(name, value, "an integer", where=where)
-        low, high, step = int(low), int(high), int(step)
         _check_bounds(low, high, log, where)
-        if step <= 0:
-            raise invalid("step", step, "a positive integer", where=where)
         if log and step != 1:
             raise invalid("step", step, "1 when log=True", where=where)
         _check_step_divides(low, high, step, where)
+        if max(-low, high) > EXACT_INT:
+            name, bound = ("high", high) if high > EXACT_INT else ("low", low)
+            if log:
+                raise invalid(name, bound, "at most 2**53 when log=True (float64 holds every integer exactly only "
+                              "up to 2**53)", where=where)
+            if high - low > EXACT_INT:
+                allowed = (f"at most low + 2**53 = {low + EXACT_INT}" if name == "high"
+                           else f"at least high - 2**53 = {high - EXACT_INT}")
+                raise invalid(name, bound, f"{allowed} when a bound lies beyond ±2**53 (float64 holds 2**53 + 1 "
+                              "consecutive integers exactly)", where=where)
         _assign(self, low=low, high=high, log=log, step=step)
 
+    @property
+    def _offset(self) -> int:
+        """What the internal encoding subtracts: 0 within ``±2**53``, else ``low``."""
+        return self.low if max(-self.low, self.high) > EXACT_INT else 0
+
     def to_internal(self, value: Any) -> float:
-        return float(value)
+        offset = self._offset
+        return float(int(value) - offset) if offset else float(value)
 
     def to_external(self, internal: float) -> int:
-        return int(round(internal))
+        return int(round(internal)) + self._offset
 
     def contains(self, value: Any) -> bool:
-        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        if not _NUMBER.takes_type(value):
             return False
         if isinstance(value, float) and not value.is_integer():
             return False
@@ -200,6 +230,7 @@ class IntDistribution(BaseDistribution):
         return self.high - self.low < self.step
 
 
+@constrained({"choices": ListOf(_CHOICE, min_len=1, what="a non-empty sequence of None, bool, int, float or str")})
 @dataclasses.dataclass(frozen=True, eq=False)
 class CategoricalDistribution(BaseDistribution):
     """One of a fixed tuple of ``choices`` (None, bool, int, float or str: JSON round-trips them).
@@ -210,25 +241,15 @@ class CategoricalDistribution(BaseDistribution):
     >>> CategoricalDistribution([])
     Traceback (most recent call last):
     ...
-    tunelab._errors.InvalidArgumentError: choices=[] is invalid for CategoricalDistribution: must be a non-empty sequence
+    tunelab._errors.InvalidArgumentError: choices=[] is invalid for CategoricalDistribution: must be a non-empty sequence of None, bool, int, float or str
     """
 
     choices: tuple[CategoricalChoice, ...]
 
     def __init__(self, choices: Any):
         where = "CategoricalDistribution"
-        if isinstance(choices, (str, bytes)) or not hasattr(choices, "__iter__"):
-            raise wrong_type("choices", choices, "a sequence of None, bool, int, float or str", where=where)
-        items = tuple(choices)
-        if not items:
-            raise invalid("choices", list(items), "a non-empty sequence", where=where)
+        items = choices  # a tuple: the table converted it
         for c in items:
-            if c is not None and not isinstance(c, (bool, int, float, str)):
-                raise wrong_type(
-                    "choices", list(items),
-                    f"a sequence of None, bool, int, float or str (got {c!r} of type {type(c).__name__})",
-                    where=where,
-                )
             if isinstance(c, float) and math.isnan(c):
                 raise invalid("choices", list(items), "free of NaN (NaN never equals itself)", where=where)
         keys = [_choice_key(c) for c in items]

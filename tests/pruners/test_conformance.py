@@ -1,26 +1,52 @@
-"""Every exported pruner runs through the same checks."""
+"""Every exported pruner passes tunelab.testing's pruner checks, in memory and on SQLite."""
 
-import math
+import itertools
 
 import pytest
 
 import tunelab
 from tunelab import pruners
 from tunelab.storage import InMemoryStorage
+from tunelab.testing import pruner_checks
 
-# name -> (factory, first step at which it may stop a trial that is far worse than the others)
+NO_COMPARISON = "compares a trial with fixed bounds or its own past, not with other trials"
+NAN_NOT_A_RULE = "NaN is not a stopping rule of this pruner by itself"
+# name -> (factory, first step at which it may stop a trial far worse than the others, checks that do not apply)
 PRUNERS = {
-    "NopPruner": (lambda: pruners.NopPruner(), None),
-    "MedianPruner": (lambda: pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2), 2),
-    "PercentilePruner": (lambda: pruners.PercentilePruner(25.0, n_startup_trials=3, n_warmup_steps=2), 2),
-    "ThresholdPruner": (lambda: pruners.ThresholdPruner(upper=5.0, n_warmup_steps=2), 2),
-    "PatientPruner": (lambda: pruners.PatientPruner(pruners.MedianPruner(n_startup_trials=3), patience=2), 2),
-    "SuccessiveHalvingPruner": (lambda: pruners.SuccessiveHalvingPruner(min_resource=2, reduction_factor=2), 2),
-    "HyperbandPruner": (lambda: pruners.HyperbandPruner(min_resource=2, max_resource=8, reduction_factor=2), 2),
+    "NopPruner": (lambda: pruners.NopPruner(), None,
+                  {"nan_reports_stop_a_trial": NAN_NOT_A_RULE, "multi_objective_prunes_dominated_only": NO_COMPARISON}),
+    "MedianPruner": (lambda: pruners.MedianPruner(n_startup_trials=3, n_warmup_steps=2), 2, {}),
+    "PercentilePruner": (lambda: pruners.PercentilePruner(25.0, n_startup_trials=3, n_warmup_steps=2), 2, {}),
+    "ThresholdPruner": (lambda: pruners.ThresholdPruner(upper=5.0, n_warmup_steps=2), 2,
+                        {"maximize_prunes_low_values": "fixed bounds do not depend on the direction",
+                         "multi_objective_prunes_dominated_only": NO_COMPARISON}),
+    "PatientPruner": (lambda: pruners.PatientPruner(pruners.MedianPruner(n_startup_trials=3), patience=2), 2,
+                      {"nan_reports_stop_a_trial": NAN_NOT_A_RULE,
+                       "multi_objective_prunes_dominated_only": NO_COMPARISON}),
+    "SuccessiveHalvingPruner": (lambda: pruners.SuccessiveHalvingPruner(min_resource=2, reduction_factor=2), 2, {}),
+    "HyperbandPruner": (lambda: pruners.HyperbandPruner(min_resource=2, max_resource=8, reduction_factor=2), 2, {}),
     "RescaledSuccessiveHalving": (
-        lambda: pruners.RescaledSuccessiveHalving(min_resource=2, max_resource=8, reduction_factor=2), 2),
-    "RescaledHyperband": (lambda: pruners.RescaledHyperband(min_resource=2, max_resource=8, reduction_factor=2), 2),
+        lambda: pruners.RescaledSuccessiveHalving(min_resource=2, max_resource=8, reduction_factor=2), 2, {}),
+    "RescaledHyperband": (lambda: pruners.RescaledHyperband(min_resource=2, max_resource=8, reduction_factor=2), 2,
+                          {}),
 }
+# Known defect (reported to the pruners' owner): successive halving judges a trial once per rung, so
+# should_prune() asked again at the same step says False after True.
+ASKED_AGAIN = pytest.mark.xfail(strict=True, reason="successive halving answers True once per rung, then False")
+KNOWN = {(name, "repeated_question_same_answer"): ASKED_AGAIN for name in
+         ("SuccessiveHalvingPruner", "HyperbandPruner", "RescaledSuccessiveHalving", "RescaledHyperband")}
+
+CASES = [pytest.param(name, check, id=f"{name}-{check}", marks=KNOWN.get((name, check.name), ()))
+         for name in sorted(PRUNERS) for check in pruner_checks()]
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def make_storage(request, tmp_path):
+    """None (each study in memory) or a factory of new SQLite files."""
+    if request.param == "memory":
+        return None
+    numbers = itertools.count()
+    return lambda: f"sqlite:///{tmp_path / f'study{next(numbers)}.db'}"
 
 
 def test_every_exported_pruner_is_in_the_suite():
@@ -29,117 +55,12 @@ def test_every_exported_pruner_is_in_the_suite():
     assert exported == set(PRUNERS)
 
 
-def good(step):
-    return 1.0 / (step + 1)
-
-
-def bad(step):
-    return 10.0 + step  # worse than every good trial, and never improving
-
-
-def run(study, curve, steps=range(9), *, finish=True):
-    """Report ``curve`` at ``steps``; return the steps at which the pruner said stop."""
-    trial = study.ask()
-    said = []
-    for s in steps:
-        trial.report(curve(s), s)
-        if trial.should_prune():
-            said.append(s)
-    if finish:
-        study.tell(trial, curve(max(steps)))
-    return said, trial
-
-
-def _shared_bracket_name(pruner, numbers=(4,)):
-    """A study name under which trials ``numbers`` share a Hyperband bracket with an earlier trial."""
-    if not isinstance(pruner, pruners.HyperbandPruner):
-        return "conformance"
-    return next(f"s{i}" for i in range(1000) if all(
-        pruner.bracket(f"s{i}", n) in {pruner.bracket(f"s{i}", k) for k in range(4)} for n in numbers))
-
-
-@pytest.fixture(params=sorted(PRUNERS))
-def name(request):
-    return request.param
-
-
-def test_a_trial_without_reports_is_never_pruned(name):
-    study = tunelab.create_study(pruner=PRUNERS[name][0]())
-    for _ in range(4):
-        run(study, good)
-    assert study.ask().should_prune() is False
-
-
-def test_the_first_trial_of_a_study_is_never_pruned_for_finite_values(name):
-    study = tunelab.create_study(pruner=PRUNERS[name][0]())
-    said, _ = run(study, lambda s: 1.0 + 0.1 * (s % 2))
-    assert said == []
-
-
-def test_a_far_worse_trial_is_pruned_but_not_before_its_warm_up(name, storage_url):
-    factory, first = PRUNERS[name]
-    study = tunelab.create_study(storage=storage_url, pruner=factory(), study_name=_shared_bracket_name(factory()))
-    for _ in range(4):
-        run(study, good)
-    said, trial = run(study, bad, finish=False)
-    if first is None:
-        assert said == []
-        return
-    assert said, f"{name} never stopped a trial far worse than every other"
-    assert min(said) >= first
-    study.tell(trial, state=tunelab.TrialState.PRUNED)
-    stored = study.trials[-1]
-    assert stored.state == tunelab.TrialState.PRUNED
-
-
-def test_decisions_are_deterministic(name):
-    def decisions():
-        study = tunelab.create_study(pruner=PRUNERS[name][0](), study_name="same")
-        out = []
-        for k in range(6):
-            said, _ = run(study, lambda s, k=k: (k % 3) + 1.0 / (s + 1))
-            out.append(said)
-        return out
-
-    assert decisions() == decisions()
-
-
-def test_maximize_studies_prune_the_low_values(name):
-    factory, first = PRUNERS[name]
-    if name == "ThresholdPruner":
-        pytest.skip("fixed bounds do not depend on the direction")
-    study = tunelab.create_study(direction="maximize", pruner=factory(), study_name=_shared_bracket_name(factory()))
-    for _ in range(4):
-        run(study, lambda s: 100.0 - good(s))
-    said, _ = run(study, lambda s: -bad(s), finish=False)
-    assert bool(said) == (first is not None)
-    assert not said or min(said) >= first
-
-
-def test_nan_reports_stop_a_trial_after_warm_up(name):
-    factory, first = PRUNERS[name]
-    if name in ("NopPruner", "PatientPruner"):
-        pytest.skip("NaN is not a stopping rule of these pruners by themselves")
-    study = tunelab.create_study(pruner=factory(), study_name=_shared_bracket_name(factory()))
-    for _ in range(4):
-        run(study, good)
-    said, _ = run(study, lambda s: math.nan, finish=False)
-    assert said and min(said) >= first
-
-
-def test_multi_objective_rule_prunes_dominated_trials_only(name):
-    factory, first = PRUNERS[name]
-    if name in ("NopPruner", "ThresholdPruner", "PatientPruner"):
-        pytest.skip("no comparison between trials")
-    study = tunelab.create_study(directions=["minimize", "maximize"], pruner=factory(),
-                                 study_name=_shared_bracket_name(factory(), (4, 5)))
-    for _ in range(4):
-        run(study, lambda s: [good(s), 1.0 - good(s)] if s < 100 else None)
-    # better than every finished trial on the second objective: on the Pareto front, never stopped
-    said, _ = run(study, lambda s: [bad(s), 2.0], finish=False)
-    assert said == []
-    said, _ = run(study, lambda s: [bad(s), -1.0], finish=False)
-    assert said and min(said) >= first
+@pytest.mark.parametrize(("name", "check"), CASES)
+def test_pruner_passes_the_shipped_checks(name, check, make_storage):
+    factory, earliest_step, skip = PRUNERS[name]
+    if check.name in skip:
+        pytest.skip(skip[check.name])
+    check(factory, earliest_step=earliest_step, make_storage=make_storage)
 
 
 def test_pruned_trials_carry_a_projected_value(storage_url):
@@ -161,9 +82,17 @@ def test_memory_storage_object_and_sqlite_give_the_same_decisions(tmp_path):
     def decisions(storage):
         study = tunelab.create_study(storage=storage, study_name="s",
                                      pruner=pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
-        return [run(study, lambda s, k=k: (k * 7 % 5) + 1.0 / (s + 1), range(1, 6))[0] for k in range(8)]
+        said = []
+        for k in range(8):
+            trial = study.ask()
+            for step in range(1, 6):
+                trial.report(k * 7 % 5 + 1.0 / (step + 1), step)
+                said.append(trial.should_prune())
+            study.tell(trial, k * 7 % 5 + 1.0 / 6)
+        return said
 
-    assert decisions(InMemoryStorage()) == decisions(f"sqlite:///{tmp_path / 'a.db'}")
+    memory = decisions(InMemoryStorage())
+    assert True in memory and memory == decisions(f"sqlite:///{tmp_path / 'a.db'}")
 
 
 def _study_with_complete_trials(finals_by_value_at_step_0):

@@ -19,7 +19,7 @@ def test_conditional_space_goes_to_tpe_and_the_choice_is_logged(caplog) -> None:
     study = tunelab.create_study(sampler=AutoSampler(seed=0))
     with caplog.at_level(logging.INFO, logger="tunelab"):
         study.optimize(objective, n_trials=15)
-    choice = study.system_attrs["auto_sampler"]
+    choice = study.system_attrs["auto:choice"]
     assert choice["sampler"] == "TPESampler" and "conditional" in choice["reason"]
     assert any("AutoSampler chose TPESampler" in r.getMessage() for r in caplog.records)
 
@@ -28,13 +28,13 @@ def test_mostly_categorical_space_goes_to_tpe() -> None:
     study = tunelab.create_study(sampler=AutoSampler(seed=0))
     study.optimize(lambda t: len(t.suggest_categorical("a", ["x", "yy"]) + t.suggest_categorical("b", ["p", "qq"]))
                    + t.suggest_float("z", 0, 1), n_trials=5)
-    assert "categorical" in study.system_attrs["auto_sampler"]["reason"]
+    assert "categorical" in study.system_attrs["auto:choice"]["reason"]
 
 
 def test_numeric_space_uses_the_gaussian_process_sampler() -> None:
     study = tunelab.create_study(sampler=AutoSampler(seed=0))
     study.optimize(lambda t: t.suggest_float("x", -1, 1) ** 2 + t.suggest_float("y", -1, 1) ** 2, n_trials=3)
-    assert study.system_attrs["auto_sampler"]["sampler"] == "GPSampler"
+    assert study.system_attrs["auto:choice"]["sampler"] == "GPSampler"
 
 
 def test_multi_objective_goes_to_tpe_then_nsga2(monkeypatch) -> None:
@@ -43,6 +43,6 @@ def test_multi_objective_goes_to_tpe_then_nsga2(monkeypatch) -> None:
     monkeypatch.setattr(auto, "MULTI_TPE_LIMIT", 6)
     study = tunelab.create_study(directions=["minimize", "minimize"], sampler=AutoSampler(seed=0))
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("x", 0, 1)), n_trials=5)
-    assert study.system_attrs["auto_sampler"]["sampler"] == "TPESampler"
+    assert study.system_attrs["auto:choice"]["sampler"] == "TPESampler"
     study.optimize(lambda t: (t.suggest_float("x", 0, 1), 1 - t.suggest_float("x", 0, 1)), n_trials=3)
-    assert study.system_attrs["auto_sampler"]["sampler"] == "NSGAIISampler"
+    assert study.system_attrs["auto:choice"]["sampler"] == "NSGAIISampler"

@@ -13,7 +13,7 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 logger = logging.getLogger("tunelab")
 
 #: Study system attribute holding the current choice and its reason.
-AUTO_CHOICE_ATTR = "auto_sampler"
+AUTO_CHOICE_ATTR = "auto:choice"
 #: Above this many finished trials a single-objective study moves from the GP sampler to TPE.
 GP_TRIAL_LIMIT = 200
 #: Above this many finished trials a multi-objective study moves from TPE to NSGA-II.
@@ -34,7 +34,7 @@ class AutoSampler(Locked, Sampler):
       numeric spaces: where it is most sample-efficient), then TPE (cheap on long runs).
 
     Each change of choice is logged on the ``"tunelab"`` logger (INFO) with its reason and stored
-    in the study's ``system_attrs["auto_sampler"]``. Every trial is sampled by one delegate from
+    in the study's ``system_attrs["auto:choice"]``. Every trial is sampled by one delegate from
     start to end; the same ``seed`` gives the same sequence.
 
     >>> import tunelab
@@ -42,7 +42,7 @@ class AutoSampler(Locked, Sampler):
     >>> def objective(t):
     ...     return t.suggest_float("x", 0, 1) if t.suggest_categorical("kind", ["x", "n"]) == "x" else 0.5
     >>> study.optimize(objective, n_trials=12)
-    >>> study.system_attrs["auto_sampler"]["sampler"]
+    >>> study.system_attrs["auto:choice"]["sampler"]
     'TPESampler'
     """
 

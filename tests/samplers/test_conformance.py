@@ -48,9 +48,24 @@ def test_every_exported_sampler_is_covered() -> None:
 
 @pytest.mark.parametrize("name", SAMPLERS)
 @pytest.mark.parametrize(("seed", "error", "match"), [
-    (-1, tunelab.TunelabError, r"seed=-1 is invalid for {}: must be None or a non-negative integer"),
+    (-1, tunelab.TunelabError, r"seed=-1 is invalid for {}: must be None or an integer >= 0"),
     ("0", TypeError, r"seed='0' \(type str\) is invalid for {}"),
 ])
 def test_every_sampler_checks_its_seed_the_same_way(name, seed, error, match):
     with pytest.raises(error, match=match.format(name)):
         make(name, seed=seed)
+
+
+@pytest.mark.parametrize("name", SAMPLERS)
+def test_every_sampler_refuses_each_invalid_argument_naming_it(name):
+    import re
+
+    from tunelab._constraints import declarations
+
+    cls = getattr(samplers, name)
+    table = next(d.table for d in declarations() if d.target is cls)
+    assert "seed" in table
+    for argument, constraint in table.items():
+        for value in constraint.invalid_values():
+            with pytest.raises(tunelab.TunelabError, match=f"^{re.escape(argument)}=.* is invalid for {name}: must be"):
+                cls(GRID, **{argument: value}) if cls is GridSampler else cls(**{argument: value})

@@ -151,7 +151,7 @@ def test_failed_and_infinite_trials_do_not_break_the_model():
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"n_startup_trials": 0}, InvalidArgumentError, r"n_startup_trials=0 is invalid for GPSampler: must be an integer >= 1"),
     ({"n_candidates": 1.5}, InvalidTypeError, r"n_candidates=1.5 \(type float\) is invalid for GPSampler"),
-    ({"seed": -1}, InvalidArgumentError, r"seed=-1 is invalid for GPSampler: must be None or a non-negative integer"),
+    ({"seed": -1}, InvalidArgumentError, r"seed=-1 is invalid for GPSampler: must be None or an integer >= 0"),
     ({"refit_interval": 0}, InvalidArgumentError, r"refit_interval=0 is invalid for GPSampler"),
 ])
 def test_bad_arguments_raise(kwargs, error, match):

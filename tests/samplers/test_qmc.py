@@ -64,7 +64,7 @@ def test_int_step_log_and_categorical_values():
 
 
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
-    ({"seed": -3}, InvalidArgumentError, r"seed=-3 is invalid for QMCSampler: must be None or a non-negative integer"),
+    ({"seed": -3}, InvalidArgumentError, r"seed=-3 is invalid for QMCSampler: must be None or an integer >= 0"),
     ({"seed": 1.5}, InvalidTypeError, r"seed=1.5 \(type float\) is invalid for QMCSampler"),
     ({"scramble": "yes"}, InvalidTypeError, r"scramble='yes' \(type str\) is invalid for QMCSampler: must be a bool"),
 ])

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from tunelab._constraints import constrained
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.samplers._locked import Locked
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
@@ -22,6 +23,7 @@ MULTI_TPE_LIMIT = 300
 CATEGORICAL_SHARE = 0.5
 
 
+@constrained({"seed": SEED})
 class AutoSampler(Locked, Sampler):
     """The sampler ``create_study`` uses when none is given.
 
@@ -47,7 +49,6 @@ class AutoSampler(Locked, Sampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        check_seed(seed, "AutoSampler")
         self.seed = seed
         self._delegates: dict[str, Sampler] = {}
         self._by_trial: dict[int, Sampler] = {}

@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._errors import InvalidArgumentError, invalid, require_extra, wrong_type
+from tunelab._constraints import Bool, InstanceOf, Integral, Real, constrained
+from tunelab._errors import InvalidArgumentError, require_extra
 from tunelab.samplers import _cmaes_state
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_count, check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.samplers._random import RandomSampler
 from tunelab.samplers._ranking import minimised, violation
 from tunelab.samplers._unit import consistent_space, encode, from_unit
@@ -24,6 +25,9 @@ SOLUTION_ATTR = "cmaes:solution"
 STATE_FORMAT = 2
 
 
+@constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "sigma0": (None, Real(0, 1, min_open=True)),
+              "popsize": (None, Integral(min=2)), "inc_popsize": Integral(min=1), "warm_start": Bool(),
+              "independent_sampler": (None, InstanceOf(Sampler, "a Sampler"))})
 class CmaEsSampler(Sampler):
     """Covariance matrix adaptation evolution strategy for long runs on numeric spaces.
 
@@ -56,20 +60,6 @@ class CmaEsSampler(Sampler):
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, sigma0: float | None = None,
                  popsize: int | None = None, inc_popsize: int = 2, warm_start: bool = True,
                  independent_sampler: Sampler | None = None) -> None:
-        where = "CmaEsSampler"
-        check_seed(seed, where)
-        check_count("n_startup_trials", n_startup_trials, 1, where)
-        check_count("inc_popsize", inc_popsize, 1, where)
-        if popsize is not None:
-            check_count("popsize", popsize, 2, where)
-        if sigma0 is not None and (isinstance(sigma0, bool) or not isinstance(sigma0, (int, float))
-                                   or not 0 < sigma0 <= 1):
-            raise invalid("sigma0", sigma0, "None or a number in (0, 1] (a fraction of each parameter's range)",
-                          where=where)
-        if not isinstance(warm_start, bool):
-            raise wrong_type("warm_start", warm_start, "a bool", where=where)
-        if independent_sampler is not None and not isinstance(independent_sampler, Sampler):
-            raise wrong_type("independent_sampler", independent_sampler, "a Sampler", where=where)
         self.seed = seed
         self.n_startup_trials = n_startup_trials
         self.sigma0 = sigma0

@@ -9,8 +9,9 @@ from typing import Any
 import numpy as np
 import scipy.stats
 
+from tunelab._constraints import Integral, constrained
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_count, check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.samplers._gp_acq import Box, maximize_log_ei
 from tunelab.samplers._gp_kernel import Posterior, fit_theta
 from tunelab.samplers._qmc import QMCSampler
@@ -57,6 +58,8 @@ def warped(f: np.ndarray) -> np.ndarray:
     return z
 
 
+@constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "n_candidates": Integral(min=16),
+              "n_full_refits": Integral(min=0), "refit_interval": Integral(min=1)})
 class GPSampler(Sampler):
     """Gaussian-process Bayesian optimisation for small budgets on mostly numeric spaces.
 
@@ -97,10 +100,6 @@ class GPSampler(Sampler):
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 1024,
                  n_full_refits: int = 100, refit_interval: int = 5) -> None:
-        check_seed(seed, "GPSampler")
-        for name, value, least in (("n_startup_trials", n_startup_trials, 1), ("n_candidates", n_candidates, 16),
-                                   ("n_full_refits", n_full_refits, 0), ("refit_interval", refit_interval, 1)):
-            check_count(name, value, least, "GPSampler")
         self.seed = seed
         self.n_startup_trials = n_startup_trials
         self.n_candidates = n_candidates

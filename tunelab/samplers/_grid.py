@@ -8,9 +8,10 @@ from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import constrained
 from tunelab._errors import InvalidArgumentError, invalid, wrong_type
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.space import BaseDistribution
 
 #: Trial system attribute: the index of the grid point the trial took.
@@ -19,6 +20,7 @@ GRID_ID_ATTR = "grid:point"
 LEGACY_GRID_ID_ATTR = "grid_id"
 
 
+@constrained({"seed": SEED})
 class GridSampler(Sampler):
     """Try every combination of ``search_space`` (name -> list of values) once.
 
@@ -52,7 +54,6 @@ class GridSampler(Sampler):
                     raise wrong_type(f"search_space[{name!r}]", list(values),
                                      "a list of None, bool, int, float or str", where="GridSampler")
             space[name] = tuple(values)
-        check_seed(seed, "GridSampler")
         self.search_space = space
         self.seed = seed
         self._names = sorted(space)

@@ -6,9 +6,9 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._errors import invalid
+from tunelab._constraints import Integral, Real, constrained
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_count, check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised, order_best_first, violation
@@ -16,6 +16,8 @@ from tunelab.samplers._tpe_parzen import Axis
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 
+@constrained({"seed": SEED, "population_size": Integral(min=2), "mutation_prob": (None, Real(0, 1)),
+              "crossover_alpha": Real(min=0)})
 class NSGAIISampler(Locked, Sampler):
     """Non-dominated sorting genetic algorithm II, steady-state.
 
@@ -44,12 +46,6 @@ class NSGAIISampler(Locked, Sampler):
         mutation_prob: float | None = None,
         crossover_alpha: float = 0.25,
     ) -> None:
-        check_seed(seed, "NSGAIISampler")
-        check_count("population_size", population_size, 2, "NSGAIISampler")
-        if mutation_prob is not None and not (isinstance(mutation_prob, (int, float)) and 0 <= mutation_prob <= 1):
-            raise invalid("mutation_prob", mutation_prob, "None or a number in [0, 1]", where="NSGAIISampler")
-        if not isinstance(crossover_alpha, (int, float)) or crossover_alpha < 0:
-            raise invalid("crossover_alpha", crossover_alpha, "a number >= 0", where="NSGAIISampler")
         self.seed = seed
         self.population_size = population_size
         self.mutation_prob = mutation_prob

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from tunelab._errors import wrong_type
+from tunelab._constraints import Bool, constrained
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.samplers._random import draw
 from tunelab.samplers._unit import consistent_space, from_unit
 from tunelab.space import BaseDistribution, CategoricalDistribution
@@ -19,6 +19,7 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 SEED_ATTR = "qmc:scramble_seed"
 
 
+@constrained({"seed": SEED, "scramble": Bool()})
 class QMCSampler(Sampler):
     """Sobol points, spread more evenly than random draws, for space-filling exploration.
 
@@ -38,9 +39,6 @@ class QMCSampler(Sampler):
     """
 
     def __init__(self, *, seed: int | None = None, scramble: bool = True) -> None:
-        check_seed(seed, "QMCSampler")
-        if not isinstance(scramble, bool):
-            raise wrong_type("scramble", scramble, "a bool", where="QMCSampler")
         self.seed = seed
         self.scramble = scramble
         self._rng = np.random.default_rng(seed)

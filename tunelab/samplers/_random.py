@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import constrained
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 
@@ -33,6 +34,7 @@ def draw(rng: np.random.Generator, distribution: BaseDistribution) -> Any:
     raise TypeError(f"unknown distribution {distribution!r}")
 
 
+@constrained({"seed": SEED})
 class RandomSampler(Sampler):
     """Independent random draws; the same ``seed`` gives the same sequence.
 
@@ -44,7 +46,6 @@ class RandomSampler(Sampler):
     """
 
     def __init__(self, seed: int | None = None) -> None:
-        check_seed(seed, "RandomSampler")
         self.seed = seed
         self._rng = np.random.default_rng(seed)
 

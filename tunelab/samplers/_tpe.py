@@ -7,9 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._errors import invalid
+from tunelab._constraints import Bool, Function, Integral, constrained
 from tunelab.samplers._base import Sampler
-from tunelab.samplers._checks import check_count, check_seed
+from tunelab.samplers._checks import SEED
 from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
 from tunelab.samplers._tpe_history import History, Key, default_gamma
@@ -17,6 +17,8 @@ from tunelab.samplers._tpe_parzen import ParzenEstimator
 from tunelab.space import BaseDistribution
 
 
+@constrained({"seed": SEED, "n_startup_trials": Integral(min=0), "n_ei_candidates": Integral(min=1),
+              "gamma": Function(), "use_projections": Bool()})
 class TPESampler(Locked, Sampler):
     """Tree-structured Parzen Estimator with joint modelling and native conditional spaces.
 
@@ -56,18 +58,11 @@ class TPESampler(Locked, Sampler):
         gamma: Callable[[int], int] = default_gamma,
         use_projections: bool = False,
     ) -> None:
-        check_seed(seed, "TPESampler")
-        check_count("n_startup_trials", n_startup_trials, 0, "TPESampler")
-        check_count("n_ei_candidates", n_ei_candidates, 1, "TPESampler")
-        if not callable(gamma):
-            raise invalid("gamma", gamma, "a callable n -> number of good trials", where="TPESampler")
         self.seed = seed
         self.n_startup_trials = n_startup_trials
         self.n_ei_candidates = n_ei_candidates
         self.gamma = gamma
         self._rng = np.random.default_rng(seed)
-        if not isinstance(use_projections, bool):
-            raise invalid("use_projections", use_projections, "True or False", where="TPESampler")
         self.use_projections = use_projections
         self._history = History(use_projections)
         self._pending: dict[int, dict[Key, float]] = {}

@@ -208,3 +208,16 @@ def test_the_stored_state_holds_non_finite_numbers_as_strict_json():
         b = after[name]
         assert np.array_equal(a, b, equal_nan=True) if isinstance(a, np.ndarray) else a == b or a != a, name
     assert np.isinf(before["_funhist_values"]).any()
+
+
+def test_a_trial_whose_stored_point_is_not_numbers_is_left_out_of_the_search():
+    study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=4, popsize=4))
+    study.optimize(quadratic, n_trials=5)
+    for bad in (["os.system"], [0.5], [2.0, 0.5], "x"):
+        trial = study.ask()
+        quadratic(trial)
+        trial.set_system_attr(SOLUTION_ATTR, {**trial.system_attrs[SOLUTION_ATTR], "x": bad})
+        study.tell(trial, 0.0)
+    study.optimize(quadratic, n_trials=20)
+    assert all(t.state == tunelab.TrialState.COMPLETE for t in study.trials)
+    assert study.trials[-1].system_attrs[SOLUTION_ATTR]["generation"] >= 2

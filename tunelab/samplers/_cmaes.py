@@ -21,7 +21,7 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 STATE_ATTR = "cmaes:state"
 #: Trial system attribute: the unit-cube point asked for the trial and its (restart, generation).
 SOLUTION_ATTR = "cmaes:solution"
-#: Version of the stored state; the first (a base64 pickle, before tunelab 0.x) is never read.
+#: Version of the stored state; the first (a base64 pickle, tunelab 0.1.0) is never read.
 STATE_FORMAT = 2
 
 
@@ -150,16 +150,16 @@ class CmaEsSampler(Sampler):
     def _tell_ready(self, state: dict, complete: list[Any], directions: list[Any]) -> None:
         opt = state["optimizer"]
         tag = (state["restart"], opt.generation)
-        mine = [t for t in complete if _tag(t) == tag]
+        mine = [(t, x) for t in complete if _tag(t) == tag and (x := _solution(t, opt.dim)) is not None]
         if len(mine) < opt.population_size:
             return
         finite = [minimised(t.values, directions)[0] for t in complete if np.isfinite(t.values[0])]
         worst = max(finite) if finite else 0.0
         told = []
-        for t in mine[: opt.population_size]:
+        for t, x in mine[: opt.population_size]:
             value = minimised(t.values, directions)[0]
             value = worst if not np.isfinite(value) or violation(t) > 0 else value
-            told.append((np.asarray(t.system_attrs[SOLUTION_ATTR]["x"]), value))
+            told.append((x, value))
         opt.tell(told)
 
 
@@ -177,6 +177,15 @@ def _tag(trial: Any) -> tuple[int, int] | None:
         return None
     tag = (info.get("restart"), info.get("generation"))
     return tag if all(isinstance(v, int) and not isinstance(v, bool) for v in tag) else None
+
+
+def _solution(trial: Any, dim: int) -> np.ndarray | None:
+    """The unit-cube point asked for ``trial``; None unless it is ``dim`` numbers in [0, 1]."""
+    try:
+        x = np.asarray(trial.system_attrs[SOLUTION_ATTR]["x"], dtype=float)
+    except (TypeError, ValueError):
+        return None
+    return x if x.shape == (dim,) and bool(np.all((x >= 0.0) & (x <= 1.0))) else None
 
 
 def _state_json(state: dict) -> dict:

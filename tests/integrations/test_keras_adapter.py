@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tunelab.schedules import CosineAnnealingWarmRestarts, CosineDecay, OneCycleLR, ScheduleError, SequentialLR, StepLR
+from tunelab import InvalidTypeError
+from tunelab.schedules import CosineAnnealingWarmRestarts, CosineDecay, OneCycleLR, SequentialLR, StepLR
 
 keras = pytest.importorskip("keras", reason="keras is not installed (extra 'keras')")
 adapter = pytest.importorskip("tunelab.integrations.keras")
@@ -47,5 +48,7 @@ def test_training_and_model_save_load_keep_the_schedule(tmp_path):
 
 
 def test_bad_schedule():
-    with pytest.raises(ScheduleError, match=r"schedule=0.1 is invalid for TunelabSchedule: must be a Schedule"):
+    with pytest.raises(InvalidTypeError, match=r"schedule=0.1 \(type float\) is invalid for learning_rate: must be a Schedule"):
         adapter.learning_rate(0.1)
+    with pytest.raises(InvalidTypeError, match=r"schedule=0.1 \(type float\) is invalid for TunelabSchedule: must be a Schedule"):
+        adapter.schedule_class()(0.1)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tunelab.schedules import CosineAnnealingLR, ExponentialDecay, OneCycleLR, ScheduleError, SequentialLR, StepLR
+from tunelab import InvalidTypeError
+from tunelab.schedules import CosineAnnealingLR, ExponentialDecay, OneCycleLR, SequentialLR, StepLR
 
 jax = pytest.importorskip("jax", reason="jax is not installed (extra 'jax')")
 optax = pytest.importorskip("optax", reason="optax is not installed (extra 'jax')")
@@ -40,5 +41,5 @@ def test_drives_an_optax_optimizer_under_jit():
 
 
 def test_bad_schedule():
-    with pytest.raises(ScheduleError, match=r"s='cos' is invalid for tunelab.integrations.optax.schedule"):
+    with pytest.raises(InvalidTypeError, match=r"s='cos' \(type str\) is invalid for tunelab.integrations.optax.schedule"):
         adapter.schedule("cos")

@@ -9,6 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
+from tunelab import InvalidTypeError
 from tunelab.schedules import (
     CosineAnnealingWarmRestarts,
     ExponentialDecay,
@@ -127,8 +128,11 @@ def test_bad_arguments():
     _, opt = model_and_optimizer((0.1, 0.01))
     with pytest.raises(ScheduleError, match=r"schedule list of length 1 is invalid: must hold one schedule per param group \(2\)"):
         adapter.ScheduleLR(opt, [StepLR(0.1, 2)])
-    with pytest.raises(ScheduleError, match=r"schedule='cos' is invalid: must be a Schedule or a list of Schedules"):
+    with pytest.raises(InvalidTypeError, match=r"schedule='cos' \(type str\) is invalid for ScheduleLR: must be a Schedule "
+                                               r"or a non-empty list of Schedule values"):
         adapter.scheduler(opt, "cos")
+    with pytest.raises(ScheduleError, match=r"schedule=\[StepLR\(.*\), 'cos'\] is invalid for ScheduleLR"):
+        adapter.scheduler(opt, [StepLR(0.1, 2), "cos"])
     _, opt = model_and_optimizer((0.0, 0.01))
     with pytest.raises(ScheduleError, match=r"param group 0 lr=0.0 is invalid for one schedule over 2 groups"):
         adapter.scheduler(opt, StepLR(0.1, 2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tunelab import InvalidTypeError
 from tunelab.schedules import ScheduleError, constant_schedule, linear_schedule
 from tunelab.schedules import _kernel as k
 from tunelab.schedules._keras import CosineDecay
@@ -70,11 +71,9 @@ def test_join_of_float_step_pieces_accepts_float_steps():
         ([constant_schedule(1.0)] * 2, [], r"boundaries=\[\] is invalid for join_schedules: must hold "
                                             r"len\(schedules\) - 1 = 1 steps, got 0"),
         ([constant_schedule(1.0)] * 3, [10, 10], r"boundaries=\[10, 10\] is invalid .* strictly increasing"),
-        ([constant_schedule(1.0)] * 2, [-1], r"boundaries item=-1 is invalid .* >= 0"),
-        ([constant_schedule(1.0)] * 2, [2.5], r"boundaries item=2.5 is invalid .* integer"),
-        ([], [], r"schedules=\[\] is invalid for join_schedules: must hold at least one schedule"),
-        ([lambda t: t, constant_schedule(1.0)], [1], r"schedules item .* must be a Schedule value"),
-        ("abc", [], r"schedules='abc' is invalid for join_schedules: must be a list"),
+        ([constant_schedule(1.0)] * 2, [-1], r"boundaries\[0\]=-1 is invalid .* >= 0"),
+        ([constant_schedule(1.0)] * 2, [2.5], r"boundaries\[0\]=2.5 is invalid .* integer"),
+        ([], [], r"schedules=\[\] is invalid for join_schedules: must be a non-empty list of Schedule values"),
     ],
 )
 def test_join_validation(schedules, boundaries, match):
@@ -82,9 +81,28 @@ def test_join_validation(schedules, boundaries, match):
         k.Join(schedules, boundaries)
 
 
-def test_as_number_tuple():
-    assert k.as_number_tuple("F", "values", [1, 2.5]) == (1, 2.5)
-    with pytest.raises(ScheduleError, match=r"values=\[1, 'a'\] is invalid for F: must be a list of numbers"):
-        k.as_number_tuple("F", "values", [1, "a"])
-    with pytest.raises(ScheduleError, match=r"values=3 is invalid for F: must be a list of numbers"):
-        k.as_number_tuple("F", "values", 3)
+@pytest.mark.parametrize(
+    ("schedules", "boundaries", "match"),
+    [
+        ([lambda t: t, constant_schedule(1.0)], [1], r"schedules\[0\]=<function .* must be a Schedule"),
+        ("abc", [], r"schedules='abc' \(type str\) is invalid for join_schedules: must be a non-empty list"),
+        ([constant_schedule(1.0)] * 2, ["5"], r"boundaries\[0\]='5' \(type str\) is invalid .* a finite number"),
+    ],
+)
+def test_join_wrong_types(schedules, boundaries, match):
+    with pytest.raises(InvalidTypeError, match=match):
+        k.Join(schedules, boundaries)
+
+
+def test_lists_of_numbers_name_the_bad_item():
+    from tunelab.schedules import PiecewiseConstantDecay
+
+    assert PiecewiseConstantDecay([1, 2.5], [1, 2, 3]).boundaries == (1, 2.5)
+    with pytest.raises(InvalidTypeError, match=r"values\[1\]='a' \(type str\) is invalid for PiecewiseConstantDecay: "
+                                               r"must be a finite number"):
+        PiecewiseConstantDecay([1], [1, "a"])
+    with pytest.raises(InvalidTypeError, match=r"values=3 \(type int\) is invalid for PiecewiseConstantDecay: must be "
+                                               r"a list of finite numbers"):
+        PiecewiseConstantDecay([1], 3)
+    with pytest.raises(ScheduleError, match=r"values\[0\]=nan is invalid for PiecewiseConstantDecay"):
+        PiecewiseConstantDecay([1], [float("nan"), 1.0])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tunelab import InvalidTypeError
 from tunelab.schedules import (
     Schedule,
     ScheduleError,
@@ -72,7 +73,7 @@ def test_non_integral_step_is_an_error():
 @pytest.mark.parametrize(
     ("build", "match"),
     [
-        (lambda: exponential_decay(0.1, 0, 0.9), r"transition_steps=0 is invalid for exponential_decay: .* > 0"),
+        (lambda: exponential_decay(0.1, 0, 0.9), r"transition_steps=0 is invalid for exponential_decay: .* >= 1"),
         (lambda: exponential_decay(0.1, 10, 0.0), r"decay_rate=0.0 is invalid for exponential_decay: .* > 0"),
         (lambda: exponential_decay(0.1, 10, 0.9, transition_begin=-1), r"transition_begin=-1 is invalid"),
         (lambda: polynomial_schedule(1.0, 0.0, 1.0, -1), r"transition_steps=-1 is invalid for polynomial_schedule"),
@@ -80,13 +81,12 @@ def test_non_integral_step_is_an_error():
         (lambda: linear_schedule(1.0, 0.0, 2.5), r"transition_steps=2.5 is invalid .* integer"),
         (lambda: cosine_decay_schedule(0.1, 0), r"decay_steps=0 is invalid for cosine_decay_schedule"),
         (lambda: warmup_cosine_decay_schedule(0.0, 1.0, 10, 10),
-         r"decay_steps=10 is invalid for warmup_cosine_decay_schedule: must be an integer > 10"),
+         r"decay_steps=10 is invalid for warmup_cosine_decay_schedule: must be an integer > warmup_steps=10"),
         (lambda: warmup_exponential_decay_schedule(0.0, 1.0, 5, 0, 0.5), r"transition_steps=0 is invalid"),
         (lambda: piecewise_constant_schedule(1.0, {10: -0.5}),
          r"boundaries_and_scales\[10\]=-0.5 is invalid for piecewise_constant_schedule: .* >= 0"),
-        (lambda: piecewise_constant_schedule(1.0, {"x": 0.5}), r"boundaries_and_scales key 'x' is invalid"),
+        (lambda: piecewise_constant_schedule(1.0, {"10": 0.5, 5: 0.5, "-5": 1.0}), r"boundaries_and_scales key=-5 is invalid .* >= 0"),
         (lambda: piecewise_constant_schedule(1.0, {-5: 0.5}), r"boundaries_and_scales key=-5 is invalid"),
-        (lambda: piecewise_constant_schedule(1.0, [1, 2]), r"boundaries_and_scales=\[1, 2\] is invalid .* dict"),
         (lambda: piecewise_interpolate_schedule("cos", 1.0, {}),
          r"interpolate_type='cos' is invalid for piecewise_interpolate_schedule: must be one of \['linear', 'cosine'\]"),
         (lambda: linear_onecycle_schedule(0, 1.0), r"transition_steps=0 is invalid for linear_onecycle_schedule"),
@@ -98,14 +98,32 @@ def test_non_integral_step_is_an_error():
          r"boundaries=\[5\] is invalid for join_schedules: must hold len\(schedules\) - 1 = 0 steps, got 1"),
         (lambda: join_schedules([constant_schedule(1.0)] * 3, [5, 3]), r"must be strictly increasing"),
         (lambda: sgdr_schedule([]), r"cosine_kwargs=\[\] is invalid for sgdr_schedule"),
-        (lambda: sgdr_schedule([{"peak": 1.0}]), r"cosine_kwargs item \{'peak': 1.0\} is invalid for sgdr_schedule"),
-        (lambda: sgdr_schedule([{"init_value": 0.0}]), r"cosine_kwargs item .* missing"),
-        (lambda: sgdr_schedule({"init_value": 0.0}), r"must be a list of dicts"),
+        (lambda: sgdr_schedule([{"peak": 1.0}]), r"cosine_kwargs\[0\]=\{'peak': 1.0\} is invalid for sgdr_schedule"),
+        (lambda: sgdr_schedule([{"init_value": 0.0}]), r"cosine_kwargs\[0\]=.* missing"),
     ],
 )
 def test_bad_arguments(build, match):
     with pytest.raises(ScheduleError, match=match):
         build()
+
+
+@pytest.mark.parametrize(
+    ("build", "match"),
+    [
+        (lambda: piecewise_constant_schedule(1.0, {"x": 0.5}), r"boundaries_and_scales key='x' \(type str\)"),
+        (lambda: piecewise_constant_schedule(1.0, [1, 2]), r"boundaries_and_scales=\[1, 2\] \(type list\) .* dict"),
+        (lambda: sgdr_schedule({"init_value": 0.0}), r"must be a non-empty list of dicts"),
+        (lambda: exponential_decay(0.1, 10, 0.9, staircase=1), r"staircase=1 \(type int\) .* must be a bool"),
+    ],
+)
+def test_wrong_types(build, match):
+    with pytest.raises(InvalidTypeError, match=match):
+        build()
+
+
+def test_sgdr_takes_any_iterable_of_cycles():
+    cycle = dict(init_value=0.0, peak_value=1.0, warmup_steps=0, decay_steps=10)
+    assert sgdr_schedule(c for c in [cycle, cycle]) == sgdr_schedule([cycle, cycle])
 
 
 def test_unknown_family_in_config():

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from tunelab import InvalidTypeError
 from tunelab.schedules import (
     CosineDecay,
     ExponentialDecay,
@@ -49,8 +50,8 @@ def test_wsd_cosine_warmup():
          r"total_steps=100 is invalid for WarmupStableDecay: must be at least warmup \+ decay = 60 \+ 50 = 110"),
         (dict(peak_lr=1.0, total_steps=100, decay_steps=10, decay_fraction=0.1),
          r"decay_fraction=0.1 is invalid .* give decay_steps or decay_fraction, not both"),
-        (dict(peak_lr=1.0, total_steps=100, decay_fraction=1.5), r"decay_fraction=1.5 is invalid .* <= 1"),
-        (dict(peak_lr=1.0, total_steps=0, decay_steps=0), r"total_steps=0 is invalid .* > 0"),
+        (dict(peak_lr=1.0, total_steps=100, decay_fraction=1.5), r"decay_fraction=1.5 is invalid .* None or a number in \[0, 1\]"),
+        (dict(peak_lr=1.0, total_steps=0, decay_steps=0), r"total_steps=0 is invalid .* an integer >= 1"),
         (dict(peak_lr=0.0, total_steps=10, decay_steps=1), r"peak_lr=0.0 is invalid"),
         (dict(peak_lr=1.0, total_steps=10, decay_steps=1, decay_shape="exp"),
          r"decay_shape='exp' is invalid for WarmupStableDecay: must be one of \['linear', 'cosine', '1-sqrt'\]"),
@@ -78,7 +79,7 @@ def test_warmup_follows_the_wrapped_step_kind():
     assert warmup(constant_schedule(1.0), 5).integer_steps
     with pytest.raises(ScheduleError, match=r"steps=2.5 is invalid for warmup: must be an integer"):
         warmup(constant_schedule(1.0), 2.5)
-    with pytest.raises(ScheduleError, match=r"schedule=0.1 is invalid for warmup: must be a Schedule"):
+    with pytest.raises(InvalidTypeError, match=r"schedule=0.1 \(type float\) is invalid for warmup: must be a Schedule"):
         warmup(0.1, 5)
 
 

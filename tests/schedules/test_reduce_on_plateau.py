@@ -66,19 +66,19 @@ def test_accepts_zero_dim_tensors():
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"factor": 1.0}, r"factor=1.0 is invalid for ReduceLROnPlateau: must be a number >= 0.0 and < 1.0"),
+    ({"factor": 1.0}, r"factor=1.0 is invalid for ReduceLROnPlateau: must be a number in \[0, 1\)"),
     ({"mode": "minimum"}, r"mode='minimum' is invalid for ReduceLROnPlateau: must be one of \['min', 'max'\]"),
     ({"threshold_mode": "relative"}, r"threshold_mode='relative' is invalid for ReduceLROnPlateau"),
     ({"patience": -1}, r"patience=-1 is invalid for ReduceLROnPlateau: must be an integer >= 0"),
     ({"patience": 1.5}, r"patience=1.5 is invalid for ReduceLROnPlateau: must be an integer"),
     ({"cooldown": -2}, r"cooldown=-2 is invalid for ReduceLROnPlateau"),
-    ({"min_lr": -1e-3}, r"min_lr=-0.001 is invalid for ReduceLROnPlateau: must be a number >= 0"),
+    ({"min_lr": -1e-3}, r"min_lr=-0.001 is invalid for ReduceLROnPlateau: must be a finite number >= 0"),
     ({"threshold": -0.1}, r"threshold=-0.1 is invalid for ReduceLROnPlateau"),
 ])
 def test_bad_arguments(kwargs, message):
     with pytest.raises(ScheduleError, match=message):
         ReduceLROnPlateau(0.1, **kwargs)
-    with pytest.raises(ScheduleError, match=r"base_lr=0 is invalid for ReduceLROnPlateau: must be a number > 0"):
+    with pytest.raises(ScheduleError, match=r"base_lr=0 is invalid for ReduceLROnPlateau: must be a finite number > 0"):
         ReduceLROnPlateau(0)
 
 

@@ -96,7 +96,7 @@ def test_a_search_space_works_with_every_budget_without_total_steps_in_the_space
         ({"families": ["step"], "args": {"cosine": {}}}, r"args key='cosine' is invalid: must be one of \['step'\]"),
         ({"families": ["step"], "args": {"step": {"gama": 0.1}}}, r"did you mean 'gamma'"),
         ({"families": ["step"], "args": {"step": {"gamma": []}}}, r"must be a non-empty list of choices"),
-        ({"total_steps": 0}, r"total_steps=0 is invalid: must be a positive integer"),
+        ({"total_steps": 0}, r"total_steps=0 is invalid for space: must be None or an integer >= 1"),
     ],
 )
 def test_bad_spaces_name_the_argument(kwargs, match):

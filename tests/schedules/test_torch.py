@@ -13,6 +13,7 @@ import mpmath
 import numpy as np
 import pytest
 
+from tunelab import InvalidTypeError
 from tunelab.schedules import (
     ChainedScheduler,
     ConstantLR,
@@ -279,17 +280,17 @@ def test_constant_lr_with_factor_zero_returns_base_where_torch_divides_by_zero()
 BAD = [
     (lambda: StepLR(0.1, 0), r"step_size=0 is invalid for StepLR: must be an integer >= 1"),
     (lambda: StepLR(0.1, 2.5), r"step_size=2.5 is invalid for StepLR: must be an integer"),
-    (lambda: StepLR(-0.1, 3), r"base_lr=-0.1 is invalid for StepLR: must be a number > 0"),
-    (lambda: StepLR(0.1, 3, gamma=0.0), r"gamma=0.0 is invalid for StepLR: must be a number > 0"),
-    (lambda: ExponentialLR(0.0, 0.9), r"base_lr=0.0 is invalid for ExponentialLR: must be a number > 0"),
+    (lambda: StepLR(-0.1, 3), r"base_lr=-0.1 is invalid for StepLR: must be a finite number > 0"),
+    (lambda: StepLR(0.1, 3, gamma=0.0), r"gamma=0.0 is invalid for StepLR: must be a finite number > 0"),
+    (lambda: ExponentialLR(0.0, 0.9), r"base_lr=0.0 is invalid for ExponentialLR: must be a finite number > 0"),
     (lambda: MultiStepLR(0.1, [5, 3]), r"milestones=\[5, 3\] is invalid for MultiStepLR: must be sorted"),
-    (lambda: MultiStepLR(0.1, [-1]), r"milestones item=-1 is invalid for MultiStepLR: must be an integer >= 0"),
-    (lambda: ConstantLR(0.1, 1.5), r"factor=1.5 is invalid for ConstantLR: must be a number >= 0.0 and <= 1.0"),
+    (lambda: MultiStepLR(0.1, [-1]), r"milestones\[0\]=-1 is invalid for MultiStepLR: must be an integer >= 0"),
+    (lambda: ConstantLR(0.1, 1.5), r"factor=1.5 is invalid for ConstantLR: must be a number in \[0, 1\]"),
     (lambda: ConstantLR(0.1, 0.5, 0), r"total_iters=0 is invalid for ConstantLR: must be an integer >= 1"),
-    (lambda: LinearLR(0.1, 0.0), r"start_factor=0.0 is invalid for LinearLR: must be a number > 0.0"),
+    (lambda: LinearLR(0.1, 0.0), r"start_factor=0.0 is invalid for LinearLR: must be a number in \(0, 1\]"),
     (lambda: LinearLR(0.1, total_iters=-2), r"total_iters=-2 is invalid for LinearLR"),
     (lambda: PolynomialLR(0.1, 0), r"total_iters=0 is invalid for PolynomialLR: must be an integer >= 1"),
-    (lambda: PolynomialLR(0.1, 5, -1.0), r"power=-1.0 is invalid for PolynomialLR: must be a number >= 0"),
+    (lambda: PolynomialLR(0.1, 5, -1.0), r"power=-1.0 is invalid for PolynomialLR: must be a finite number >= 0"),
     (lambda: CosineAnnealingLR(0.1, 0), r"T_max=0 is invalid for CosineAnnealingLR: must be an integer >= 1"),
     (lambda: CosineAnnealingLR(0.1, 10, -1e-3), r"eta_min=-0.001 is invalid for CosineAnnealingLR"),
     (lambda: CosineAnnealingWarmRestarts(0.1, 0), r"T_0=0 is invalid for CosineAnnealingWarmRestarts"),
@@ -297,20 +298,19 @@ BAD = [
     (lambda: CyclicLR(0.1, 1.0, 0), r"step_size_up=0 is invalid for CyclicLR: must be an integer >= 1"),
     (lambda: CyclicLR(0.1, 1.0, 5, 0), r"step_size_down=0 is invalid for CyclicLR"),
     (lambda: CyclicLR(0.1, 1.0, mode="exp"), r"mode='exp' is invalid for CyclicLR: must be one of \['triangular'"),
-    (lambda: CyclicLR(0.1, 0.0), r"max_lr=0.0 is invalid for CyclicLR: must be a number > 0"),
-    (lambda: OneCycleLR(1.0, 100, pct_start=1.0), r"pct_start=1.0 is invalid for OneCycleLR: must be a number > 0.0 and < 1.0"),
+    (lambda: CyclicLR(0.1, 0.0), r"max_lr=0.0 is invalid for CyclicLR: must be a finite number > 0"),
+    (lambda: OneCycleLR(1.0, 100, pct_start=1.0), r"pct_start=1.0 is invalid for OneCycleLR: must be a number in \(0, 1\)"),
     (lambda: OneCycleLR(1.0, 100, pct_start=0.0), r"pct_start=0.0 is invalid for OneCycleLR"),
     (lambda: OneCycleLR(1.0, 100, anneal_strategy="cosine"), r"anneal_strategy='cosine' is invalid for OneCycleLR: must be one of \['cos', 'linear'\]"),
     (lambda: OneCycleLR(1.0, 3), r"total_steps=3 is invalid for OneCycleLR: too small for its phases"),
     (lambda: OneCycleLR(1.0, 10, pct_start=0.6, three_phase=True), r"total_steps=10 is invalid for OneCycleLR: too small"),
     (lambda: OneCycleLR(1.0, 0), r"total_steps=0 is invalid for OneCycleLR: must be an integer >= 1"),
-    (lambda: OneCycleLR(-1.0, 100), r"max_lr=-1.0 is invalid for OneCycleLR: must be a number > 0"),
+    (lambda: OneCycleLR(-1.0, 100), r"max_lr=-1.0 is invalid for OneCycleLR: must be a finite number > 0"),
     (lambda: SequentialLR([StepLR(0.1, 2), StepLR(0.1, 3)], []),
      r"milestones=\[\] is invalid for SequentialLR: must hold len\(schedulers\) - 1 = 1 steps, got 0"),
     (lambda: SequentialLR([StepLR(0.1, 2), StepLR(0.1, 3), StepLR(0.1, 3)], [5, 4]),
      r"milestones=\[5, 4\] is invalid for SequentialLR: must be strictly increasing"),
     (lambda: SequentialLR([], []), r"schedulers=\[\] is invalid for SequentialLR: must be a non-empty list"),
-    (lambda: SequentialLR([StepLR(0.1, 2), "cosine"], [3]), r"schedulers item 'cosine' is invalid for SequentialLR"),
     (lambda: ChainedScheduler([StepLR(0.1, 2), CosineAnnealingLR(0.1, 10)]),
      r"schedulers item CosineAnnealingLR\(.*\) is invalid for ChainedScheduler: must be one of"),
     (lambda: ChainedScheduler([StepLR(0.1, 2), StepLR(0.2, 3)]),
@@ -322,6 +322,13 @@ BAD = [
 def test_bad_arguments_are_refused_with_a_clear_message(make, message):
     with pytest.raises(ScheduleError, match=message):
         make()
+
+
+def test_wrong_types_are_type_errors():
+    with pytest.raises(InvalidTypeError, match=r"schedulers\[1\]='cosine' \(type str\) is invalid for SequentialLR"):
+        SequentialLR([StepLR(0.1, 2), "cosine"], [3])
+    with pytest.raises(InvalidTypeError, match=r"step_size=True \(type bool\) is invalid for StepLR: must be an integer"):
+        StepLR(0.1, True)
 
 
 def test_non_integral_steps_are_refused():

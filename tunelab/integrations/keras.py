@@ -28,8 +28,10 @@ from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import constrained
 from tunelab._errors import require_extra
-from tunelab.schedules import Schedule, ScheduleError
+from tunelab.schedules import Schedule
+from tunelab.schedules._base import SCHEDULE
 
 __all__ = ["learning_rate", "schedule_class"]
 
@@ -43,12 +45,11 @@ def schedule_class() -> type:
     keras = require_extra("keras", "keras", hint=BACKEND_HINT)
 
     @keras.saving.register_keras_serializable(package="tunelab", name="TunelabSchedule")
+    @constrained({"schedule": SCHEDULE})
     class TunelabSchedule(keras.optimizers.schedules.LearningRateSchedule):
         """A Keras ``LearningRateSchedule`` whose value at ``step`` is ``schedule(step)``."""
 
         def __init__(self, schedule: Schedule) -> None:
-            if not isinstance(schedule, Schedule):
-                raise ScheduleError(f"schedule={schedule!r} is invalid for TunelabSchedule: must be a Schedule")
             self.schedule = schedule
 
         def _host(self, step: Any) -> np.ndarray:  # Schedule.__call__ validates and casts to float64
@@ -80,6 +81,7 @@ def schedule_class() -> type:
     return TunelabSchedule
 
 
+@constrained({"schedule": SCHEDULE})
 def learning_rate(schedule: Schedule) -> Any:
     """A serialisable Keras ``LearningRateSchedule`` evaluating ``schedule`` (see the module notes)."""
     return schedule_class()(schedule)

@@ -28,16 +28,17 @@ from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import constrained
 from tunelab._errors import require_extra
-from tunelab.schedules import Schedule, ScheduleError
+from tunelab.schedules import Schedule
+from tunelab.schedules._base import SCHEDULE
 
 __all__ = ["schedule"]
 
 
+@constrained({"s": SCHEDULE}, where="tunelab.integrations.optax.schedule")
 def schedule(s: Schedule) -> Any:
     """A jit-able optax schedule ``fn(step)`` equal to ``s(step)`` in jax's default float dtype."""
-    if not isinstance(s, Schedule):
-        raise ScheduleError(f"s={s!r} is invalid for tunelab.integrations.optax.schedule: must be a Schedule")
     jax = require_extra("jax", "jax")
     jnp = jax.numpy
 

@@ -28,14 +28,19 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from tunelab._constraints import InstanceOf, Integral, ListOf, constrained
 from tunelab._errors import require_extra
 from tunelab.schedules import Schedule, ScheduleError
+from tunelab.schedules._base import SCHEDULE
 
 torch = require_extra("torch", "torch")
 
 __all__ = ["ScheduleLR", "scheduler"]
 
 
+@constrained({"optimizer": InstanceOf(torch.optim.Optimizer, "a torch.optim.Optimizer"),
+              "schedule": (SCHEDULE, ListOf(SCHEDULE, min_len=1)), "last_epoch": Integral(min=-1)},
+             error=ScheduleError)
 class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
     """A torch ``LRScheduler`` whose lr after ``k`` steps is ``schedule(k)`` (closed form).
 
@@ -58,10 +63,6 @@ class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
                 )
             self.ratios = [1.0] + [s / starts[0] for s in starts[1:]]
         else:
-            if isinstance(schedule, (str, bytes)) or not isinstance(schedule, Sequence) or not all(
-                isinstance(s, Schedule) for s in schedule
-            ):
-                raise ScheduleError(f"schedule={schedule!r} is invalid: must be a Schedule or a list of Schedules")
             if len(schedule) != len(groups):
                 raise ScheduleError(
                     f"schedule list of length {len(schedule)} is invalid: must hold one schedule per param "

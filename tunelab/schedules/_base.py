@@ -1,9 +1,9 @@
 """The Schedule value: a pure function of the step, with repr, equality, pickling and JSON configs.
 
-Every family is a frozen dataclass that subclasses :class:`Schedule`, validates its arguments in
-``__post_init__`` and implements ``_evaluate(steps)`` on a float64 numpy array of validated,
-non-negative steps. The step counter lives with the caller, so any step can be evaluated directly
-and resuming is exact.
+Every family is a frozen dataclass that subclasses :class:`Schedule`, declares its arguments'
+constraints with :func:`family_args` (rules tying arguments together follow in ``__post_init__``)
+and implements ``_evaluate(steps)`` on a float64 numpy array of validated, non-negative steps. The
+step counter lives with the caller, so any step can be evaluated directly and resuming is exact.
 """
 
 from __future__ import annotations
@@ -11,11 +11,13 @@ from __future__ import annotations
 import dataclasses
 import math
 import numbers
+from collections.abc import Callable, Mapping
 from typing import Any, ClassVar
 
 import numpy as np
 
-from tunelab._errors import InvalidArgumentError, InvalidTypeError, invalid, wrong_type
+from tunelab._constraints import Bool, InstanceOf, Integral, Real, constrained
+from tunelab._errors import InvalidArgumentError, invalid, wrong_type
 
 #: Largest step whose integer value float64 still represents exactly.
 MAX_EXACT_STEP = 2**53
@@ -190,54 +192,23 @@ def _format(value: Any) -> str:
     return repr(value)
 
 
-# -- validation helpers shared by the families -----------------------------------------------------
+# -- argument constraints shared by the families ----------------------------------------------------
+
+#: Constraints the families' tables are made of.
+NUMBER = Real()
+POSITIVE = Real(0, None, min_open=True)
+NON_NEGATIVE = Real(min=0)
+FRACTION = Real(0, 1)
+STEPS = Integral(min=0, integral_floats=True)
+POSITIVE_STEPS = Integral(min=1, integral_floats=True)
+FLAG = Bool()
+SCHEDULE = InstanceOf(Schedule, "a Schedule", plural="Schedule values")
 
 
-def check_number(
-    family: str,
-    name: str,
-    value: Any,
-    *,
-    positive: bool = False,
-    non_negative: bool = False,
-    integer: bool = False,
-    low: float | None = None,
-    high: float | None = None,
-    low_open: bool = False,
-    high_open: bool = False,
-) -> None:
-    """Raise ScheduleError/InvalidTypeError unless ``value`` is a number meeting the constraints."""
-    kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise InvalidTypeError(
-            f"{name}={value!r} (type {type(value).__name__}) is invalid for {family}: must be {kind}"
-        )
-    if integer and not float(value).is_integer():
-        raise ScheduleError(f"{name}={value!r} is invalid for {family}: must be an integer")
-    if not math.isfinite(float(value)):
-        raise ScheduleError(f"{name}={value!r} is invalid for {family}: must be finite")
-    rules = []
-    ok = True
-    if positive:
-        rules.append("> 0")
-        ok &= value > 0
-    if non_negative:
-        rules.append(">= 0")
-        ok &= value >= 0
-    if low is not None:
-        rules.append(f"{'>' if low_open else '>='} {low}")
-        ok &= value > low if low_open else value >= low
-    if high is not None:
-        rules.append(f"{'<' if high_open else '<='} {high}")
-        ok &= value < high if high_open else value <= high
-    if not ok:
-        raise ScheduleError(f"{name}={value!r} is invalid for {family}: must be {kind} " + " and ".join(rules))
-
-
-def check_choice(family: str, name: str, value: Any, choices: tuple[Any, ...]) -> None:
-    """Raise ScheduleError unless ``value`` is one of ``choices``."""
-    if value not in choices:
-        raise ScheduleError(f"{name}={value!r} is invalid for {family}: must be one of {list(choices)}")
+def family_args(table: Mapping[str, Any]) -> Callable[[type], type]:
+    """Declare a family's argument constraints (:func:`tunelab._constraints.constrained`): messages
+    name the family, bad values raise ScheduleError. Apply it above ``@dataclass``."""
+    return constrained(table, where=lambda cls: cls.family, error=ScheduleError)
 
 
 def check_increasing(family: str, name: str, values: Any, *, strict: bool = True) -> None:
@@ -246,4 +217,4 @@ def check_increasing(family: str, name: str, values: Any, *, strict: bool = True
     for a, b in zip(seq, seq[1:]):
         if (b <= a) if strict else (b < a):
             kind = "strictly increasing" if strict else "sorted in increasing order"
-            raise ScheduleError(f"{name}={seq!r} is invalid for {family}: must be {kind}")
+            raise invalid(name, seq, kind, where=family, error=ScheduleError)

@@ -11,6 +11,7 @@ import dataclasses
 import math
 from typing import Any
 
+from tunelab._constraints import Integral, constrained
 from tunelab.schedules._base import Schedule, ScheduleError
 
 __all__ = ["from_torch", "from_keras"]
@@ -55,6 +56,7 @@ def _plain(value: Any) -> Any:
     return value
 
 
+@constrained({"group": (None, Integral(min=0))}, error=ScheduleError)
 def from_torch(scheduler: Any, *, group: int | None = None) -> Any:
     """The tunelab value equal to a live ``torch.optim.lr_scheduler`` scheduler.
 
@@ -77,7 +79,7 @@ def from_torch(scheduler: Any, *, group: int | None = None) -> Any:
     """
     n = len(scheduler.optimizer.param_groups)
     if group is not None:
-        if isinstance(group, bool) or not isinstance(group, int) or not 0 <= group < n:
+        if group >= n:
             raise ScheduleError(f"group={group!r} is invalid for from_torch: must be an index in [0, {n})")
         return _torch_group(scheduler, group)
     converted = [_torch_group(scheduler, g) for g in range(n)]

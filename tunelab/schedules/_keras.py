@@ -28,8 +28,19 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from tunelab._constraints import ListOf, Real
+from tunelab._errors import invalid
 from tunelab.schedules import _kernel as k
-from tunelab.schedules._base import Schedule, ScheduleError, check_choice, check_increasing, check_number
+from tunelab.schedules._base import (
+    FLAG,
+    NON_NEGATIVE,
+    NUMBER,
+    POSITIVE,
+    Schedule,
+    ScheduleError,
+    check_increasing,
+    family_args,
+)
 
 __all__ = [
     "CosineDecay",
@@ -49,11 +60,8 @@ class _Keras(Schedule):
     family = "_keras"
     integer_steps = False
 
-    def _check_numbers(self, *names: str, **rules: bool) -> None:
-        for name in names:
-            check_number(self.family, name, getattr(self, name), **rules)
 
-
+@family_args({"initial_learning_rate": NUMBER, "decay_steps": POSITIVE, "decay_rate": POSITIVE, "staircase": FLAG})
 @_frozen
 class ExponentialDecay(_Keras):
     """``initial_learning_rate * decay_rate ** p`` with ``p = step / decay_steps``.
@@ -69,16 +77,12 @@ class ExponentialDecay(_Keras):
     decay_rate: float
     staircase: bool = False
 
-    def __post_init__(self) -> None:
-        self._check_numbers("initial_learning_rate")
-        self._check_numbers("decay_steps", "decay_rate", positive=True)
-        check_choice(self.family, "staircase", self.staircase, (False, True))
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return k.exponential(steps, self.initial_learning_rate, self.decay_rate, self.decay_steps,
                              staircase=self.staircase)
 
 
+@family_args({"boundaries": ListOf(NUMBER), "values": ListOf(NUMBER)})
 @_frozen
 class PiecewiseConstantDecay(_Keras):
     """``values[0]`` up to and *including* ``boundaries[0]``, ``values[i]`` on ``(b[i-1], b[i]]``.
@@ -95,8 +99,6 @@ class PiecewiseConstantDecay(_Keras):
     values: Sequence[float]
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "boundaries", k.as_number_tuple(self.family, "boundaries", self.boundaries))
-        object.__setattr__(self, "values", k.as_number_tuple(self.family, "values", self.values))
         if len(self.values) != len(self.boundaries) + 1:
             raise ScheduleError(
                 f"values={list(self.values)!r} is invalid for {self.family}: must hold "
@@ -108,6 +110,8 @@ class PiecewiseConstantDecay(_Keras):
         return k.piecewise_constant(steps, self.boundaries, self.values, right_inclusive=True)
 
 
+@family_args({"initial_learning_rate": NUMBER, "decay_steps": POSITIVE, "end_learning_rate": NUMBER,
+              "power": POSITIVE, "cycle": FLAG})
 @_frozen
 class PolynomialDecay(_Keras):
     """``(initial - end) * (1 - step / decay_steps) ** power + end``, ``step`` clipped at ``decay_steps``.
@@ -128,11 +132,6 @@ class PolynomialDecay(_Keras):
     power: float = 1.0
     cycle: bool = False
 
-    def __post_init__(self) -> None:
-        self._check_numbers("initial_learning_rate", "end_learning_rate")
-        self._check_numbers("decay_steps", "power", positive=True)
-        check_choice(self.family, "cycle", self.cycle, (False, True))
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         horizon = self.decay_steps
         if self.cycle:
@@ -140,6 +139,8 @@ class PolynomialDecay(_Keras):
         return k.polynomial(steps, self.initial_learning_rate, self.end_learning_rate, horizon, self.power)
 
 
+@family_args({"initial_learning_rate": NUMBER, "decay_steps": POSITIVE, "decay_rate": NON_NEGATIVE,
+              "staircase": FLAG})
 @_frozen
 class InverseTimeDecay(_Keras):
     """``initial_learning_rate / (1 + decay_rate * p)`` with ``p = step / decay_steps``.
@@ -155,17 +156,13 @@ class InverseTimeDecay(_Keras):
     decay_rate: float
     staircase: bool = False
 
-    def __post_init__(self) -> None:
-        self._check_numbers("initial_learning_rate")
-        self._check_numbers("decay_steps", positive=True)
-        self._check_numbers("decay_rate", non_negative=True)
-        check_choice(self.family, "staircase", self.staircase, (False, True))
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         p = k.progress(steps, self.decay_steps, staircase=self.staircase)
         return self.initial_learning_rate / (1.0 + self.decay_rate * p)
 
 
+@family_args({"initial_learning_rate": NUMBER, "decay_steps": POSITIVE, "alpha": NUMBER,
+              "warmup_target": (None, NUMBER), "warmup_steps": NON_NEGATIVE})
 @_frozen
 class CosineDecay(_Keras):
     """Cosine decay to ``alpha * start`` over ``decay_steps``, after an optional linear warmup.
@@ -193,17 +190,9 @@ class CosineDecay(_Keras):
     warmup_steps: float = 0
 
     def __post_init__(self) -> None:
-        self._check_numbers("initial_learning_rate", "alpha")
-        self._check_numbers("decay_steps", positive=True)
-        self._check_numbers("warmup_steps", non_negative=True)
-        if self.warmup_target is None:
-            if self.warmup_steps:
-                raise ScheduleError(
-                    f"warmup_steps={self.warmup_steps!r} is invalid for {self.family}: must be 0 "
-                    "when warmup_target is None (Keras would silently skip the warmup)"
-                )
-        else:
-            self._check_numbers("warmup_target")
+        if self.warmup_target is None and self.warmup_steps:
+            raise invalid("warmup_steps", self.warmup_steps, "0 when warmup_target is None (Keras would silently "
+                          "skip the warmup)", where=self.family, error=ScheduleError)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         start, ws = self.initial_learning_rate, self.warmup_steps
@@ -217,6 +206,8 @@ class CosineDecay(_Keras):
         return np.where(t < ws, warming, decayed)
 
 
+@family_args({"initial_learning_rate": NUMBER, "first_decay_steps": POSITIVE, "t_mul": Real(min=1),
+              "m_mul": NON_NEGATIVE, "alpha": NUMBER})
 @_frozen
 class CosineDecayRestarts(_Keras):
     """Cosine decay with warm restarts (SGDR): cycle ``i`` lasts ``first_decay_steps * t_mul ** i``.
@@ -242,12 +233,6 @@ class CosineDecayRestarts(_Keras):
     t_mul: float = 2.0
     m_mul: float = 1.0
     alpha: float = 0.0
-
-    def __post_init__(self) -> None:
-        self._check_numbers("initial_learning_rate", "alpha")
-        self._check_numbers("first_decay_steps", positive=True)
-        self._check_numbers("t_mul", low=1.0)
-        self._check_numbers("m_mul", non_negative=True)
 
     def _cycle(self, steps: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """The exact restart index ``i`` and fraction ``f`` of cycle ``i`` done at ``steps``."""

@@ -23,13 +23,13 @@ from __future__ import annotations
 import dataclasses
 import functools
 import math
-import numbers
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from tunelab.schedules._base import Schedule, ScheduleError, check_increasing, check_number
+from tunelab._constraints import ListOf
+from tunelab._errors import invalid
+from tunelab.schedules._base import NON_NEGATIVE, SCHEDULE, Schedule, ScheduleError, check_increasing, family_args
 
 __all__: list[str] = []  # private: the public families live in the framework modules
 
@@ -136,7 +136,7 @@ def shape(kind: str, p: FloatArray, *, rising: bool) -> FloatArray:
         return 0.5 * (1.0 - np.cos(math.pi * p)) if rising else half_cosine(p)
     if kind == "1-sqrt":
         return 1.0 - np.sqrt(1.0 - p) if rising else 1.0 - np.sqrt(p)
-    raise ScheduleError(f"shape={kind!r} is invalid: must be one of {list(SHAPES)}")
+    raise invalid("shape", kind, f"one of {list(SHAPES)}", error=ScheduleError)
 
 
 def linear_interp(t: FloatArray, xs: Sequence[float], ys: Sequence[float]) -> FloatArray:
@@ -171,6 +171,7 @@ def piecewise_constant(
     return np.asarray(values, dtype=np.float64)[index]
 
 
+@family_args({"schedules": ListOf(SCHEDULE, min_len=1), "boundaries": ListOf(NON_NEGATIVE)})
 @dataclasses.dataclass(frozen=True, repr=False)
 class Join(Schedule):
     """Schedules joined at boundaries, each restarted from step 0 at its boundary (optax semantics).
@@ -203,26 +204,15 @@ class Join(Schedule):
 
     def __post_init__(self) -> None:
         family = self.family
-        if isinstance(self.schedules, (str, bytes)) or not isinstance(self.schedules, Sequence):
-            raise ScheduleError(f"schedules={self.schedules!r} is invalid for {family}: must be a list")
-        if isinstance(self.boundaries, (str, bytes)) or not isinstance(self.boundaries, Sequence):
-            raise ScheduleError(f"boundaries={self.boundaries!r} is invalid for {family}: must be a list")
-        object.__setattr__(self, "schedules", tuple(self.schedules))
-        object.__setattr__(self, "boundaries", tuple(self.boundaries))
-        if not self.schedules:
-            raise ScheduleError(f"schedules=[] is invalid for {family}: must hold at least one schedule")
-        for piece in self.schedules:
-            if not isinstance(piece, Schedule):
-                raise ScheduleError(
-                    f"schedules item {piece!r} is invalid for {family}: must be a Schedule value"
-                )
         if len(self.schedules) != len(self.boundaries) + 1:
             raise ScheduleError(
                 f"boundaries={list(self.boundaries)!r} is invalid for {family}: must hold "
                 f"len(schedules) - 1 = {len(self.schedules) - 1} steps, got {len(self.boundaries)}"
             )
-        for b in self.boundaries:
-            check_number(family, "boundaries item", b, non_negative=True, integer=self.integer_steps)
+        for i, b in enumerate(self.boundaries):
+            if self.integer_steps and not float(b).is_integer():
+                raise invalid(f"boundaries[{i}]", b, "an integer (a piece counts whole steps)", where=family,
+                              error=ScheduleError)
         check_increasing(family, "boundaries", self.boundaries)
 
     @property
@@ -264,13 +254,3 @@ class Composite(Schedule):
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return self._built(steps)
 
-
-def as_number_tuple(family: str, name: str, values: Any) -> tuple[Any, ...]:
-    """Return ``values`` (a list or tuple of numbers) as a tuple, or raise ScheduleError naming it."""
-    if isinstance(values, (str, bytes)) or not isinstance(values, Sequence):
-        raise ScheduleError(f"{name}={values!r} is invalid for {family}: must be a list of numbers")
-    for v in values:
-        if isinstance(v, bool) or not isinstance(v, numbers.Real):
-            raise ScheduleError(f"{name}={list(values)!r} is invalid for {family}: must be a list of numbers")
-        check_number(family, f"{name} item", v)
-    return tuple(values)

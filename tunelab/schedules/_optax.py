@@ -19,14 +19,27 @@ staircase=True, end_value=None)
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import InstanceOf, Options, check
+from tunelab._errors import invalid
 from tunelab.schedules import _kernel as k
-from tunelab.schedules._base import Schedule, ScheduleError, check_choice, check_number
+from tunelab.schedules._base import (
+    FLAG,
+    NON_NEGATIVE,
+    NUMBER,
+    POSITIVE,
+    POSITIVE_STEPS,
+    STEPS,
+    Schedule,
+    ScheduleError,
+    family_args,
+)
 
 __all__ = [
     "constant_schedule",
@@ -41,10 +54,6 @@ __all__ = [
 _frozen = dataclasses.dataclass(frozen=True, repr=False)
 
 
-def _check_steps(family: str, name: str, value: Any, *, positive: bool = False) -> None:
-    check_number(family, name, value, integer=True, positive=positive, non_negative=not positive)
-
-
 def _ramp(t: np.ndarray, init: float, end: float, power: float, steps: int, begin: int) -> np.ndarray:
     """optax's polynomial ramp: init until ``begin``, then to ``end`` over ``steps`` (0: constant)."""
     if steps == 0:
@@ -52,13 +61,11 @@ def _ramp(t: np.ndarray, init: float, end: float, power: float, steps: int, begi
     return k.polynomial(np.maximum(t - begin, 0.0), init, end, steps, power)
 
 
+@family_args({"value": NUMBER})
 @_frozen
 class _Constant(Schedule):
     family = "constant_schedule"
     value: float
-
-    def __post_init__(self) -> None:
-        check_number(self.family, "value", self.value)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return np.full_like(steps, self.value)
@@ -73,6 +80,10 @@ def constant_schedule(value: float) -> Schedule:
     return _Constant(value)
 
 
+_RAMP = {"init_value": NUMBER, "end_value": NUMBER, "transition_steps": STEPS, "transition_begin": STEPS}
+
+
+@family_args({**_RAMP, "power": POSITIVE})
 @_frozen
 class _Polynomial(Schedule):
     family = "polynomial_schedule"
@@ -81,13 +92,6 @@ class _Polynomial(Schedule):
     power: float
     transition_steps: int
     transition_begin: int = 0
-
-    def __post_init__(self) -> None:
-        for name in ("init_value", "end_value"):
-            check_number(self.family, name, getattr(self, name))
-        check_number(self.family, "power", self.power, positive=True)
-        _check_steps(self.family, "transition_steps", self.transition_steps)
-        _check_steps(self.family, "transition_begin", self.transition_begin)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return _ramp(steps, self.init_value, self.end_value, self.power, self.transition_steps,
@@ -110,6 +114,7 @@ def polynomial_schedule(
     return _Polynomial(init_value, end_value, power, transition_steps, transition_begin)
 
 
+@family_args(_RAMP)
 @_frozen
 class _Linear(Schedule):
     family = "linear_schedule"
@@ -117,9 +122,6 @@ class _Linear(Schedule):
     end_value: float
     transition_steps: int
     transition_begin: int = 0
-
-    def __post_init__(self) -> None:
-        _Polynomial(self.init_value, self.end_value, 1.0, self.transition_steps, self.transition_begin)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return _ramp(steps, self.init_value, self.end_value, 1.0, self.transition_steps,
@@ -137,6 +139,12 @@ def linear_schedule(
     return _Linear(init_value, end_value, transition_steps, transition_begin)
 
 
+#: The arguments of optax's exponential decay (also the decay of the warmup-exponential family).
+EXPONENTIAL = {"transition_steps": POSITIVE_STEPS, "decay_rate": POSITIVE, "transition_begin": STEPS,
+               "staircase": FLAG, "end_value": (None, NUMBER)}
+
+
+@family_args({"init_value": NUMBER, **EXPONENTIAL})
 @_frozen
 class _ExponentialDecay(Schedule):
     family = "exponential_decay"
@@ -146,15 +154,6 @@ class _ExponentialDecay(Schedule):
     transition_begin: int = 0
     staircase: bool = False
     end_value: float | None = None
-
-    def __post_init__(self) -> None:
-        check_number(self.family, "init_value", self.init_value)
-        _check_steps(self.family, "transition_steps", self.transition_steps, positive=True)
-        check_number(self.family, "decay_rate", self.decay_rate, positive=True)
-        _check_steps(self.family, "transition_begin", self.transition_begin)
-        check_choice(self.family, "staircase", self.staircase, (False, True))
-        if self.end_value is not None:
-            check_number(self.family, "end_value", self.end_value)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         elapsed = np.maximum(steps - self.transition_begin, 0.0)
@@ -188,6 +187,7 @@ def exponential_decay(
     return _ExponentialDecay(init_value, transition_steps, decay_rate, transition_begin, staircase, end_value)
 
 
+@family_args({"init_value": NUMBER, "decay_steps": POSITIVE_STEPS, "alpha": NUMBER, "exponent": POSITIVE})
 @_frozen
 class _CosineDecay(Schedule):
     family = "cosine_decay_schedule"
@@ -195,12 +195,6 @@ class _CosineDecay(Schedule):
     decay_steps: int
     alpha: float = 0.0
     exponent: float = 1.0
-
-    def __post_init__(self) -> None:
-        check_number(self.family, "init_value", self.init_value)
-        _check_steps(self.family, "decay_steps", self.decay_steps, positive=True)
-        check_number(self.family, "alpha", self.alpha)
-        check_number(self.family, "exponent", self.exponent, positive=True)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         c = k.half_cosine(np.minimum(steps, self.decay_steps) / self.decay_steps)
@@ -226,28 +220,24 @@ def _scales(family: str, value: Any) -> tuple[tuple[int, float], ...]:
     """Normalise ``{step: scale}`` (keys may be digit strings, as in a JSON config) to sorted pairs."""
     if value is None:
         return ()
-    if not isinstance(value, Mapping):
-        raise ScheduleError(
-            f"boundaries_and_scales={value!r} is invalid for {family}: must be a dict {{step: scale}}"
-        )
     pairs = []
     for step, scale in value.items():
-        if isinstance(step, str):
-            try:
+        if isinstance(step, str):  # JSON keys
+            with contextlib.suppress(ValueError):
                 step = int(step)
-            except ValueError:
-                raise ScheduleError(
-                    f"boundaries_and_scales key {step!r} is invalid for {family}: must be an integer step"
-                ) from None
-        _check_steps(family, "boundaries_and_scales key", step)
-        check_number(family, f"boundaries_and_scales[{step!r}]", scale, non_negative=True)
-        pairs.append((int(step), scale))
+        step = check("boundaries_and_scales key", step, STEPS, where=family, error=ScheduleError)
+        check(f"boundaries_and_scales[{step!r}]", scale, NON_NEGATIVE, where=family, error=ScheduleError)
+        pairs.append((step, scale))
     pairs.sort()
     if len({b for b, _ in pairs}) != len(pairs):
-        raise ScheduleError(f"boundaries_and_scales={value!r} is invalid for {family}: repeats a step")
+        raise invalid("boundaries_and_scales", value, "free of repeated steps", where=family, error=ScheduleError)
     return tuple(pairs)
 
 
+_SCALES = (None, InstanceOf(Mapping, "a dict {step: scale}"))
+
+
+@family_args({"init_value": NUMBER, "boundaries_and_scales": _SCALES})
 @_frozen
 class _PiecewiseConstant(Schedule):
     family = "piecewise_constant_schedule"
@@ -255,7 +245,6 @@ class _PiecewiseConstant(Schedule):
     boundaries_and_scales: Any = None
 
     def __post_init__(self) -> None:
-        check_number(self.family, "init_value", self.init_value)
         object.__setattr__(self, "boundaries_and_scales", _scales(self.family, self.boundaries_and_scales))
 
     def _arguments(self) -> dict[str, Any]:
@@ -300,6 +289,7 @@ def _interpolate(t: np.ndarray, kind: str, init: float, pairs: Sequence[tuple[in
     return np.where(last, values[-1], inner)
 
 
+@family_args({"interpolate_type": Options("linear", "cosine"), "init_value": NUMBER, "boundaries_and_scales": _SCALES})
 @_frozen
 class _PiecewiseInterpolate(Schedule):
     family = "piecewise_interpolate_schedule"
@@ -308,8 +298,6 @@ class _PiecewiseInterpolate(Schedule):
     boundaries_and_scales: Any = None
 
     def __post_init__(self) -> None:
-        check_choice(self.family, "interpolate_type", self.interpolate_type, ("linear", "cosine"))
-        check_number(self.family, "init_value", self.init_value)
         object.__setattr__(self, "boundaries_and_scales", _scales(self.family, self.boundaries_and_scales))
 
     def _arguments(self) -> dict[str, Any]:

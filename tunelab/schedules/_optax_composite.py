@@ -12,15 +12,26 @@ from __future__ import annotations
 
 import inspect
 import itertools
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import InstanceOf, ListOf
+from tunelab._errors import invalid
 from tunelab.schedules import _kernel as k
-from tunelab.schedules._base import Schedule, ScheduleError, check_number
+from tunelab.schedules._base import (
+    FRACTION,
+    NUMBER,
+    POSITIVE,
+    POSITIVE_STEPS,
+    STEPS,
+    Schedule,
+    ScheduleError,
+    family_args,
+)
 from tunelab.schedules._optax import (
-    _check_steps,
+    EXPONENTIAL,
     _CosineDecay,
     _ExponentialDecay,
     _frozen,
@@ -38,6 +49,11 @@ __all__ = [
 ]
 
 
+_ONECYCLE = {"transition_steps": POSITIVE_STEPS, "peak_value": NUMBER, "pct_start": FRACTION,
+             "div_factor": POSITIVE, "final_div_factor": POSITIVE}
+
+
+@family_args({**_ONECYCLE, "pct_final": FRACTION})
 @_frozen
 class _LinearOnecycle(k.Composite):
     family = "linear_onecycle_schedule"
@@ -58,6 +74,7 @@ class _LinearOnecycle(k.Composite):
         return _PiecewiseInterpolate("linear", self.peak_value / self.div_factor, scales)
 
 
+@family_args(_ONECYCLE)
 @_frozen
 class _CosineOnecycle(k.Composite):
     family = "cosine_onecycle_schedule"
@@ -81,20 +98,11 @@ def _pct_step(s: Any, pct: float) -> int:
 
 
 def _check_onecycle(s: Any, *, pct_final: float | None) -> None:
-    f = s.family
-    _check_steps(f, "transition_steps", s.transition_steps, positive=True)
-    check_number(f, "peak_value", s.peak_value)
-    check_number(f, "div_factor", s.div_factor, positive=True)
-    check_number(f, "final_div_factor", s.final_div_factor, positive=True)
-    check_number(f, "pct_start", s.pct_start, low=0.0, high=1.0)
-    steps = [_pct_step(s, s.pct_start)]
-    if pct_final is not None:
-        check_number(f, "pct_final", pct_final, low=0.0, high=1.0)
-        steps.append(_pct_step(s, pct_final))
-    steps.append(int(s.transition_steps))
+    steps = [_pct_step(s, s.pct_start), *([] if pct_final is None else [_pct_step(s, pct_final)]),
+             s.transition_steps]
     if any(b <= a for a, b in itertools.pairwise(steps)):
         raise ScheduleError(
-            f"pct_start={s.pct_start!r} is invalid for {f}: the phase boundaries int(pct * "
+            f"pct_start={s.pct_start!r} is invalid for {s.family}: the phase boundaries int(pct * "
             f"transition_steps) = {steps} must be strictly increasing (optax would silently merge them)"
         )
 
@@ -139,6 +147,8 @@ def cosine_onecycle_schedule(
     return _CosineOnecycle(transition_steps, peak_value, pct_start, div_factor, final_div_factor)
 
 
+@family_args({"init_value": NUMBER, "peak_value": NUMBER, "warmup_steps": STEPS, "decay_steps": POSITIVE_STEPS,
+              "end_value": NUMBER, "exponent": POSITIVE})
 @_frozen
 class _WarmupCosineDecay(k.Composite):
     family = "warmup_cosine_decay_schedule"
@@ -150,12 +160,9 @@ class _WarmupCosineDecay(k.Composite):
     exponent: float = 1.0
 
     def __post_init__(self) -> None:
-        for name in ("init_value", "peak_value", "end_value"):
-            check_number(self.family, name, getattr(self, name))
-        _check_steps(self.family, "warmup_steps", self.warmup_steps)
-        check_number(self.family, "decay_steps", self.decay_steps, integer=True, low=self.warmup_steps,
-                     low_open=True)
-        check_number(self.family, "exponent", self.exponent, positive=True)
+        if self.decay_steps <= self.warmup_steps:
+            raise invalid("decay_steps", self.decay_steps, f"an integer > warmup_steps={self.warmup_steps}",
+                          where=self.family, error=ScheduleError)
 
     def build(self) -> Schedule:
         alpha = 0.0 if self.peak_value == 0.0 else self.end_value / self.peak_value
@@ -187,6 +194,7 @@ def warmup_cosine_decay_schedule(
     return _WarmupCosineDecay(init_value, peak_value, warmup_steps, decay_steps, end_value, exponent)
 
 
+@family_args({"init_value": NUMBER, "peak_value": NUMBER, "warmup_steps": STEPS, **EXPONENTIAL})
 @_frozen
 class _WarmupExponentialDecay(k.Composite):
     family = "warmup_exponential_decay_schedule"
@@ -198,11 +206,6 @@ class _WarmupExponentialDecay(k.Composite):
     transition_begin: int = 0
     staircase: bool = False
     end_value: float | None = None
-
-    def __post_init__(self) -> None:
-        check_number(self.family, "init_value", self.init_value)
-        _check_steps(self.family, "warmup_steps", self.warmup_steps)
-        self.build()
 
     def build(self) -> Schedule:
         return k.Join([
@@ -254,34 +257,30 @@ def join_schedules(schedules: Sequence[Schedule], boundaries: Sequence[int]) -> 
 _COSINE_KEYS = tuple(inspect.signature(warmup_cosine_decay_schedule).parameters)
 
 
+_CYCLE = f"a dict of warmup_cosine_decay_schedule arguments {list(_COSINE_KEYS)}"
+
+
+@family_args({"cosine_kwargs": ListOf(InstanceOf((Mapping, tuple), _CYCLE, plural="dicts of "
+                                                 "warmup_cosine_decay_schedule arguments"), min_len=1)})
 @_frozen
 class _SGDR(k.Composite):
     family = "sgdr_schedule"
     cosine_kwargs: Any
 
     def __post_init__(self) -> None:
-        given = self.cosine_kwargs
-        if isinstance(given, (str, bytes, Mapping)) or not isinstance(given, Iterable):
-            raise ScheduleError(
-                f"cosine_kwargs={self.cosine_kwargs!r} is invalid for {self.family}: must be a list of dicts"
-            )
         cycles = []
-        for kwargs in self.cosine_kwargs:
-            if isinstance(kwargs, tuple):  # already normalised pairs
-                kwargs = dict(kwargs)
-            if not isinstance(kwargs, Mapping) or set(kwargs) - set(_COSINE_KEYS):
-                raise ScheduleError(
-                    f"cosine_kwargs item {kwargs!r} is invalid for {self.family}: must be a dict of "
-                    f"warmup_cosine_decay_schedule arguments {list(_COSINE_KEYS)}"
-                )
+        for i, given in enumerate(self.cosine_kwargs):
             try:
+                kwargs = dict(given)  # a tuple holds the normalised pairs
+                if set(kwargs) - set(_COSINE_KEYS):
+                    raise TypeError(f"unknown keys {sorted(set(kwargs) - set(_COSINE_KEYS))}")
                 piece = _WarmupCosineDecay(**kwargs)
-            except TypeError as exc:
-                raise ScheduleError(f"cosine_kwargs item {dict(kwargs)!r} is invalid for {self.family}: "
-                                    f"{exc}") from None
+            except (TypeError, ValueError) as exc:
+                if isinstance(exc, ScheduleError):
+                    raise
+                raise invalid(f"cosine_kwargs[{i}]", given, f"{_CYCLE} ({exc})", where=self.family,
+                              error=ScheduleError) from None
             cycles.append(tuple((key, getattr(piece, key)) for key in _COSINE_KEYS))
-        if not cycles:
-            raise ScheduleError(f"cosine_kwargs=[] is invalid for {self.family}: must hold at least one dict")
         object.__setattr__(self, "cosine_kwargs", tuple(cycles))
 
     def _arguments(self) -> dict[str, Any]:
@@ -304,4 +303,4 @@ def sgdr_schedule(cosine_kwargs: Iterable[Mapping[str, Any]]) -> Schedule:
     >>> s(0), s(10), s(20)
     (1.0, 1.0, 0.0)
     """
-    return _SGDR(cosine_kwargs)
+    return _SGDR(list(cosine_kwargs) if isinstance(cosine_kwargs, Iterator) else cosine_kwargs)

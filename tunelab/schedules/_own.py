@@ -13,8 +13,21 @@ from typing import Any
 
 import numpy as np
 
+from tunelab._constraints import Options
+from tunelab._errors import invalid
 from tunelab.schedules import _kernel as k
-from tunelab.schedules._base import Schedule, ScheduleError, check_choice, check_number
+from tunelab.schedules._base import (
+    FRACTION,
+    NON_NEGATIVE,
+    NUMBER,
+    POSITIVE,
+    POSITIVE_STEPS,
+    SCHEDULE,
+    STEPS,
+    Schedule,
+    ScheduleError,
+    family_args,
+)
 
 __all__ = ["WarmupStableDecay", "warmup"]
 
@@ -27,6 +40,10 @@ def _phase_steps(s: Any, phase: str) -> int:
     return math.floor(fraction * s.total_steps + 0.5)
 
 
+@family_args({"peak_lr": POSITIVE, "total_steps": POSITIVE_STEPS, "warmup_steps": (None, STEPS),
+              "warmup_fraction": (None, FRACTION), "decay_steps": (None, STEPS), "decay_fraction": (None, FRACTION),
+              "decay_shape": Options(*k.SHAPES), "warmup_shape": Options("linear", "cosine"),
+              "init_lr": NON_NEGATIVE, "final_lr": NON_NEGATIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class WarmupStableDecay(Schedule):
     """Warmup to ``peak_lr``, hold it, then decay to ``final_lr`` by ``total_steps`` (WSD).
@@ -72,8 +89,6 @@ class WarmupStableDecay(Schedule):
 
     def __post_init__(self) -> None:
         f = self.family
-        check_number(f, "peak_lr", self.peak_lr, positive=True)
-        check_number(f, "total_steps", self.total_steps, integer=True, positive=True)
         for phase in ("warmup", "decay"):
             steps, fraction = getattr(self, f"{phase}_steps"), getattr(self, f"{phase}_fraction")
             if steps is not None and fraction is not None:
@@ -81,16 +96,8 @@ class WarmupStableDecay(Schedule):
                     f"{phase}_fraction={fraction!r} is invalid for {f}: give {phase}_steps or "
                     f"{phase}_fraction, not both"
                 )
-            if steps is not None:
-                check_number(f, f"{phase}_steps", steps, integer=True, non_negative=True)
-            if fraction is not None:
-                check_number(f, f"{phase}_fraction", fraction, low=0.0, high=1.0)
         if self.decay_steps is None and self.decay_fraction is None:
             raise ScheduleError(f"decay_steps=None is invalid for {f}: give decay_steps or decay_fraction")
-        check_choice(f, "decay_shape", self.decay_shape, k.SHAPES)
-        check_choice(f, "warmup_shape", self.warmup_shape, ("linear", "cosine"))
-        check_number(f, "init_lr", self.init_lr, non_negative=True)
-        check_number(f, "final_lr", self.final_lr, non_negative=True)
         w, d = _phase_steps(self, "warmup"), _phase_steps(self, "decay")
         if w + d > self.total_steps:
             raise ScheduleError(
@@ -110,6 +117,7 @@ class WarmupStableDecay(Schedule):
         )
 
 
+@family_args({"schedule": SCHEDULE, "steps": NON_NEGATIVE, "start": NUMBER})
 @dataclasses.dataclass(frozen=True, repr=False)
 class _Warmup(Schedule):
     family = "warmup"
@@ -118,10 +126,9 @@ class _Warmup(Schedule):
     start: float = 0.0
 
     def __post_init__(self) -> None:
-        if not isinstance(self.schedule, Schedule):
-            raise ScheduleError(f"schedule={self.schedule!r} is invalid for {self.family}: must be a Schedule")
-        check_number(self.family, "steps", self.steps, integer=self.schedule.integer_steps, non_negative=True)
-        check_number(self.family, "start", self.start)
+        if self.schedule.integer_steps and not float(self.steps).is_integer():
+            raise invalid("steps", self.steps, "an integer (the schedule counts whole steps)", where=self.family,
+                          error=ScheduleError)
 
     @property
     def integer_steps(self) -> bool:  # type: ignore[override]

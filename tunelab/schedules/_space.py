@@ -26,10 +26,10 @@ from __future__ import annotations
 import dataclasses
 import difflib
 import math
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
+from tunelab._constraints import InstanceOf, Integral, Real, constrained
 from tunelab._errors import InvalidArgumentError, wrong_type
 from tunelab.schedules._base import Schedule
 from tunelab.schedules._keras import (
@@ -133,6 +133,11 @@ FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float
 }
 
 
+#: The training length a space builds its schedules for.
+_TOTAL_STEPS = Integral(min=1)
+#: Any number but a bool (ranges and fixed values are checked further where they are used).
+_IS_NUMBER = Real(finite=False, nan=True)
+
 #: What :func:`space` and :func:`space_from_config` try when no families / initial range are given.
 DEFAULT_FAMILIES = ("constant", "exponential", "step", "cosine", "one_cycle", "wsd")
 DEFAULT_INITIAL = (1e-4, 1e-1)
@@ -149,7 +154,7 @@ def _as_spec(argument: str, value: Any, default: ArgSpec | None) -> ArgSpec:
     if isinstance(value, (Range, Choices)):
         spec = value
     elif isinstance(value, tuple):
-        if len(value) != 2 or not all(isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+        if len(value) != 2 or not all(_IS_NUMBER.takes_type(v) for v in value):
             raise InvalidArgumentError(f"{argument}={value!r} is invalid: a range must be (low, high) numbers")
         spec = Range(float(value[0]), float(value[1]), default.log if isinstance(default, Range) else False)
     elif isinstance(value, list):
@@ -163,7 +168,7 @@ def _as_spec(argument: str, value: Any, default: ArgSpec | None) -> ArgSpec:
         except (KeyError, TypeError, ValueError):
             raise InvalidArgumentError(
                 f"{argument}={value!r} is invalid: must be {{low, high[, log]}} or {{choices}}") from None
-    elif isinstance(value, (bool, numbers.Real, str)):
+    elif isinstance(value, (bool, str)) or _IS_NUMBER.takes_type(value):
         return value
     else:
         raise wrong_type(argument, value, "a (low, high) range, a list of choices or a fixed value")
@@ -186,6 +191,7 @@ class ScheduleSpace:
     def _family_specs(self, family: str) -> dict[str, ArgSpec]:
         return dict(dict(self.specs)[family])
 
+    @constrained({"total_steps": (None, _TOTAL_STEPS)}, where="ScheduleSpace.suggest")
     def suggest(self, trial: Any, name: str, *, total_steps: int | None = None) -> Schedule:
         """Ask ``trial`` for the family and its arguments and build the schedule for ``total_steps``."""
         horizon = self._horizon(total_steps)
@@ -201,6 +207,8 @@ class ScheduleSpace:
                 values[arg] = spec
         return _build(family, values, horizon)
 
+    @constrained({"params": InstanceOf(Mapping, "a mapping of parameter values"), "total_steps": (None, _TOTAL_STEPS)},
+                 where="ScheduleSpace.build")
     def build(self, params: Mapping[str, Any], name: str, *, total_steps: int | None = None) -> Schedule:
         """Rebuild the schedule a trial with these ``params`` got, for ``total_steps`` (e.g. another budget)."""
         horizon = self._horizon(total_steps)
@@ -224,7 +232,7 @@ class ScheduleSpace:
             raise InvalidArgumentError(
                 "total_steps=None is invalid: give schedules.space(..., total_steps=N) or "
                 "trial.suggest_schedule(name, space, total_steps=N)")
-        return _check_total_steps(horizon)
+        return horizon  # checked where it was given: space(...), suggest(...) or build(...)
 
     def to_config(self) -> dict[str, Any]:
         """JSON-ready description; :func:`space_from_config` turns it back into an equal space."""
@@ -239,17 +247,13 @@ class ScheduleSpace:
                 "args": {fam: {arg: encode(s) for arg, s in specs} for fam, specs in self.specs}}
 
 
-def _check_total_steps(total_steps: Any) -> int:
-    if isinstance(total_steps, bool) or not isinstance(total_steps, numbers.Integral) or total_steps < 1:
-        raise InvalidArgumentError(f"total_steps={total_steps!r} is invalid: must be a positive integer")
-    return int(total_steps)
-
-
 def _build(family: str, values: Mapping[str, Any], total_steps: int) -> Schedule:
     initial = values["initial"]
     return FAMILIES[family][1](values, initial, total_steps)
 
 
+@constrained({"total_steps": (None, _TOTAL_STEPS),
+              "args": (None, InstanceOf(Mapping, "a mapping {family: {argument: range, choices or value}}"))})
 def space(
     families: Sequence[str] = DEFAULT_FAMILIES,
     *,
@@ -292,25 +296,21 @@ def space(
                 raise _unknown(f"args[{fam!r}] argument", arg, list(defaults))
             chosen[arg] = _as_spec(f"args[{fam!r}][{arg!r}]", value, defaults[arg])
         specs.append((fam, tuple(chosen.items())))
-    if total_steps is not None:
-        _check_total_steps(total_steps)
     return ScheduleSpace(tuple(families), tuple(specs), total_steps)
 
 
+@constrained({"config": InstanceOf(Mapping, "a mapping with keys families, initial, total_steps, args")})
 def space_from_config(config: Mapping[str, Any]) -> ScheduleSpace:
     """Build a space from :meth:`ScheduleSpace.to_config` output or a config file's table.
 
     Accepted keys: ``families``, ``initial``, ``total_steps``, ``args``; ``[low, high]`` lists are ranges.
     """
-    if not isinstance(config, Mapping):
-        raise wrong_type("config", config, "a mapping with keys families, initial, total_steps, args")
     unknown = set(config) - {"families", "initial", "total_steps", "args"}
     if unknown:
         raise _unknown("schedule space key", sorted(unknown)[0], ["families", "initial", "total_steps", "args"])
 
     def decode(value: Any) -> Any:
-        if isinstance(value, list) and len(value) == 2 and all(
-                isinstance(v, numbers.Real) and not isinstance(v, bool) for v in value):
+        if isinstance(value, list) and len(value) == 2 and all(_IS_NUMBER.takes_type(v) for v in value):
             return tuple(value)
         return value
 

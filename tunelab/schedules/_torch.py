@@ -18,13 +18,24 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
-from typing import Any
 
 import numpy as np
 
-from tunelab.schedules._base import Schedule, ScheduleError, check_increasing, check_number
-from tunelab.schedules._kernel import Composite, Join, as_number_tuple, floor_div, polynomial
-from tunelab.schedules._torch_base import check_rate, raised_cosine, set_integer
+from tunelab._constraints import ListOf, Real
+from tunelab.schedules._base import (
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_STEPS,
+    SCHEDULE,
+    STEPS,
+    Schedule,
+    ScheduleError,
+    check_increasing,
+    family_args,
+)
+from tunelab.schedules._kernel import Composite, Join, floor_div, polynomial
+from tunelab.schedules._torch_base import raised_cosine
 from tunelab.schedules._torch_cyclic import CosineAnnealingWarmRestarts, CyclicLR, OneCycleLR
 from tunelab.schedules._torch_plateau import PlateauState, ReduceLROnPlateau
 
@@ -49,6 +60,7 @@ __all__ = [
 # -- step-wise multiplicative families ------------------------------------------------------------
 
 
+@family_args({"base_lr": POSITIVE, "step_size": POSITIVE_STEPS, "gamma": POSITIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class StepLR(Schedule):
     """Decay by ``gamma`` every ``step_size`` steps (torch ``StepLR``).
@@ -69,15 +81,11 @@ class StepLR(Schedule):
     step_size: int
     gamma: float = 0.1
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        set_integer(self, "step_size")
-        check_rate(self, "gamma")
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return self.base_lr * self.gamma ** floor_div(steps, float(self.step_size))
 
 
+@family_args({"base_lr": POSITIVE, "milestones": ListOf(STEPS), "gamma": POSITIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class MultiStepLR(Schedule):
     """Decay by ``gamma`` at each milestone (torch ``MultiStepLR``).
@@ -101,19 +109,14 @@ class MultiStepLR(Schedule):
     gamma: float = 0.1
 
     def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        milestones = as_number_tuple(self.family, "milestones", self.milestones)
-        for m in milestones:
-            check_number(self.family, "milestones item", m, integer=True, non_negative=True)
-        check_increasing(self.family, "milestones", milestones, strict=False)
-        object.__setattr__(self, "milestones", tuple(int(m) for m in milestones))
-        check_rate(self, "gamma")
+        check_increasing(self.family, "milestones", self.milestones, strict=False)
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         passed = np.searchsorted(np.asarray(self.milestones, dtype=np.float64), steps, side="right")
         return self.base_lr * self.gamma ** passed.astype(np.float64)
 
 
+@family_args({"base_lr": POSITIVE, "factor": FRACTION, "total_iters": POSITIVE_STEPS})
 @dataclasses.dataclass(frozen=True, repr=False)
 class ConstantLR(Schedule):
     """``base_lr * factor`` for the first ``total_iters`` steps, then ``base_lr`` (torch ``ConstantLR``).
@@ -131,15 +134,12 @@ class ConstantLR(Schedule):
     factor: float = 1.0 / 3
     total_iters: int = 5
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        check_number(self.family, "factor", self.factor, low=0.0, high=1.0)
-        set_integer(self, "total_iters")
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return np.where(steps < self.total_iters, self.base_lr * self.factor, self.base_lr)
 
 
+@family_args({"base_lr": POSITIVE, "start_factor": Real(0, 1, min_open=True), "end_factor": FRACTION,
+              "total_iters": POSITIVE_STEPS})
 @dataclasses.dataclass(frozen=True, repr=False)
 class LinearLR(Schedule):
     """Linear change of the multiplier from ``start_factor`` to ``end_factor`` (torch ``LinearLR``).
@@ -161,17 +161,12 @@ class LinearLR(Schedule):
     end_factor: float = 1.0
     total_iters: int = 5
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        check_number(self.family, "start_factor", self.start_factor, low=0.0, high=1.0, low_open=True)
-        check_number(self.family, "end_factor", self.end_factor, low=0.0, high=1.0)
-        set_integer(self, "total_iters")
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         factor = polynomial(steps, self.start_factor, self.end_factor, float(self.total_iters))
         return self.base_lr * factor
 
 
+@family_args({"base_lr": POSITIVE, "gamma": POSITIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class ExponentialLR(Schedule):
     """Decay by ``gamma`` every step (torch ``ExponentialLR``): ``lr(k) = base_lr * gamma ** k``.
@@ -187,14 +182,11 @@ class ExponentialLR(Schedule):
     base_lr: float
     gamma: float
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        check_rate(self, "gamma")
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         return self.base_lr * self.gamma**steps
 
 
+@family_args({"base_lr": POSITIVE, "total_iters": POSITIVE_STEPS, "power": NON_NEGATIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class PolynomialLR(Schedule):
     """Polynomial decay to 0 over ``total_iters`` steps, then 0 (torch ``PolynomialLR``).
@@ -214,16 +206,12 @@ class PolynomialLR(Schedule):
     total_iters: int = 5
     power: float = 1.0
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        set_integer(self, "total_iters")
-        check_number(self.family, "power", self.power, non_negative=True)
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         remaining = (self.total_iters - np.minimum(steps, self.total_iters)) / self.total_iters
         return self.base_lr * remaining**self.power
 
 
+@family_args({"base_lr": POSITIVE, "T_max": POSITIVE_STEPS, "eta_min": NON_NEGATIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class CosineAnnealingLR(Schedule):
     """Cosine annealing from ``base_lr`` to ``eta_min`` over ``T_max`` steps (torch ``CosineAnnealingLR``).
@@ -249,11 +237,6 @@ class CosineAnnealingLR(Schedule):
     T_max: int
     eta_min: float = 0.0
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        set_integer(self, "T_max")
-        check_rate(self, "eta_min", allow_zero=True)
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         period = float(self.T_max)
         return self.eta_min + (self.base_lr - self.eta_min) * raised_cosine(np.fmod(steps, 2 * period), period)
@@ -262,16 +245,10 @@ class CosineAnnealingLR(Schedule):
 # -- composition ------------------------------------------------------------------------------------
 
 
-def check_schedule_list(family: str, name: str, value: Any) -> tuple[Schedule, ...]:
-    """Return ``value`` as a non-empty tuple of Schedules or raise ScheduleError naming ``name``."""
-    if isinstance(value, (str, bytes)) or not isinstance(value, Sequence) or not value:
-        raise ScheduleError(f"{name}={value!r} is invalid for {family}: must be a non-empty list of schedules")
-    for item in value:
-        if not isinstance(item, Schedule):
-            raise ScheduleError(f"{name} item {item!r} is invalid for {family}: must be a Schedule value")
-    return tuple(value)
+_SCHEDULERS = ListOf(SCHEDULE, min_len=1)
 
 
+@family_args({"schedulers": _SCHEDULERS, "milestones": ListOf(STEPS)})
 @dataclasses.dataclass(frozen=True, repr=False)
 class SequentialLR(Composite):
     """Run ``schedulers`` one after another, switching at ``milestones`` (torch ``SequentialLR``).
@@ -293,19 +270,12 @@ class SequentialLR(Composite):
     milestones: Sequence[int]
 
     def __post_init__(self) -> None:
-        family = self.family
-        schedulers = check_schedule_list(family, "schedulers", self.schedulers)
-        milestones = as_number_tuple(family, "milestones", self.milestones)
-        if len(milestones) != len(schedulers) - 1:
+        if len(self.milestones) != len(self.schedulers) - 1:
             raise ScheduleError(
-                f"milestones={list(milestones)!r} is invalid for {family}: must hold "
-                f"len(schedulers) - 1 = {len(schedulers) - 1} steps, got {len(milestones)}"
+                f"milestones={list(self.milestones)!r} is invalid for {self.family}: must hold "
+                f"len(schedulers) - 1 = {len(self.schedulers) - 1} steps, got {len(self.milestones)}"
             )
-        for m in milestones:
-            check_number(family, "milestones item", m, integer=True, non_negative=True)
-        check_increasing(family, "milestones", milestones)
-        object.__setattr__(self, "schedulers", schedulers)
-        object.__setattr__(self, "milestones", tuple(int(m) for m in milestones))
+        check_increasing(self.family, "milestones", self.milestones)
 
     def build(self) -> Schedule:
         return Join(self.schedulers, self.milestones)
@@ -318,6 +288,7 @@ CHAINABLE = ("StepLR", "MultiStepLR", "ConstantLR", "LinearLR", "ExponentialLR",
              "ChainedScheduler")
 
 
+@family_args({"schedulers": _SCHEDULERS})
 @dataclasses.dataclass(frozen=True, repr=False)
 class ChainedScheduler(Schedule):
     """Apply several multiplicative schedules at once (torch ``ChainedScheduler``).
@@ -340,20 +311,18 @@ class ChainedScheduler(Schedule):
 
     def __post_init__(self) -> None:
         family = self.family
-        schedulers = check_schedule_list(family, "schedulers", self.schedulers)
-        for item in schedulers:
+        for item in self.schedulers:
             if item.family not in CHAINABLE:
                 raise ScheduleError(
                     f"schedulers item {item!r} is invalid for {family}: must be one of {list(CHAINABLE)} "
                     "(torch chains other families order-dependently; use SequentialLR to join them)"
                 )
-        bases = {item.base_lr for item in schedulers}  # type: ignore[attr-defined]
+        bases = {item.base_lr for item in self.schedulers}  # type: ignore[attr-defined]
         if len(bases) > 1:
             raise ScheduleError(
-                f"schedulers={list(schedulers)!r} is invalid for {family}: must share one base_lr "
+                f"schedulers={list(self.schedulers)!r} is invalid for {family}: must share one base_lr "
                 f"(torch chains schedulers of one optimizer), got {sorted(bases)}"
             )
-        object.__setattr__(self, "schedulers", schedulers)
 
     @property
     def base_lr(self) -> float:

@@ -2,23 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import numpy as np
-
-from tunelab.schedules._base import check_number
-
-
-def set_integer(obj: Any, name: str, *, low: int = 1) -> None:
-    """Check that field ``name`` of ``obj`` is an integer ``>= low`` and store it as an ``int``."""
-    value = getattr(obj, name)
-    check_number(obj.family, name, value, integer=True, low=low)
-    object.__setattr__(obj, name, int(value))
-
-
-def check_rate(obj: Any, name: str, *, allow_zero: bool = False) -> None:
-    """Check that field ``name`` of ``obj`` is a positive (or, with ``allow_zero``, >= 0) number."""
-    check_number(obj.family, name, getattr(obj, name), positive=not allow_zero, non_negative=allow_zero)
 
 
 def raised_cosine(r: np.ndarray, period: float) -> np.ndarray:

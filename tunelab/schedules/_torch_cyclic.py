@@ -12,13 +12,24 @@ import math
 
 import numpy as np
 
-from tunelab.schedules._base import MAX_EXACT_STEP, Schedule, ScheduleError, check_choice, check_number
+from tunelab._constraints import Options, Real
+from tunelab.schedules._base import (
+    FLAG,
+    MAX_EXACT_STEP,
+    NON_NEGATIVE,
+    POSITIVE,
+    POSITIVE_STEPS,
+    Schedule,
+    ScheduleError,
+    family_args,
+)
 from tunelab.schedules._kernel import floor_div
-from tunelab.schedules._torch_base import check_rate, raised_cosine, set_integer
+from tunelab.schedules._torch_base import raised_cosine
 
 __all__ = ["CosineAnnealingWarmRestarts", "CyclicLR", "OneCycleLR"]
 
 
+@family_args({"base_lr": POSITIVE, "T_0": POSITIVE_STEPS, "T_mult": POSITIVE_STEPS, "eta_min": NON_NEGATIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class CosineAnnealingWarmRestarts(Schedule):
     """Cosine annealing with warm restarts, SGDR (torch ``CosineAnnealingWarmRestarts``).
@@ -49,12 +60,6 @@ class CosineAnnealingWarmRestarts(Schedule):
     T_mult: int = 1
     eta_min: float = 0.0
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr")
-        set_integer(self, "T_0")
-        set_integer(self, "T_mult")
-        check_rate(self, "eta_min", allow_zero=True)
-
     def _cycles(self) -> tuple[np.ndarray, np.ndarray]:
         """Start step and length of every cycle that starts at or before ``2**53``."""
         starts, lengths = [0], [self.T_0]
@@ -73,6 +78,9 @@ class CosineAnnealingWarmRestarts(Schedule):
         return self.eta_min + (self.base_lr - self.eta_min) * raised_cosine(t_cur, t_i)
 
 
+@family_args({"base_lr": NON_NEGATIVE, "max_lr": POSITIVE, "step_size_up": POSITIVE_STEPS,
+              "step_size_down": (None, POSITIVE_STEPS), "mode": Options("triangular", "triangular2", "exp_range"),
+              "gamma": POSITIVE})
 @dataclasses.dataclass(frozen=True, repr=False)
 class CyclicLR(Schedule):
     """Cyclical learning rate between ``base_lr`` and ``max_lr`` (torch ``CyclicLR``).
@@ -106,15 +114,6 @@ class CyclicLR(Schedule):
     mode: str = "triangular"
     gamma: float = 1.0
 
-    def __post_init__(self) -> None:
-        check_rate(self, "base_lr", allow_zero=True)
-        check_rate(self, "max_lr")
-        set_integer(self, "step_size_up")
-        if self.step_size_down is not None:
-            set_integer(self, "step_size_down")
-        check_choice(self.family, "mode", self.mode, ("triangular", "triangular2", "exp_range"))
-        check_rate(self, "gamma")
-
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:
         up = float(self.step_size_up)
         down = float(self.step_size_down if self.step_size_down is not None else self.step_size_up)
@@ -130,6 +129,9 @@ class CyclicLR(Schedule):
         return self.base_lr + (self.max_lr - self.base_lr) * x * scale
 
 
+@family_args({"max_lr": POSITIVE, "total_steps": POSITIVE_STEPS, "pct_start": Real(0, 1, min_open=True, max_open=True),
+              "anneal_strategy": Options("cos", "linear"), "div_factor": POSITIVE, "final_div_factor": POSITIVE,
+              "three_phase": FLAG})
 @dataclasses.dataclass(frozen=True, repr=False)
 class OneCycleLR(Schedule):
     """The 1cycle policy (torch ``OneCycleLR``): warm up to ``max_lr``, then anneal far below.
@@ -170,18 +172,10 @@ class OneCycleLR(Schedule):
     three_phase: bool = False
 
     def __post_init__(self) -> None:
-        family = self.family
-        check_rate(self, "max_lr")
-        set_integer(self, "total_steps")
-        check_number(family, "pct_start", self.pct_start, low=0.0, high=1.0, low_open=True, high_open=True)
-        check_choice(family, "anneal_strategy", self.anneal_strategy, ("cos", "linear"))
-        check_rate(self, "div_factor")
-        check_rate(self, "final_div_factor")
-        check_choice(family, "three_phase", self.three_phase, (False, True))
         ends = [0.0] + [end for end, _, _ in self._phases()]
         if any(b <= a for a, b in zip(ends, ends[1:])):
             raise ScheduleError(
-                f"total_steps={self.total_steps} is invalid for {family}: too small for its phases with "
+                f"total_steps={self.total_steps} is invalid for {self.family}: too small for its phases with "
                 f"pct_start={self.pct_start!r} (phase ends {ends[1:]} must increase from step 0)"
             )
 

@@ -13,7 +13,8 @@ import math
 from collections.abc import Iterable
 from typing import Any
 
-from tunelab.schedules._base import ScheduleError, check_choice, check_number
+from tunelab._constraints import Integral, Options, Real
+from tunelab.schedules._base import NON_NEGATIVE, POSITIVE, ScheduleError, family_args
 
 __all__ = ["PlateauState", "ReduceLROnPlateau"]
 
@@ -49,6 +50,10 @@ class PlateauState:
         return cls(**{**data, "best": float(data["best"])})
 
 
+@family_args({"base_lr": POSITIVE, "mode": Options("min", "max"), "factor": Real(0, 1, max_open=True),
+              "patience": Integral(min=0, integral_floats=True), "threshold": NON_NEGATIVE,
+              "threshold_mode": Options("rel", "abs"), "cooldown": Integral(min=0, integral_floats=True),
+              "min_lr": NON_NEGATIVE, "eps": NON_NEGATIVE})
 @dataclasses.dataclass(frozen=True)
 class ReduceLROnPlateau:
     """Divide the lr by ``1 / factor`` when a metric stops improving (torch ``ReduceLROnPlateau``).
@@ -93,18 +98,6 @@ class ReduceLROnPlateau:
     eps: float = 1e-8
 
     family = "ReduceLROnPlateau"
-
-    def __post_init__(self) -> None:
-        name = self.family
-        check_number(name, "base_lr", self.base_lr, positive=True)
-        check_choice(name, "mode", self.mode, ("min", "max"))
-        check_number(name, "factor", self.factor, low=0.0, high=1.0, high_open=True)
-        check_number(name, "patience", self.patience, integer=True, non_negative=True)
-        check_number(name, "threshold", self.threshold, non_negative=True)
-        check_choice(name, "threshold_mode", self.threshold_mode, ("rel", "abs"))
-        check_number(name, "cooldown", self.cooldown, integer=True, non_negative=True)
-        check_number(name, "min_lr", self.min_lr, non_negative=True)
-        check_number(name, "eps", self.eps, non_negative=True)
 
     def init(self) -> PlateauState:
         """The state before any metric: ``lr = base_lr`` and the worst possible ``best``."""

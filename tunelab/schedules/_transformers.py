@@ -24,8 +24,18 @@ import dataclasses
 
 import numpy as np
 
+from tunelab._constraints import Options
+from tunelab._errors import invalid
 from tunelab.schedules import _kernel as k
-from tunelab.schedules._base import Schedule, ScheduleError, check_choice, check_number
+from tunelab.schedules._base import (
+    FRACTION,
+    NON_NEGATIVE,
+    POSITIVE,
+    STEPS,
+    Schedule,
+    ScheduleError,
+    family_args,
+)
 
 __all__ = [
     "get_constant_schedule_with_warmup",
@@ -45,13 +55,12 @@ class _Lambda(Schedule):
 
     family = "_transformers"
 
-    def _check(self, *, training: str | None = None, strict: bool = False) -> None:
-        """Validate ``base_lr``, ``num_warmup_steps`` and (when named) the training length."""
-        check_number(self.family, "base_lr", self.base_lr, positive=True)
-        check_number(self.family, "num_warmup_steps", self.num_warmup_steps, integer=True, non_negative=True)
-        if training is not None:
-            check_number(self.family, training, getattr(self, training), integer=True,
-                         low=self.num_warmup_steps, low_open=strict)
+    def _check_training(self, *, strict: bool = False) -> None:
+        """Raise unless ``num_training_steps`` covers the warmup (and more, when ``strict``)."""
+        n, w = self.num_training_steps, self.num_warmup_steps
+        if n < w or (strict and n == w):
+            raise invalid("num_training_steps", n, f"an integer {'>' if strict else '>='} {w}", where=self.family,
+                          error=ScheduleError)
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         """The multiplier from ``num_warmup_steps`` on (only read there)."""
@@ -69,14 +78,16 @@ class _Lambda(Schedule):
         return (steps - w) / max(1, self.num_training_steps - w)
 
 
+_WARMUP = {"base_lr": POSITIVE, "num_warmup_steps": STEPS}
+_TRAINING = {**_WARMUP, "num_training_steps": STEPS}
+
+
+@family_args(_WARMUP)
 @_frozen
 class _ConstantWithWarmup(_Lambda):
     family = "get_constant_schedule_with_warmup"
     base_lr: float
     num_warmup_steps: int
-
-    def __post_init__(self) -> None:
-        self._check()
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         return np.ones_like(steps)
@@ -91,6 +102,7 @@ def get_constant_schedule_with_warmup(base_lr: float, num_warmup_steps: int) -> 
     return _ConstantWithWarmup(base_lr, num_warmup_steps)
 
 
+@family_args(_TRAINING)
 @_frozen
 class _LinearWithWarmup(_Lambda):
     family = "get_linear_schedule_with_warmup"
@@ -99,7 +111,7 @@ class _LinearWithWarmup(_Lambda):
     num_training_steps: int
 
     def __post_init__(self) -> None:
-        self._check(training="num_training_steps")
+        self._check_training()
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         w, n = self.num_warmup_steps, self.num_training_steps
@@ -117,6 +129,7 @@ def get_linear_schedule_with_warmup(base_lr: float, num_warmup_steps: int, num_t
     return _LinearWithWarmup(base_lr, num_warmup_steps, num_training_steps)
 
 
+@family_args({**_TRAINING, "num_cycles": POSITIVE})
 @_frozen
 class _CosineWithWarmup(_Lambda):
     family = "get_cosine_schedule_with_warmup"
@@ -126,8 +139,7 @@ class _CosineWithWarmup(_Lambda):
     num_cycles: float = 0.5
 
     def __post_init__(self) -> None:
-        self._check(training="num_training_steps")
-        check_number(self.family, "num_cycles", self.num_cycles, positive=True)
+        self._check_training()
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         return np.maximum(0.0, k.half_cosine(2.0 * self.num_cycles * self._decay_progress(steps)))
@@ -149,6 +161,7 @@ def get_cosine_schedule_with_warmup(
     return _CosineWithWarmup(base_lr, num_warmup_steps, num_training_steps, num_cycles)
 
 
+@family_args({**_TRAINING, "num_cycles": POSITIVE})
 @_frozen
 class _CosineHardRestarts(_Lambda):
     family = "get_cosine_with_hard_restarts_schedule_with_warmup"
@@ -158,8 +171,7 @@ class _CosineHardRestarts(_Lambda):
     num_cycles: float = 1
 
     def __post_init__(self) -> None:
-        self._check(training="num_training_steps")
-        check_number(self.family, "num_cycles", self.num_cycles, positive=True)
+        self._check_training()
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         w, n, cycles = self.num_warmup_steps, self.num_training_steps, self.num_cycles
@@ -187,6 +199,7 @@ def get_cosine_with_hard_restarts_schedule_with_warmup(
     return _CosineHardRestarts(base_lr, num_warmup_steps, num_training_steps, num_cycles)
 
 
+@family_args({**_TRAINING, "lr_end": NON_NEGATIVE, "power": POSITIVE})
 @_frozen
 class _PolynomialWithWarmup(_Lambda):
     family = "get_polynomial_decay_schedule_with_warmup"
@@ -197,9 +210,10 @@ class _PolynomialWithWarmup(_Lambda):
     power: float = 1.0
 
     def __post_init__(self) -> None:
-        self._check(training="num_training_steps", strict=True)
-        check_number(self.family, "lr_end", self.lr_end, non_negative=True, high=self.base_lr, high_open=True)
-        check_number(self.family, "power", self.power, positive=True)
+        self._check_training(strict=True)
+        if self.lr_end >= self.base_lr:
+            raise invalid("lr_end", self.lr_end, f"a number >= 0 and < base_lr={self.base_lr!r}", where=self.family,
+                          error=ScheduleError)
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         w, n = self.num_warmup_steps, self.num_training_steps
@@ -221,17 +235,13 @@ def get_polynomial_decay_schedule_with_warmup(
     return _PolynomialWithWarmup(base_lr, num_warmup_steps, num_training_steps, lr_end, power)
 
 
+@family_args({**_WARMUP, "timescale": (None, POSITIVE)})
 @_frozen
 class _InverseSqrt(_Lambda):
     family = "get_inverse_sqrt_schedule"
     base_lr: float
     num_warmup_steps: int
     timescale: int | None = None
-
-    def __post_init__(self) -> None:
-        self._check()
-        if self.timescale is not None:
-            check_number(self.family, "timescale", self.timescale, positive=True)
 
     def _factor(self, steps: np.ndarray) -> np.ndarray:
         w = self.num_warmup_steps
@@ -250,6 +260,9 @@ def get_inverse_sqrt_schedule(base_lr: float, num_warmup_steps: int, timescale: 
     return _InverseSqrt(base_lr, num_warmup_steps, timescale)
 
 
+@family_args({**_WARMUP, "num_decay_steps": STEPS, "num_training_steps": (None, STEPS),
+              "num_stable_steps": (None, STEPS), "warmup_type": Options(*k.SHAPES), "decay_type": Options(*k.SHAPES),
+              "min_lr_ratio": FRACTION, "num_cycles": POSITIVE})
 @_frozen
 class _WSD(_Lambda):
     family = "get_wsd_schedule"
@@ -264,28 +277,20 @@ class _WSD(_Lambda):
     num_cycles: float = 0.5
 
     def __post_init__(self) -> None:
-        f = self.family
-        self._check()
-        check_number(f, "num_decay_steps", self.num_decay_steps, integer=True, non_negative=True)
-        check_choice(f, "warmup_type", self.warmup_type, k.SHAPES)
-        check_choice(f, "decay_type", self.decay_type, k.SHAPES)
-        check_number(f, "min_lr_ratio", self.min_lr_ratio, low=0.0, high=1.0)
-        check_number(f, "num_cycles", self.num_cycles, positive=True)
+        f, n = self.family, self.num_training_steps
         phases = self.num_warmup_steps + self.num_decay_steps
-        if self.num_stable_steps is not None:
-            check_number(f, "num_stable_steps", self.num_stable_steps, integer=True, non_negative=True)
-        if self.num_training_steps is None:
+        if n is None:
             if self.num_stable_steps is None:
                 raise ScheduleError(
                     f"num_training_steps=None is invalid for {f}: give num_training_steps or num_stable_steps"
                 )
         elif self.num_stable_steps is None:
-            check_number(f, "num_training_steps", self.num_training_steps, integer=True, low=phases)
-        elif self.num_training_steps != phases + self.num_stable_steps:
+            if n < phases:
+                raise invalid("num_training_steps", n, f"an integer >= {phases}", where=f, error=ScheduleError)
+        elif n != phases + self.num_stable_steps:
             raise ScheduleError(
-                f"num_training_steps={self.num_training_steps!r} is invalid for {f}: must equal "
-                f"num_warmup_steps + num_stable_steps + num_decay_steps = {phases + self.num_stable_steps} "
-                "when both are given"
+                f"num_training_steps={n!r} is invalid for {f}: must equal num_warmup_steps + num_stable_steps "
+                f"+ num_decay_steps = {phases + self.num_stable_steps} when both are given"
             )
 
     def _evaluate(self, steps: np.ndarray) -> np.ndarray:

@@ -127,15 +127,20 @@ def test_ctrl_c_leaves_no_trial_running_and_keeps_finished_ones(storage_url):
     study = tunelab.create_study(storage=storage_url)
 
     def interrupted(trial):
+        x = trial.suggest_float("x", 0, 1)
         if trial.number == 2:
             raise KeyboardInterrupt
-        return float(trial.number)
+        return x
 
     with pytest.raises(KeyboardInterrupt):
         study.optimize(interrupted, n_trials=10)
     states = [t.state for t in study.trials]
-    assert states == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL]
-    assert "interrupted" in study.trials[2].system_attrs["fail_reason"]
+    assert states == [TrialState.COMPLETE, TrialState.COMPLETE, TrialState.FAIL, TrialState.WAITING]
+    stopped, retry = study.trials[2:]
+    assert stopped.fail_reason.startswith("interrupted")
+    assert (retry.retry_of, retry.retry_count, retry.fixed_params) == (2, 1, stopped.params)
+    study.optimize(interrupted, n_trials=1)  # the next run starts with the interrupted trial's copy
+    assert study.trials[3].state == TrialState.COMPLETE and study.trials[3].params == stopped.params
 
 
 def test_budget_arguments_are_validated(storage_url):

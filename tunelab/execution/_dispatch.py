@@ -1,84 +1,202 @@
-"""The study process's side of a pooled run: ask, dispatch, watch the workers, recover lost trials."""
+"""The study process's side of a pooled run: ask, dispatch, watch the workers, end every trial.
+
+Every pool (:class:`~tunelab.execution._procs.ProcessPool`,
+:class:`~tunelab.execution._executors.FuturePool`) offers the same five calls:
+
+* ``start(token, payload)`` before the first trial: the workers load the study; raises if they
+  cannot (nothing has been asked then);
+* ``submit(task, args)``: run ``run_task``'s trial arguments ``args`` under the id ``task``;
+* ``wait(timeout)``: what came back, as ``(task, outcome, lost)``: the worker's
+  :class:`~tunelab.execution._worker.Outcome`, or None and why the trial was lost (its worker died,
+  it was interrupted before it started, or the engine could not run it);
+* ``interrupt()``: stop the running objectives as Ctrl-C would, where the engine can;
+* ``close(cancel=...)``; plus the attributes ``kind``, ``jobs``, ``queue_depth``, ``broken``.
+"""
 
 from __future__ import annotations
 
+import itertools
+import time
 import uuid
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Future, wait
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from tunelab._errors import InvalidArgumentError, TrialFinishedError
-from tunelab.execution._executors import Pool, is_lost
-from tunelab.execution._worker import Outcome, adopt, run_task
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, TunelabError
+from tunelab.execution._ending import INTERRUPTED, end_all, end_interrupted, finish, taken_over, was_retried
+from tunelab.execution._executors import _RefusedError
+from tunelab.execution._worker import Outcome, adopt
 
 if TYPE_CHECKING:
     from tunelab._records import FrozenTrial
+    from tunelab.execution._interrupt import InterruptGate
     from tunelab.study._optimize import _Budget
     from tunelab.study._study import ObjectiveFn, Study
     from tunelab.study._trial import Trial
 
+#: Seconds the study process waits, after Ctrl-C, for the interrupted objectives to hand back
+#: what they drew (a second Ctrl-C stops waiting).
+INTERRUPT_GRACE = 5.0
 
-def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Pool, *,
-               budget: _Budget, finished: Callable[[FrozenTrial], None]) -> None:
+
+def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Any, *,
+               budget: _Budget, finished: Callable[[FrozenTrial], None], gate: InterruptGate) -> None:
     """Keep ``pool.jobs * pool.queue_depth`` trials in flight until the budget is spent, then wait.
-
-    With a queue depth of 2, each worker has its next trial waiting while it runs one, so workers
-    do not sit idle while this process tells the callbacks and asks the next trial.
 
     Workers evaluate; this process tells each outcome (so the sampler's ``after_trial`` runs here
     and SQLite sees one writer per trial) and asks the trial that takes its place in the same
-    storage write (``Storage.finish_and_start_many``: one commit for all the results at hand). The first error an objective raised (outside
-    ``catch``) is re-raised once the trials in flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
-    policy) at once; a broken pool of our own is replaced and the run goes on.
+    storage write (``Storage.finish_and_start_many``: one commit for all the results at hand).
+    The first error an objective raised (outside ``catch``) is re-raised once the trials in
+    flight finished. A trial whose worker died is failed (and re-queued per the storage's retry
+    policy) at once. On Ctrl-C the running objectives are interrupted, and each trial in flight
+    ends interrupted and is re-queued (a result that came back meanwhile is told as usual).
     """
-    storage = study.storage
-    payload = _payload(study, objective, catch, pool)
-    token = uuid.uuid4().hex
-    running: dict[Future, Trial] = {}
-    error: BaseException | None = None
-    in_flight = pool.jobs * pool.queue_depth
+    with gate.opened():
+        pool.start(uuid.uuid4().hex, _payload(study, objective, catch, pool))
+    run = _Run(study, pool, budget, finished)
     try:
         while True:
-            while error is None and len(running) < in_flight and budget.take():
-                trial = study.ask()
-                running[_submit(pool, token, payload, trial)] = trial
-            if not running:
+            while run.error is None and len(run.running) < pool.jobs * pool.queue_depth and budget.take():
+                run.submit(study.ask())
+            if not run.running:
                 break
-            done, _ = wait(running, return_when=FIRST_COMPLETED)
-            broken: BaseException | None = None
-            told: list[tuple[Trial, Outcome, bool]] = []
-            for future in done:
-                trial = running.pop(future)
-                storage.stop_heartbeat(trial.trial_id)
-                lost = is_lost(future)
-                if lost is None:
-                    exc = future.exception()
-                    if exc is None:
-                        outcome = future.result()
-                        told.append((trial, outcome, error is None and outcome.error is None and budget.take()))
-                        exc = outcome.error
-                    if exc is not None and error is None:
-                        error = exc
-                    continue
-                broken = lost
-                _recover(study, trial, lost, budget)
-            for following in _tell(study, told, finished):
-                running[_submit(pool, token, payload, following)] = following
-            if broken is not None and not pool.replace_broken() and error is None:
-                error = broken
-    except BaseException:
-        for future, trial in running.items():
-            future.cancel()
-            storage.stop_heartbeat(trial.trial_id)
-            storage.fail_lost_trial(trial.trial_id, "interrupted (the study process stopped)")
+            with gate.opened():
+                done = pool.wait()
+            records = run.collect(done)
+            with gate.opened():
+                for record in records:
+                    finished(record)
+            if run.interrupted:
+                raise KeyboardInterrupt
+    except KeyboardInterrupt:
+        run.wind_down(gate)
+        raise
+    except BaseException as exc:
         pool.close(cancel=True)
+        end_all(study, run.running.values(), exc)
         raise
     pool.close()
-    if error is not None:
-        raise error
+    if run.error is not None:
+        raise run.error
 
 
-def _payload(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Pool) -> bytes:
+class _Run:
+    """The trials in flight of one pooled run and what came back."""
+
+    def __init__(self, study: Study, pool: Any, budget: _Budget, finished: Callable[[FrozenTrial], None]) -> None:
+        self.study = study
+        self.pool = pool
+        self.budget = budget
+        self.finished = finished
+        self.running: dict[int, Trial] = {}
+        self.error: BaseException | None = None
+        self.interrupted = False
+        self._ids = itertools.count()
+
+    def submit(self, trial: Trial) -> None:
+        task = next(self._ids)
+        self.running[task] = trial  # first: if the engine refuses it, the trial is still ended
+        self.pool.submit(task, (trial.freeze(), trial._relative_space, trial._relative))
+
+    def collect(self, done: list[tuple[int, Outcome | None, BaseException | None]]) -> list[FrozenTrial]:
+        """End the trials that came back; ask and submit those that replace them. Returns the
+        records for the callbacks."""
+        storage = self.study.storage
+        told: list[tuple[Trial, Outcome, bool]] = []
+        records: list[FrozenTrial] = []
+        for task, outcome, lost in done:
+            trial = self.running.pop(task)
+            storage.stop_heartbeat(trial.trial_id)
+            if outcome is None:
+                self._lost(trial, lost)
+            elif outcome.interrupted:
+                adopt(trial, outcome)
+                end_interrupted(self.study, trial, outcome.fail_reason or INTERRUPTED)
+                self.interrupted = True
+            elif outcome.ended_elsewhere:
+                records.append(self._taken_over(trial))
+            else:
+                self.error = self.error or outcome.error
+                ask_next = self.error is None and not self.interrupted and self.budget.take()
+                told.append((trial, outcome, ask_next))
+        if self.pool.broken is not None:
+            self.error = self.error or self.pool.broken
+        records.extend(self._tell(told))
+        return records
+
+    def _lost(self, trial: Trial, lost: BaseException | None) -> None:
+        if isinstance(lost, InterruptedError) or self.interrupted:  # before it started, or while stopping
+            end_interrupted(self.study, trial)
+            self.interrupted = True
+        elif isinstance(lost, _RefusedError):  # the engine could not run it: it never started
+            end_interrupted(self.study, trial, f"interrupted: the worker could not run it ({lost})")
+            self.error = self.error or lost.cause
+        else:
+            reason = f"its worker died ({type(lost).__name__}: {lost})"
+            failed = self.study.storage.fail_lost_trial(trial.trial_id, reason)
+            if failed is not None and failed[1] is not None:
+                self.budget.give_back()  # the retry will be asked next and counts in its place
+
+    def _taken_over(self, trial: Trial) -> FrozenTrial:
+        record = taken_over(self.study, trial) or self.study.storage.get_trial(trial.trial_id)
+        if was_retried(self.study, record):
+            self.budget.give_back()
+        return record
+
+    def _tell(self, told: list[tuple[Trial, Outcome, bool]]) -> list[FrozenTrial]:
+        """Tell what the workers handed back; those marked to be replaced are told with the asks
+        of their replacements in one storage write, the others one by one."""
+        for trial, outcome, _ in told:
+            adopt(trial, outcome)
+        singles = [(trial, outcome) for trial, outcome, ask_next in told if not ask_next]
+        replaced = [(trial, outcome) for trial, outcome, ask_next in told if ask_next]
+        records = []
+        if replaced:
+            try:
+                pairs = self.study._tell_and_ask_many([(t, o.values, o.state, o.fail_reason) for t, o in replaced])
+            except TunelabError:  # the storage refused one of them: tell each alone, it ends FAIL
+                pairs = None
+            if pairs is None:
+                records.extend(self._tell_each(replaced))
+                for _ in replaced:
+                    self.submit(self.study.ask())
+            else:
+                for (trial, _), (frozen, following) in zip(replaced, pairs):
+                    if following is None:  # finished meanwhile by someone else: that record stands
+                        frozen = self._taken_over(trial)
+                        following = self.study.ask()
+                    self.submit(following)
+                    records.append(frozen)
+        records.extend(self._tell_each(singles))
+        return records
+
+    def _tell_each(self, told: list[tuple[Trial, Outcome]]) -> list[FrozenTrial]:
+        records = []
+        for trial, outcome in told:
+            try:
+                records.append(finish(self.study, trial, outcome.values, outcome.state, outcome.fail_reason))
+            except TrialFinishedError:
+                records.append(self._taken_over(trial))
+        return records
+
+    def wind_down(self, gate: InterruptGate) -> None:
+        """After Ctrl-C: interrupt the objectives, tell what comes back within the grace period,
+        end the rest interrupted (each re-queued) and close the pool."""
+        self.interrupted = True
+        self.pool.interrupt()
+        deadline = time.monotonic() + INTERRUPT_GRACE
+        try:
+            while self.running and (left := deadline - time.monotonic()) > 0:
+                with gate.opened():
+                    done = self.pool.wait(left)
+                self.collect(done)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting
+            pass
+        finally:
+            self.pool.close(cancel=True)
+            end_all(self.study, self.running.values(), KeyboardInterrupt())
+
+
+def _payload(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Any) -> bytes:
     try:
         return pool.dumps((study.storage, study.study_name, study.sampler, study.pruner, objective, catch))
     except Exception as exc:
@@ -86,45 +204,3 @@ def _payload(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception],
             f"objective={objective!r} cannot be sent to {pool.kind} workers ({type(exc).__name__}: {exc}): "
             "define it at module top level (not a lambda, a nested function or a closure) with picklable "
             "sampler and pruner, or pass executor='thread'") from None
-
-
-def _submit(pool: Pool, token: str, payload: bytes, trial: Trial) -> Future:
-    args = (token, payload, trial.freeze(), trial._relative_space, trial._relative)
-    try:
-        return pool.submit(run_task, *args)
-    except RuntimeError:  # BrokenExecutor (a worker died while idle): replace the pool once
-        if not pool.replace_broken():
-            trial.study.storage.fail_lost_trial(trial.trial_id, "the executor refused the trial")
-            raise
-        return pool.submit(run_task, *args)
-
-
-def _recover(study: Study, trial: Trial, lost: BaseException, budget: _Budget) -> None:
-    outcome = study.storage.fail_lost_trial(
-        trial.trial_id, f"its worker died ({type(lost).__name__}: {lost})".strip())
-    if outcome is not None and outcome[1] is not None:
-        budget.give_back()  # the retry will be asked next and counts in its place
-
-
-def _tell(study: Study, told: list[tuple[Trial, Outcome, bool]], finished: Callable[[FrozenTrial], None]) -> list[Trial]:
-    """Tell what the workers handed back; those marked to be replaced are told with the asks of
-    their replacements in one storage write. Returns the trials asked."""
-    for trial, outcome, _ in told:
-        adopt(trial, outcome)
-    replaced = [(trial, outcome) for trial, outcome, ask_next in told if ask_next]
-    asked = []
-    if replaced:
-        pairs = study._tell_and_ask_many([(t, o.values, o.state, o.fail_reason) for t, o in replaced])
-        for frozen, following in pairs:
-            # None: failed meanwhile as silent (its heartbeats lapsed); that record stands, ask anew
-            asked.append(following if following is not None else study.ask())
-            finished(frozen)
-    for trial, outcome, ask_next in told:
-        if ask_next:
-            continue
-        try:
-            frozen = study.tell(trial, outcome.values, state=outcome.state, fail_reason=outcome.fail_reason)
-        except TrialFinishedError:  # failed meanwhile as silent (its heartbeats lapsed): that record stands
-            frozen = study.storage.get_trial(trial.trial_id)
-        finished(frozen)
-    return asked

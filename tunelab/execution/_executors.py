@@ -3,13 +3,9 @@
 from __future__ import annotations
 
 import logging
-import os
 import pickle
-import sys
-import threading
-import time
 from collections.abc import Callable
-from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, require_extra, wrong_type
@@ -18,45 +14,80 @@ _log = logging.getLogger("tunelab")
 _DASK_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
 
 
-class Pool:
-    """An executor plus what tunelab needs to know about it.
+class FuturePool:
+    """An engine that runs each trial as a ``concurrent.futures`` future: a Dask or Ray cluster, or
+    any ``concurrent.futures.Executor``. Offers the pool interface of
+    :mod:`tunelab.execution._dispatch` (``start``, ``submit``, ``wait``, ``interrupt``, ``close``).
 
-    ``kind`` is "thread" (run in this process on the shared study, ``executor`` is None),
-    "process", "dask", "ray" or "executor" (any ``concurrent.futures.Executor``).
+    ``kind`` is "dask", "ray" or "executor"; ``broken`` is set once the engine can take no more
+    trials (a ``concurrent.futures`` pool whose worker died breaks as a whole).
     """
 
-    def __init__(self, kind: str, executor: Executor | None, *, jobs: int,
-                 make: Callable[[], Executor] | None = None, close: Callable[[], None] | None = None,
-                 dumps: Callable[[Any], bytes] = pickle.dumps, queue_depth: int = 1) -> None:
+    queue_depth = 1
+
+    def __init__(self, kind: str, executor: Executor, *, jobs: int, close: Callable[[], None] | None = None,
+                 dumps: Callable[[Any], bytes] = pickle.dumps) -> None:
         self.kind = kind
-        self.queue_depth = queue_depth  # trials asked ahead per worker
         self.executor = executor
         self.jobs = jobs
-        self._make = make
         self._close = close
         self.dumps = dumps
+        self.broken: BaseException | None = None
+        self._futures: dict[Future, int] = {}
+        self._load: tuple[str, bytes] = ("", b"")
 
-    def submit(self, fn: Callable[..., Any], *args: Any) -> Future:
-        return self.executor.submit(fn, *args)  # type: ignore[union-attr]
+    def start(self, token: str, payload: bytes) -> None:
+        self._load = (token, payload)
 
-    def replace_broken(self) -> bool:
-        """Start a fresh pool in place of a broken one we own; False if this one is not ours."""
-        if self._make is None:
-            return False
-        if self.executor is not None:
-            self.executor.shutdown(wait=False, cancel_futures=True)
-        self.executor = self._make()
-        return True
+    def submit(self, task: int, args: tuple[Any, ...]) -> None:
+        from tunelab.execution._worker import run_task
+
+        self._futures[self.executor.submit(run_task, *self._load, *args)] = task
+
+    def wait(self, timeout: float | None = None) -> list[tuple[int, Any, BaseException | None]]:
+        """Block until some trials came back: (task id, its Outcome or None, None or why it was lost)."""
+        done, _ = wait(self._futures, timeout, return_when=FIRST_COMPLETED)
+        out: list[tuple[int, Any, BaseException | None]] = []
+        for future in done:
+            task = self._futures.pop(future)
+            lost = is_lost(future)
+            if lost is not None:
+                if isinstance(lost, BrokenExecutor):
+                    self.broken = lost
+                out.append((task, None, lost))
+            elif future.exception() is not None:  # the worker could not run it (e.g. not unpickled)
+                out.append((task, None, _RefusedError(future.exception())))
+            else:
+                out.append((task, future.result(), None))
+        return out
+
+    def interrupt(self) -> None:
+        """Remote objectives cannot be interrupted: the trials not started yet are cancelled."""
+        for future in self._futures:
+            future.cancel()
 
     def close(self, *, cancel: bool = False) -> None:
-        if self._make is not None and self.executor is not None:
-            self.executor.shutdown(wait=not cancel, cancel_futures=cancel)
+        for future in self._futures:
+            future.cancel()
         if self._close is not None:
             self._close()
 
 
-def resolve_pool(executor: Any, jobs: int, storage: Any) -> Pool | None:
-    """The pool for ``executor`` and ``jobs``, or None to run trials one by one in this process."""
+class _RefusedError(Exception):
+    """The engine could not run a trial: ``cause`` is raised by ``optimize``."""
+
+    def __init__(self, cause: BaseException) -> None:
+        super().__init__(str(cause))
+        self.cause = cause
+
+
+#: ``resolve_pool``'s answer for threads in this process, sharing the study.
+THREADS = "thread"
+
+
+def resolve_pool(executor: Any, jobs: int, storage: Any) -> Any:
+    """The pool for ``executor`` and ``jobs``: a FuturePool or ProcessPool, :data:`THREADS`, or None
+    to run trials one by one in this process."""
     if executor is None:
         if jobs == 1:
             return None
@@ -65,14 +96,16 @@ def resolve_pool(executor: Any, jobs: int, storage: Any) -> Pool | None:
                 "n_jobs=%d runs in threads: the storage %r lives in this process's memory, which worker "
                 "processes cannot see. For process parallelism use a file or server storage, e.g. "
                 "storage='sqlite:///study.db'", jobs, storage)
-            return Pool("thread", None, jobs=jobs)
+            return THREADS
         executor = "process"
     if isinstance(executor, str):
         if executor == "thread":
-            return Pool("thread", None, jobs=jobs)
+            return THREADS
         _require_shared(storage, executor)
         if executor == "process":
-            return _process_pool(jobs)
+            from tunelab.execution._procs import ProcessPool
+
+            return ProcessPool(jobs)
         if executor == "ray":
             return _ray_pool(jobs)
         if executor.startswith(_DASK_SCHEMES):
@@ -87,7 +120,7 @@ def resolve_pool(executor: Any, jobs: int, storage: Any) -> Pool | None:
         return _dask_pool(executor, jobs)
     if isinstance(executor, Executor):
         _require_shared(storage, executor)
-        return Pool("executor", executor, jobs=jobs, dumps=_cloud_or_plain())
+        return FuturePool("executor", executor, jobs=jobs, dumps=_cloud_or_plain())
     raise wrong_type("executor", executor, "None, 'process', 'thread', 'ray', a Dask client or address, "
                      "or a concurrent.futures.Executor")
 
@@ -99,51 +132,19 @@ def _require_shared(storage: Any, executor: Any) -> None:
             "this process's memory: use storage='sqlite:///study.db' (or PostgreSQL), or executor='thread'")
 
 
-def _process_pool(jobs: int) -> Pool:
-    import multiprocessing
-
-    if sys.platform == "win32":  # pragma: no cover - no forkserver there
-        context = multiprocessing.get_context("spawn")
-    else:
-        context = multiprocessing.get_context("forkserver")
-        context.set_forkserver_preload(["tunelab.execution._worker"])
-
-    def make() -> Executor:
-        return ProcessPoolExecutor(jobs, mp_context=context, initializer=_exit_with_parent,
-                                   initargs=(os.getpid(),))
-
-    return Pool("process", make(), jobs=jobs, make=make, queue_depth=2)
-
-
-def _exit_with_parent(parent_pid: int) -> None:
-    """Worker initializer: end this worker when the study process is gone (e.g. killed with -9)."""
-
-    def watch() -> None:
-        while True:
-            time.sleep(0.5)
-            try:
-                os.kill(parent_pid, 0)
-            except ProcessLookupError:
-                os._exit(1)
-            except PermissionError:  # pragma: no cover - the pid was reused by another user
-                os._exit(1)
-
-    threading.Thread(target=watch, name="tunelab-parent-watch", daemon=True).start()
-
-
-def _dask_pool(client: Any, jobs: int, *, close: Callable[[], None] | None = None) -> Pool:
+def _dask_pool(client: Any, jobs: int, *, close: Callable[[], None] | None = None) -> FuturePool:
     import cloudpickle
 
-    return Pool("dask", client.get_executor(pure=False), jobs=jobs, close=close, dumps=cloudpickle.dumps)
+    return FuturePool("dask", client.get_executor(pure=False), jobs=jobs, close=close, dumps=cloudpickle.dumps)
 
 
-def _ray_pool(jobs: int) -> Pool:
+def _ray_pool(jobs: int) -> FuturePool:
     ray = require_extra("ray", "ray")
     if not ray.is_initialized():
         ray.init()
     import cloudpickle
 
-    return Pool("ray", _RayExecutor(ray), jobs=jobs, dumps=cloudpickle.dumps)
+    return FuturePool("ray", _RayExecutor(ray), jobs=jobs, dumps=cloudpickle.dumps)
 
 
 class _RayExecutor(Executor):
@@ -170,8 +171,6 @@ def _cloud_or_plain() -> Callable[[Any], bytes]:
 
 def is_lost(future: Future) -> BaseException | None:
     """The error of a future whose worker died (or was cancelled), None for a normal outcome."""
-    from concurrent.futures import BrokenExecutor
-
     if future.cancelled():
         return InterruptedError("the task was cancelled by the executor")
     exc = future.exception()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import numbers
 import os
 import threading
 import time
@@ -20,11 +22,19 @@ if TYPE_CHECKING:
 def _check_budget(n_trials: Any, timeout: Any, n_jobs: Any) -> int:
     if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
         raise invalid("n_trials", n_trials, "None or a non-negative integer")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or timeout <= 0):
-        raise invalid("timeout", timeout, "None or a positive number of seconds")
+    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
+                                or not _finite(timeout) or timeout <= 0):
+        raise invalid("timeout", timeout, "None or a positive, finite number of seconds")
     if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
         raise invalid("n_jobs", n_jobs, "a positive integer, or -1 for one job per CPU core")
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
+
+
+def _finite(number: Any) -> bool:
+    try:
+        return math.isfinite(number)
+    except OverflowError:  # an int too large for a float
+        return False
 
 
 def _normalise_catch(catch: Any) -> tuple[type[BaseException], ...]:
@@ -74,17 +84,28 @@ def optimize(
 ) -> None:
     """Run trials until ``n_trials`` of them ran in this call, ``timeout`` elapsed or ``study.stop()``.
 
+    Every trial started ends in exactly one state (COMPLETE, PRUNED or FAIL), whichever way the
+    call ends:
+
     * An objective that raises makes its trial FAIL with the error recorded; the error is re-raised
       unless it is an instance of ``catch`` (in parallel runs, once the running trials finished).
-    * ``TrialPruned`` makes the trial PRUNED; a NaN or non-numeric return makes it FAIL.
-    * Ctrl-C (KeyboardInterrupt) marks the running trials FAIL ("interrupted") and re-raises;
-      every finished trial is kept.
+    * ``TrialPruned`` makes the trial PRUNED; a NaN or non-numeric return (None included) makes
+      it FAIL, as does a result the storage refuses to store; the run goes on.
+    * Ctrl-C (KeyboardInterrupt) marks the running trials FAIL ("interrupted ...") and queues each
+      again with the parameters it drew (the next run, or the next ``ask``, runs it), then
+      re-raises; every finished trial is kept.
+    * A trial that someone else failed meanwhile (its heartbeats paused past the grace period)
+      keeps that record: its objective is stopped at its next report and the run goes on; when
+      its retry was queued, the retry counts in its place.
     * ``n_jobs > 1`` runs that many trials at once, in worker processes by default; ``executor``
       picks threads, a Dask cluster, Ray or any ``concurrent.futures.Executor``
       (see :mod:`tunelab.execution`).
     """
-    from tunelab.execution._executors import resolve_pool
+    from tunelab.execution._executors import THREADS, resolve_pool
+    from tunelab.execution._interrupt import InterruptGate
+    from tunelab.execution._startup import refuse_reimported_main
 
+    refuse_reimported_main()
     if not callable(objective):
         raise wrong_type("objective", objective, "a callable taking a Trial")
     jobs = _check_budget(n_trials, timeout, n_jobs)
@@ -101,37 +122,71 @@ def optimize(
         if progress is not None:
             progress.update(_best_text(study))
 
+    def lost(record: FrozenTrial) -> None:
+        from tunelab.execution._ending import was_retried
+
+        if was_retried(study, record):
+            budget.give_back()
+
     from tunelab.study._study import run_trial
 
     try:
-        if pool is None:
-            while budget.take():
-                finished(run_trial(study, objective, catch_t))
-        elif pool.kind == "thread":
-            _run_threads(study, objective, catch_t, jobs, budget, finished)
-        else:
-            from tunelab.execution._dispatch import run_pooled
+        with InterruptGate() as gate:
+            if pool is None:
+                while budget.take():
+                    frozen = run_trial(study, objective, catch_t, gate=gate, on_lost=lost)
+                    with gate.opened():
+                        finished(frozen)
+            elif pool == THREADS:
+                _run_threads(study, objective, catch_t, jobs, budget, finished, gate=gate, lost=lost)
+            else:
+                from tunelab.execution._dispatch import run_pooled
 
-            run_pooled(study, objective, catch_t, pool, budget=budget, finished=finished)
+                run_pooled(study, objective, catch_t, pool, budget=budget, finished=finished, gate=gate)
     finally:
         if progress is not None:
             progress.close()
 
 
 def _run_threads(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], jobs: int,
-                 budget: _Budget, finished: Callable[[FrozenTrial], None]) -> None:
+                 budget: _Budget, finished: Callable[[FrozenTrial], None], *, gate: Any,
+                 lost: Callable[[FrozenTrial], None]) -> None:
+    """``jobs`` threads evaluate and tell; this thread asks, waits and runs the callbacks. The first
+    error an objective raised (outside ``catch``) is re-raised once the running trials finished.
+    On Ctrl-C the running trials end interrupted and are re-queued; their objectives are stopped
+    at their next ``suggest`` / ``report`` (a thread cannot be stopped from outside)."""
+    from tunelab.execution._ending import end_all
     from tunelab.study._study import run_trial
 
-    with ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tunelab") as threads:
-        running: set[Future] = set()
+    threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tunelab")
+    running: dict[Future, Any] = {}
+    error: BaseException | None = None
+    try:
         while True:
-            while len(running) < jobs and budget.take():
-                running.add(threads.submit(run_trial, study, objective, catch))
+            while error is None and len(running) < jobs and budget.take():
+                trial = study.ask()
+                running[threads.submit(run_trial, study, objective, catch, trial=trial, on_lost=lost)] = trial
             if not running:
                 break
-            done, running = wait(running, return_when=FIRST_COMPLETED)
+            with gate.opened():
+                done, _ = wait(running, return_when=FIRST_COMPLETED)
             for future in done:
-                finished(future.result())
+                del running[future]
+                exc = future.exception()
+                if isinstance(exc, KeyboardInterrupt):  # its trial ended interrupted: so do the others
+                    raise exc
+                if exc is not None:
+                    error = error or exc
+                    continue
+                with gate.opened():
+                    finished(future.result())
+    except BaseException as exc:
+        threads.shutdown(wait=False, cancel_futures=True)
+        end_all(study, running.values(), exc)
+        raise
+    threads.shutdown()
+    if error is not None:
+        raise error
 
 
 def _best_text(study: Study) -> str:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import contextlib
+import functools
 import math
 import numbers
 import threading
@@ -9,8 +11,16 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError, TrialNotFoundError, invalid, wrong_type
+from tunelab._errors import (
+    InvalidArgumentError,
+    TrialFinishedError,
+    TrialNotFoundError,
+    TrialPruned,
+    invalid,
+    wrong_type,
+)
 from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
+from tunelab.execution._ending import INTERRUPTED, end_interrupted, finish, taken_over
 from tunelab.pruners import Pruner
 from tunelab.samplers import Sampler
 from tunelab.space import BaseDistribution
@@ -261,18 +271,20 @@ class Study:
     def _check_values(self, values: Any) -> tuple[tuple[float, ...] | None, str | None]:
         seq = list(values) if isinstance(values, (list, tuple)) else [values]
         if len(seq) != self._n_objectives:
-            return None, (f"the objective returned {len(seq)} value(s) {seq!r}; "
+            return None, (f"the objective returned {len(seq)} value(s) {_short(seq)}; "
                           f"the study has {self._n_objectives} objective(s)")
         out = []
         for v in seq:
-            if isinstance(v, bool) or not isinstance(v, numbers.Real):
-                try:
-                    v = float(v)  # numpy scalars, 0-d tensors
-                except (TypeError, ValueError):
-                    return None, f"the objective returned {v!r} (type {type(v).__name__}), not a number"
-            if math.isnan(v):
-                return None, f"the objective returned NaN ({seq!r})"
-            out.append(float(v))
+            not_a_number = f"the objective returned {_short(v)} (type {type(v).__name__}), not a number"
+            if isinstance(v, (str, bytes)):
+                return None, not_a_number
+            try:  # numpy scalars and 0-d tensors convert
+                number = float(v)
+            except Exception as exc:  # noqa: BLE001 - whatever float() raises (OverflowError for 10**400)
+                return None, f"{not_a_number} ({type(exc).__name__}: {_short(exc, text=str)})"
+            if math.isnan(number):
+                return None, f"the objective returned NaN ({_short(seq)})"
+            out.append(number)
         return tuple(out), None
 
     # -- queue and manual trials ---------------------------------------------------------------------
@@ -338,26 +350,77 @@ class Study:
 
 
 def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...],
-              trial: Trial | None = None, tell: Callable[..., FrozenTrial] | None = None) -> FrozenTrial:
-    """Ask (unless ``trial`` was asked already), evaluate and tell one trial; failures are
-    recorded, and re-raised unless caught. ``tell`` (default ``study.tell``) receives the outcome
-    (a worker process passes one that hands it back to the study process)."""
-    from tunelab._errors import TrialPruned
+              trial: Trial | None = None, tell: Callable[..., FrozenTrial] | None = None, *,
+              gate: Any = None, on_lost: Callable[[FrozenTrial], None] | None = None) -> FrozenTrial:
+    """Ask (unless ``trial`` was asked already), evaluate and tell one trial, so that it ends in
+    exactly one final state on every path; returns its record.
 
+    * The objective's error is recorded (FAIL) and re-raised unless it is an instance of ``catch``;
+      a result that is not a number (None, a string, ``10**400``, NaN) makes the trial FAIL.
+    * KeyboardInterrupt: the trial ends FAIL ("interrupted ...") and is queued again with the
+      parameters it drew (:func:`~tunelab.execution._ending.end_interrupted`); then re-raised.
+    * Finished by someone else meanwhile (failed as stale when its heartbeats paused): the
+      objective is stopped at its next report (the storage refuses it), nothing more is written,
+      ``on_lost`` receives the stored record, which is returned.
+    * The storage refuses the result: the trial ends FAIL with the storage's message.
+
+    ``tell`` (default: the study's tell with that fallback) receives the outcome; a worker process
+    passes one that hands it back to the study process. ``gate`` (an
+    :class:`~tunelab.execution._interrupt.InterruptGate`) lets Ctrl-C through while the objective runs.
+    """
     trial = study.ask() if trial is None else trial
-    tell = study.tell if tell is None else tell
+    local = tell is None
+    if local:
+        tell = functools.partial(finish, study)
+
+    error: Exception | None = None
     try:
-        result = objective(trial)
+        with gate.opened() if gate is not None else _NO_GATE:
+            result = objective(trial)
     except TrialPruned:
         last = trial._intermediate[max(trial._intermediate)] if trial._intermediate else None
-        return tell(trial, None if last is None or math.isnan(last) else last, state=TrialState.PRUNED)
+        result, state, reason = (None if last is None or math.isnan(last) else last), TrialState.PRUNED, None
     except KeyboardInterrupt:
-        tell(trial, state=TrialState.FAIL, fail_reason="interrupted (KeyboardInterrupt)")
+        if local:
+            end_interrupted(study, trial, INTERRUPTED)
+        else:
+            tell(trial, state=TrialState.FAIL, fail_reason=INTERRUPTED)
         raise
     except Exception as exc:
-        reason = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        frozen = tell(trial, state=TrialState.FAIL, fail_reason=f"the objective raised {reason}")
-        if catch and isinstance(exc, catch):
-            return frozen
-        raise
-    return tell(trial, result)
+        if isinstance(exc, TrialFinishedError) and (record := _lost(study, trial, on_lost)) is not None:
+            return record
+        error, result, state = exc, None, TrialState.FAIL
+        reason = "the objective raised " + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    else:
+        state, reason = None, None
+        if result is None:
+            state, reason = TrialState.FAIL, "the objective returned None, not a number (is its return missing?)"
+    try:
+        frozen = tell(trial, result, state=state, fail_reason=reason)
+    except TrialFinishedError:
+        record = _lost(study, trial, on_lost)
+        if record is None:
+            raise
+        return record
+    if error is not None and not (catch and isinstance(error, catch)):
+        raise error
+    return frozen
+
+_NO_GATE = contextlib.nullcontext()
+
+
+def _lost(study: Study, trial: Trial, on_lost: Callable[[FrozenTrial], None] | None) -> FrozenTrial | None:
+    """The record of ``trial`` if someone else finished it, handed to ``on_lost`` too; else None."""
+    record = taken_over(study, trial)
+    if record is not None and on_lost is not None:
+        on_lost(record)
+    return record
+
+
+def _short(value: Any, *, text: Callable[[Any], str] = repr, limit: int = 80) -> str:
+    """``repr(value)`` (or ``text(value)``) cut to ``limit`` characters, for a fail reason; never raises."""
+    try:
+        shown = text(value)
+    except Exception:  # noqa: BLE001 - an int past the digit limit, a broken __repr__
+        shown = f"<{type(value).__name__} object>"
+    return shown if len(shown) <= limit else shown[:limit] + "..."

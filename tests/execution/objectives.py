@@ -51,3 +51,59 @@ def dies_on_two(trial):
 def slow(trial):
     time.sleep(0.05)
     return trial.suggest_float("x", -1, 1)
+
+
+def killed_on_two(trial):
+    """Kill -9 its own worker process on trial 2 (not on its retry); the other trials take longer,
+    so they are running or queued on the healthy workers when it dies."""
+    x = trial.suggest_float("x", -1, 1)
+    if trial.number == 2 and trial.system_attrs.get("retry_of") is None:
+        time.sleep(0.1)
+        os.kill(os.getpid(), signal.SIGKILL)
+    time.sleep(0.4)
+    return x * x
+
+
+def long_with_reports(trial):
+    """About 20 s, reporting every 50 ms: what Ctrl-C interrupts."""
+    x = trial.suggest_float("x", -1, 1)
+    for step in range(400):
+        trial.report(x, step)
+        time.sleep(0.05)
+    return x
+
+
+def quick(trial):
+    return trial.suggest_float("x", -1, 1)
+
+
+def sweeps_once(trial):
+    """On trial 2 (not a retry), another storage object fails every RUNNING trial as stale, as a
+    sweeper in another process would after a heartbeat pause; then everyone reports on."""
+    from tunelab.storage import SQLStorage
+
+    x = trial.suggest_float("x", -1, 1)
+    if trial.number == 2 and trial.system_attrs.get("retry_of") is None:
+        sweeper = SQLStorage(trial.study.storage.url, heartbeat_interval=0.1, grace_period=0.5, retries=1)
+        study_id = sweeper.get_study_id(trial.study.study_name)
+        assert sweeper.fail_stale_trials(study_id, grace_seconds=0.0)
+        sweeper.close()
+    for step in range(3):
+        trial.report(x, step)
+        time.sleep(0.05)
+    return x
+
+
+class _NoFloat:
+    def __float__(self):
+        raise RuntimeError("no float for you")
+
+    def __repr__(self):
+        return "NoFloat()"
+
+
+def not_numbers(trial):
+    """Returns, by trial number: None, 10**400, an object whose __float__ raises, 10**5000, then 1.0."""
+    trial.suggest_float("x", 0, 1)
+    results = [None, 10**400, _NoFloat(), 10**5000, 1.0]
+    return results[trial.number % len(results)]

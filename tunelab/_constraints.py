@@ -146,9 +146,10 @@ def _bounds(c: Any) -> str:
 
 
 def _in_bounds(c: Any, v: Any) -> bool:
-    if c.min is not None and (v <= c.min if c.min_open else v < c.min):
+    lo, hi = c.min, c.max
+    if lo is not None and (v <= lo if c.min_open else v < lo):
         return False
-    return not (c.max is not None and (v >= c.max if c.max_open else v > c.max))
+    return hi is None or (v < hi if c.max_open else v <= hi)
 
 
 def _outside(c: Any) -> list[Any]:
@@ -182,7 +183,8 @@ class Real(Constraint):
     nan: bool = False
 
     def takes_type(self, value: Any) -> bool:
-        return isinstance(value, numbers.Real) and not is_bool(value)
+        t = type(value)
+        return t is float or t is int or (isinstance(value, numbers.Real) and not is_bool(value))
 
     def takes_value(self, value: Any) -> bool:
         try:
@@ -232,6 +234,8 @@ class Integral(Constraint):
     max_open: bool = dataclasses.field(default=False, init=False)
 
     def takes_type(self, value: Any) -> bool:
+        if type(value) is int:
+            return True
         if is_bool(value):
             return False
         return isinstance(value, numbers.Integral) or (self.integral_floats and isinstance(value, float))

@@ -80,11 +80,13 @@ class BaseDistribution:
     """Common protocol of every distribution."""
 
     def to_internal(self, value: Any) -> float:
-        """The sampler-side number that stands for the external ``value``."""
+        """The float64 that stands for the external ``value`` exactly (what storages keep and samplers
+        may model); not the value itself in general (see the module notes)."""
         raise NotImplementedError
 
     def to_external(self, internal: float) -> Any:
-        """The user-side value that the internal number stands for."""
+        """The user-side value that the internal number stands for (``internal`` rounded to the
+        nearest value for Int and Categorical distributions)."""
         raise NotImplementedError
 
     def contains(self, value: Any) -> bool:

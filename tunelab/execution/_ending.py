@@ -87,6 +87,8 @@ def taken_over(study: Study, trial: Trial) -> FrozenTrial | None:
     if not record.state.is_finished():
         return None
     study.storage.stop_heartbeat(trial.trial_id)
+    if trial._finished:  # ended by this process (interrupted by another thread): nothing to say
+        return record
     _log.warning("trial %d was finished elsewhere meanwhile (%s: %s); its objective was stopped here",
                  record.number, record.state.name, record.fail_reason or "no reason recorded")
     return record

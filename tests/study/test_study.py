@@ -1,4 +1,5 @@
 import math
+import re
 import subprocess
 import sys
 import textwrap
@@ -153,6 +154,15 @@ def test_budget_arguments_are_validated(storage_url):
         study.optimize(quadratic, n_trials=1, n_jobs=0)
     with pytest.raises(TypeError, match=r"objective=3 .* a callable"):
         study.optimize(3, n_trials=1)
+
+
+@pytest.mark.parametrize("timeout", [math.nan, math.inf, -math.inf, -1, 0, True, "10", 10**400])
+def test_timeout_must_be_a_positive_finite_number(storage_url, timeout):
+    study = tunelab.create_study(storage=storage_url)
+    with pytest.raises(InvalidArgumentError, match=rf"^timeout={re.escape(repr(timeout))} is invalid: "
+                                                   r"must be None or a positive, finite number of seconds$"):
+        study.optimize(quadratic, n_trials=1, timeout=timeout)  # n_trials: never hangs, even unfixed
+    assert study.trials == []
 
 
 def test_timeout_stops_the_loop(storage_url):

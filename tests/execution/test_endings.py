@@ -124,3 +124,29 @@ def test_a_result_the_storage_refuses_ends_fail_with_its_message(tmp_path, monke
     assert refused[0].fail_reason == ("the storage refused the result (InvalidArgumentError: name='x\\x00' is invalid: "
                                       "must be a string of 1 to 512 characters without NUL)")
     assert "x" not in refused[0].params  # the parameters not stored yet were dropped with it
+
+
+@pytest.mark.parametrize(("n_jobs", "executor"), MODES)
+def test_an_objective_error_is_raised_once_the_running_trials_ended(tmp_path, n_jobs, executor):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    with pytest.raises(ZeroDivisionError, match="boom on three"):
+        study.optimize(objectives.raises_on_three, n_trials=12, n_jobs=n_jobs, executor=executor)
+    trials = assert_clean(study)
+    assert [t.number for t in trials if t.state == TrialState.FAIL] == [3]
+    assert trials[3].fail_reason == "the objective raised ZeroDivisionError: boom on three"
+
+
+@pytest.mark.parametrize(("n_jobs", "executor"), MODES)
+def test_a_failing_callback_leaves_no_trial_running(tmp_path, n_jobs, executor):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+
+    def callback(study, trial):
+        if trial.number == 1:
+            raise LookupError("callback broke")
+
+    with pytest.raises(LookupError, match="callback broke"):
+        study.optimize(objectives.slow, n_trials=12, n_jobs=n_jobs, executor=executor, callbacks=[callback])
+    trials = assert_clean(study)  # the trials in flight ended interrupted, each queued again
+    for t in trials:
+        assert t.state in (TrialState.COMPLETE, TrialState.WAITING) or t.fail_reason == (
+            "interrupted: optimize stopped (LookupError: callback broke)")

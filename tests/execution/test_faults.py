@@ -41,7 +41,7 @@ def test_a_worker_killed_mid_trial_loses_only_that_trial(tmp_path, retries):
     trials = study.trials
     assert_numbered_once(trials)
     failed = [t for t in trials if t.state == TrialState.FAIL]
-    assert 2 in [t.number for t in failed]  # the pool's other in-flight trial may be lost with it
+    assert [t.number for t in failed] == [2]  # the trial queued behind it runs on its replacement
     assert all("its worker died" in t.system_attrs["fail_reason"] for t in failed)
     assert TrialState.RUNNING not in {t.state for t in trials}
     if retries:

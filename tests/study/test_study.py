@@ -156,7 +156,8 @@ def test_budget_arguments_are_validated(storage_url):
         study.optimize(3, n_trials=1)
 
 
-@pytest.mark.parametrize("timeout", [math.nan, math.inf, -math.inf, -1, 0, True, "10", 10**400])
+@pytest.mark.parametrize("timeout", [math.nan, math.inf, -math.inf, -1, 0, True, "10", 10**400],
+                         ids=["nan", "inf", "-inf", "-1", "0", "True", "str", "10**400"])
 def test_timeout_must_be_a_positive_finite_number(storage_url, timeout):
     study = tunelab.create_study(storage=storage_url)
     with pytest.raises(InvalidArgumentError, match=rf"^timeout={re.escape(repr(timeout))} is invalid: "

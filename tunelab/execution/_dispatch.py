@@ -50,10 +50,10 @@ def run_pooled(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception
     policy) at once. On Ctrl-C the running objectives are interrupted, and each trial in flight
     ends interrupted and is re-queued (a result that came back meanwhile is told as usual).
     """
-    with gate.opened():
-        pool.start(uuid.uuid4().hex, _payload(study, objective, catch, pool))
     run = _Run(study, pool, budget, finished)
     try:
+        with gate.opened():
+            pool.start(uuid.uuid4().hex, _payload(study, objective, catch, pool))
         while True:
             while run.error is None and len(run.running) < pool.jobs * pool.queue_depth and budget.take():
                 run.submit(study.ask())

@@ -23,6 +23,7 @@ from tunelab.execution._startup import REIMPORT_EXIT, WORKER_NAME, WorkerStartEr
 #: Replies of a worker process (``tunelab.execution._worker.serve``) to the study process.
 READY, FAILED, DONE, SKIPPED = "ready", "failed", "done", "skipped"
 
+
 class _Worker:
     """One worker process, its pipe, and the trials sent to it (the first one is running)."""
 
@@ -128,10 +129,11 @@ class ProcessPool:
         _send(worker, args)
 
     def wait(self, timeout: float | None = None) -> list[tuple[int, Any, BaseException | None]]:
-        """Block until some trials came back: (task id, its Outcome or None, None or why it was lost)."""
-        busy = [w for w in self._workers if w.tasks]
+        """Block until some trials came back: (task id, its Outcome or None, None or why it was lost).
+
+        A worker that died is replaced (idle ones too, before a trial is sent to them)."""
         done = []
-        for worker, message in self._receive(busy, timeout):
+        for worker, message in self._receive(self._workers, timeout):
             if message is None:
                 done.extend(self._replace(worker))
             elif message[0] == DONE:

@@ -157,3 +157,67 @@ def test_a_categorical_parameter_accepts_strings_with_shell_characters(tmp_path)
     text = GOOD.replace('choices = ["sgd", "adam"]', """choices = ["sgd", "adam", "; rm -rf /tmp/x"]""")
     config = load_config(write(tmp_path, text))
     assert config.parameters[1].space == CategoricalDistribution(["sgd", "adam", "; rm -rf /tmp/x"])
+
+
+def test_tunelab_run_heartbeats_by_default_and_a_storage_table_sets_or_turns_them_off(tmp_path):
+    config = load_config(write(tmp_path, GOOD))
+    assert (config.heartbeat_interval, config.grace_period, config.retries) == (10.0, None, 1)
+    text = GOOD.replace("[objective]", '[storage]\nurl = "runs/s.db"\nheartbeat_interval = 2\ngrace_period = 9\n'
+                                       "retries = 3\n\n[objective]")
+    (tmp_path / "runs").mkdir()
+    config = load_config(write(tmp_path, text))
+    assert config.storage == f"sqlite:///{tmp_path / 'runs' / 's.db'}"
+    assert (config.heartbeat_interval, config.grace_period, config.retries) == (2.0, 9.0, 3)
+    config = load_config(write(tmp_path, GOOD.replace("[objective]", "[storage]\nheartbeat_interval = false\n\n"
+                                                                      "[objective]")))
+    assert (config.heartbeat_interval, config.grace_period, config.retries) == (None, None, 0)
+
+
+def test_an_sqlite_url_is_made_absolute_so_the_script_opens_the_same_file(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = load_config(write(tmp_path, 'storage = "sqlite:///rel.db?timeout=5"\n' + GOOD))
+    assert config.storage == f"sqlite:///{tmp_path / 'rel.db'}?timeout=5"
+    assert load_config(write(tmp_path, 'storage = "postgresql://bo:pw@db/x"\n' + GOOD)).storage == \
+        "postgresql://bo:pw@db/x"
+
+
+def test_an_in_memory_database_is_refused_for_a_script_and_has_no_heartbeats_for_a_function(tmp_path):
+    with pytest.raises(ConfigError, match=r"line 1: storage='sqlite://' is invalid: an in-memory database cannot "
+                                          r"be reached by the training script"):
+        load_config(write(tmp_path, 'storage = "sqlite://"\n' + GOOD))
+    text = 'storage = "sqlite://"\n' + GOOD.replace('command = ["python", "train.py"]', 'function = "train:f"')
+    config = load_config(write(tmp_path, text))
+    assert config.storage == "sqlite://" and config.heartbeat_interval is None
+
+
+@pytest.mark.parametrize(("table", "message"), [
+    ("heartbeat_interval = 0", r"line 2: storage.heartbeat_interval=0 is invalid: must be a positive number of "
+                               r"seconds or false"),
+    ("heartbeat_interval = true", r"storage.heartbeat_interval=True \(type bool\) is invalid"),
+    ("heartbeat_interval = inf", r"storage.heartbeat_interval=inf is invalid"),
+    ("grace_period = -3", r"storage.grace_period=-3 is invalid: must be a positive number of seconds"),
+    ("heartbeat_interval = 5\ngrace_period = 5", r"line 3: storage.grace_period=5 is invalid: must be longer than "
+                                                 r"storage.heartbeat_interval=5"),
+    ("retries = -1", r"storage.retries=-1 is invalid: must be an integer >= 0"),
+    ("retries = 1.5", r"storage.retries=1.5 \(type float\) is invalid"),
+    ("heartbeat_interval = false\ngrace_period = 30", r"storage.grace_period=30 is invalid: a grace period and "
+                                                      r"retries of lost trials need heartbeats"),
+    ("url = 5", r"line 2: storage.url=5 \(type int\) is invalid: must be an SQLite file path"),
+    ('url = "postgres://bo:pw@db/x"', r"storage.url='postgres://bo:\*\*\*@db/x' is invalid"),
+    ("retry = 1", r"unknown key 'storage.retry' in \[storage\]; did you mean 'retries'\?"),
+])
+def test_a_bad_storage_table_names_the_key_and_hides_the_password(tmp_path, table, message):
+    with pytest.raises(ConfigError, match=message) as caught:
+        load_config(write(tmp_path, f"[storage]\n{table}\n\n" + GOOD.replace('study = "demo"\nseed = 3\n', "")))
+    assert ":pw@" not in str(caught.value)
+
+
+def test_a_config_that_cannot_be_read_as_utf8_toml_text_is_named_with_the_reason(tmp_path):
+    path = write(tmp_path, "")
+    path.write_bytes(b"\xff\xfe")
+    with pytest.raises(ConfigError, match=r"tune.toml is not UTF-8 text: byte 0xff on line 1"):
+        load_config(path)
+    with pytest.raises(ConfigError, match=r"config=5 \(type int\) is invalid: must be the path of a TOML file"):
+        load_config(5)
+    with pytest.raises(ConfigError, match=r"must be a TOML file, not a directory"):
+        load_config(tmp_path)

@@ -4,7 +4,8 @@ A complete file (every key but ``[objective]``'s ``command`` / ``function``, ``[
 ``[parameters]`` is optional)::
 
     study = "digits"                 # study name (default: the config file's stem)
-    storage = "digits.db"            # URL or SQLite path beside the config (default: <stem>.db)
+    storage = "digits.db"            # URL or SQLite path beside the config (default: <stem>.db), or a
+                                     # [storage] table with heartbeats: see tunelab.config._storage
     seed = 0                         # sampler seed
     n_jobs = 2                       # trials at the same time (each script is its own process)
 
@@ -46,6 +47,7 @@ from typing import Any
 from tunelab.config import _plugins
 from tunelab.config._params import ParamSpec, parse_parameters
 from tunelab.config._source import ConfigError, ConfigTypeError, Source, check_keys, load_toml
+from tunelab.config._storage import parse_storage
 
 TOP_KEYS = ("study", "storage", "seed", "n_jobs", "objective", "metric", "budget", "sampler", "pruner",
             "parameters")
@@ -82,6 +84,11 @@ class Config:
     timeout: float | None
     sampler: Any
     pruner: Any
+    #: Heartbeats of running trials: seconds between beats (None: none), seconds of silence after
+    #: which a trial is taken for lost, and how often a lost trial is queued again.
+    heartbeat_interval: float | None = None
+    grace_period: float | None = None
+    retries: int = 0
 
     @property
     def directory(self) -> Path:
@@ -119,10 +126,12 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         plugins[kind] = (table.get("name", default), table.get("args", {}))
     sampler = _plugins.build("sampler", *plugins["sampler"], seed=seed, src=src)
     pruner = _plugins.build("pruner", *plugins["pruner"], seed=seed, src=src)
+    storage = parse_storage(data.get("storage"), config_path, src, script=objective.command is not None)
     return Config(
-        path=config_path, study_name=study, storage=_storage(data.get("storage"), config_path, src),
+        path=config_path, study_name=study, storage=storage.url,
         seed=seed, n_jobs=n_jobs, objective=objective, metrics=metrics, directions=directions,
         parameters=parameters, n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
+        heartbeat_interval=storage.heartbeat_interval, grace_period=storage.grace_period, retries=storage.retries,
     )
 
 
@@ -158,17 +167,6 @@ def _number(table: dict[str, Any], name: str, src: Source, *, key: tuple[str, ..
     if not (value > 0 and math.isfinite(value)):
         raise src.error((*key, name), f"{full}={value!r} is invalid: must be a positive number of seconds")
     return float(value)
-
-
-def _storage(value: Any, config_path: Path, src: Source) -> str:
-    if value is None:
-        return f"sqlite:///{config_path.with_suffix('.db')}"
-    if not isinstance(value, str) or not value:
-        raise src.error(("storage",), f"storage={value!r} is invalid: must be a database URL or an SQLite file "
-                                      "path", kind=ConfigTypeError)
-    if "://" not in value:
-        return f"sqlite:///{(config_path.parent / value).resolve()}"
-    return value
 
 
 def _objective(table: dict[str, Any], directory: Path, src: Source) -> Objective:

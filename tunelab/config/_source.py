@@ -8,7 +8,9 @@ then the ``key =`` line below it, then the inline keys on that line.
 from __future__ import annotations
 
 import difflib
+import os
 import re
+import stat
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
@@ -20,6 +22,10 @@ if sys.version_info >= (3, 11):
     import tomllib
 else:  # pragma: no cover - exercised on Python 3.10 only
     import tomli as tomllib
+
+
+#: The largest config file read (a config is a page of text; anything far bigger is a wrong file).
+MAX_BYTES = 4 * 2**20
 
 
 class ConfigError(InvalidArgumentError):
@@ -99,17 +105,50 @@ class ConfigTypeError(ConfigError, InvalidTypeError):
     """A config value has the wrong type."""
 
 
-def load_toml(path: str | Path) -> tuple[dict[str, Any], Source]:
-    """Parse the TOML file at ``path``; a syntax error names the file and TOML's own position."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config={str(path)!r} is invalid: must be an existing TOML file")
-    text = path.read_text(encoding="utf-8")
+def load_toml(path: str | os.PathLike[str]) -> tuple[dict[str, Any], Source]:
+    """Parse the TOML file at ``path``; every failure (no such file, unreadable, not UTF-8, a syntax
+    error) is a ConfigError naming the file, and TOML's own position for a syntax error."""
+    text, shown = read_text(path)
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigError(f"{path}: not valid TOML: {exc}") from None
-    return data, Source(text, path)
+        raise ConfigError(f"{shown}: not valid TOML: {exc}") from None
+    return data, Source(text, shown)
+
+
+def read_text(path: str | os.PathLike[str]) -> tuple[str, str]:
+    """The text of the config file at ``path`` (UTF-8, a byte order mark allowed) and its name as shown."""
+    if isinstance(path, bytes) or not isinstance(path, (str, os.PathLike)):
+        raise ConfigTypeError(f"config={path!r} (type {type(path).__name__}) is invalid: must be the path of a "
+                              "TOML file")
+    shown = os.fspath(path)
+    try:
+        info = os.stat(shown)
+    except FileNotFoundError:
+        raise ConfigError(f"config={shown!r} is invalid: must be an existing TOML file (there is no such "
+                          "file)") from None
+    except (OSError, ValueError) as exc:  # ValueError: a NUL in the path
+        raise ConfigError(f"config={shown!r} is invalid: must be an existing TOML file "
+                          f"({getattr(exc, 'strerror', None) or exc})") from None
+    if stat.S_ISDIR(info.st_mode):
+        raise ConfigError(f"config={shown!r} is invalid: must be a TOML file, not a directory")
+    if not stat.S_ISREG(info.st_mode):
+        raise ConfigError(f"config={shown!r} is invalid: must be a regular TOML file, not a device, pipe or socket")
+    if info.st_size > MAX_BYTES:
+        raise ConfigError(f"config={shown!r} is invalid: a config file is at most {MAX_BYTES // 2**20} MiB; "
+                          f"this one has {info.st_size} bytes")
+    try:
+        with open(shown, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    except OSError as exc:
+        raise ConfigError(f"{shown} cannot be read: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        raise ConfigError(f"{shown} is not UTF-8 text: byte 0x{data[exc.start]:02x} on line {line} is not UTF-8; "
+                          "TOML files are UTF-8: save it as UTF-8") from None
+    return text.removeprefix("\ufeff"), shown
 
 
 def dotted(key: Iterable[str]) -> str:

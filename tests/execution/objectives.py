@@ -107,3 +107,14 @@ def not_numbers(trial):
     trial.suggest_float("x", 0, 1)
     results = [None, 10**400, _NoFloat(), 10**5000, 1.0]
     return results[trial.number % len(results)]
+
+
+def exits_on_one(trial):
+    """``sys.exit(3)`` on trial 1, as a training script's argument parser would."""
+    import sys
+
+    x = trial.suggest_float("x", 0, 1)
+    if trial.number == 1:
+        sys.exit(3)
+    time.sleep(0.05)
+    return x

@@ -150,3 +150,13 @@ def test_a_failing_callback_leaves_no_trial_running(tmp_path, n_jobs, executor):
     for t in trials:
         assert t.state in (TrialState.COMPLETE, TrialState.WAITING) or t.fail_reason == (
             "interrupted: optimize stopped (LookupError: callback broke)")
+
+
+@pytest.mark.parametrize(("n_jobs", "executor"), MODES)
+def test_an_objective_calling_sys_exit_fails_its_trial_and_exits(tmp_path, n_jobs, executor):
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    with pytest.raises(SystemExit, match="3"):
+        study.optimize(objectives.exits_on_one, n_trials=8, n_jobs=n_jobs, executor=executor)
+    trials = assert_clean(study)
+    assert [t.number for t in trials if t.state == TrialState.FAIL] == [1]
+    assert trials[1].fail_reason == "the objective raised SystemExit: 3"

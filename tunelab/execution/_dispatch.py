@@ -173,7 +173,8 @@ class _Run:
         records = []
         for trial, outcome in told:
             try:
-                records.append(finish(self.study, trial, outcome.values, outcome.state, outcome.fail_reason))
+                records.append(finish(self.study, trial, outcome.values, state=outcome.state,
+                                      fail_reason=outcome.fail_reason))
             except TrialFinishedError:
                 records.append(self._taken_over(trial))
         return records

@@ -28,7 +28,7 @@ def end_interrupted(study: Study, trial: Trial, reason: str = INTERRUPTED) -> Fr
     The copy is linked by ``retry_of`` (the trial's number) and ``retry_count``.
     """
     try:
-        finish(study, trial, None, TrialState.FAIL, reason)
+        finish(study, trial, state=TrialState.FAIL, fail_reason=reason)
     except TrialFinishedError:
         return None
     stored = study.storage.get_trial(trial.trial_id)
@@ -50,7 +50,8 @@ def end_all(study: Study, trials: Iterable[Trial], cause: BaseException) -> None
             _log.error("trial %d could not be ended as interrupted: %s", trial.number, exc)
 
 
-def finish(study: Study, trial: Trial, values: Any, state: TrialState | None, fail_reason: str | None) -> FrozenTrial:
+def finish(study: Study, trial: Trial, values: Any = None, *, state: TrialState | None = None,
+           fail_reason: str | None = None) -> FrozenTrial:
     """``study.tell`` for a trial that ran in ``optimize``; if the storage refuses to write it (a
     value or parameter it cannot store), the trial ends FAIL with the storage's message instead,
     without the parameters that were not stored yet. TrialFinishedError (finished by someone

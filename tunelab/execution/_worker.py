@@ -68,7 +68,7 @@ def evaluate(study: Study, objective: Any, catch: tuple[type[Exception], ...], f
         run_trial(study, objective, catch, trial=trial, tell=hand_back, on_lost=ended_elsewhere.append)
     except KeyboardInterrupt:  # told already as FAIL, interrupted
         interrupted = True
-    except Exception as exc:  # told already as FAIL; the study process re-raises it
+    except BaseException as exc:  # told already as FAIL; the study process re-raises it (SystemExit too)
         error = exc if _portable(exc) is exc else RuntimeError(f"{type(exc).__name__}: {exc}")
     finally:
         _signals.running = False

@@ -389,8 +389,10 @@ def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception]
     except Exception as exc:
         if isinstance(exc, TrialFinishedError) and (record := _lost(study, trial, on_lost)) is not None:
             return record
-        error, result, state = exc, None, TrialState.FAIL
-        reason = "the objective raised " + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        error, result, state, reason = exc, None, TrialState.FAIL, _raised(exc)
+    except BaseException as exc:  # SystemExit: recorded, then on its way
+        tell(trial, state=TrialState.FAIL, fail_reason=_raised(exc))
+        raise
     else:
         state, reason = None, None
         if result is None:
@@ -407,6 +409,10 @@ def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception]
     return frozen
 
 _NO_GATE = contextlib.nullcontext()
+
+
+def _raised(exc: BaseException) -> str:
+    return "the objective raised " + "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
 def _lost(study: Study, trial: Trial, on_lost: Callable[[FrozenTrial], None] | None) -> FrozenTrial | None:

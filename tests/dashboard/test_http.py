@@ -188,7 +188,7 @@ def test_foreign_host_header_is_refused(server):
 def test_missing_database_is_refused_not_created(tmp_path):
     from tunelab.dashboard import make_server
 
-    with pytest.raises(tunelab.TunelabError, match="no database file"):
+    with pytest.raises(tunelab.StorageError, match=r"new\.db.* does not exist \(nothing was created\)"):
         make_server(f"sqlite:///{tmp_path / 'new.db'}", port=0)
     assert not (tmp_path / "new.db").exists()
 

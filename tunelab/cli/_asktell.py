@@ -11,9 +11,10 @@ import json
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, StorageError, TunelabError
-from tunelab.cli._common import add_storage_argument, add_study_argument, integer, number, storage_url
+from tunelab.cli._common import add_storage_argument, add_study_argument, integer, number, writing
 from tunelab.reporting._safe import dumps
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from tunelab.storage._base import check_name
 
 _TYPES = {"float": FloatDistribution, "int": IntDistribution, "categorical": CategoricalDistribution}
 #: The largest trial number a storage can hold (a signed 64-bit integer).
@@ -49,6 +50,7 @@ def parse_search_space(text: str) -> dict[str, BaseDistribution]:
         raise InvalidArgumentError(f"--search-space={text!r} is invalid: must be a non-empty JSON object")
     out = {}
     for name, item in spec.items():
+        check_name("--search-space key", name)  # before any trial is started
         if not isinstance(item, dict) or item.get("type") not in _TYPES:
             raise InvalidArgumentError(
                 f"--search-space[{name!r}]={item!r} is invalid: must be an object with "
@@ -70,15 +72,16 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
     space = parse_search_space(args.search_space)
     directions = args.directions or ["minimize"]
-    study = tunelab.create_study(study_name=args.study, storage=storage_url(args), directions=directions,
-                                 load_if_exists=True)
-    trial = study.ask()
-    try:
-        for name, distribution in space.items():
-            trial.suggest(name, distribution)
-        trial.save_params()
-    except Exception as exc:  # e.g. the disk filled up: the trial must not stay RUNNING
-        raise _abandon(study, trial, exc) from exc
+    with writing(args, create=True) as storage:
+        study = tunelab.create_study(study_name=args.study, storage=storage, directions=directions,
+                                     load_if_exists=True)
+        trial = study.ask()
+        try:
+            for name, distribution in space.items():
+                trial.suggest(name, distribution)
+            trial.save_params()
+        except Exception as exc:  # e.g. the disk filled up: the trial must not stay RUNNING
+            raise _abandon(study, trial, exc) from exc
     print(dumps({"number": trial.number, "params": trial.params}))
     return 0
 
@@ -103,14 +106,15 @@ def _abandon(study: Any, trial: Any, exc: Exception) -> Exception:
 def cmd_tell(args: argparse.Namespace) -> int:
     import tunelab
 
-    study = tunelab.load_study(study_name=args.study, storage=storage_url(args))
     state = tunelab.TrialState[args.state.upper()] if args.state else None
     if state in (None, tunelab.TrialState.COMPLETE) and not args.values:
         raise InvalidArgumentError("--values is missing: a COMPLETE trial needs its objective value(s)")
-    try:
-        frozen = study.tell(args.trial, args.values, state=state, skip_if_finished=args.skip_if_finished)
-    except StorageError as exc:
-        raise StorageError(f"{exc} (trial {args.trial} was not changed: tell again when the storage can be "
-                           "written)") from exc
+    with writing(args, create=False) as storage:
+        study = tunelab.load_study(study_name=args.study, storage=storage)
+        try:
+            frozen = study.tell(args.trial, args.values, state=state, skip_if_finished=args.skip_if_finished)
+        except StorageError as exc:
+            raise StorageError(f"{exc} (trial {args.trial} was not changed: tell again when the storage can be "
+                               "written)") from exc
     print(dumps({"number": frozen.number, "state": frozen.state.name, "values": frozen.values}))
     return 0

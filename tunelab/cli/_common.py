@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import csv
 import io
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -109,7 +110,7 @@ def writable_output(text: str, argument: str) -> Path:
         raise InvalidArgumentError(f"{argument}={text!r} is invalid: must be a file path")
     path = Path(text)
     if path.is_dir() or text.endswith(("/", os.sep)):
-        raise InvalidArgumentError(f"{argument}={text!r} is invalid: it is a directory; must be a file path")
+        raise InvalidArgumentError(f"{argument}={text!r} is invalid: it names a directory; must be a file path")
     existing = path.absolute().parent
     while not existing.exists():
         existing = existing.parent
@@ -137,10 +138,52 @@ def add_study_argument(parser: argparse.ArgumentParser, *, required: bool = Fals
                         help="study name (optional when the storage holds one study)")
 
 
-def load(args: argparse.Namespace) -> Any:
+@contextlib.contextmanager
+def reading(args: argparse.Namespace) -> Iterator[Any]:
+    """The storage of ``args`` opened read-only (nothing created, changed or switched to WAL: a
+    missing, foreign or garbled file is an error), closed when the block ends."""
+    from tunelab.storage import get_storage
+
+    storage = get_storage(storage_url(args), read_only=True)
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+@contextlib.contextmanager
+def writing(args: argparse.Namespace, *, create: bool) -> Iterator[Any]:
+    """The storage of ``args`` opened for writing, closed when the block ends (so that no ``-wal`` or
+    ``-shm`` file is left behind). Unless ``create``, the storage must already hold the study named
+    by ``--study``: that is checked read-only first, so a missing, empty or foreign file, or an
+    unknown study, is an error that changed nothing."""
+    from tunelab.storage import get_storage
+
+    url = storage_url(args)
+    if not create:
+        with reading(args) as storage:
+            storage.get_study_id(args.study)  # StudyNotFoundError names it
+    storage = get_storage(url)
+    try:
+        yield storage
+    finally:
+        storage.close()
+
+
+@contextlib.contextmanager
+def load(args: argparse.Namespace) -> Iterator[Any]:
+    """The study named by ``--study`` (or the storage's only one), read-only, for the block's duration."""
     import tunelab
 
-    return tunelab.load_study(study_name=args.study, storage=storage_url(args))
+    with reading(args) as storage:
+        name = args.study
+        if name is None:
+            names = [s.study_name for s in storage.get_all_studies()]
+            if len(names) != 1:
+                raise InvalidArgumentError(f"--study is missing: the storage holds {len(names)} studies "
+                                           f"{names[:10]}; name one with --study NAME")
+            name = names[0]
+        yield tunelab.load_study(study_name=name, storage=storage)
 
 
 def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:

@@ -6,7 +6,7 @@ import argparse
 import sys
 from typing import Any
 
-from tunelab.cli._common import add_storage_argument, add_study_argument, load, render, storage_url
+from tunelab.cli._common import add_storage_argument, add_study_argument, load, reading, render, writing
 
 
 def add_parser(subparsers: Any) -> None:
@@ -35,10 +35,10 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_studies(args: argparse.Namespace) -> int:
-    import tunelab
-
+    with reading(args) as storage:
+        summaries = storage.get_all_studies()
     rows = []
-    for s in tunelab.get_all_study_summaries(storage_url(args)):
+    for s in summaries:
         rows.append({
             "name": s.study_name,
             "directions": ",".join(d.name.lower() for d in s.directions),
@@ -66,17 +66,19 @@ def trial_row(t: Any, multi: bool) -> dict[str, Any]:
 
 
 def cmd_trials(args: argparse.Namespace) -> int:
-    study = load(args)
-    multi = len(study.directions) > 1
-    print(render([trial_row(t, multi) for t in study.trials], args.format))
+    with load(args) as study:
+        multi = len(study.directions) > 1
+        rows = [trial_row(t, multi) for t in study.trials]
+    print(render(rows, args.format))
     return 0
 
 
 def cmd_best(args: argparse.Namespace) -> int:
-    study = load(args)
-    multi = len(study.directions) > 1
-    best = study.best_trials if multi else [study.best_trial]
-    print(render([trial_row(t, multi) for t in best], args.format))
+    with load(args) as study:
+        multi = len(study.directions) > 1
+        best = study.best_trials if multi else [study.best_trial]
+        rows = [trial_row(t, multi) for t in best]
+    print(render(rows, args.format))
     return 0
 
 
@@ -91,6 +93,7 @@ def cmd_delete(args: argparse.Namespace) -> int:
         if answer.strip().lower() not in ("y", "yes"):
             print("not deleted")
             return 1
-    tunelab.delete_study(study_name=args.study, storage=storage_url(args))
+    with writing(args, create=False) as storage:
+        tunelab.delete_study(study_name=args.study, storage=storage)
     print(f"deleted study {args.study!r}")
     return 0

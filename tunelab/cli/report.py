@@ -20,6 +20,8 @@ def cmd_report(args: argparse.Namespace) -> int:
     from tunelab.reporting import render
 
     path = writable_output(args.output, "--output")
-    write_output(path, render(load(args)), "--output")
+    with load(args) as study:
+        page = render(study)
+    write_output(path, page, "--output")
     print(f"report: {path}")
     return 0

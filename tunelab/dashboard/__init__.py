@@ -12,7 +12,7 @@ trials and a sortable, filterable trial table with CSV export; a trial page.
 >>> make_server("sqlite:///no/such/file.db")
 Traceback (most recent call last):
 ...
-tunelab._errors.StorageError: storage='sqlite:///no/such/file.db': no database file 'no/such/file.db' to read (the dashboard creates none)
+tunelab._errors.StorageError: storage 'sqlite:///no/such/file.db': the folder '.../no/such' does not exist
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
-from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
+from tunelab._errors import InvalidArgumentError, StudyNotFoundError, TrialNotFoundError
 from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudyDirection, StudySummary
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
@@ -52,16 +52,12 @@ class ReadOnlySource:
             raise InvalidArgumentError(f"storage={shown!r} is invalid: must be a sqlite:/// or postgresql:// URL") from None
         backend = parsed.get_backend_name()
         kwargs: dict[str, Any] = {}
-        if backend == "sqlite":
-            path = parsed.database
-            if not parsed.host and (not path or path == ":memory:" or not os.path.isfile(path)):
-                raise StorageError(f"storage={shown!r}: no database file {path!r} to read (the dashboard creates none)")
-        elif backend == "postgresql":
+        if backend == "postgresql":
             kwargs = {"pool_pre_ping": True, "connect_args": {"options": "-c default_transaction_read_only=on"}}
-        else:
+        elif backend != "sqlite":
             raise InvalidArgumentError(f"storage={shown!r} is invalid: must be a sqlite:/// or postgresql:// URL")
-        # the storage's read-only opening: a file that is not a tunelab database is refused, nothing is
-        # created or switched to WAL, SQLite connections are read-only (immutable while no writer runs)
+        # the storage's read-only opening: a missing file or one that is not a tunelab database is
+        # refused, nothing is created or switched to WAL, SQLite connections are read-only
         engine = make_engine(parsed, shown=shown, read_only=True, kwargs=kwargs)
         self.url = url
         self._engine = engine

@@ -1,6 +1,9 @@
 """Script trials: how each outcome of a training script is recorded (tiny scripts, no training)."""
 
 import json
+import os
+import subprocess
+import sys
 import textwrap
 
 import pytest
@@ -144,3 +147,46 @@ def test_a_pruned_script_ends_pruned_by_itself_or_by_sigterm(tmp_path, cooperati
     last = max(t.intermediate_values)
     assert t.state == tunelab.TrialState.PRUNED and t.value == t.intermediate_values[last] and last < 20
     assert ("stopping: pruned" in open(t.user_attrs["log"]).read()) == cooperative
+
+
+def test_a_script_whose_trial_finished_meanwhile_stops_at_its_next_report(tmp_path):
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = tunelab.create_study(storage=url, study_name="gone")
+    trial = study.ask()
+    study.tell(trial, state=tunelab.TrialState.FAIL, fail_reason="no heartbeat for more than 2 s (worker died?)")
+    script = tmp_path / "train.py"
+    script.write_text("import tunelab\nprint('step 0', flush=True)\ntunelab.report(1.0, step=0)\nprint('trained on')\n")
+    env = {**os.environ, "TUNELAB_STORAGE": url, "TUNELAB_STUDY": "gone", "TUNELAB_TRIAL": str(trial.number),
+           "TUNELAB_METRICS": "loss"}
+    done = subprocess.run([sys.executable, str(script)], env=env, capture_output=True, text=True, timeout=60)
+    assert done.returncode == 1 and "Traceback" not in done.stderr
+    assert "tunelab: trial 0 is FAIL already (its run was stopped or gave it up)" in done.stderr
+    assert "trained on" not in done.stdout
+    assert study.trials[0].intermediate_values == {}
+
+
+def test_a_script_that_cannot_start_fails_its_trial_with_the_reason(tmp_path):
+    script = tmp_path / "train.sh"
+    script.write_text("#!/no/such/interpreter\n")
+    script.chmod(0o755)
+    url = f"sqlite:///{tmp_path / 's.db'}"
+    study = tunelab.create_study(storage=url, study_name="nostart")
+    objective = ScriptObjective((str(script),), (), storage_url=url, metrics=("loss",), cwd=tmp_path,
+                                log_dir=tmp_path / "logs")
+    study.optimize(objective, n_trials=1, catch=(tunelab.runner.ScriptFailedError,))
+    (t,) = study.trials
+    assert t.state == tunelab.TrialState.FAIL
+    assert "ScriptFailedError: the script could not start: [Errno 2] No such file or directory" in t.fail_reason
+
+
+def test_the_study_of_tunelab_run_heartbeats_with_the_config_policy(tmp_path):
+    from tunelab.runner import open_study
+
+    (tmp_path / "train.py").write_text("")
+    (tmp_path / "tune.toml").write_text(CONFIG.format(mode="args", timeout=5, n_trials=1))
+    storage = open_study(load_config(tmp_path / "tune.toml")).storage
+    assert (storage.heartbeat_interval, storage.grace_period, storage.retries) == (10.0, 40.0, 1)
+    (tmp_path / "tune.toml").write_text("[storage]\nheartbeat_interval = 3\nretries = 2\n"
+                                        + CONFIG.format(mode="args", timeout=5, n_trials=1).replace("seed = 0\n", ""))
+    storage = open_study(load_config(tmp_path / "tune.toml")).storage
+    assert (storage.heartbeat_interval, storage.grace_period, storage.retries) == (3.0, 12.0, 2)

@@ -22,9 +22,10 @@ In the script::
 (1, {'loss': 0.5})
 """
 
+from tunelab.runner._budget import counted, remaining
 from tunelab.runner._client import load_params_file, params, report, schedule, should_prune
 from tunelab.runner._protocol import parse_line
-from tunelab.runner._run import counted, open_study, remaining, run_config
+from tunelab.runner._run import make_objective, open_study, run_config
 from tunelab.runner._script import ScriptFailedError, ScriptObjective, interrupt
 
 __all__ = [
@@ -33,6 +34,7 @@ __all__ = [
     "counted",
     "interrupt",
     "load_params_file",
+    "make_objective",
     "open_study",
     "params",
     "parse_line",

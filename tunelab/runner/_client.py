@@ -2,6 +2,11 @@
 
 Outside ``tunelab run`` (no ``TUNELAB_TRIAL`` in the environment) both are harmless: ``report``
 does nothing and ``should_prune`` answers False, so the same script still runs on its own.
+
+Under ``tunelab run``, a script whose trial has finished meanwhile (its run was stopped or died
+and the trial was failed and queued again elsewhere) ends at its next ``report`` or
+``should_prune``: it exits with status 1 and a line saying why, rather than train on for a trial
+that no longer takes its results.
 """
 
 from __future__ import annotations
@@ -12,7 +17,7 @@ import os
 import time
 from typing import Any
 
-from tunelab._errors import InvalidArgumentError, invalid, wrong_type
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, invalid, wrong_type
 from tunelab.runner import _protocol as P
 
 _context: dict[str, Any] = {}
@@ -66,7 +71,10 @@ def report(value: float | None = None, step: int | None = None, **metrics: float
         given[ctx["objective"][0]] = float(value)
     if not given:
         raise InvalidArgumentError("report() needs a value or named metrics")
-    ctx["known"] = P.record(ctx["storage"], ctx["trial_id"], ctx["objective"], step, given, ctx["known"])
+    try:
+        ctx["known"] = P.record(ctx["storage"], ctx["trial_id"], ctx["objective"], step, given, ctx["known"])
+    except TrialFinishedError:
+        _end_script(ctx)
     if step is not None:
         ctx["last_step"] = int(step)
 
@@ -88,12 +96,22 @@ def should_prune(*, wait: float = 10.0) -> bool:
     storage, trial_id = ctx["storage"], ctx["trial_id"]
     deadline = time.monotonic() + wait
     while True:
-        attrs = storage.get_trial(trial_id).system_attrs
+        frozen = storage.get_trial(trial_id)
+        if frozen.state.is_finished():
+            _end_script(ctx)
+        attrs = frozen.system_attrs
         if attrs.get(P.PRUNE_ATTR):
             return True
         if attrs.get(P.CHECKED_ATTR, -1) >= ctx["last_step"] or time.monotonic() > deadline:
             return False
         time.sleep(0.02)
+
+
+def _end_script(ctx: dict[str, Any]) -> None:
+    """End a script whose trial is finished already: nothing it does counts any more."""
+    frozen = ctx["storage"].get_trial(ctx["trial_id"])
+    raise SystemExit(f"tunelab: trial {frozen.number} is {frozen.state.name} already (its run was stopped or "
+                     "gave it up); this script's results no longer count, so it stops here")
 
 
 def params() -> dict[str, Any]:

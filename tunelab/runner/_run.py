@@ -1,37 +1,54 @@
 """Run a config: create or continue its study and spend the remaining budget.
 
-A config whose study already exists in its storage continues it: ``budget.n_trials`` counts the
-study's finished trials (COMPLETE, PRUNED, and FAILs other than interrupted ones), so a run stopped
-by Ctrl-C or a crash picks up where it stopped; trials that were interrupted run again.
+A config whose study already exists in its storage continues it (see :mod:`tunelab.runner._budget`
+for what counts): a run stopped by Ctrl-C, a crash or a SIGKILL picks up where it stopped, and
+the trials it was running run again with their parameters.
 """
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import signal
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import Any
 
-from tunelab._records import FAIL_REASON_ATTR, TrialState
 from tunelab.runner import _protocol as P
-from tunelab.runner._script import ScriptFailedError, ScriptObjective, interrupt, reset_interrupt
+from tunelab.runner._budget import spend
+from tunelab.runner._script import (
+    ScriptFailedError,
+    ScriptObjective,
+    interrupt,
+    interrupted,
+    reset_interrupt,
+    wait_idle,
+)
 
-INTERRUPTED_PREFIX = "interrupted"
+#: The signals that stop a ``tunelab run`` of a script cleanly (Ctrl-C, and ``kill``'s default).
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
+#: Seconds past the objective's ``grace`` that an interrupted run waits for its trials to end.
+IDLE_WAIT_S = 10.0
 
 
-def counted(trials: list[Any]) -> int:
-    """Trials that count against ``n_trials``: finished and not interrupted."""
-    return sum(1 for t in trials if t.state.is_finished() and not (
-        t.state == TrialState.FAIL and str(t.system_attrs.get(FAIL_REASON_ATTR, "")).startswith(INTERRUPTED_PREFIX)))
+def open_storage(config: Any) -> Any:
+    """The config's storage, heartbeating the trials this process runs when the config says so."""
+    from tunelab.storage import get_storage
+
+    if config.heartbeat_interval is None:
+        return get_storage(config.storage)
+    from tunelab.storage import SQLStorage
+
+    return SQLStorage(config.storage, heartbeat_interval=config.heartbeat_interval,
+                      grace_period=config.grace_period, retries=config.retries)
 
 
 def open_study(config: Any) -> Any:
     """The config's study, created on the first run and loaded (with the config's plug-ins) after."""
     import tunelab
 
-    study = tunelab.create_study(storage=config.storage, sampler=config.sampler, pruner=config.pruner,
+    study = tunelab.create_study(storage=open_storage(config), sampler=config.sampler, pruner=config.pruner,
                                  study_name=config.study_name, directions=list(config.directions),
                                  load_if_exists=True)
     spaces = {p.name: p.space.to_config() for p in config.parameters if p.kind == "schedule"}
@@ -65,6 +82,7 @@ class FunctionObjective:
         folder = str(config.directory)
         if folder not in sys.path:
             sys.path.insert(0, folder)
+        writes, sys.dont_write_bytecode = sys.dont_write_bytecode, True  # no __pycache__ beside a bad config
         try:
             self.function = getattr(importlib.import_module(module_name), attr)
         except (ImportError, AttributeError) as exc:
@@ -72,6 +90,8 @@ class FunctionObjective:
 
             raise ConfigError(f"{config.path}: objective.function={config.objective.function!r} cannot be "
                               f"loaded: {exc}") from None
+        finally:
+            sys.dont_write_bytecode = writes
         self.parameters = config.parameters
 
     def __call__(self, trial: Any) -> Any:
@@ -81,42 +101,63 @@ class FunctionObjective:
         return self.function(trial)
 
 
-def remaining(config: Any, study: Any) -> int | None:
-    """Trials left to run in this call (None: no trial budget, only a timeout)."""
-    if config.n_trials is None:
-        return None
-    return max(config.n_trials - counted(study.trials), 0)
-
-
-def run_config(config: Any, *, study: Any = None, show_progress: bool = True, callbacks: Any = None) -> Any:
+def run_config(config: Any, *, study: Any = None, objective: Any = None, show_progress: bool = True,
+               callbacks: Any = None) -> Any:
     """Run (or continue) the config's study until its budget is spent; returns the study.
 
     ``study`` is the config's study when the caller already opened it with :func:`open_study`
     (one storage object per process and file: a second SQLite storage on the same file in one
-    process is not safe while the first is in use). Ctrl-C stops the running scripts, marks their
-    trials interrupted and raises KeyboardInterrupt; everything finished is stored, and calling
-    this again continues.
+    process is not safe while the first is in use), ``objective`` the config's objective when the
+    caller already made it with :func:`make_objective`.
+
+    Ctrl-C or SIGTERM stops the running scripts (a second Ctrl-C kills them), ends their trials
+    FAIL as interrupted, queues each again with its parameters and raises KeyboardInterrupt;
+    everything finished is stored, and calling this again continues with the queued trials.
     """
     study = study if study is not None else open_study(config)
-    objective = make_objective(config)
-    left = remaining(config, study)
-    if left == 0:
-        return study
-    reset_interrupt()
-    previous = None
-    if threading.current_thread() is threading.main_thread():
-        def on_sigint(signum: int, frame: Any) -> None:
-            interrupt()
-            raise KeyboardInterrupt
-
-        previous = signal.signal(signal.SIGINT, on_sigint)
+    objective = objective if objective is not None else make_objective(config)
+    script = isinstance(objective, ScriptObjective)
     # a script trial is its own process: the driver only waits, so threads are enough
-    executor = "thread" if isinstance(objective, ScriptObjective) and config.n_jobs > 1 else None
-    try:
-        study.optimize(objective, n_trials=left, timeout=config.timeout, n_jobs=config.n_jobs,
+    executor = "thread" if script and config.n_jobs > 1 else None
+
+    def optimize(n_trials: int | None, timeout: float | None) -> None:
+        study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=config.n_jobs,
                        catch=(ScriptFailedError,), callbacks=callbacks, show_progress_bar=show_progress,
                        executor=executor)
-    finally:
-        if previous is not None:
-            signal.signal(signal.SIGINT, previous)
+
+    reset_interrupt()
+    with _stop_signals(study) if script else contextlib.nullcontext():
+        try:
+            spend(config, study, optimize, say=_say if show_progress else None)
+            if interrupted():  # stopped between two trials: nothing raised
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            if script:  # the other trials' threads still stop their scripts: let them end their trials
+                wait_idle(config.objective.grace + IDLE_WAIT_S)
+            raise
     return study
+
+
+@contextlib.contextmanager
+def _stop_signals(study: Any) -> Iterator[None]:
+    """While a config's scripts run, Ctrl-C and SIGTERM stop them through :func:`interrupt` (never by
+    raising in the middle of a storage write); a second Ctrl-C kills them."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_signal(signum: int, frame: Any) -> None:
+        again = interrupted()
+        interrupt(kill=again)
+        study.stop()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in STOP_SIGNALS}
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _say(text: str) -> None:
+    print(text, file=sys.stderr, flush=True)

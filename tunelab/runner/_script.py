@@ -14,8 +14,13 @@ SIGTERM, then SIGKILL after ``grace`` seconds. The outcome:
   says True, then gets SIGTERM) -> PRUNED;
 * non-zero exit, a signal, a per-trial timeout, the metric never reported or NaN -> FAIL, the
   reason (with the tail of the output) in ``fail_reason``;
-* Ctrl-C (:func:`interrupt`) -> the script is stopped and the trial FAILs as interrupted, so a
-  later run of the same config starts it again.
+* Ctrl-C (:func:`interrupt`) -> the script is stopped and the trial FAILs as interrupted (whatever
+  the script's end looked like, a death by the SIGTERM included), so a later run of the same config
+  starts it again with the same parameters.
+
+The script runs under a small guard process (:mod:`tunelab.runner._guard`), the leader of the
+trial's process group: if ``tunelab run`` dies, even by SIGKILL, the guard kills the script and
+everything it started.
 """
 
 from __future__ import annotations
@@ -26,12 +31,14 @@ import math
 import os
 import signal
 import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
 from typing import Any
 
 from tunelab._errors import TrialPruned, TunelabError
+from tunelab.runner import _guard
 from tunelab.runner import _protocol as P
 
 #: Lines of output quoted in a failed trial's reason.
@@ -39,30 +46,80 @@ TAIL_LINES = 20
 POLL_S = 0.05
 #: Seconds a pruned script has to end by itself (after ``should_prune()``) before SIGTERM.
 NOTICE_S = 1.0
+#: The fail reason of a trial whose script :func:`interrupt` stopped.
+INTERRUPTED_REASON = "interrupted (tunelab run was stopped by Ctrl-C or SIGTERM); it runs again first in the next run"
+
+#: Scripts run under the guard unless tunelab is installed where its files cannot be run (a zip).
+_GUARDED = os.path.isfile(_guard.__file__) and os.name == "posix"
 
 _interrupted = threading.Event()
 _live: set[subprocess.Popen] = set()
 _live_lock = threading.Lock()
+_calls = 0  # script trials in progress (guarded by _idle)
+_idle = threading.Condition()
 
 
 class ScriptFailedError(TunelabError):
     """A script trial failed (crash, timeout, no metric, NaN); the message says why."""
 
 
-def interrupt() -> None:
-    """Stop every running script (SIGTERM) and make their trials end as interrupted.
+def interrupt(*, kill: bool = False) -> None:
+    """Stop every running script and make their trials end as interrupted; no new script starts.
 
-    Called from the Ctrl-C handler of ``tunelab run``; safe from a signal handler.
+    Scripts get SIGTERM (SIGKILL after the objective's ``grace``), or SIGKILL at once with
+    ``kill=True`` (a second Ctrl-C). Called from the Ctrl-C handler of ``tunelab run``; safe from
+    a signal handler.
     """
     _interrupted.set()
     with _live_lock:
         procs = list(_live)
     for proc in procs:
-        _signal(proc, signal.SIGTERM)
+        _signal(proc, signal.SIGKILL if kill else signal.SIGTERM)
+
+
+def wait_idle(timeout: float) -> bool:
+    """Wait up to ``timeout`` seconds until no script trial is in progress (after :func:`interrupt`:
+    each has stopped its script and ended its trial); whether none is."""
+    deadline = time.monotonic() + timeout
+    with _idle:
+        while _calls:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                return False
+            _idle.wait(min(left, 0.1))  # short waits: Ctrl-C handlers run in between
+    return True
+
+
+def interrupted() -> bool:
+    """Whether :func:`interrupt` was called since the last :func:`reset_interrupt`."""
+    return _interrupted.is_set()
 
 
 def reset_interrupt() -> None:
     _interrupted.clear()
+
+
+def end_interrupted(trial: Any) -> Any:
+    """End ``trial`` FAIL as interrupted and queue a copy with its parameters that the next run runs
+    first (linked by ``retry_of`` / ``retry_count``); returns the copy, or None when someone else
+    ended the trial first.
+
+    Whoever's FAIL the storage accepts queues the copy, so the study's own Ctrl-C handling, which
+    does the same for the trials it ends, never makes a second one.
+    """
+    from tunelab._errors import TrialFinishedError
+    from tunelab._records import FIXED_PARAMS_ATTR, RETRY_COUNT_ATTR, RETRY_OF_ATTR, TrialState
+
+    study = trial.study
+    try:
+        study.tell(trial, state=TrialState.FAIL, fail_reason=INTERRUPTED_REASON)
+    except TrialFinishedError:
+        return None
+    stored = study.storage.get_trial(trial.trial_id)
+    return study.storage.create_trial(
+        study.storage.get_study_id(study.study_name), state=TrialState.WAITING,
+        system_attrs={FIXED_PARAMS_ATTR: {**stored.fixed_params, **stored.params}, RETRY_OF_ATTR: stored.number,
+                      RETRY_COUNT_ATTR: stored.retry_count + 1})
 
 
 def _signal(proc: subprocess.Popen, sig: int) -> None:
@@ -101,12 +158,28 @@ class ScriptObjective:
         self.env = dict(env or {})
 
     def __call__(self, trial: Any) -> Any:
+        global _calls
+        with _idle:
+            _calls += 1
+        try:
+            return self._run(trial)
+        finally:
+            with _idle:
+                _calls -= 1
+                _idle.notify_all()
+
+    def _run(self, trial: Any) -> Any:
         from tunelab.config import suggest_all
 
+        if _interrupted.is_set():  # Ctrl-C came while this trial was asked: do not start its script
+            end_interrupted(trial)
+            raise KeyboardInterrupt
         values = suggest_all(trial, self.parameters)
         self.log_dir.mkdir(parents=True, exist_ok=True)
         log_path = self.log_dir / f"trial-{trial.number}.log"
         trial.set_user_attr(P.LOG_ATTR, str(log_path))
+        if P.METRICS_ATTR in trial.user_attrs:  # a repeated trial: what the lost run reported is not this run's
+            trial.set_user_attr(P.METRICS_ATTR, {})
         trial.save_params()  # the script may read its parameters and schedules back from the storage
         passed = {k: (v.to_config() if hasattr(v, "to_config") else v) for k, v in values.items()}
         argv, env = self._delivery(trial, passed)
@@ -149,8 +222,9 @@ class ScriptObjective:
                     except TunelabError as exc:  # e.g. the trial was already stopped
                         log.write(f"[tunelab] report not recorded: {exc}\n")
 
-        try:
-            proc = subprocess.Popen(argv, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+        guarded = [sys.executable, "-S", _guard.__file__, str(os.getpid()), *argv] if _GUARDED else argv
+        try:  # the guard leads the trial's own process group (and session): no terminal Ctrl-C reaches it
+            proc = subprocess.Popen(guarded, cwd=self.cwd, env=env, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                     stderr=subprocess.STDOUT, text=True, errors="replace", start_new_session=True)
         except OSError as exc:
             raise ScriptFailedError(f"the script could not start: {exc}") from None
@@ -178,15 +252,14 @@ class ScriptObjective:
                         pass
                     break
                 time.sleep(POLL_S)
-        except BaseException:  # Ctrl-C in the main thread: stop the script before leaving
-            outcome = "interrupted"
-            raise
-        finally:
+        finally:  # also on Ctrl-C raised in this thread: stop the script before leaving
             if proc.poll() is None:
                 self._stop(proc)
             reader.join(timeout=5)
             with _live_lock:
                 _live.discard(proc)
+        if outcome == "exited" and proc.returncode != 0 and _interrupted.is_set():
+            outcome = "interrupted"  # the script died of the interrupt's SIGTERM before this loop saw the flag
         if outcome == "exited":
             self._check_pruning(trial, checked)  # reports read after the last poll
         return outcome, proc.returncode, tail
@@ -217,12 +290,16 @@ class ScriptObjective:
         frozen = trial.freeze()
         evidence = f"log: {log_path}\n--- last output ---\n" + ("\n".join(tail) or "(no output)")
         if outcome == "interrupted":
+            end_interrupted(trial)
             raise KeyboardInterrupt
         if outcome == "pruned" or frozen.system_attrs.get(P.PRUNE_ATTR) is not None:
             raise TrialPruned()
         if outcome == "timeout":
             raise ScriptFailedError(f"the trial ran past the per-trial timeout of {self.timeout:g} s and was stopped; "
                                     f"{evidence}")
+        if code == _guard.START_FAILED and tail and tail[-1].startswith(_guard.START_FAILED_PREFIX):
+            cause = tail[-1][len(_guard.START_FAILED_PREFIX):].strip()
+            raise ScriptFailedError(f"the script could not start: {cause}; {evidence}")
         if code != 0:
             how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
             raise ScriptFailedError(f"the script {how}; {evidence}")

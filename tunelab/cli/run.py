@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tunelab._errors import TunelabError
 from tunelab.cli._common import render
 
 #: How many of the best trials the summary table lists.
@@ -22,27 +23,66 @@ def add_parser(subparsers: Any) -> None:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from tunelab.config import load_config
-    from tunelab.runner import counted, open_study, run_config
+    from tunelab.config import ConfigError, load_config
+    from tunelab.runner import make_objective
 
-    config = load_config(args.config)  # every check before anything runs
-    study = open_study(config)
+    try:  # every check before anything is written: a bad config changes nothing
+        config = load_config(args.config)
+        objective = make_objective(config)
+    except ConfigError as exc:
+        print(f"tunelab: error: {exc}", file=sys.stderr)
+        return 2
+    try:
+        return _run(args, config, objective)
+    except TunelabError as exc:  # the storage URL is the config's, not --storage's: hide its password here
+        print(f"tunelab: error: {_hidden(str(exc), config)}", file=sys.stderr)
+        return 1
+
+
+def _run(args: argparse.Namespace, config: Any, objective: Any) -> int:
+    from tunelab.runner import counted, open_study, run_config
+    from tunelab.storage import redact_url
+
+    shown = redact_url(config.storage)
+    try:
+        study = open_study(config)
+    except (KeyboardInterrupt, BrokenPipeError):
+        raise
+    except Exception as exc:  # noqa: BLE001 - whatever the database driver raises: one line, no password
+        detail = str(exc) if isinstance(exc, TunelabError) else f"{type(exc).__name__}: {exc}"
+        detail = " ".join(line.strip() for line in detail.splitlines() if line.strip())
+        raise RunError(f"cannot open the storage {shown} of {config.path}: {_hidden(detail, config)}") from None
     done = counted(study.trials)
     total = config.n_trials if config.n_trials is not None else "?"
     if study.trials:
-        print(f"continuing study {config.study_name!r} ({done} of {total} trials done) in {config.storage}")
+        print(f"continuing study {config.study_name!r} ({done} of {total} trials done) in {shown}")
     else:
-        print(f"study {config.study_name!r} in {config.storage}: {total} trials")
+        print(f"study {config.study_name!r} in {shown}: {total} trials")
     try:
-        study = run_config(config, study=study, show_progress=not args.quiet)
+        study = run_config(config, study=study, objective=objective, show_progress=not args.quiet)
     except KeyboardInterrupt:
-        print(f"\ninterrupted: {counted(study.trials)} finished trials are stored; run "
-              f"'tunelab run {args.config}' again to continue", file=sys.stderr)
+        trials = study.trials
+        lost = {t.number for t in trials if t.state.name == "FAIL" and str(t.fail_reason or "").startswith(
+            "interrupted")}
+        queued = sum(1 for t in trials if t.state.name == "WAITING" and t.retry_of in lost)
+        print(f"\ninterrupted: {counted(trials)} finished trials are stored; {queued} interrupted trials are queued "
+              f"to run first; run 'tunelab run {args.config}' again to continue", file=sys.stderr)
         _write_report(study, config, args)
         return 130
     print(summary(study))
     _write_report(study, config, args)
     return 0
+
+
+class RunError(TunelabError):
+    """``tunelab run`` cannot go on (its storage cannot be opened)."""
+
+
+def _hidden(text: str, config: Any) -> str:
+    """``text`` with the config's storage URL shown without its password."""
+    from tunelab.reporting._safe import hide_url
+
+    return hide_url(text, config.storage)
 
 
 def _write_report(study: Any, config: Any, args: argparse.Namespace) -> None:

@@ -99,13 +99,13 @@ def check_recovered(all_trials, n_trials, lost):
     assert len(all_trials) == n_trials + len(lost)
 
 
-@pytest.mark.parametrize("n_jobs", [1, 4])
-def test_ctrl_c_ends_every_running_trial_interrupted_and_queues_it_once(tmp_path, storage, n_jobs):
+@pytest.mark.parametrize(("stop", "n_jobs"), [("SIGINT", 1), ("SIGINT", 4), ("SIGTERM", 2)])
+def test_ctrl_c_or_sigterm_ends_every_running_trial_interrupted_and_queues_it_once(tmp_path, storage, stop, n_jobs):
     config, study = setup(tmp_path, storage, n_jobs=n_jobs, n_trials=n_jobs + 1)
     proc = start("run", str(config), "--quiet", "--no-report")
     try:
         wait_for(lambda: len(pids(tmp_path)) == n_jobs, timeout=60, what=f"{n_jobs} scripts running", proc=proc)
-        proc.send_signal(signal.SIGINT)
+        proc.send_signal(getattr(signal, stop))
         out, err = proc.communicate(timeout=60)
         assert proc.returncode == 130, err
         assert "Traceback" not in err

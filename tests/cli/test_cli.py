@@ -155,7 +155,7 @@ def test_an_unexpected_error_is_one_line_with_a_hint_and_debug_shows_the_traceba
     def boom(*args, **kwargs):
         raise OverflowError("something tunelab did not foresee")
 
-    monkeypatch.setattr(tunelab, "get_all_study_summaries", boom)
+    monkeypatch.setattr(tunelab.storage, "get_storage", boom)
     assert main(["studies", "--storage", url]) == 1
     line = one_line(capsys.readouterr().err)
     assert re.fullmatch(r"tunelab: error: studies failed with --storage='sqlite:///.*cli\.db': OverflowError: something "
@@ -174,7 +174,7 @@ def test_a_password_is_never_printed(capsys, monkeypatch):
     def refuse(*args, **kwargs):
         raise tunelab.StorageError(f"storage {secret!r} failed: connection refused\n\tIs the server running?")
 
-    monkeypatch.setattr(tunelab, "get_all_study_summaries", refuse)
+    monkeypatch.setattr(tunelab.storage, "get_storage", refuse)
     assert main(["studies", "--storage", secret]) == 1
     line = one_line(capsys.readouterr().err)
     assert "s3cret-pw" not in line
@@ -222,3 +222,38 @@ def test_disk_full_at_tell_changes_nothing_and_says_so(url, capsys, monkeypatch)
                      r"written\)$", one_line(capsys.readouterr().err))
     monkeypatch.undo()
     assert main(["tell", "--storage", url, "--study", "demo", "--trial", str(number), "--values", "1"]) == 0
+
+
+FORMULAS = ["=HYPERLINK(\"https://evil.example\")", "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
+
+
+def test_csv_neutralises_spreadsheet_formulas_like_the_dashboard(tmp_path, capsys):
+    import csv
+    import io
+
+    url = f"sqlite:///{tmp_path / 'f.db'}"
+    study = tunelab.create_study(storage=url, study_name="=cmd|' /C calc'!A0")
+    for formula in FORMULAS:
+        study.enqueue_trial({"c": formula})
+
+    def objective(trial):
+        trial.set_user_attr("note", trial.suggest_categorical("c", FORMULAS))
+        return -0.5 - trial.number
+
+    study.optimize(objective, n_trials=len(FORMULAS))
+    assert main(["trials", "--storage", url, "--format", "csv"]) == 0
+    rows = list(csv.DictReader(io.StringIO(capsys.readouterr().out, newline="")))
+    assert [r["params.c"] for r in rows] == ["'" + f for f in FORMULAS]
+    assert [r["user_attrs.note"] for r in rows] == ["'" + f for f in FORMULAS]
+    assert [r["value"] for r in rows] == [str(-0.5 - i) for i in range(len(FORMULAS))]  # numbers stay numbers
+    assert main(["studies", "--storage", url, "--format", "csv"]) == 0
+    assert capsys.readouterr().out.splitlines()[1].startswith("'=cmd|' /C calc'!A0,minimize,")
+
+    from tunelab.dashboard._server import Dashboard
+
+    app = Dashboard(url)
+    try:
+        dashboard = list(csv.DictReader(io.StringIO(app.api_csv({}, "1").body.decode(), newline="")))
+    finally:
+        app.source.close()
+    assert [r["params.c"] for r in dashboard] == [r["params.c"] for r in rows]  # one rule, both outputs

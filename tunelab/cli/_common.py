@@ -4,15 +4,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import csv
-import io
 import os
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError
-from tunelab.reporting._safe import csv_cell, dumps, json_safe
+from tunelab.reporting._safe import csv_table, dumps, json_safe
 from tunelab.storage import STORAGE_ENV
 
 
@@ -193,13 +191,8 @@ def render(rows: Sequence[dict[str, Any]], fmt: str) -> str:
     columns: list[str] = []
     for row in rows:
         columns += [k for k in row if k not in columns]
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
-        writer.writeheader()
-        for row in rows:
-            writer.writerow({k: csv_text(row.get(k)) for k in columns})
-        return out.getvalue().rstrip("\n")
+    if fmt == "csv":  # numbers as numbers, in full; text a spreadsheet would run as a formula neutralised
+        return csv_table(columns, ([_csv_value(r.get(k)) for k in columns] for r in rows)).rstrip("\r\n")
     table = [columns] + [[cell(r.get(k)) for k in columns] for r in rows]
     widths = [max(len(line[i]) for line in table) for i in range(len(columns))]
     lines = ["  ".join(v.ljust(w) for v, w in zip(line, widths)).rstrip() for line in table]
@@ -217,9 +210,7 @@ def cell(value: Any) -> str:
     return value if isinstance(value, str) else dumps(value)
 
 
-def csv_text(value: Any) -> str:
-    """One CSV cell: as :func:`cell`, with text that a spreadsheet would run as a formula
-    neutralised (a number, negative ones included, stays a number)."""
+def _csv_value(value: Any) -> Any:
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return cell(value)
-    return csv_cell(cell(value))
+        return value
+    return cell(value)

@@ -8,9 +8,7 @@ asks for rows above ``r`` and only new data moves. Tables sort, filter and pagin
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
 import json
 import math
 import threading
@@ -20,7 +18,7 @@ from typing import Any
 
 from tunelab._errors import invalid
 from tunelab._records import StudyDirection, TrialState
-from tunelab.reporting._safe import csv_cell
+from tunelab.reporting._safe import csv_table
 from tunelab.space import BaseDistribution
 
 #: A refresh closer to the previous one than this reuses it (many pages polling one study).
@@ -176,15 +174,10 @@ class StudyCache:
 
     def csv_text(self, rows: list[dict[str, Any]]) -> str:
         names = sorted(self.distributions)
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["number", "state", "value", "duration_s", "datetime_start", "datetime_complete", "worker"]
-                        + [f"params.{n}" for n in names])
-        for j in self.as_json(rows):
-            writer.writerow([csv_cell(v) for v in (j["number"], j["state"], j["value"], j["duration"], j["start"],
-                                                    j["complete"], j["worker"])]
-                            + [csv_cell(j["params"].get(n)) for n in names])
-        return out.getvalue()
+        header = ["number", "state", "value", "duration_s", "datetime_start", "datetime_complete", "worker"]
+        return csv_table(header + [f"params.{n}" for n in names],
+                         ([j["number"], j["state"], j["value"], j["duration"], j["start"], j["complete"], j["worker"]]
+                          + [j["params"].get(n) for n in names] for j in self.as_json(rows)))
 
 
 def row_json(r: dict[str, Any]) -> dict[str, Any]:

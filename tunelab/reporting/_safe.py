@@ -14,8 +14,11 @@ each rule exists once:
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import math
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 #: First characters that make a spreadsheet read a cell as a formula.
@@ -114,3 +117,18 @@ def csv_cell(value: Any) -> Any:
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value
+
+
+def csv_table(header: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    """``header`` and ``rows`` as CSV text, every cell through :func:`csv_cell`, lines ended by CR LF
+    (RFC 4180): a cell holding a line break or a carriage return is quoted and stays in its row.
+
+    >>> csv_table(["name", "value"], [["=1+1", -0.5], ["a\\rb", None]])
+    'name,value\\r\\n\\'=1+1,-0.5\\r\\n"a\\rb",\\r\\n'
+    """
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow([csv_cell(h) for h in header])
+    for row in rows:
+        writer.writerow([csv_cell(v) for v in row])
+    return out.getvalue()

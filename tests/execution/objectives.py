@@ -86,7 +86,10 @@ def sweeps_once(trial):
     if trial.number == 2 and trial.system_attrs.get("retry_of") is None:
         sweeper = SQLStorage(trial.study.storage.url, heartbeat_interval=0.1, grace_period=0.5, retries=1)
         study_id = sweeper.get_study_id(trial.study.study_name)
-        assert sweeper.fail_stale_trials(study_id, grace_seconds=0.0)
+        deadline = time.monotonic() + 10
+        while not sweeper.fail_stale_trials(study_id, grace_seconds=0.0):  # a beat may land in between
+            assert time.monotonic() < deadline, "the sweep found no running trial"
+            time.sleep(0.01)
         sweeper.close()
     for step in range(3):
         trial.report(x, step)

@@ -99,9 +99,6 @@ def test_exact_integers_survive_a_sqlite_storage(tmp_path):
     assert [t.params["x"] for t in loaded.trials] == values and len(set(values)) > 3
 
 
-@pytest.mark.xfail(strict=True, reason="study/_trial.py builds a single-valued parameter as "
-                   "distribution.to_external(distribution.low), treating low as an internal value; it should take "
-                   "distribution.low itself (remove this mark when it does)")
 def test_a_single_valued_range_beyond_float_precision():
     trial = tunelab.create_study(sampler=RandomSampler(seed=0)).ask()
     assert trial.suggest_int("x", LOW + 1, LOW + 1) == LOW + 1

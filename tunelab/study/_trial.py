@@ -128,9 +128,8 @@ class Trial:
                 raise InvalidArgumentError(
                     f"enqueued value {name}={value!r} is outside the distribution {distribution!r}"
                 )
-        elif distribution.single():
-            value = distribution.to_external(distribution.low if not isinstance(
-                distribution, CategoricalDistribution) else 0)
+        elif distribution.single():  # its one value, as given (not through the internal encoding)
+            value = distribution.choices[0] if isinstance(distribution, CategoricalDistribution) else distribution.low
         elif name in self._relative and self._relative_space.get(name) == distribution:
             value = self._relative[name]
         else:

@@ -1,6 +1,7 @@
 """The dashboard reads PostgreSQL the same way it reads SQLite (skipped without a server)."""
 
 import json
+import re
 import threading
 import time
 import urllib.request
@@ -57,3 +58,36 @@ def test_live_study_in_postgres(pg_url):
     finally:
         server.shutdown()
         server.server_close()
+
+
+def tables(pg_url):
+    import psycopg
+
+    with psycopg.connect(pg_url, autocommit=True) as conn:
+        return [r[0] for r in conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")]
+
+
+@pytest.mark.parametrize("command", [["studies"], ["trials", "--study", "x"], ["best", "--study", "x"],
+                                     ["report", "--study", "x"], ["dashboard", "--port", "0"]])
+def test_read_only_commands_create_nothing_in_an_empty_database(pg_url, command, capsys, tmp_path, monkeypatch):
+    from tunelab.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    with_password = pg_url.replace("postgres@", "postgres:pw-s3cret@", 1)  # the server trusts local users
+    assert main([*command, "--storage", with_password]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "pw-s3cret" not in err
+    assert re.search(r"postgres:\*\*\*@127\.0\.0\.1:5432/tunelab_dash_\w+' holds no tunelab", err), err
+    assert tables(pg_url) == [] and list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command", [["studies"], ["dashboard", "--port", "0"], ["tell", "--study", "x", "--trial", "0",
+                                                                                 "--values", "1"]])
+def test_an_unreachable_server_is_one_line_without_the_password(command, capsys):
+    pytest.importorskip("psycopg", reason="the postgres extra is not installed")
+    from tunelab.cli import main
+
+    assert main([*command, "--storage", "postgresql://alice:pw-s3cret@127.0.0.1:1/tuning"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err and "pw-s3cret" not in err
+    assert re.search(r"'postgresql://alice:\*\*\*@127\.0\.0\.1:1/tuning'.*(refused|failed)", err), err

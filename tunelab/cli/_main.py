@@ -99,7 +99,8 @@ def message(exc: BaseException, args: argparse.Namespace, *, debug: bool = False
     lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
     text = " ".join(lines)
     if not isinstance(exc, TunelabError):
-        text = text.split(" [SQL: ", 1)[0]  # a database driver's error quotes the statement: not for users
+        # SQLAlchemy's messages quote the statement and link its docs: not for users
+        text = text.split(" [SQL: ", 1)[0].split(" (Background on this error at: ", 1)[0]
         where = _storage_named(args)
         text = (f"{args.command} failed{where}: {type(exc).__name__}: {text or 'no message'} (unexpected; "
                 + ("the traceback is above)" if debug else f"rerun with --debug or {DEBUG_ENV}=1 for the traceback)"))

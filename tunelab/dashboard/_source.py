@@ -17,7 +17,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
-from tunelab._errors import InvalidArgumentError, StudyNotFoundError, TrialNotFoundError
+from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
 from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudyDirection, StudySummary
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
@@ -61,8 +61,19 @@ class ReadOnlySource:
         engine = make_engine(parsed, shown=shown, read_only=True, kwargs=kwargs)
         self.url = url
         self._engine = engine
-        with engine.connect() as conn:
-            row = conn.execute(sa.select(S.meta.c.value).where(S.meta.c.key == "schema_version")).first()
+        try:
+            with engine.connect() as conn:
+                if not sa.inspect(conn).has_table(S.meta.name):
+                    raise StorageError(f"storage {shown!r} holds no tunelab database (no table {S.meta.name!r}); "
+                                       "nothing was read or created")
+                row = conn.execute(sa.select(S.meta.c.value).where(S.meta.c.key == "schema_version")).first()
+        except sa.exc.DBAPIError as exc:  # a server that refuses us, a database that is not there
+            engine.dispose()
+            detail = " ".join(str(exc.orig).split()) if exc.orig is not None else type(exc).__name__
+            raise StorageError(f"storage {shown!r} cannot be read: {detail}") from None
+        except StorageError:
+            engine.dispose()
+            raise
         S.check_schema_version(row[0] if row else None, shown)
 
     def __repr__(self) -> str:

@@ -3,21 +3,27 @@ refused up front, naming the argument and the allowed range, where it cannot; ne
 
 import math
 
+import numpy as np
 import pytest
 
 import tunelab
 from tunelab import InvalidArgumentError
-from tunelab.samplers import RandomSampler, TPESampler
+from tunelab.samplers import (
+    AutoSampler,
+    CmaEsSampler,
+    GPSampler,
+    GridSampler,
+    NSGAIISampler,
+    QMCSampler,
+    RandomSampler,
+    TPESampler,
+)
+from tunelab.samplers._tpe_parzen import Axis
+from tunelab.samplers._unit import from_unit, snap_array, to_unit
 from tunelab.space import FloatDistribution, IntDistribution, distribution_from_json
 
 LOW = 2**60
 HIGH = 2**60 + 10
-
-#: The samplers' model phase rounds IntDistribution bounds to float64 (axes from d.low / d.high).
-MODEL_SPACE = ("samplers work with float(d.low) / float(d.high), which are both 2**60 here: TPE's Axis.of and "
-               "_unit._edges / to_unit / from_unit should use d.to_internal(d.low), d.to_internal(d.high), "
-               "d.to_internal(value) and return d.to_external(internal); remove this mark when they do")
-
 
 def test_integers_beyond_float_precision_round_trip_exactly():
     d = IntDistribution(LOW, HIGH)
@@ -74,11 +80,8 @@ def _suggested(sampler, n_trials, storage=None, **kwargs):
     return study, values
 
 
-@pytest.mark.parametrize("sampler", [
-    pytest.param(None, marks=pytest.mark.xfail(strict=True, raises=TypeError, reason=MODEL_SPACE)),
-    RandomSampler(seed=1),
-    TPESampler(seed=1, n_startup_trials=10),
-], ids=["default", "random", "tpe"])
+@pytest.mark.parametrize("sampler", [None, RandomSampler(seed=1), TPESampler(seed=1, n_startup_trials=10)],
+                         ids=["default", "random", "tpe"])
 def test_suggest_int_beyond_float_precision_gives_distinct_exact_integers(sampler):
     study, values = _suggested(sampler, 30)
     assert all(type(v) is int and LOW <= v <= HIGH for v in values)
@@ -86,10 +89,71 @@ def test_suggest_int_beyond_float_precision_gives_distinct_exact_integers(sample
     assert [t.params["x"] for t in study.trials] == values
 
 
-@pytest.mark.xfail(strict=True, reason=MODEL_SPACE)
 def test_tpe_keeps_proposing_distinct_values_after_its_startup_trials():
     _, values = _suggested(TPESampler(seed=1, n_startup_trials=5), 30)
     assert all(LOW <= v <= HIGH for v in values) and len(set(values[5:])) >= 3
+
+
+#: Ranges beyond ±2**53 (offset encoding) for the model phase of every sampler: (low, high, step).
+WIDE = {
+    "x": (LOW, HIGH, 1),
+    "y": (-(2**62), -(2**62) + 2**40, 2**20),  # 2**20 + 1 values, at the negative end
+    "z": (2**53 - 5, 2**53 + 5, 1),  # just across the edge: offsets too
+}
+
+
+def _wide_objective(trial):
+    values = {name: trial.suggest_int(name, low, high, step=step) for name, (low, high, step) in WIDE.items()}
+    # a minimum inside each range, far from low: a sampler stuck at low (float64 bounds) never gets there
+    return sum(((v - low) / (high - low) - 0.7) ** 2 for v, (low, high, _) in
+               zip(values.values(), WIDE.values()))
+
+
+MODEL_PHASE = {  # name -> (sampler, directions, trials of random start)
+    "default": (lambda: AutoSampler(seed=3), 1, 10),
+    "tpe": (lambda: TPESampler(seed=3, n_startup_trials=5), 1, 5),
+    "tpe-multi": (lambda: TPESampler(seed=3, n_startup_trials=5), 2, 5),
+    "gp": (lambda: GPSampler(seed=3, n_startup_trials=5), 1, 5),
+    "cmaes": (lambda: CmaEsSampler(seed=3, n_startup_trials=5), 1, 5),
+    "qmc": (lambda: QMCSampler(seed=3), 1, 1),
+    "nsga2": (lambda: NSGAIISampler(seed=3, population_size=5), 2, 5),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MODEL_PHASE))
+def test_every_sampler_models_ranges_beyond_float_precision_exactly(name):
+    make, n_objectives, n_startup = MODEL_PHASE[name]
+    study = tunelab.create_study(sampler=make(), directions=["minimize"] * n_objectives)
+    objective = _wide_objective if n_objectives == 1 else (lambda t: (_wide_objective(t), t.params["x"] - LOW))
+    study.optimize(objective, n_trials=25)
+    model = study.trials[n_startup:]
+    for p, (low, high, step) in WIDE.items():
+        values = [t.params[p] for t in model]
+        assert all(type(v) is int and low <= v <= high and (v - low) % step == 0 for v in values), (p, values)
+        assert len(set(values)) >= 4, (p, values)  # float64 bounds give low (or one value) every time
+    if n_objectives == 1 and name != "qmc":  # it learns: the best trial lies near 0.7 of every range
+        assert study.best_value < 0.1
+
+
+def test_grid_sampler_takes_exact_grid_values_beyond_float_precision():
+    grid = {"x": [LOW, LOW + 1, HIGH]}
+    study = tunelab.create_study(sampler=GridSampler(grid))
+    study.optimize(lambda t: float(t.suggest_int("x", LOW, HIGH) - LOW), n_trials=5)
+    assert sorted(t.params["x"] for t in study.trials) == [LOW, LOW + 1, HIGH]
+
+
+@pytest.mark.parametrize("d", [IntDistribution(LOW, HIGH), IntDistribution(-(2**62), -(2**62) + 2**40, step=2**20),
+                               IntDistribution(2**53 - 5, 2**53 + 5)], ids=["2**60", "stepped", "edge"])
+def test_model_encodings_round_trip_every_value_beyond_float_precision(d):
+    axis = Axis.of(d)
+    assert (axis.low, axis.high) == (-d.step / 2, d.high - d.low + d.step / 2)
+    values = [d.low + k * d.step for k in (0, 1, 2, 5, (d.high - d.low) // d.step - 1, (d.high - d.low) // d.step)]
+    for v in values:
+        assert axis.decode(axis.encode(d.to_internal(v))) == v
+        assert from_unit(d, to_unit(d, v)) == v
+        assert from_unit(d, float(snap_array(d, np.array([to_unit(d, v)]))[0])) == v
+    assert from_unit(d, 0.0) == d.low and from_unit(d, 1.0) == d.high
+    assert axis.decode(axis.low) == d.low and axis.decode(axis.high) == d.high
 
 
 def test_exact_integers_survive_a_sqlite_storage(tmp_path):

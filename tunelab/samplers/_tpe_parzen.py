@@ -1,8 +1,10 @@
 """Parzen estimators for TPE: a weighted mixture of product kernels over numeric and categorical axes.
 
-Each parameter lives on one axis of a "model space": log-scaled parameters on ``log(value)``,
-integers and stepped floats on a continuous interval widened by half a step at each end (rounded
-back on the way out), categorical parameters on the index of the choice. Numeric kernels are
+Each parameter lives on one axis of a "model space", built on the distribution's internal encoding
+(``d.to_internal``: the value itself, or the offset from ``low`` for integers beyond ``±2**53``):
+log-scaled parameters on ``log(value)``, integers and stepped floats on a continuous interval
+widened by half a step at each end (rounded back on the grid and returned through
+``d.to_external``), categorical parameters on the index of the choice. Numeric kernels are
 normal distributions truncated to the axis; categorical kernels put most of their mass on the
 observed choice. A prior component (wide normal, uniform choices) keeps every point possible.
 """
@@ -15,7 +17,8 @@ import math
 import numpy as np
 from scipy.special import log_ndtr, ndtr, ndtri
 
-from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
+from tunelab.samplers._unit import edges, internal_bounds, is_discrete
+from tunelab.space import BaseDistribution, CategoricalDistribution
 
 #: Scale of the numeric bandwidth (times the axis width, times n ** (-1 / (d + 4))).
 BANDWIDTH_SCALE = 0.1
@@ -55,23 +58,18 @@ class Axis:
 
     @staticmethod
     def of(distribution: BaseDistribution) -> Axis:
-        """The axis of ``distribution``.
+        """The axis of ``distribution``, in its internal encoding (see :func:`~tunelab.samplers._unit.edges`).
 
+        >>> from tunelab.space import IntDistribution
         >>> Axis.of(IntDistribution(1, 5)).low, Axis.of(IntDistribution(1, 5)).high
         (0.5, 5.5)
+        >>> Axis.of(IntDistribution(2**60, 2**60 + 10)).high  # offsets from low: exact beyond 2**53
+        10.5
         """
         if isinstance(distribution, CategoricalDistribution):
             return Axis(distribution, n_choices=len(distribution.choices))
-        d = distribution
-        half = 0.0
-        if isinstance(d, IntDistribution):
-            half = 0.5 if d.log else d.step / 2
-        elif isinstance(d, FloatDistribution) and d.step is not None:
-            half = d.step / 2
-        low, high = d.low - half, d.high + half
-        if d.log:
-            return Axis(d, math.log(low), math.log(high))
-        return Axis(d, float(low), float(high))
+        low, high, _ = edges(distribution)
+        return Axis(distribution, low, high)
 
     @property
     def categorical(self) -> bool:
@@ -84,19 +82,22 @@ class Axis:
         return math.log(internal)
 
     def decode(self, x: float) -> object:
-        """The external value (inside the distribution) nearest to model-space coordinate ``x``."""
+        """The external value (inside the distribution) nearest to model-space coordinate ``x``.
+
+        >>> from tunelab.space import IntDistribution
+        >>> Axis.of(IntDistribution(2**60, 2**60 + 10)).decode(3.2) - 2**60
+        3
+        """
         d = self.distribution
         if isinstance(d, CategoricalDistribution):
             return d.choices[int(x)]
+        low, high = internal_bounds(d)
         v = math.exp(x) if d.log else float(x)
-        v = min(max(v, d.low), d.high)
-        if isinstance(d, IntDistribution):
-            k = round((v - d.low) / d.step)
-            return int(min(d.low + d.step * k, d.high))
-        if d.step is not None:
-            k = round((v - d.low) / d.step)
-            return float(min(d.low + d.step * k, d.high))
-        return float(v)
+        v = min(max(v, low), high)
+        if is_discrete(d):  # on the step grid counted from low, in the internal encoding
+            k = round((v - low) / d.step)
+            return d.to_external(min(low + d.step * k, high))
+        return d.to_external(v)
 
 
 class ParzenEstimator:
@@ -104,6 +105,7 @@ class ParzenEstimator:
 
     ``observations`` is an ``(n, d)`` array of model-space coordinates on ``axes``.
 
+    >>> from tunelab.space import FloatDistribution
     >>> axes = [Axis.of(FloatDistribution(0.0, 1.0)), Axis.of(CategoricalDistribution(["a", "b"]))]
     >>> pe = ParzenEstimator(axes, np.array([[0.2, 0.0], [0.3, 0.0]]))
     >>> x = pe.sample(np.random.default_rng(0), 5)
@@ -147,7 +149,7 @@ class ParzenEstimator:
                 # each component's log normaliser (Gaussian constant and truncation to [low, high])
                 # does not depend on the point: fold it into the per-component base once
                 mass = _log_diff(log_ndtr((axis.high - mu) / sigmas), log_ndtr((axis.low - mu) / sigmas))
-                self._base = self._base - np.log(sigmas * math.sqrt(2 * math.pi)) - mass
+                self._base = self._base - _log_gauss_norm(sigmas) - mass
 
     def sample(self, rng: np.random.Generator, size: int) -> np.ndarray:
         """``size`` model-space points drawn from the mixture."""
@@ -185,6 +187,19 @@ class ParzenEstimator:
         np.subtract(total, peak, out=total)
         np.exp(total, out=total)
         return np.log(total.sum(axis=1)) + peak[:, 0]
+
+
+def _log_gauss_norm(sigmas: np.ndarray) -> np.ndarray:
+    """``log(sigma * sqrt(2 pi))``, also where that product overflows (an axis near the float64 range's width).
+
+    >>> bool(np.isfinite(_log_gauss_norm(np.array([1.6e308]))[0]))
+    True
+    """
+    with np.errstate(over="ignore"):
+        scaled = sigmas * math.sqrt(2 * math.pi)
+    if np.all(np.isfinite(scaled)):
+        return np.log(scaled)
+    return np.log(sigmas) + 0.5 * math.log(2 * math.pi)
 
 
 def _log_diff(log_a: np.ndarray, log_b: np.ndarray) -> np.ndarray:

@@ -1,9 +1,12 @@
-"""The unit-cube encoding that model-based samplers (GP, CMA-ES) search in, and search-space inference.
+"""The unit-cube encoding that model-based samplers (GP, CMA-ES, QMC) search in, and search-space inference.
 
-A numeric parameter maps to ``[0, 1]``: linearly, or linearly in ``log`` for ``log=True``. A
-discrete one (int, or float with ``step``) owns an equal-width cell per value, so that rounding
-the unit coordinate picks each value from an interval of the same width. A categorical parameter
-is encoded as the index of its choice (the GP kernel compares indices for equality only).
+Numbers are mapped in the distribution's internal encoding (``d.to_internal``: the value itself,
+or for integers beyond ``±2**53`` the offset from ``low``, which float64 holds exactly), never in
+``float(value)``, and mapped back with ``d.to_external``. A numeric parameter maps to ``[0, 1]``:
+linearly, or linearly in ``log`` for ``log=True``. A discrete one (int, or float with ``step``)
+owns an equal-width cell per value, so that rounding the unit coordinate picks each value from an
+interval of the same width. A categorical parameter is encoded as the index of its choice (the GP
+kernel compares indices for equality only).
 """
 
 from __future__ import annotations
@@ -17,19 +20,32 @@ import numpy as np
 from tunelab.space import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 
 
-def _edges(d: BaseDistribution) -> tuple[float, float, bool]:
-    """(lower, upper, log) edges of the unit interval in the parameter's own (possibly log) scale."""
-    if isinstance(d, IntDistribution):
-        if d.log:
-            return math.log(d.low - 0.5), math.log(d.high + 0.5), True
-        return d.low - d.step / 2, d.high + d.step / 2, False
-    if isinstance(d, FloatDistribution):
-        if d.step is not None:
-            return d.low - d.step / 2, d.high + d.step / 2, False
-        if d.log:
-            return math.log(d.low), math.log(d.high), True
-        return d.low, d.high, False
-    raise TypeError(f"no unit encoding for {d!r}")
+def internal_bounds(d: IntDistribution | FloatDistribution) -> tuple[float, float]:
+    """``low`` and ``high`` in the internal encoding (exact: not ``float(d.low)`` beyond ``2**53``).
+
+    >>> internal_bounds(IntDistribution(2**60, 2**60 + 10)), internal_bounds(IntDistribution(-3, 4))
+    ((0.0, 10.0), (-3.0, 4.0))
+    """
+    return d.to_internal(d.low), d.to_internal(d.high)
+
+
+def edges(d: BaseDistribution) -> tuple[float, float, bool]:
+    """(lower, upper, log) edges of the parameter's interval in its internal encoding (its log for
+    ``log=True``), widened by half a step at each end for discrete parameters.
+
+    >>> edges(IntDistribution(1, 5)), edges(IntDistribution(2**60, 2**60 + 10, step=2))
+    ((0.5, 5.5, False), (-1.0, 11.0, False))
+    """
+    if not isinstance(d, (IntDistribution, FloatDistribution)):
+        raise TypeError(f"no numeric encoding for {d!r}")
+    low, high = internal_bounds(d)
+    if isinstance(d, IntDistribution) and d.log:
+        return math.log(low - 0.5), math.log(high + 0.5), True
+    if is_discrete(d):
+        return low - d.step / 2, high + d.step / 2, False
+    if d.log:
+        return math.log(low), math.log(high), True
+    return low, high, False
 
 
 def to_unit(d: BaseDistribution, value: Any) -> float:
@@ -40,8 +56,9 @@ def to_unit(d: BaseDistribution, value: Any) -> float:
     """
     if isinstance(d, CategoricalDistribution):
         return d.to_internal(value)
-    lo, hi, log = _edges(d)
-    v = math.log(value) if log else float(value)
+    lo, hi, log = edges(d)
+    internal = d.to_internal(value)
+    v = math.log(internal) if log else internal
     return min(max((v - lo) / (hi - lo), 0.0), 1.0) if hi > lo else 0.5
 
 
@@ -50,22 +67,22 @@ def from_unit(d: BaseDistribution, u: float) -> Any:
 
     >>> from_unit(IntDistribution(0, 3), 0.99), from_unit(FloatDistribution(0.0, 1.0, step=0.5), 0.4)
     (3, 0.5)
+    >>> from_unit(IntDistribution(2**60, 2**60 + 10), 0.99) - 2**60
+    10
     """
     if isinstance(d, CategoricalDistribution):
         return d.choices[int(min(max(round(u), 0), len(d.choices) - 1))]
-    lo, hi, log = _edges(d)
+    lo, hi, log = edges(d)
     v = lo + min(max(float(u), 0.0), 1.0) * (hi - lo)
     if log:
         v = math.exp(v)
-    if isinstance(d, IntDistribution):
-        if d.log:
-            return int(min(max(round(v), d.low), d.high))
-        k = round((v - d.low) / d.step)
-        return int(min(max(d.low + k * d.step, d.low), d.high))
-    if d.step is not None:
-        k = round((v - d.low) / d.step)
-        return float(min(max(d.low + k * d.step, d.low), d.high))
-    return float(min(max(v, d.low), d.high))
+    low, high = internal_bounds(d)
+    if isinstance(d, IntDistribution) and d.log:
+        return d.to_external(min(max(round(v), low), high))
+    if is_discrete(d):  # on the step grid counted from low, in the internal encoding
+        k = round((v - low) / d.step)
+        return d.to_external(min(max(low + k * d.step, low), high))
+    return d.to_external(min(max(v, low), high))
 
 
 def snap_array(d: BaseDistribution, u: np.ndarray) -> np.ndarray:
@@ -76,11 +93,11 @@ def snap_array(d: BaseDistribution, u: np.ndarray) -> np.ndarray:
     """
     if not is_discrete(d):
         return u
-    lo, hi, log = _edges(d)
+    lo, hi, log = edges(d)
     if not log:
         n = round((hi - lo) / d.step)
         return (np.clip(np.floor(u * n), 0, n - 1) + 0.5) / n
-    values = np.clip(np.round(np.exp(lo + np.clip(u, 0.0, 1.0) * (hi - lo))), d.low, d.high)
+    values = np.clip(np.round(np.exp(lo + np.clip(u, 0.0, 1.0) * (hi - lo))), *internal_bounds(d))
     return (np.log(values) - lo) / (hi - lo)
 
 

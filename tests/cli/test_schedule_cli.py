@@ -97,7 +97,7 @@ def test_too_many_steps_to_evaluate_is_refused_before_any_work(tmp_path):
 
 def test_plot_refuses_an_output_it_cannot_write_before_drawing(tmp_path):
     (tmp_path / "taken").mkdir()
-    with pytest.raises(tunelab.InvalidArgumentError, match=r"--output='.*taken' is invalid: it is a directory"):
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"--output='.*taken' is invalid: it names a directory"):
         run("plot", "StepLR(0.1, 3)", "--output", str(tmp_path / "taken"))
     (tmp_path / "file").write_text("")
     with pytest.raises(tunelab.InvalidArgumentError, match=r"--output='.*file/x.png' is invalid: '.*file' is a file, "

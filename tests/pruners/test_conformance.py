@@ -30,14 +30,7 @@ PRUNERS = {
     "RescaledHyperband": (lambda: pruners.RescaledHyperband(min_resource=2, max_resource=8, reduction_factor=2), 2,
                           {}),
 }
-# Known defect (reported to the pruners' owner): successive halving judges a trial once per rung, so
-# should_prune() asked again at the same step says False after True.
-ASKED_AGAIN = pytest.mark.xfail(strict=True, reason="successive halving answers True once per rung, then False")
-KNOWN = {(name, "repeated_question_same_answer"): ASKED_AGAIN for name in
-         ("SuccessiveHalvingPruner", "HyperbandPruner", "RescaledSuccessiveHalving", "RescaledHyperband")}
-
-CASES = [pytest.param(name, check, id=f"{name}-{check}", marks=KNOWN.get((name, check.name), ()))
-         for name in sorted(PRUNERS) for check in pruner_checks()]
+CASES = [pytest.param(name, check, id=f"{name}-{check}") for name in sorted(PRUNERS) for check in pruner_checks()]
 
 
 @pytest.fixture(params=["memory", "sqlite"])

@@ -100,6 +100,69 @@ def test_a_rung_value_is_recorded_once_not_overwritten_by_later_reports():
     assert second.freeze().system_attrs["sh:rung_0"] == [0.5]
 
 
+SUCCESSIVE_HALVING = {
+    "SuccessiveHalvingPruner": lambda: pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2),
+    "HyperbandPruner": lambda: pruners.HyperbandPruner(min_resource=1, max_resource=8, reduction_factor=2),
+    "RescaledSuccessiveHalving": lambda: pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=8,
+                                                                           reduction_factor=2),
+    "RescaledHyperband": lambda: pruners.RescaledHyperband(min_resource=1, max_resource=8, reduction_factor=2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(SUCCESSIVE_HALVING))
+def test_successive_halving_gives_a_stopped_trial_the_same_answer_when_asked_again(name, storage_url):
+    study = tunelab.create_study(storage=storage_url, pruner=SUCCESSIVE_HALVING[name](), study_name="again")
+    stopped = 0
+    for k in range(12):  # worse and worse trials: each one after the first few is stopped at some rung
+        trial = study.ask()
+        for step in range(1, 9):
+            trial.report(float(k) + 1.0 / step, step)
+            answers = [trial.should_prune() for _ in range(3)]
+            assert answers in ([False] * 3, [True] * 3), (k, step, answers)
+            if answers[0]:
+                stopped += 1
+                study.tell(trial, state=tunelab.TrialState.PRUNED)
+                break
+        else:
+            study.tell(trial, float(k))
+    assert stopped > 3
+
+
+def test_a_stop_stands_however_the_study_moves_until_a_new_report():
+    study = tunelab.create_study(pruner=pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2))
+    first = study.ask()
+    first.report(0.1, 1)
+    assert not first.should_prune()
+    study.tell(first, 0.1)
+    late = study.ask()
+    late.report(5.0, 4)  # one report past rungs 0 (step 1), 1 (step 2) and 4 (step 4): stopped at rung 0
+    assert late.should_prune()
+    for v in (9.0, 9.5, 9.9):  # worse trials at rung 0: 5.0 would now be 2nd of 5, in the top 5 // 2
+        other = study.ask()
+        other.report(v, 1)
+        other.should_prune()
+        study.tell(other, v)
+    assert late.should_prune() and late.should_prune()  # the rung was judged once: the stop stands
+    stored = late.freeze().system_attrs
+    assert stored["sh:stopped_at"] == 4 and "sh:rung_1" not in stored  # the later rungs were not judged
+    late.report(5.0, 5)  # a trial that goes on after a stop is judged at its next rungs as before
+    assert not late.should_prune()
+
+
+def test_a_stop_read_back_from_storage_is_the_same_answer(tmp_path):
+    url = f"sqlite:///{tmp_path / 'sh.db'}"
+    pruner = pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=2)
+    study = tunelab.create_study(storage=url, study_name="sh", pruner=pruner)
+    for v in (0.1, 0.9):
+        trial = study.ask()
+        trial.report(v, 1)
+        said = trial.should_prune()
+    assert said
+    loaded = tunelab.load_study(study_name="sh", storage=url, pruner=pruner)
+    frozen = [t for t in loaded.get_trials() if t.number == trial.number][0]
+    assert pruner.prune(loaded, frozen) is True
+
+
 def test_rescaled_budgets_drive_a_plain_objective_loop():
     pruner = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3)
     study = tunelab.create_study(pruner=pruner)

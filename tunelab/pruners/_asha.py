@@ -29,6 +29,10 @@ class SuccessiveHalvingPruner(Pruner):
     skips several rungs in one report is judged at each of them in turn. Early trials are
     promoted more easily, as in ASHA: the first trial at a rung is always promoted.
 
+    A rung is judged once: a stop is recorded with the step of the report it judged (system
+    attribute ``"{key}:stopped_at"``), and asking again without a new report gets the same answer,
+    however the other trials moved meanwhile (a promotion is likewise never taken back).
+
     Multi-objective studies: the order at a rung is non-dominated sorting of the reported vectors;
     the trial continues when fewer than ``max(1, n // reduction_factor)`` trials lie in a strictly
     better front.
@@ -47,6 +51,8 @@ class SuccessiveHalvingPruner(Pruner):
     True
     >>> c = study.ask(); c.report(0.1, step=1); c.should_prune()
     False
+    >>> b.should_prune()                                             # asked again: the same answer
+    True
     """
 
     def __init__(self, *, min_resource: int = 1, reduction_factor: int = 4,
@@ -68,11 +74,18 @@ class SuccessiveHalvingPruner(Pruner):
         """The system attribute holding a trial's value at rung ``k``."""
         return f"{self._key}:rung_{k}"
 
+    @property
+    def stop_attr(self) -> str:
+        """The system attribute holding the step of the report at which a rung stopped the trial."""
+        return f"{self._key}:stopped_at"
+
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
         mine = reported(trial)
         if not mine:
             return False
         step = max(mine)
+        if trial.system_attrs.get(self.stop_attr) == step:
+            return True  # asked again about the report a rung stopped it at: the same answer
         value = mine[step]
         sign = signs(study)
         k = 0
@@ -81,6 +94,7 @@ class SuccessiveHalvingPruner(Pruner):
             if key not in trial.system_attrs:
                 set_system_attr(study, trial, key, list(value))
                 if not self._promoted(study, trial, k, value, sign):
+                    set_system_attr(study, trial, self.stop_attr, step)
                     return mark_pruned(study, trial)
             k += 1
         return False

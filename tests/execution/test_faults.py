@@ -7,9 +7,6 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
-import textwrap
 import threading
 import time
 
@@ -17,16 +14,9 @@ import pytest
 
 import tunelab
 from tests.execution import objectives
+from tests.execution.drivers import kill_group, python, wait_for
 from tunelab._records import TrialState
 from tunelab.storage import SQLStorage
-
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-
-
-def python(code: str, *args: str) -> subprocess.Popen:
-    env = dict(os.environ, PYTHONPATH=ROOT + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    return subprocess.Popen([sys.executable, "-c", textwrap.dedent(code), *args], env=env, text=True,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True)
 
 
 def assert_numbered_once(trials) -> None:
@@ -66,17 +56,10 @@ DRIVER = """
 """
 
 
-def _wait_for(predicate, timeout: float) -> None:
-    end = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < end, "timed out"
-        time.sleep(0.1)
-
-
 def _kill_driver_then_continue(url: str) -> None:
     driver = python(DRIVER, url)
     try:
-        _wait_for(lambda: _n_complete(url) >= 6, timeout=60)
+        wait_for(lambda: _n_complete(url) >= 6, timeout=60)
         os.kill(driver.pid, signal.SIGKILL)
         driver.wait(timeout=10)
         time.sleep(1.5)  # orphaned workers notice the driver is gone and stop
@@ -88,20 +71,13 @@ def _kill_driver_then_continue(url: str) -> None:
         storage.fail_stale_trials(study._study_id)  # trials the dead driver left RUNNING
         trials = study.trials
     finally:
-        _kill_group(driver.pid)  # the driver, and any worker still running
+        kill_group(driver.pid)  # the driver, and any worker still running
         driver.communicate()
     assert_numbered_once(trials)
     assert {t.number: t.values for t in trials if t.number in before} == before  # no completed trial lost
     assert TrialState.RUNNING not in {t.state for t in trials}
     assert len([t for t in trials if t.state == TrialState.COMPLETE]) >= len(before) + 4
     assert all("no heartbeat" in t.system_attrs["fail_reason"] for t in trials if t.state == TrialState.FAIL)
-
-
-def _kill_group(pgid: int) -> None:
-    try:
-        os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _trials(url: str):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import TrialFinishedError, TrialNotFoundError, TunelabError
-from tunelab._records import FIXED_PARAMS_ATTR, RETRY_COUNT_ATTR, RETRY_OF_ATTR, FrozenTrial, TrialState
+from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -20,22 +20,37 @@ _log = logging.getLogger("tunelab")
 INTERRUPTED = "interrupted (KeyboardInterrupt)"
 
 
-def end_interrupted(study: Study, trial: Trial, reason: str = INTERRUPTED) -> FrozenTrial | None:
+def end_interrupted(study: Study, trial: Trial, reason: str = INTERRUPTED) -> int | None:
     """FAIL ``trial`` with ``reason`` and queue a WAITING copy that runs it again with the
     parameters it had drawn, whatever the storage's retry policy: an interrupted trial is never
-    lost. Returns the copy, or None when the trial had finished already (nothing is written then).
+    lost. Returns the copy's number, or None when the trial had finished already (nothing is
+    written then).
 
-    The copy is linked by ``retry_of`` (the trial's number) and ``retry_count``.
+    The parameters not stored yet are written first; then the storage fails the trial and queues
+    its copy (linked by ``retry_of`` and ``retry_count``) in one write
+    (``Storage.fail_trial(..., max_retries=None)``).
     """
+    storage = study.storage
+
+    def fail_and_queue(params: dict[str, Any]) -> tuple[int, int | None] | None:
+        if params:
+            try:
+                storage.set_trial_params(trial.trial_id, params)
+            except TrialFinishedError:
+                raise
+            except TunelabError as exc:  # one it cannot store: the copy draws those anew
+                _log.warning("parameters of interrupted trial %d not stored: %s", trial.number, exc)
+        ended = storage.fail_trial(trial.trial_id, reason, max_retries=None)
+        if ended is None:
+            raise TrialFinishedError(f"trial {trial.number} is already finished")
+        return ended
+
     try:
-        finish(study, trial, state=TrialState.FAIL, fail_reason=reason)
+        _, (_, retry) = study._finish(trial, trial.trial_id, TrialState.FAIL, None, {FAIL_REASON_ATTR: reason},
+                                      fail_and_queue)
     except TrialFinishedError:
         return None
-    stored = study.storage.get_trial(trial.trial_id)
-    fixed = {**stored.fixed_params, **stored.params, **trial.params}
-    return study.storage.create_trial(
-        study._study_id, state=TrialState.WAITING, user_attrs=stored.user_attrs,
-        system_attrs={FIXED_PARAMS_ATTR: fixed, RETRY_OF_ATTR: stored.number, RETRY_COUNT_ATTR: stored.retry_count + 1})
+    return retry
 
 
 def end_all(study: Study, trials: Iterable[Trial], cause: BaseException) -> None:

@@ -408,6 +408,7 @@ def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception]
         raise error
     return frozen
 
+
 _NO_GATE = contextlib.nullcontext()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import enum
+from collections.abc import Mapping
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, invalid
@@ -46,20 +47,75 @@ class StudyDirection(enum.IntEnum):
         return f"StudyDirection.{self.name}"
 
 
-#: Key prefix under which a trial's schedule configs are kept in its system attributes.
-SCHEDULE_ATTR_PREFIX = "schedule:"
-#: System attribute holding a multi-objective trial's reports: ``{str(step): [v1, v2, ...]}``.
-INTERMEDIATE_VECTORS_ATTR = "intermediate_vectors"
-#: System attribute holding the reason a trial failed.
-FAIL_REASON_ATTR = "fail_reason"
-#: System attribute of a trial's constraint values.
-CONSTRAINTS_ATTR = "constraints"
-#: System attribute of a re-queued trial: the number of the lost trial it repeats.
-RETRY_OF_ATTR = "retry_of"
-#: System attribute of a re-queued trial: how many times its parameters were re-queued so far.
-RETRY_COUNT_ATTR = "retry_count"
-#: System attribute of an enqueued trial: the parameter values fixed in advance.
-FIXED_PARAMS_ATTR = "fixed_params"
+#: The core's own fields of a trial, as stored (trial attributes of kind "core", JSON values).
+#: FrozenTrial shows them as typed fields; plug-ins keep their state in ``system_attrs``.
+FAIL_REASON_KEY = "fail_reason"
+CONSTRAINTS_KEY = "constraints"
+RETRY_OF_KEY = "retry_of"
+RETRY_COUNT_KEY = "retry_count"
+FIXED_PARAMS_KEY = "fixed_params"
+INTERMEDIATE_VECTORS_KEY = "intermediate_vectors"
+#: A schedule's config is stored under this prefix and its name.
+SCHEDULE_KEY_PREFIX = "schedule:"
+CORE_KEYS = frozenset({FAIL_REASON_KEY, CONSTRAINTS_KEY, RETRY_OF_KEY, RETRY_COUNT_KEY, FIXED_PARAMS_KEY,
+                       INTERMEDIATE_VECTORS_KEY})
+
+
+def is_core_key(key: str) -> bool:
+    """Whether ``key`` names one of the core's own trial fields as stored."""
+    return key in CORE_KEYS or key.startswith(SCHEDULE_KEY_PREFIX)
+
+
+def core_fields(stored: Mapping[str, Any]) -> dict[str, Any]:
+    """FrozenTrial's typed fields (keyword arguments) from the core fields as stored.
+
+    >>> core_fields({"retry_of": 3, "retry_count": 1, "intermediate_vectors": {"2": [0.5, 1]}})
+    {'retry_of': 3, 'retry_count': 1, 'intermediate_vectors': {2: (0.5, 1.0)}}
+    """
+    out: dict[str, Any] = {}
+    for key, value in stored.items():
+        if key == FAIL_REASON_KEY:
+            out["fail_reason"] = str(value)
+        elif key == CONSTRAINTS_KEY:
+            out["constraints"] = tuple(float(v) for v in value)
+        elif key in (RETRY_OF_KEY, RETRY_COUNT_KEY):
+            out[key] = int(value)
+        elif key == FIXED_PARAMS_KEY:
+            out["fixed_params"] = dict(value)
+        elif key == INTERMEDIATE_VECTORS_KEY:
+            out["intermediate_vectors"] = {int(k): tuple(float(x) for x in v) for k, v in value.items()}
+        elif key.startswith(SCHEDULE_KEY_PREFIX):
+            out.setdefault("schedule_configs", {})[key[len(SCHEDULE_KEY_PREFIX):]] = value
+    return out
+
+
+def stored_core(trial: FrozenTrial) -> dict[str, Any]:
+    """The core fields of ``trial`` as stored (the inverse of :func:`core_fields`)."""
+    out: dict[str, Any] = {}
+    if trial.fail_reason is not None:
+        out[FAIL_REASON_KEY] = trial.fail_reason
+    if trial.constraints is not None:
+        out[CONSTRAINTS_KEY] = list(trial.constraints)
+    if trial.retry_of is not None:
+        out[RETRY_OF_KEY] = trial.retry_of
+    if trial.retry_count:
+        out[RETRY_COUNT_KEY] = trial.retry_count
+    if trial.fixed_params:
+        out[FIXED_PARAMS_KEY] = dict(trial.fixed_params)
+    if trial.intermediate_vectors:
+        out[INTERMEDIATE_VECTORS_KEY] = {str(k): list(v) for k, v in trial.intermediate_vectors.items()}
+    for name, config in trial.schedule_configs.items():
+        out[SCHEDULE_KEY_PREFIX + name] = config
+    return out
+
+
+def split_core(system: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``(plug-in attributes, core fields)`` of system attributes written before the core had its own
+    fields (files of tunelab schema 1 opened read-only keep them there)."""
+    plugin, core = {}, {}
+    for key, value in system.items():
+        (core if is_core_key(key) else plugin)[key] = value
+    return plugin, core
 
 
 @dataclasses.dataclass(frozen=True)
@@ -67,7 +123,9 @@ class FrozenTrial:
     """An immutable snapshot of one trial as stored.
 
     ``params`` holds external values (what ``suggest_*`` returned), ``distributions`` their
-    distributions, ``intermediate_values`` the values reported by step.
+    distributions, ``intermediate_values`` the values reported by step. The fields after
+    ``trial_id`` are the core's own records; ``system_attrs`` holds plug-ins' state (JSON, under
+    keys namespaced by the plug-in, e.g. ``"cmaes:solution"``).
     """
 
     number: int
@@ -81,6 +139,20 @@ class FrozenTrial:
     datetime_start: datetime.datetime | None = None
     datetime_complete: datetime.datetime | None = None
     trial_id: int = -1
+    #: Why a FAIL trial failed (None for other states, or when no reason was recorded).
+    fail_reason: str | None = None
+    #: Constraint values from ``trial.set_constraint`` (the trial is feasible when all are <= 0).
+    constraints: tuple[float, ...] | None = None
+    #: The number of the lost or interrupted trial this one repeats (None: not a retry).
+    retry_of: int | None = None
+    #: How many times this trial's parameters were re-queued before it (0 for a first run).
+    retry_count: int = 0
+    #: Parameter values fixed in advance (``enqueue_trial``, a retry), by name.
+    fixed_params: dict[str, Any] = dataclasses.field(default_factory=dict)
+    #: A multi-objective trial's reports: ``{step: (v1, v2, ...)}``.
+    intermediate_vectors: dict[int, tuple[float, ...]] = dataclasses.field(default_factory=dict)
+    #: The config of each schedule the trial suggested, by name (:meth:`schedule` rebuilds one).
+    schedule_configs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     @property
     def value(self) -> float | None:
@@ -99,41 +171,6 @@ class FrozenTrial:
             return None
         return self.datetime_complete - self.datetime_start
 
-    # -- the core's own fields (typed views; plug-ins keep their state in ``system_attrs``) --------
-    @property
-    def fail_reason(self) -> str | None:
-        """Why a FAIL trial failed (None for other states or when no reason was recorded)."""
-        reason = self.system_attrs.get(FAIL_REASON_ATTR)
-        return None if reason is None else str(reason)
-
-    @property
-    def constraints(self) -> tuple[float, ...] | None:
-        """Constraint values recorded by ``trial.set_constraint`` (feasible when all are <= 0)."""
-        values = self.system_attrs.get(CONSTRAINTS_ATTR)
-        return None if values is None else tuple(float(v) for v in values)
-
-    @property
-    def retry_of(self) -> int | None:
-        """The number of the lost trial this one repeats (None if it is not a retry)."""
-        number = self.system_attrs.get(RETRY_OF_ATTR)
-        return None if number is None else int(number)
-
-    @property
-    def retry_count(self) -> int:
-        """How many times this trial's parameters were re-queued before it (0 for a first run)."""
-        return int(self.system_attrs.get(RETRY_COUNT_ATTR, 0))
-
-    @property
-    def fixed_params(self) -> dict[str, Any]:
-        """Parameter values fixed in advance (``enqueue_trial``, a retry), by name."""
-        return dict(self.system_attrs.get(FIXED_PARAMS_ATTR, {}))
-
-    @property
-    def intermediate_vectors(self) -> dict[int, tuple[float, ...]]:
-        """A multi-objective trial's reports by step."""
-        return {int(k): tuple(float(x) for x in v)
-                for k, v in self.system_attrs.get(INTERMEDIATE_VECTORS_ATTR, {}).items()}
-
     @property
     def last_step(self) -> int | None:
         return max(self.intermediate_values) if self.intermediate_values else None
@@ -142,18 +179,15 @@ class FrozenTrial:
         """Rebuild the Schedule that ``trial.suggest_schedule(name, ...)`` returned."""
         from tunelab.schedules import Schedule
 
-        key = SCHEDULE_ATTR_PREFIX + name
-        if key not in self.system_attrs:
-            known = sorted(k[len(SCHEDULE_ATTR_PREFIX):] for k in self.system_attrs
-                           if k.startswith(SCHEDULE_ATTR_PREFIX))
+        if name not in self.schedule_configs:
+            known = sorted(self.schedule_configs)
             raise InvalidArgumentError(f"name={name!r} is invalid: trial {self.number} has schedules {known}")
-        return Schedule.from_config(self.system_attrs[key])
+        return Schedule.from_config(self.schedule_configs[name])
 
     @property
     def schedules(self) -> dict[str, Any]:
         """Every schedule this trial suggested, by name."""
-        return {k[len(SCHEDULE_ATTR_PREFIX):]: self.schedule(k[len(SCHEDULE_ATTR_PREFIX):])
-                for k in self.system_attrs if k.startswith(SCHEDULE_ATTR_PREFIX)}
+        return {name: self.schedule(name) for name in self.schedule_configs}
 
 
 @dataclasses.dataclass(frozen=True)

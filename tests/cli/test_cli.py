@@ -204,7 +204,7 @@ def test_disk_full_while_ask_saves_parameters_leaves_no_trial_running(tmp_path, 
     monkeypatch.undo()
     (trial,) = tunelab.load_study(study_name="s", storage=url).trials
     assert trial.state == tunelab.TrialState.FAIL
-    assert "could not save the parameters" in trial.system_attrs["fail_reason"]
+    assert "could not save the parameters" in trial.fail_reason
 
 
 def test_disk_full_at_tell_changes_nothing_and_says_so(url, capsys, monkeypatch):

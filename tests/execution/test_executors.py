@@ -51,8 +51,7 @@ def test_an_error_in_a_worker_fails_its_trial_and_is_raised_unless_caught(tmp_pa
     with pytest.raises(ZeroDivisionError, match="boom on three"):
         study.optimize(objectives.raises_on_three, n_trials=6, n_jobs=2)
     failed = study.get_trials(states=[TrialState.FAIL])
-    assert [t.number for t in failed] == [3] and "ZeroDivisionError: boom on three" in failed[0].system_attrs[
-        "fail_reason"]
+    assert [t.number for t in failed] == [3] and "ZeroDivisionError: boom on three" in failed[0].fail_reason
     assert TrialState.RUNNING not in {t.state for t in study.trials}
     before = len(study.trials)
     study.optimize(objectives.raises_on_three, n_trials=4, n_jobs=2, catch=ZeroDivisionError)

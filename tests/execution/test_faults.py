@@ -32,10 +32,10 @@ def test_a_worker_killed_mid_trial_loses_only_that_trial(tmp_path, retries):
     assert_numbered_once(trials)
     failed = [t for t in trials if t.state == TrialState.FAIL]
     assert [t.number for t in failed] == [2]  # the trial queued behind it runs on its replacement
-    assert all("its worker died" in t.system_attrs["fail_reason"] for t in failed)
+    assert all("its worker died" in t.fail_reason for t in failed)
     assert TrialState.RUNNING not in {t.state for t in trials}
     if retries:
-        retries_of = {t.system_attrs["retry_of"]: t for t in trials if "retry_of" in t.system_attrs}
+        retries_of = {t.retry_of: t for t in trials if t.retry_of is not None}
         assert sorted(retries_of) == [t.number for t in failed]
         # a retry repeats what its lost trial had drawn (a trial lost before it started drew nothing)
         assert all(retries_of[t.number].params.items() >= t.params.items() for t in failed)
@@ -77,7 +77,7 @@ def _kill_driver_then_continue(url: str) -> None:
     assert {t.number: t.values for t in trials if t.number in before} == before  # no completed trial lost
     assert TrialState.RUNNING not in {t.state for t in trials}
     assert len([t for t in trials if t.state == TrialState.COMPLETE]) >= len(before) + 4
-    assert all("no heartbeat" in t.system_attrs["fail_reason"] for t in trials if t.state == TrialState.FAIL)
+    assert all("no heartbeat" in t.fail_reason for t in trials if t.state == TrialState.FAIL)
 
 
 def _trials(url: str):
@@ -209,5 +209,5 @@ def test_ask_tell_users_get_a_dead_askers_trial_failed_and_retried(tmp_path):
     assert retry.suggest_float("lr", 1e-5, 1e-1, log=True) == lr
     study.tell(retry, 0.5)
     first, second = study.trials
-    assert first.state == TrialState.FAIL and "no heartbeat" in first.system_attrs["fail_reason"]
-    assert second.state == TrialState.COMPLETE and second.system_attrs["retry_of"] == 0
+    assert first.state == TrialState.FAIL and "no heartbeat" in first.fail_reason
+    assert second.state == TrialState.COMPLETE and second.retry_of == 0

@@ -265,7 +265,7 @@ def test_multi_objective_reports_need_one_value_per_objective():
     study = tunelab.create_study(directions=["minimize", "maximize"])
     trial = study.ask()
     trial.report([0.5, 0.9], 3)
-    assert trial.system_attrs["intermediate_vectors"] == {"3": [0.5, 0.9]}
+    assert trial.freeze().intermediate_vectors == {3: (0.5, 0.9)}
     with pytest.raises(tunelab.InvalidArgumentError, match=r"value=\[0.5\] is invalid.*sequence of 2"):
         trial.report([0.5], 4)
 

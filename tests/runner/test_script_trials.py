@@ -72,7 +72,7 @@ def test_a_crashing_script_fails_with_the_tail_of_its_output(tmp_path):
     """)
     (t,) = study.trials
     assert t.state == tunelab.TrialState.FAIL
-    reason = t.system_attrs["fail_reason"]
+    reason = t.fail_reason
     assert "the script exited with status 1" in reason and "boom: CUDA out of memory" in reason
     assert "loading data" in reason and t.user_attrs["log"] in reason
 
@@ -81,13 +81,13 @@ def test_a_script_that_never_reports_the_metric_fails_with_the_reason(tmp_path):
     study = run(tmp_path, 'print("tunelab: step=1 accuracy=0.3")\n')
     (t,) = study.trials
     assert t.state == tunelab.TrialState.FAIL
-    assert "the script never reported the metric 'loss': call tunelab.report(loss=...)" in t.system_attrs["fail_reason"]
+    assert "the script never reported the metric 'loss': call tunelab.report(loss=...)" in t.fail_reason
 
 
 def test_a_script_reporting_nan_fails_with_the_reason(tmp_path):
     study = run(tmp_path, 'import tunelab\ntunelab.report(float("nan"))\n')
     (t,) = study.trials
-    assert t.state == tunelab.TrialState.FAIL and "the script reported loss=nan" in t.system_attrs["fail_reason"]
+    assert t.state == tunelab.TrialState.FAIL and "the script reported loss=nan" in t.fail_reason
 
 
 def test_a_hanging_script_is_killed_at_the_per_trial_timeout_and_the_run_goes_on(tmp_path):
@@ -98,7 +98,7 @@ def test_a_hanging_script_is_killed_at_the_per_trial_timeout_and_the_run_goes_on
         time.sleep(600)
     """, timeout=2, n_trials=2)
     assert [t.state for t in study.trials] == [tunelab.TrialState.FAIL] * 2
-    assert "the trial ran past the per-trial timeout of 2 s and was stopped" in study.trials[0].system_attrs["fail_reason"]
+    assert "the trial ran past the per-trial timeout of 2 s and was stopped" in study.trials[0].fail_reason
 
 
 @pytest.mark.parametrize("mode", ["args", "env", "json"])

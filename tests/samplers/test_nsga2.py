@@ -46,7 +46,7 @@ def test_set_constraint_checks_its_values() -> None:
     with pytest.raises(TypeError, match="values"):
         trial.set_constraint("x")
     trial.set_constraint([0.5, -1])
-    assert trial.system_attrs["constraints"] == [0.5, -1.0]
+    assert trial.freeze().constraints == (0.5, -1.0)
 
 
 def test_arguments_are_checked() -> None:

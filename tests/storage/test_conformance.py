@@ -147,14 +147,14 @@ def test_finish_trial_writes_everything_or_nothing(make_storage):
 def test_finish_and_start_finishes_one_trial_then_starts_the_next_or_neither(make_storage):
     s = make_storage()
     sid, tid = _running_with_everything(s)
-    s.create_trial(sid, state=TrialState.WAITING, system_attrs={"fixed_params": {"x": 0.1}})  # number 1
+    s.create_trial(sid, state=TrialState.WAITING, core={"fixed_params": {"x": 0.1}})  # number 1
     [nxt] = s.finish_and_start_many([Finish(tid, TrialState.COMPLETE, (0.5,), params={"n": (3, N)},
                                             system_attrs={"why": "ok"})], study_id=sid)
     done = make_storage().get_trial(tid)
     assert (done.state, done.values, done.params, done.system_attrs) == (
         TrialState.COMPLETE, (0.5,), {"x": 0.5, "n": 3}, {"why": "ok"})
     # the enqueued trial is claimed first, read whole; then new trials are numbered on
-    assert (nxt.number, nxt.state, nxt.system_attrs) == (1, TrialState.RUNNING, {"fixed_params": {"x": 0.1}})
+    assert (nxt.number, nxt.state, nxt.fixed_params, nxt.system_attrs) == (1, TrialState.RUNNING, {"x": 0.1}, {})
     [third] = s.finish_and_start_many([Finish(nxt.trial_id, TrialState.PRUNED)], study_id=sid)
     assert (third.number, third.state) == (2, TrialState.RUNNING)
     assert make_storage().get_trial(nxt.trial_id).state == TrialState.PRUNED
@@ -235,10 +235,10 @@ def test_waiting_trials_are_claimed_oldest_first_and_once(make_storage):
     sid = s.create_study("s", MIN)
     s.create_trial(sid)  # RUNNING, not claimable
     for i in range(3):
-        s.create_trial(sid, state=TrialState.WAITING, system_attrs={"fixed_params": {"i": i}})
+        s.create_trial(sid, state=TrialState.WAITING, core={"fixed_params": {"i": i}})
     other = make_storage()
     claimed = [s.claim_waiting_trial(sid), other.claim_waiting_trial(sid), s.claim_waiting_trial(sid)]
-    assert [t.system_attrs["fixed_params"]["i"] for t in claimed] == [0, 1, 2]
+    assert [t.fixed_params["i"] for t in claimed] == [0, 1, 2]
     assert all(t.state == TrialState.RUNNING and t.datetime_start is not None for t in claimed)
     assert s.claim_waiting_trial(sid) is None
 
@@ -274,9 +274,9 @@ def test_a_lost_trial_is_failed_once_and_requeued_with_its_parameters(make_stora
     assert s.fail_lost_trial(tid, "its worker died") == (0, 1)
     assert other.fail_lost_trial(tid, "its worker died") is None  # failed once only
     failed, retry = other.get_all_trials(sid)
-    assert (failed.state, failed.system_attrs["fail_reason"]) == (TrialState.FAIL, "its worker died")
+    assert (failed.state, failed.fail_reason) == (TrialState.FAIL, "its worker died")
     assert retry.state == TrialState.WAITING and retry.user_attrs == {"u": 1}
-    assert retry.system_attrs == {"fixed_params": {"x": 0.5, "c": "b"}, "retry_of": 0, "retry_count": 1}
+    assert (retry.fixed_params, retry.retry_of, retry.retry_count, retry.system_attrs) == ({"x": 0.5, "c": "b"}, 0, 1, {})
     again = other.claim_waiting_trial(sid)
     assert other.fail_lost_trial(again.trial_id, "died again") == (1, None)  # retries spent
 
@@ -293,11 +293,11 @@ def test_trials_without_heartbeat_are_failed_after_the_grace_period(make_storage
     assert alive.fail_stale_trials(sid) == []
     time.sleep(1.5)
     claimed = alive.claim_waiting_trial(sid)  # every ask sweeps first, then claims the retry
-    assert claimed is not None and claimed.system_attrs["retry_of"] == lost.number
-    assert claimed.params == {} and claimed.system_attrs["fixed_params"] == {"x": 0.25}
+    assert claimed is not None and claimed.retry_of == lost.number
+    assert claimed.params == {} and claimed.fixed_params == {"x": 0.25}
     states = {t.number: t.state for t in alive.get_all_trials(sid)}
     assert states == {kept.number: TrialState.RUNNING, lost.number: TrialState.FAIL, 2: TrialState.RUNNING}
-    assert "no heartbeat for more than 1 s" in alive.get_trial(lost.trial_id).system_attrs["fail_reason"]
+    assert "no heartbeat for more than 1 s" in alive.get_trial(lost.trial_id).fail_reason
 
 
 def test_heartbeat_options_are_validated():
@@ -376,7 +376,7 @@ def test_values_and_reports_a_backend_cannot_hold_are_refused(make_storage):
 def test_an_interrupted_trial_is_failed_and_requeued_whatever_its_retries(make_storage):
     s = make_storage()
     sid = s.create_study("s", [StudyDirection.MINIMIZE])
-    s.create_trial(sid, state=TrialState.WAITING, system_attrs={"fixed_params": {"y": 2}})
+    s.create_trial(sid, state=TrialState.WAITING, core={"fixed_params": {"y": 2}})
     trial = s.start_trial(sid)
     s.set_trial_params(trial.trial_id, {"x": (0.5, FloatDistribution(0, 1))})
     s.set_trial_attr(trial.trial_id, "user", "note", "kept")

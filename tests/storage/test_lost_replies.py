@@ -106,8 +106,8 @@ def test_failing_a_lost_trial_and_queueing_its_retry_happen_together_or_not_at_a
     monkeypatch.undo()
     assert s.fail_lost_trial(tid, "worker died") == (0, 1)
     failed, retry = s.get_all_trials(sid)
-    assert (failed.state, failed.system_attrs["fail_reason"]) == (TrialState.FAIL, "worker died")
-    assert (retry.state, retry.system_attrs["fixed_params"], retry.system_attrs["retry_of"]) == (
+    assert (failed.state, failed.fail_reason) == (TrialState.FAIL, "worker died")
+    assert (retry.state, retry.fixed_params, retry.retry_of) == (
         TrialState.WAITING, {"x": 0.5}, 0)
     s.close()
 

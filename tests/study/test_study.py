@@ -81,7 +81,7 @@ def test_nan_makes_the_trial_fail_with_the_reason_and_inf_is_legal(storage_url):
     study.optimize(lambda t: math.inf, n_trials=1)
     nan_trial, inf_trial = study.trials
     assert nan_trial.state == TrialState.FAIL
-    assert "NaN" in nan_trial.system_attrs["fail_reason"]
+    assert "NaN" in nan_trial.fail_reason
     assert inf_trial.state == TrialState.COMPLETE and inf_trial.value == math.inf
 
 
@@ -91,8 +91,8 @@ def test_non_numeric_and_wrong_count_results_fail(storage_url):
     study.optimize(lambda t: (1.0, 2.0), n_trials=1)
     a, b = study.trials
     assert a.state == b.state == TrialState.FAIL
-    assert "'good' (type str), not a number" in a.system_attrs["fail_reason"]
-    assert "returned 2 value(s)" in b.system_attrs["fail_reason"]
+    assert "'good' (type str), not a number" in a.fail_reason
+    assert "returned 2 value(s)" in b.fail_reason
 
 
 def test_an_objective_that_raises_fails_its_trial_and_is_reraised(storage_url):
@@ -106,7 +106,7 @@ def test_an_objective_that_raises_fails_its_trial_and_is_reraised(storage_url):
         study.optimize(broken, n_trials=3)
     (t,) = study.trials
     assert t.state == TrialState.FAIL
-    assert "ZeroDivisionError: boom" in t.system_attrs["fail_reason"]
+    assert "ZeroDivisionError: boom" in t.fail_reason
     assert "x" in t.params  # what it asked before failing is kept
 
 

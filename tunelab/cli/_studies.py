@@ -60,8 +60,8 @@ def trial_row(t: Any, multi: bool) -> dict[str, Any]:
     row["duration_s"] = round(t.duration.total_seconds(), 3) if t.duration else None
     row.update({f"params.{k}": v for k, v in t.params.items()})
     row.update({f"user_attrs.{k}": v for k, v in t.user_attrs.items()})
-    if "fail_reason" in t.system_attrs:
-        row["fail_reason"] = t.system_attrs["fail_reason"]
+    if t.fail_reason is not None:
+        row["fail_reason"] = t.fail_reason
     return row
 
 

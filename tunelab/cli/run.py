@@ -101,7 +101,6 @@ def _write_report(study: Any, config: Any, args: argparse.Namespace) -> None:
 
 def summary(study: Any) -> str:
     """The end-of-run text: trial counts, the best trials with their parameters, the best as code."""
-    from tunelab._records import FAIL_REASON_ATTR
     from tunelab.reporting import keras_code, plain_params, torch_code
 
     trials = study.trials
@@ -113,7 +112,7 @@ def summary(study: Any) -> str:
     if not complete:
         failed = [t for t in trials if t.state.name == "FAIL"]
         if failed:
-            lines.append(f"no trial completed; the last failure:\n{failed[-1].system_attrs.get(FAIL_REASON_ATTR, '')}")
+            lines.append(f"no trial completed; the last failure:\n{failed[-1].fail_reason or ''}")
         return "\n".join(lines)
     if len(study.directions) > 1:
         best = study.best_trials

@@ -14,7 +14,7 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._records import SCHEDULE_ATTR_PREFIX, TrialState
+from tunelab._records import SCHEDULE_KEY_PREFIX, TrialState
 from tunelab.dashboard._cache import StudyCache, finite
 from tunelab.dashboard._source import LR_TRACE_ATTR
 from tunelab.reporting._importance import importance_scores
@@ -158,9 +158,9 @@ def learning_rates(cache: StudyCache, numbers: list[int]) -> dict[str, Any]:
             curves.append({"number": r["number"], "name": "applied", "source": "lr_trace",
                            "steps": [trace[i][0] for i in pick], "values": [finite(trace[i][1]) for i in pick]})
             continue
-        for key in sorted(k for k in found if k.startswith(SCHEDULE_ATTR_PREFIX)):
+        for key in sorted(k for k in found if k.startswith(SCHEDULE_KEY_PREFIX)):
             curve = schedule_curve(Schedule.from_config(found[key]))
-            curves.append({"number": r["number"], "name": key[len(SCHEDULE_ATTR_PREFIX):], "source": "schedule",
+            curves.append({"number": r["number"], "name": key[len(SCHEDULE_KEY_PREFIX):], "source": "schedule",
                            **curve})
     return {"curves": curves}
 

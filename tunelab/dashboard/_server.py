@@ -205,8 +205,8 @@ def _log_lines(t: Any) -> list[str]:
             lines += log.splitlines()
         elif isinstance(log, list):
             lines += [str(x) for x in log]
-    if "fail_reason" in t.system_attrs:
-        lines.append(f"failed: {t.system_attrs['fail_reason']}")
+    if t.fail_reason is not None:
+        lines.append(f"failed: {t.fail_reason}")
     return lines
 
 

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
 from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
-from tunelab._records import SCHEDULE_ATTR_PREFIX, FrozenTrial, StudyDirection, StudySummary
+from tunelab._records import SCHEDULE_KEY_PREFIX, FrozenTrial, StudyDirection, StudySummary
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
 from tunelab.storage import redact_url
@@ -187,7 +187,7 @@ class ReadOnlySource:
         if not trial_ids:
             return {}
         wanted = ((a.c.kind == "user") & (a.c.key == LR_TRACE_ATTR)) | (
-            (a.c.kind == "system") & a.c.key.startswith(SCHEDULE_ATTR_PREFIX, autoescape=True))
+            a.c.kind.in_(("core", "system")) & a.c.key.startswith(SCHEDULE_KEY_PREFIX, autoescape=True))  # system: schema 1
         query = sa.select(a.c.trial_id, a.c.key, a.c.value_json).where(a.c.trial_id.in_(list(trial_ids)) & wanted)
         out: dict[int, dict[str, Any]] = {int(i): {} for i in trial_ids}
         for trial_id, key, value_json in self._read(lambda conn: conn.execute(query).all()):

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import TrialFinishedError, TrialNotFoundError, TunelabError
-from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, TrialState
+from tunelab._records import FAIL_REASON_KEY, FrozenTrial, TrialState
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -46,7 +46,7 @@ def end_interrupted(study: Study, trial: Trial, reason: str = INTERRUPTED) -> in
         return ended
 
     try:
-        _, (_, retry) = study._finish(trial, trial.trial_id, TrialState.FAIL, None, {FAIL_REASON_ATTR: reason},
+        _, (_, retry) = study._finish(trial, trial.trial_id, TrialState.FAIL, None, {FAIL_REASON_KEY: reason},
                                       fail_and_queue)
     except TrialFinishedError:
         return None

@@ -10,7 +10,7 @@ import threading
 from typing import Any, NamedTuple
 
 from tunelab._errors import InvalidArgumentError
-from tunelab._records import FrozenTrial, TrialState
+from tunelab._records import FrozenTrial, TrialState, stored_core
 from tunelab.execution._procs import DONE, FAILED, READY, SKIPPED
 from tunelab.storage import StoredParam
 from tunelab.study._study import Study, run_trial
@@ -85,6 +85,7 @@ def adopt(trial: Trial, outcome: Outcome) -> None:
     trial._intermediate = dict(snapshot.intermediate_values)
     trial._user_attrs = dict(snapshot.user_attrs)
     trial._system_attrs = dict(snapshot.system_attrs)
+    trial._core = stored_core(snapshot)
     trial._pending = dict(outcome.pending)
 
 

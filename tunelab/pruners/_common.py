@@ -2,7 +2,7 @@
 
 Single-objective trials report one float per step (``trial.intermediate_values``). Multi-objective
 trials report one vector per step (``trial.report([v1, v2, ...], step)``), kept in the system
-attribute :data:`~tunelab._records.INTERMEDIATE_VECTORS_ATTR` as ``{str(step): [v1, v2, ...]}``.
+field ``intermediate_vectors`` as ``{step: (v1, v2, ...)}``.
 :func:`reported` gives both as ``{step: tuple}`` so every pruner handles them the same way.
 """
 
@@ -13,7 +13,7 @@ import statistics
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from tunelab._records import INTERMEDIATE_VECTORS_ATTR, StudyDirection, TrialState
+from tunelab._records import StudyDirection, TrialState
 
 if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
@@ -29,9 +29,8 @@ def signs(study: Study) -> tuple[float, ...]:
 
 def reported(trial: FrozenTrial) -> dict[int, tuple[float, ...]]:
     """Every value ``trial`` reported, as ``{step: (v1, ...)}`` (one entry per objective)."""
-    vectors = trial.system_attrs.get(INTERMEDIATE_VECTORS_ATTR)
-    if vectors:
-        return {int(s): tuple(float(x) for x in v) for s, v in vectors.items()}
+    if trial.intermediate_vectors:
+        return dict(trial.intermediate_vectors)
     return {s: (float(v),) for s, v in trial.intermediate_values.items()}
 
 

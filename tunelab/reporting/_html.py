@@ -15,7 +15,6 @@ from pathlib import Path
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, require_extra
-from tunelab._records import FAIL_REASON_ATTR
 from tunelab.reporting import _figures as F
 from tunelab.reporting._code import keras_code, plain_params, torch_code
 from tunelab.reporting._safe import dumps, plotly_safe
@@ -92,7 +91,7 @@ def trial_rows(trials: list[Any]) -> list[dict[str, Any]]:
                                "duration_s": round(t.duration.total_seconds(), 2) if t.duration else ""}
         row.update(plain_params(t))
         row.update({f"{k} (schedule)": repr(s) for k, s in t.schedules.items()})
-        row["fail_reason"] = str(t.system_attrs.get(FAIL_REASON_ATTR, ""))[:300]
+        row["fail_reason"] = (t.fail_reason or "")[:300]
         row["log"] = t.user_attrs.get(LOG_ATTR, "")
         rows.append(row)
     return rows

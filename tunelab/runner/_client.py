@@ -133,7 +133,7 @@ def schedule(name: str, *, total_steps: int) -> Any:
     if ctx is None:
         raise InvalidArgumentError(f"schedule({name!r}) needs a trial: run the script with tunelab run")
     from tunelab import schedules
-    from tunelab._records import SCHEDULE_ATTR_PREFIX
+    from tunelab._records import SCHEDULE_KEY_PREFIX
 
     storage = ctx["storage"]
     spaces = storage.get_study_attrs(ctx["study_id"], "system").get(P.SPACES_ATTR, {})
@@ -141,7 +141,7 @@ def schedule(name: str, *, total_steps: int) -> Any:
         raise invalid("name", name, f"one of the schedule parameters {sorted(spaces)}")
     frozen = storage.get_trial(ctx["trial_id"])
     built = schedules.space_from_config(spaces[name]).build(frozen.params, name, total_steps=total_steps)
-    storage.set_trial_attr(ctx["trial_id"], "system", SCHEDULE_ATTR_PREFIX + name, built.to_config())
+    storage.set_trial_attr(ctx["trial_id"], "core", SCHEDULE_KEY_PREFIX + name, built.to_config())
     steps = dict(frozen.user_attrs.get(P.SCHEDULE_STEPS_ATTR, {}), **{name: int(total_steps)})
     storage.set_trial_attr(ctx["trial_id"], "user", P.SCHEDULE_STEPS_ATTR, steps)
     return built

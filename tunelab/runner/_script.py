@@ -108,7 +108,7 @@ def end_interrupted(trial: Any) -> Any:
     does the same for the trials it ends, never makes a second one.
     """
     from tunelab._errors import TrialFinishedError
-    from tunelab._records import FIXED_PARAMS_ATTR, RETRY_COUNT_ATTR, RETRY_OF_ATTR, TrialState
+    from tunelab._records import FIXED_PARAMS_KEY, RETRY_COUNT_KEY, RETRY_OF_KEY, TrialState
 
     study = trial.study
     try:
@@ -118,8 +118,8 @@ def end_interrupted(trial: Any) -> Any:
     stored = study.storage.get_trial(trial.trial_id)
     return study.storage.create_trial(
         study.storage.get_study_id(study.study_name), state=TrialState.WAITING,
-        system_attrs={FIXED_PARAMS_ATTR: {**stored.fixed_params, **stored.params}, RETRY_OF_ATTR: stored.number,
-                      RETRY_COUNT_ATTR: stored.retry_count + 1})
+        core={FIXED_PARAMS_KEY: {**stored.fixed_params, **stored.params}, RETRY_OF_KEY: stored.number,
+              RETRY_COUNT_KEY: stored.retry_count + 1})
 
 
 def _signal(proc: subprocess.Popen, sig: int) -> None:

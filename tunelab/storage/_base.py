@@ -29,14 +29,19 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, invalid, wrong_type
 from tunelab._records import (
-    FAIL_REASON_ATTR,
-    FIXED_PARAMS_ATTR,
-    RETRY_COUNT_ATTR,
-    RETRY_OF_ATTR,
+    CONSTRAINTS_KEY,
+    CORE_KEYS,
+    FAIL_REASON_KEY,
+    FIXED_PARAMS_KEY,
+    INTERMEDIATE_VECTORS_KEY,
+    RETRY_COUNT_KEY,
+    RETRY_OF_KEY,
+    SCHEDULE_KEY_PREFIX,
     FrozenTrial,
     StudyDirection,
     StudySummary,
     TrialState,
+    is_core_key,
 )
 from tunelab.space import BaseDistribution
 
@@ -55,6 +60,7 @@ class Finish(NamedTuple):
     values: tuple[float, ...] | None = None
     params: Mapping[str, StoredParam] | None = None
     system_attrs: Mapping[str, Any] | None = None
+    core: Mapping[str, Any] | None = None
 
 
 class Storage(abc.ABC):
@@ -105,8 +111,12 @@ class Storage(abc.ABC):
         intermediate_values: Mapping[int, float] | None = None,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        """Create a trial with the next number of the study and return it."""
+        """Create a trial with the next number of the study and return it.
+
+        ``core``: the trial's own fields as stored (see :func:`tunelab._records.core_fields`).
+        """
 
     @abc.abstractmethod
     def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
@@ -130,7 +140,11 @@ class Storage(abc.ABC):
 
     @abc.abstractmethod
     def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
-        """Set a JSON-serialisable trial attribute of a running trial; ``kind`` is "user" or "system"."""
+        """Set a JSON-serialisable attribute of a running trial.
+
+        ``kind`` is "user", "system" (plug-ins' state, under keys other than the core's) or "core"
+        (one of the trial's own fields as stored, see :func:`tunelab._records.core_fields`).
+        """
 
     @abc.abstractmethod
     def finish_trial(
@@ -141,8 +155,9 @@ class Storage(abc.ABC):
         *,
         params: Mapping[str, StoredParam] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
     ) -> None:
-        """In one transaction: record the last params/attrs, then the values and the final state.
+        """In one transaction: record the last params/attrs/core fields, then the values and the final state.
 
         Raise TrialFinishedError if the trial is already finished (nothing is written then).
         """
@@ -158,7 +173,8 @@ class Storage(abc.ABC):
         started: list[FrozenTrial | None] = []
         for f in finishes:
             try:
-                self.finish_trial(f.trial_id, f.state, f.values, params=f.params, system_attrs=f.system_attrs)
+                self.finish_trial(f.trial_id, f.state, f.values, params=f.params, system_attrs=f.system_attrs,
+                                  core=f.core)
             except (TrialFinishedError, TrialNotFoundError):
                 started.append(None)
                 continue
@@ -209,7 +225,7 @@ class Storage(abc.ABC):
         """
         trial = self.get_trial(trial_id)
         try:
-            self.finish_trial(trial_id, TrialState.FAIL, system_attrs={FAIL_REASON_ATTR: reason})
+            self.finish_trial(trial_id, TrialState.FAIL, core={FAIL_REASON_KEY: reason})
         except TrialFinishedError:
             return None
         finally:
@@ -218,7 +234,7 @@ class Storage(abc.ABC):
         if retry is None:
             return trial.number, None
         queued = self.create_trial(self.get_study_id_of_trial(trial_id), state=TrialState.WAITING,
-                                   user_attrs=retry[0], system_attrs=retry[1])
+                                   user_attrs=retry[0], core=retry[1])
         return trial.number, queued.number
 
     @abc.abstractmethod
@@ -283,6 +299,8 @@ MAX_NAME_LENGTH = 512
 #: Intermediate values are reported at steps 0 .. MAX_STEP (the SQL schema's 64-bit column).
 MAX_STEP = 2**63 - 1
 ATTR_KINDS = ("user", "system")
+#: A trial's attributes also hold its core fields.
+TRIAL_ATTR_KINDS = ("user", "system", "core")
 
 
 def check_name(argument: str, name: Any) -> str:
@@ -308,9 +326,10 @@ class _Shortened(str):
         return f"{str.__repr__(self[:40])[:-1]}...' ({len(self)} characters)"
 
 
-def check_attr_kind(kind: str) -> None:
-    if kind not in ATTR_KINDS:
-        raise invalid("kind", kind, "'user' or 'system'")
+def check_attr_kind(kind: str, *, trial: bool = False) -> None:
+    allowed = TRIAL_ATTR_KINDS if trial else ATTR_KINDS
+    if kind not in allowed:
+        raise invalid("kind", kind, " or ".join(repr(k) for k in allowed))
 
 
 def check_attr_value(key: str, value: Any) -> None:
@@ -322,6 +341,58 @@ def check_attr_value(key: str, value: Any) -> None:
         raise InvalidArgumentError(
             f"attribute {key!r}={value!r} is invalid: must be JSON-serialisable ({exc})"
         ) from None
+
+
+def check_trial_attr(kind: str, key: str, value: Any) -> None:
+    """A trial attribute of ``kind``: core fields of the right shape, plug-in state outside them."""
+    check_attr_kind(kind, trial=True)
+    check_attr_value(key, value)
+    if kind == "core":
+        check_core({key: value})
+    elif kind == "system" and is_core_key(key):
+        raise InvalidArgumentError(f"system attribute {key!r} is reserved: it is one of the trial's own fields "
+                                   "(fail_reason, constraints, retry links, fixed_params, intermediate_vectors, "
+                                   "schedules); plug-ins name their keys after themselves, e.g. 'myplugin:state'")
+
+
+def check_core(core: Mapping[str, Any] | None) -> None:
+    """The core's own trial fields as stored: known keys, each of its shape."""
+    for key, value in (core or {}).items():
+        if not isinstance(key, str) or not is_core_key(key):
+            raise invalid("core field", key, f"one of {sorted(CORE_KEYS)} or '{SCHEDULE_KEY_PREFIX}<name>'")
+        check_attr_value(key, value)
+        shape = _CORE_SHAPES.get(key, _is_config)
+        if not shape(value):
+            raise invalid(f"core field {key!r}", value, _CORE_ALLOWED.get(key, "a schedule config (a dict)"))
+
+
+def _is_real(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, (int, float)) and not math.isnan(v)
+
+
+def _is_count(v: Any) -> bool:
+    return not isinstance(v, bool) and isinstance(v, int) and v >= 0
+
+
+def _is_config(v: Any) -> bool:
+    return isinstance(v, dict)
+
+
+_CORE_SHAPES = {
+    FAIL_REASON_KEY: lambda v: isinstance(v, str),
+    CONSTRAINTS_KEY: lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(_is_real(x) for x in v),
+    RETRY_OF_KEY: _is_count,
+    RETRY_COUNT_KEY: _is_count,
+    FIXED_PARAMS_KEY: lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
+    INTERMEDIATE_VECTORS_KEY: lambda v: isinstance(v, dict) and all(
+        isinstance(k, str) and k.isdigit() and isinstance(x, (list, tuple)) for k, x in v.items()),
+}
+_CORE_ALLOWED = {
+    FAIL_REASON_KEY: "a string", CONSTRAINTS_KEY: "a non-empty list of real numbers (not NaN)",
+    RETRY_OF_KEY: "a trial number (an integer >= 0)", RETRY_COUNT_KEY: "an integer >= 0",
+    FIXED_PARAMS_KEY: "a dict of parameter name to value",
+    INTERMEDIATE_VECTORS_KEY: "a dict of step (as a string) to a list of values",
+}
 
 
 def check_attrs(*attrs: Mapping[str, Any] | None) -> None:
@@ -349,13 +420,22 @@ def check_values(values: Sequence[float] | None) -> None:
 
 
 def check_finish(state: Any, values: Sequence[float] | None, params: Mapping[str, StoredParam] | None,
-                 system_attrs: Mapping[str, Any] | None) -> None:
+                 system_attrs: Mapping[str, Any] | None, core: Mapping[str, Any] | None) -> None:
     """What a finish writes, refused before anything is written if a backend could not hold it."""
     if not isinstance(state, TrialState) or not state.is_finished():
         raise invalid("state", state, "COMPLETE, PRUNED or FAIL")
     check_values(values)
     check_params(params)
-    check_attrs(system_attrs)
+    check_new_trial_attrs(None, system_attrs, core)
+
+
+def check_new_trial_attrs(user_attrs: Mapping[str, Any] | None, system_attrs: Mapping[str, Any] | None,
+                          core: Mapping[str, Any] | None) -> None:
+    """The attributes and core fields a trial is created or finished with."""
+    for kind, mapping in (("user", user_attrs), ("system", system_attrs)):
+        for key, value in (mapping or {}).items():
+            check_trial_attr(kind, key, value)
+    check_core(core)
 
 
 def check_report(step: Any, value: Any) -> tuple[int, float]:
@@ -386,7 +466,7 @@ def best_values(trials: Iterable[FrozenTrial], directions: tuple[StudyDirection,
 
 
 def retry_attrs(trial: FrozenTrial, max_retries: int | None) -> tuple[dict[str, Any], dict[str, Any]] | None:
-    """The user and system attributes of the retry of a lost ``trial``; None if its retries are spent.
+    """The user attributes and core fields of the retry of a lost ``trial``; None if its retries are spent.
 
     The retry runs with the parameters the lost trial had drawn (and those it had fixed in
     advance but not reached), linked to it by ``retry_of`` and ``retry_count``.
@@ -395,4 +475,4 @@ def retry_attrs(trial: FrozenTrial, max_retries: int | None) -> tuple[dict[str, 
     if max_retries is not None and count >= max_retries:
         return None
     fixed = {**trial.fixed_params, **trial.params}
-    return dict(trial.user_attrs), {FIXED_PARAMS_ATTR: fixed, RETRY_OF_ATTR: trial.number, RETRY_COUNT_ATTR: count + 1}
+    return dict(trial.user_attrs), {FIXED_PARAMS_KEY: fixed, RETRY_OF_KEY: trial.number, RETRY_COUNT_KEY: count + 1}

@@ -10,18 +10,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from tunelab._errors import DuplicatedStudyError, StudyNotFoundError, TrialNotFoundError
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState, core_fields
 from tunelab.storage._base import (
     Storage,
     StoredParam,
     best_values,
     check_attr_kind,
     check_attr_value,
-    check_attrs,
     check_finish,
     check_name,
+    check_new_trial_attrs,
     check_params,
     check_report,
+    check_trial_attr,
     check_values,
     raise_finished,
 )
@@ -48,6 +49,7 @@ class _Trial:
     intermediate_values: dict[int, float]
     user_attrs: dict[str, Any]
     system_attrs: dict[str, Any]
+    core: dict[str, Any]
     datetime_start: datetime.datetime | None
     datetime_complete: datetime.datetime | None
     frozen: FrozenTrial | None = None  # cached snapshot, dropped on every change
@@ -143,10 +145,11 @@ class InMemoryStorage(Storage):
         intermediate_values: Mapping[int, float] | None = None,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
         check_params(params)
         check_values(values)
-        check_attrs(user_attrs, system_attrs)
+        check_new_trial_attrs(user_attrs, system_attrs, core)
         reports = dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
         now = datetime.datetime.now()
         with self._lock:
@@ -161,6 +164,7 @@ class InMemoryStorage(Storage):
                 {n: d for n, (_, d) in params.items()},
                 reports,
                 copy.deepcopy(dict(user_attrs or {})), copy.deepcopy(dict(system_attrs or {})),
+                copy.deepcopy(dict(core or {})),
                 None if state == TrialState.WAITING else now,
                 now if state.is_finished() else None,
             )
@@ -206,11 +210,10 @@ class InMemoryStorage(Storage):
             self._running(trial_id, "report").intermediate_values[step] = value
 
     def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
-        check_attr_kind(kind)
-        check_attr_value(key, value)
+        check_trial_attr(kind, key, value)
         with self._lock:
             trial = self._running(trial_id, f"setting {kind} attribute {key!r}")
-            getattr(trial, f"{kind}_attrs")[key] = copy.deepcopy(value)
+            {"user": trial.user_attrs, "system": trial.system_attrs, "core": trial.core}[kind][key] = copy.deepcopy(value)
 
     def finish_trial(
         self,
@@ -220,8 +223,9 @@ class InMemoryStorage(Storage):
         *,
         params: Mapping[str, StoredParam] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
     ) -> None:
-        check_finish(state, values, params, system_attrs)
+        check_finish(state, values, params, system_attrs, core)
         with self._lock:
             trial = self._running(trial_id, f"finishing as {state.name}")
             # everything that can fail first, so a failing finish leaves the trial as it was
@@ -231,6 +235,7 @@ class InMemoryStorage(Storage):
                 trial.params[name] = value
                 trial.distributions[name] = dist
             trial.system_attrs.update(attrs)
+            trial.core.update(copy.deepcopy(dict(core or {})))
             trial.values = tuple(values) if values is not None else None
             trial.state = state
             trial.datetime_complete = datetime.datetime.now()
@@ -248,7 +253,7 @@ class InMemoryStorage(Storage):
                 intermediate_values=dict(trial.intermediate_values),
                 user_attrs=copy.deepcopy(trial.user_attrs), system_attrs=copy.deepcopy(trial.system_attrs),
                 datetime_start=trial.datetime_start, datetime_complete=trial.datetime_complete,
-                trial_id=trial_id,
+                trial_id=trial_id, **core_fields(copy.deepcopy(trial.core)),
             )
         return trial.frozen
 

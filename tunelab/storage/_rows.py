@@ -10,7 +10,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState, core_fields, split_core
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
 
@@ -74,7 +74,7 @@ def assemble_trials(tx: Any, where: Any) -> list[FrozenTrial]:
     for trial_id, step, value in tx.execute(
             sa.select(iv.c.trial_id, iv.c.step, iv.c.value).where(iv.c.trial_id.in_(ids)).order_by(iv.c.step)):
         inter[trial_id][int(step)] = float("nan") if value is None else float(value)
-    attrs: dict[int, dict[str, dict[str, Any]]] = {r.trial_id: {"user": {}, "system": {}} for r in rows}
+    attrs: dict[int, dict[str, dict[str, Any]]] = {r.trial_id: {"user": {}, "system": {}, "core": {}} for r in rows}
     a = S.trial_attrs
     for trial_id, kind, key, value_json in tx.execute(
             sa.select(a.c.trial_id, a.c.kind, a.c.key, a.c.value_json).where(a.c.trial_id.in_(ids))):
@@ -82,6 +82,7 @@ def assemble_trials(tx: Any, where: Any) -> list[FrozenTrial]:
     out = []
     for r in rows:
         ps = params[r.trial_id]
+        system, legacy = split_core(attrs[r.trial_id]["system"])  # files of schema 1, opened read-only
         out.append(FrozenTrial(
             number=r.number,
             state=TrialState(r.state),
@@ -90,10 +91,11 @@ def assemble_trials(tx: Any, where: Any) -> list[FrozenTrial]:
             distributions={n: d for n, (_, d) in ps.items()},
             intermediate_values=inter[r.trial_id],
             user_attrs=attrs[r.trial_id]["user"],
-            system_attrs=attrs[r.trial_id]["system"],
+            system_attrs=system,
             datetime_start=from_timestamp(r.datetime_start) if r.datetime_start is not None else None,
             datetime_complete=from_timestamp(r.datetime_complete) if r.datetime_complete is not None else None,
             trial_id=r.trial_id,
+            **core_fields({**legacy, **attrs[r.trial_id]["core"]}),
         ))
     return out
 

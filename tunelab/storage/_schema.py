@@ -21,7 +21,8 @@ from sqlalchemy.engine import Connection
 from tunelab._errors import StorageError
 
 #: Bumped whenever the tables change; a file with a newer version is refused, untouched.
-#: 2: ``tunelab_trials.write_token`` (the token of the write that last started or finished a trial).
+#: 2: ``tunelab_trials.write_token`` (the token of the write that last started or finished a trial);
+#: the core's own trial fields are trial attributes of kind "core" (system attributes in 1).
 SCHEMA_VERSION = 2
 
 metadata = MetaData()
@@ -112,6 +113,10 @@ def check_schema_version(found: str | None, where: str) -> int:
 def upgrade(conn: Connection, found: int) -> None:
     """Bring a database of schema version ``found`` to :data:`SCHEMA_VERSION` (inside the caller's transaction)."""
     if found < 2:
+        from tunelab._records import CORE_KEYS, SCHEDULE_KEY_PREFIX
+
         conn.execute(text(f"ALTER TABLE {trials.name} ADD COLUMN write_token VARCHAR(48)"))
+        reserved = trial_attrs.c.key.in_(sorted(CORE_KEYS)) | trial_attrs.c.key.startswith(SCHEDULE_KEY_PREFIX)
+        conn.execute(trial_attrs.update().where((trial_attrs.c.kind == "system") & reserved).values(kind="core"))
     conn.execute(meta.update().where(meta.c.key == "schema_version").values(value=str(SCHEMA_VERSION)))
 

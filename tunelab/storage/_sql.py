@@ -25,7 +25,7 @@ from tunelab._errors import (
     TrialNotFoundError,
     wrong_type,
 )
-from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, StudySummary, TrialState
+from tunelab._records import FAIL_REASON_KEY, FrozenTrial, StudyDirection, StudySummary, TrialState, core_fields
 from tunelab.storage import _schema as S
 from tunelab.storage import _statements as Q
 from tunelab.storage._base import (
@@ -34,11 +34,12 @@ from tunelab.storage._base import (
     StoredParam,
     check_attr_kind,
     check_attr_value,
-    check_attrs,
     check_finish,
     check_name,
+    check_new_trial_attrs,
     check_params,
     check_report,
+    check_trial_attr,
     check_values,
     raise_finished,
     retry_attrs,
@@ -262,10 +263,11 @@ class SQLStorage(Storage):
         intermediate_values: Mapping[int, float] | None = None,
         user_attrs: Mapping[str, Any] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
         check_params(params)
         check_values(values)
-        check_attrs(user_attrs, system_attrs)
+        check_new_trial_attrs(user_attrs, system_attrs, core)
         reports = dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
         now = time.time()
         row = {
@@ -276,7 +278,8 @@ class SQLStorage(Storage):
             "heartbeat": now if state == TrialState.RUNNING else None,
         }
         trial_id, number = self._write(
-            lambda tx: _insert_trial(tx, study_id, row, params, user_attrs, system_attrs, reports), "creating a trial")
+            lambda tx: _insert_trial(tx, study_id, row, params, {"user": user_attrs, "system": system_attrs,
+                                                                 "core": core}, reports), "creating a trial")
         if state == TrialState.RUNNING:
             self.start_heartbeat(trial_id)
         stamp = from_timestamp(now)
@@ -289,7 +292,7 @@ class SQLStorage(Storage):
             system_attrs=json.loads(json.dumps(dict(system_attrs or {}))),
             datetime_start=None if state == TrialState.WAITING else stamp,
             datetime_complete=stamp if state.is_finished() else None,
-            trial_id=trial_id,
+            trial_id=trial_id, **core_fields(json.loads(json.dumps(dict(core or {})))),
         )
 
     def start_trial(self, study_id: int) -> FrozenTrial:
@@ -324,7 +327,7 @@ class SQLStorage(Storage):
         return self.get_trial(trial_id)
 
     def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
-        ends = [self._checked_finish(f.trial_id, f.state, f.values, f.params, f.system_attrs) for f in finishes]
+        ends = [self._checked_finish(f.trial_id, f.state, f.values, f.params, f.system_attrs, f.core) for f in finishes]
         self.fail_stale_trials(study_id)
         now = time.time()
         try:
@@ -367,8 +370,7 @@ class SQLStorage(Storage):
         self._write(put, "report")
 
     def set_trial_attr(self, trial_id: int, kind: str, key: str, value: Any) -> None:
-        check_attr_kind(kind)
-        check_attr_value(key, value)
+        check_trial_attr(kind, key, value)
 
         def put(tx: Tx) -> None:
             _lock_running(tx, trial_id, f"setting {kind} attribute {key!r}")
@@ -384,8 +386,9 @@ class SQLStorage(Storage):
         *,
         params: Mapping[str, StoredParam] | None = None,
         system_attrs: Mapping[str, Any] | None = None,
+        core: Mapping[str, Any] | None = None,
     ) -> None:
-        end = self._checked_finish(trial_id, state, values, params, system_attrs)
+        end = self._checked_finish(trial_id, state, values, params, system_attrs, core)
         now = time.time()
         try:
             found = self._write(lambda tx: Q.finish(tx, end, now, tx.token), f"finishing as {state.name}",
@@ -399,10 +402,12 @@ class SQLStorage(Storage):
 
     @staticmethod
     def _checked_finish(trial_id: int, state: TrialState, values: tuple[float, ...] | None,
-                        params: Mapping[str, StoredParam] | None, system_attrs: Mapping[str, Any] | None) -> Q.Finish:
+                        params: Mapping[str, StoredParam] | None, system_attrs: Mapping[str, Any] | None,
+                        core: Mapping[str, Any] | None) -> Q.Finish:
         """A finish, refused before anything is written if the storage could not hold it."""
-        check_finish(state, values, params, system_attrs)
-        attrs = {("system", k): v for k, v in (system_attrs or {}).items()}
+        check_finish(state, values, params, system_attrs, core)
+        attrs = {**{("system", k): v for k, v in (system_attrs or {}).items()},
+                 **{("core", k): v for k, v in (core or {}).items()}}
         return Q.Finish(trial_id, state, None if values is None else tuple(values), params or {}, attrs)
 
     def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
@@ -418,14 +423,14 @@ class SQLStorage(Storage):
                 state=int(TrialState.FAIL), datetime_complete=time.time(), write_token=tx.token))
             if done.rowcount != 1:
                 return None  # told or failed by someone else first
-            Q.insert_attrs(tx, trial_id, "system", {FAIL_REASON_ATTR: reason}, replace=True)
+            Q.insert_attrs(tx, trial_id, "core", {FAIL_REASON_KEY: reason}, replace=True)
             retry = retry_attrs(trial, max_retries)
             if retry is None:
                 return trial.number, None
             study_id = tx.execute(sa.select(S.trials.c.study_id).where(S.trials.c.trial_id == trial_id)).scalar_one()
             row = {"study_id": study_id, "state": int(TrialState.WAITING), "value": None, "values_json": None,
                    "datetime_start": None, "datetime_complete": None, "heartbeat": None}
-            return trial.number, _insert_trial(tx, study_id, row, None, *retry, None)[1]
+            return trial.number, _insert_trial(tx, study_id, row, None, {"user": retry[0], "core": retry[1]}, None)[1]
 
         try:
             return self._write(fail, "failing a trial")
@@ -526,8 +531,7 @@ def _lock_running(tx: Tx, trial_id: int, action: str) -> None:
 
 
 def _insert_trial(tx: Tx, study_id: int, row: dict[str, Any], params: Mapping[str, StoredParam] | None,
-                  user_attrs: Mapping[str, Any] | None, system_attrs: Mapping[str, Any] | None,
-                  reports: Mapping[int, float] | None) -> tuple[int, int]:
+                  attrs: Mapping[str, Mapping[str, Any] | None], reports: Mapping[int, float] | None) -> tuple[int, int]:
     """Insert a trial numbered next in its study, with its rows; ``(trial_id, number)``."""
     bumped = tx.execute(Q.BUMP, {"b_study": study_id}).first()
     if bumped is None:
@@ -536,8 +540,8 @@ def _insert_trial(tx: Tx, study_id: int, row: dict[str, Any], params: Mapping[st
     trial_id = int(tx.execute(Q.INSERT_TRIAL, {"number": number, "write_token": tx.token, **row})
                    .inserted_primary_key[0])
     Q.insert_params(tx, trial_id, params or {})
-    Q.insert_attrs(tx, trial_id, "user", user_attrs or {})
-    Q.insert_attrs(tx, trial_id, "system", system_attrs or {})
+    for kind, mapping in attrs.items():
+        Q.insert_attrs(tx, trial_id, kind, mapping or {})
     if reports:
         tx.execute(sa.insert(S.trial_intermediate), [
             {"trial_id": trial_id, "step": k, "value": Q.nan_to_null(v)} for k, v in reports.items()])

@@ -19,7 +19,7 @@ from tunelab._errors import (
     invalid,
     wrong_type,
 )
-from tunelab._records import FAIL_REASON_ATTR, FrozenTrial, StudyDirection, TrialState
+from tunelab._records import FAIL_REASON_KEY, FIXED_PARAMS_KEY, FrozenTrial, StudyDirection, TrialState, stored_core
 from tunelab.execution._ending import INTERRUPTED, end_interrupted, finish, taken_over
 from tunelab.pruners import Pruner
 from tunelab.samplers import Sampler
@@ -159,17 +159,17 @@ class Study:
         """Finish a trial with its objective value(s) or a state, and return its frozen record.
 
         A NaN value, a value that is not a number or the wrong number of values makes the trial
-        FAIL with the reason recorded (``trial.system_attrs["fail_reason"]``); ``inf`` is legal.
+        FAIL with the reason recorded (``frozen.fail_reason``); ``inf`` is legal.
         """
         live = trial if isinstance(trial, Trial) else None
         trial_id, _ = self._resolve(trial)
-        state, checked, system = self._outcome(values, state, fail_reason)
+        state, checked, core = self._outcome(values, state, fail_reason)
         if skip_if_finished:
             current = self._storage.get_trial(trial_id)
             if current.state.is_finished():
                 return current
-        return self._finish(live, trial_id, state, checked, system, lambda params: self._storage.finish_trial(
-            trial_id, state, checked, params=params, system_attrs=system))[0]
+        return self._finish(live, trial_id, state, checked, core, lambda params: self._storage.finish_trial(
+            trial_id, state, checked, params=params, core=core))[0]
 
     def _tell_and_ask_many(self, told: Sequence[tuple[Trial, Any, TrialState | None, str | None]]
                            ) -> list[tuple[FrozenTrial, Trial | None]]:
@@ -190,19 +190,19 @@ class Study:
             pending = [trial._take_pending() for trial, *_ in ends]
             try:
                 started = self._storage.finish_and_start_many(
-                    [Finish(trial_id, state, checked, params, system)
-                     for (_, trial_id, state, checked, system), params in zip(ends, pending)], study_id=self._study_id)
+                    [Finish(trial_id, state, checked, params, core=core)
+                     for (_, trial_id, state, checked, core), params in zip(ends, pending)], study_id=self._study_id)
             except Exception:
                 for (trial, *_), params in zip(ends, pending):  # nothing was written: give them back
                     trial._pending.update(params)
                 raise
             records = []
-            for (trial, trial_id, state, checked, system), new in zip(ends, started):
+            for (trial, trial_id, state, checked, core), new in zip(ends, started):
                 if new is None:
                     records.append(self._storage.get_trial(trial_id))
                     continue
                 trial._finished = True
-                trial._system_attrs.update(system)
+                trial._core.update(core)
                 records.append(trial.freeze(state, checked))
                 self.sampler.after_trial(self, records[-1], state, checked)
             return [(record, None if new is None else self._begin(new)) for record, new in zip(records, started)]
@@ -218,7 +218,7 @@ class Study:
 
     def _outcome(self, values: Any, state: TrialState | None,
                  fail_reason: str | None) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any]]:
-        """What a tell records: the final state, the checked values and the system attributes."""
+        """What a tell records: the final state, the checked values and the core fields (the fail reason)."""
         if state is not None and not isinstance(state, TrialState):
             raise wrong_type("state", state, "a TrialState (COMPLETE, PRUNED or FAIL)")
         if state is not None and not state.is_finished():
@@ -235,10 +235,10 @@ class Study:
                 state = TrialState.COMPLETE
         elif values is not None and state == TrialState.PRUNED:
             checked, _ = self._check_values(values)
-        return state, checked, ({FAIL_REASON_ATTR: reason} if state == TrialState.FAIL and reason else {})
+        return state, checked, ({FAIL_REASON_KEY: reason} if state == TrialState.FAIL and reason else {})
 
     def _finish(self, live: Trial | None, trial_id: int, state: TrialState, checked: tuple[float, ...] | None,
-                system: dict[str, Any], write: Callable[[dict[str, Any]], Any]) -> tuple[FrozenTrial, Any]:
+                core: dict[str, Any], write: Callable[[dict[str, Any]], Any]) -> tuple[FrozenTrial, Any]:
         """Write a trial's end with ``write(its buffered parameters)``; then the sampler's ``after_trial``."""
         params = live._take_pending() if live is not None else {}
         try:
@@ -249,7 +249,7 @@ class Study:
             raise
         if live is not None:
             live._finished = True
-            live._system_attrs.update(system)
+            live._core.update(core)
             frozen = live.freeze(state, checked)
         else:
             frozen = self._storage.get_trial(trial_id)
@@ -296,11 +296,11 @@ class Study:
         params = dict(params)
         if skip_if_exists:
             for t in self.get_trials():
-                fixed = t.system_attrs.get("fixed_params", t.params)
+                fixed = t.fixed_params or t.params
                 if all(k in fixed and fixed[k] == v for k, v in params.items()):
                     return
         self._storage.create_trial(self._study_id, state=TrialState.WAITING,
-                                   user_attrs=user_attrs, system_attrs={"fixed_params": params})
+                                   user_attrs=user_attrs, core={FIXED_PARAMS_KEY: params})
 
     def add_trial(self, trial: FrozenTrial) -> None:
         """Store a finished trial made elsewhere (e.g. from a previous study)."""
@@ -314,7 +314,7 @@ class Study:
         self._storage.create_trial(
             self._study_id, state=trial.state, params=params, values=trial.values,
             intermediate_values=trial.intermediate_values, user_attrs=trial.user_attrs,
-            system_attrs=trial.system_attrs)
+            system_attrs=trial.system_attrs, core=stored_core(trial))
 
     def stop(self) -> None:
         """Ask ``optimize`` to finish after the running trials (safe from callbacks and samplers)."""

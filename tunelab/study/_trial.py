@@ -9,7 +9,15 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, invalid, wrong_type
-from tunelab._records import CONSTRAINTS_ATTR, INTERMEDIATE_VECTORS_ATTR, SCHEDULE_ATTR_PREFIX, FrozenTrial, TrialState
+from tunelab._records import (
+    CONSTRAINTS_KEY,
+    INTERMEDIATE_VECTORS_KEY,
+    SCHEDULE_KEY_PREFIX,
+    FrozenTrial,
+    TrialState,
+    core_fields,
+    stored_core,
+)
 from tunelab.space import (
     BaseDistribution,
     CategoricalChoice,
@@ -45,7 +53,8 @@ class Trial:
         self._intermediate: dict[int, float] = dict(frozen.intermediate_values)
         self._user_attrs: dict[str, Any] = dict(frozen.user_attrs)
         self._system_attrs: dict[str, Any] = dict(frozen.system_attrs)
-        self._fixed: dict[str, Any] = dict(frozen.system_attrs.get("fixed_params", {}))
+        self._core: dict[str, Any] = stored_core(frozen)  # the trial's own fields, as stored
+        self._fixed: dict[str, Any] = dict(frozen.fixed_params)
         self._relative: dict[str, Any] = {}
         self._relative_space: dict[str, BaseDistribution] = {}
         self._finished = False
@@ -106,10 +115,10 @@ class Trial:
             raise wrong_type("space", space, "a schedule space from tunelab.schedules.space(...)")
         self._check_running("suggest_schedule")
         schedule = space.suggest(self, name, total_steps=total_steps)
-        key = SCHEDULE_ATTR_PREFIX + name
+        key = SCHEDULE_KEY_PREFIX + name
         config = schedule.to_config()
-        if self._system_attrs.get(key) != config:
-            self.set_system_attr(key, config)
+        if self._core.get(key) != config:
+            self._set_core(key, config)
         return schedule
 
     def suggest(self, name: str, distribution: BaseDistribution) -> Any:
@@ -153,7 +162,7 @@ class Trial:
 
         In a study with ``n > 1`` objectives, ``value`` is a sequence of ``n`` numbers in the
         order of the study's directions; the vectors are kept in
-        ``system_attrs["intermediate_vectors"]`` as ``{str(step): [v1, ...]}`` (pruners compare
+        ``intermediate_vectors`` of its record as ``{step: (v1, ...)}`` (pruners compare
         them by Pareto dominance, see :mod:`tunelab.pruners`).
         """
         self._check_running("report")
@@ -182,10 +191,10 @@ class Trial:
             vector = [float(v) for v in value]
         except (TypeError, ValueError, OverflowError):
             raise wrong_type("value", value, f"a sequence of {n} real numbers (one per objective)") from None
-        vectors = dict(self._system_attrs.get(INTERMEDIATE_VECTORS_ATTR, {}))
+        vectors = dict(self._core.get(INTERMEDIATE_VECTORS_KEY, {}))
         vectors[str(step)] = vector
         self._flush()
-        self.set_system_attr(INTERMEDIATE_VECTORS_ATTR, vectors)
+        self._set_core(INTERMEDIATE_VECTORS_KEY, vectors)
 
     def should_prune(self) -> bool:
         """Whether the study's pruner says this trial should stop now."""
@@ -207,11 +216,17 @@ class Trial:
         self.study._storage.set_trial_attr(self._trial_id, "system", key, value)
         self._system_attrs[key] = value
 
+    def _set_core(self, key: str, value: Any) -> None:
+        """Store one of the trial's own fields (as stored: see :func:`tunelab._records.core_fields`)."""
+        self._check_running(f"setting {key}")
+        self.study._storage.set_trial_attr(self._trial_id, "core", key, value)
+        self._core[key] = value
+
     def set_constraint(self, values: Sequence[float]) -> None:
         """Record constraint values: the trial is feasible when every one is ``<= 0``.
 
         Constrained samplers (TPE, NSGA-II) rank feasible trials first and infeasible ones by their
-        total violation; the values are kept in ``system_attrs["constraints"]``.
+        total violation; the values are kept in the record's ``constraints``.
         """
         if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
             raise wrong_type("values", values, "a non-empty sequence of real numbers")
@@ -220,7 +235,7 @@ class Trial:
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
                 raise invalid("values", list(values), "real numbers, not NaN")
             checked.append(float(v))
-        self.set_system_attr(CONSTRAINTS_ATTR, checked)
+        self._set_core(CONSTRAINTS_KEY, checked)
 
     # -- internals --------------------------------------------------------------------------------------
     def _check_running(self, action: str) -> None:
@@ -241,6 +256,7 @@ class Trial:
         self._intermediate.update(frozen.intermediate_values)
         self._user_attrs.update(frozen.user_attrs)
         self._system_attrs.update(frozen.system_attrs)
+        self._core.update(stored_core(frozen))
 
     def _flush(self) -> None:
         if self._pending:
@@ -257,6 +273,7 @@ class Trial:
             number=self.number, state=state, values=values, params=dict(self._params),
             distributions=dict(self._distributions), intermediate_values=dict(self._intermediate),
             user_attrs=dict(self._user_attrs), system_attrs=dict(self._system_attrs),
+            **core_fields(self._core),
             datetime_start=self.datetime_start,
             datetime_complete=datetime.datetime.now() if state.is_finished() else None,
             trial_id=self._trial_id,

@@ -57,7 +57,7 @@ def killed_on_two(trial):
     """Kill -9 its own worker process on trial 2 (not on its retry); the other trials take longer,
     so they are running or queued on the healthy workers when it dies."""
     x = trial.suggest_float("x", -1, 1)
-    if trial.number == 2 and trial.system_attrs.get("retry_of") is None:
+    if trial.number == 2 and trial.freeze().retry_of is None:
         time.sleep(0.1)
         os.kill(os.getpid(), signal.SIGKILL)
     time.sleep(0.4)
@@ -83,7 +83,7 @@ def sweeps_once(trial):
     from tunelab.storage import SQLStorage
 
     x = trial.suggest_float("x", -1, 1)
-    if trial.number == 2 and trial.system_attrs.get("retry_of") is None:
+    if trial.number == 2 and trial.freeze().retry_of is None:
         sweeper = SQLStorage(trial.study.storage.url, heartbeat_interval=0.1, grace_period=0.5, retries=1)
         study_id = sweeper.get_study_id(trial.study.study_name)
         deadline = time.monotonic() + 10

@@ -10,10 +10,12 @@ import numpy as np
 import pytest
 
 import tunelab
+from tunelab._records import TrialState
 from tunelab.pruners import MedianPruner, NopPruner, Pruner
 from tunelab.samplers import RandomSampler, Sampler
 from tunelab.samplers._random import draw
-from tunelab.testing import ConformanceError, check_pruner, check_sampler, pruner_checks, sampler_checks
+from tunelab.storage import InMemoryStorage
+from tunelab.testing import ConformanceError, check_pruner, check_sampler, check_storage, pruner_checks, sampler_checks
 
 PROCESSES = {"worker_processes": "worker processes are checked with the built-in samplers"}
 
@@ -144,3 +146,28 @@ def test_importing_the_suites_needs_no_pytest_and_tunelab_does_not_import_them()
     code = ("import sys; sys.modules['pytest'] = None; import tunelab; assert 'tunelab.testing' not in sys.modules; "
             "import tunelab.testing, tunelab.testing._sampler, tunelab.testing._pruner")
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+class _Rewritable(InMemoryStorage):
+    """A storage that lets a finished trial be finished again (it breaks the contract)."""
+
+    def finish_trial(self, trial_id, state, values=None, *, params=None, system_attrs=None, core=None):
+        trial = self._trials[trial_id]
+        if trial.state.is_finished():
+            trial.state = TrialState.RUNNING
+        super().finish_trial(trial_id, state, values, params=params, system_attrs=system_attrs, core=core)
+
+
+def _fresh(kind):
+    def new_database():
+        shared = kind()
+        return lambda **options: shared
+
+    return new_database
+
+
+def test_the_storage_suite_passes_the_memory_storage_and_fails_one_that_rewrites_finished_trials():
+    check_storage(_fresh(InMemoryStorage))
+    with pytest.raises(ConformanceError, match="a_finished_trial_never_changes") as failed:
+        check_storage(_fresh(_Rewritable))
+    assert "finish_and_start_many_starts_one_trial_per_finish_and_none_for_a_refused_one" in failed.value.failures

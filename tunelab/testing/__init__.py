@@ -37,8 +37,7 @@ does not skip silently); under pytest, ``pytest.skip(reason)`` in the test does 
 
 Layout: ``_checks`` holds what the suites share (:class:`Check`, :class:`ConformanceError`, the
 runner); each suite is one private module (``_sampler``, ``_pruner``) exporting its checks tuple.
-The storage suite will join the same way, as ``_storage`` with ``check_storage(make_storage)``
-and ``storage_checks()``, where ``make_storage()`` returns a new, empty storage each call.
+``_storage`` is the storage suite: :func:`check_storage` / :func:`storage_checks`.
 """
 
 from __future__ import annotations
@@ -47,9 +46,12 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from tunelab._errors import wrong_type
-from tunelab.testing._checks import Check, ConformanceError, run_checks
+from tunelab.testing._checks import Check, ConformanceError, NotApplicable, run_checks
 
-__all__ = ["Check", "ConformanceError", "check_pruner", "check_sampler", "pruner_checks", "sampler_checks"]
+__all__ = [
+    "Check", "ConformanceError", "NotApplicable", "check_pruner", "check_sampler", "check_storage", "pruner_checks",
+    "sampler_checks", "storage_checks",
+]
 
 
 def sampler_checks() -> tuple[Check, ...]:
@@ -123,3 +125,37 @@ def check_pruner(make_pruner: Callable[[], Any], *, earliest_step: int | None,
     label = type(new_pruner(make_pruner)).__name__
     run_checks("pruner", label, pruner_checks(), make_pruner, skip,
                {"earliest_step": earliest_step, "make_storage": make_storage})
+
+
+def storage_checks() -> tuple[Check, ...]:
+    """Every storage check; each is called as ``check(make_storage)``.
+
+    ``make_storage(**options)`` returns a storage object on one fresh, empty database; every call
+    returns another object on the same data (as another process would open it; a backend that
+    lives in one process's memory may return the same object). ``options`` are the heartbeat
+    policy's ``heartbeat_interval``, ``grace_period`` and ``retries``, passed by the liveness
+    checks; a storage without heartbeats (``storage.liveness`` None) skips them
+    (:class:`NotApplicable`). Give each check its own fresh database.
+    """
+    from tunelab.testing._storage import STORAGE_CHECKS
+
+    return STORAGE_CHECKS
+
+
+def check_storage(new_database: Callable[[], Callable[..., Any]], *, skip: Mapping[str, str] | None = None) -> None:
+    """Run every storage check, each on a fresh database: ``new_database()`` returns the
+    ``make_storage`` factory of a new, empty one (see :func:`storage_checks`).
+
+    ``skip`` maps names of checks that do not apply to the reason why. Raises
+    :class:`ConformanceError` naming every failed check and what went wrong.
+
+    >>> from tunelab.storage import InMemoryStorage
+    >>> def new_database():
+    ...     shared = InMemoryStorage()
+    ...     return lambda **options: shared
+    >>> check_storage(new_database)
+    """
+    if not callable(new_database):
+        raise wrong_type("new_database", new_database, "a function returning a make_storage factory")
+    fresh = [Check(c.name, lambda new, f=c.function: f(new())) for c in storage_checks()]
+    run_checks("storage", "storage", fresh, new_database, skip, {})

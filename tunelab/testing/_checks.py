@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
-from collections.abc import Callable, Iterable, Mapping
+import re
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from typing import Any
 
 from tunelab._errors import TunelabError, invalid, wrong_type
@@ -15,6 +17,11 @@ class ConformanceError(TunelabError, AssertionError):
     def __init__(self, message: str, failures: Mapping[str, BaseException]) -> None:
         super().__init__(message)
         self.failures = dict(failures)
+
+
+class NotApplicable(Exception):  # noqa: N818 - says what it is, not an error
+    """Raised by a check that does not apply to the plug-in at hand (the message says why): the
+    check counts as skipped, not failed."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,6 +55,25 @@ def expect(condition: object, message: str) -> None:
         raise AssertionError(message)
 
 
+def equal(actual: Any, expected: Any, what: str) -> None:
+    """Fail the running check unless ``actual == expected``, showing both."""
+    if actual != expected:
+        raise AssertionError(f"{what}: got {actual!r}, expected {expected!r}")
+
+
+@contextlib.contextmanager
+def raises(kind: type[BaseException], *, match: str) -> Iterator[None]:
+    """Fail the running check unless the block raises ``kind`` with a message matching ``match``."""
+    try:
+        yield
+    except kind as exc:
+        if not re.search(match, str(exc)):
+            raise AssertionError(f"{type(exc).__name__} raised, but its message {str(exc)!r} does not match "
+                                 f"{match!r}") from exc
+        return
+    raise AssertionError(f"{kind.__name__} (matching {match!r}) was not raised")
+
+
 def run_checks(kind: str, label: str, checks: Iterable[Check], make: Callable[..., Any],
                skip: Mapping[str, str] | None, options: Mapping[str, Any]) -> None:
     """Run ``checks`` but the skipped ones; raise :class:`ConformanceError` listing every failure."""
@@ -59,6 +85,8 @@ def run_checks(kind: str, label: str, checks: Iterable[Check], make: Callable[..
             continue
         try:
             check(make, **options)
+        except NotApplicable:
+            continue
         except Exception as exc:  # noqa: BLE001 - every error of the plug-in is a failed check, reported below
             failures[check.name] = exc
     if failures:

@@ -99,27 +99,14 @@ def reset_interrupt() -> None:
     _interrupted.clear()
 
 
-def end_interrupted(trial: Any) -> Any:
+def end_interrupted(trial: Any) -> int | None:
     """End ``trial`` FAIL as interrupted and queue a copy with its parameters that the next run runs
-    first (linked by ``retry_of`` / ``retry_count``); returns the copy, or None when someone else
-    ended the trial first.
+    first, in one storage write (:func:`tunelab.execution._ending.end_interrupted`); returns the
+    copy's number, or None when someone else ended the trial first (then nothing is queued here, so
+    the study's own Ctrl-C handling, which does the same, never makes a second copy)."""
+    from tunelab.execution._ending import end_interrupted as end
 
-    Whoever's FAIL the storage accepts queues the copy, so the study's own Ctrl-C handling, which
-    does the same for the trials it ends, never makes a second one.
-    """
-    from tunelab._errors import TrialFinishedError
-    from tunelab._records import FIXED_PARAMS_KEY, RETRY_COUNT_KEY, RETRY_OF_KEY, TrialState
-
-    study = trial.study
-    try:
-        study.tell(trial, state=TrialState.FAIL, fail_reason=INTERRUPTED_REASON)
-    except TrialFinishedError:
-        return None
-    stored = study.storage.get_trial(trial.trial_id)
-    return study.storage.create_trial(
-        study.storage.get_study_id(study.study_name), state=TrialState.WAITING,
-        core={FIXED_PARAMS_KEY: {**stored.fixed_params, **stored.params}, RETRY_OF_KEY: stored.number,
-              RETRY_COUNT_KEY: stored.retry_count + 1})
+    return end(trial.study, trial, INTERRUPTED_REASON)
 
 
 def _signal(proc: subprocess.Popen, sig: int) -> None:

@@ -27,6 +27,7 @@ import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from tunelab._constraints import InstanceOf, Integral, ListOf, Real, String, check
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, invalid, wrong_type
 from tunelab._records import (
     CONSTRAINTS_KEY,
@@ -119,16 +120,10 @@ class Storage(abc.ABC):
         """
 
     @abc.abstractmethod
-    def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
-        """Atomically move the oldest WAITING trial to RUNNING and return it (None if none waits)."""
-
     def start_trial(self, study_id: int) -> FrozenTrial:
-        """The next trial to run: the oldest WAITING one, claimed, or else a new RUNNING one.
-
-        What ``study.ask()`` calls. Backends may do both steps in one transaction.
-        """
-        claimed = self.claim_waiting_trial(study_id)
-        return claimed if claimed is not None else self.create_trial(study_id)
+        """The next trial to run, in one atomic step: the oldest WAITING one moved to RUNNING, or
+        else a new RUNNING one. What ``study.ask()`` calls. A WAITING trial is started once only,
+        however many processes start trials at once."""
 
     @abc.abstractmethod
     def set_trial_params(self, trial_id: int, params: Mapping[str, StoredParam]) -> None:
@@ -212,34 +207,18 @@ class Storage(abc.ABC):
         """Ids of RUNNING trials whose last heartbeat is older than ``grace_seconds`` (default: none)."""
         return []
 
+    @abc.abstractmethod
     def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
         """Mark a RUNNING (or WAITING) trial FAIL with ``reason``, and re-queue it while it was
         re-queued fewer than ``max_retries`` times (None: always) — for trials whose worker is gone
-        or that were interrupted.
+        or that were interrupted — in one atomic step.
 
-        The retry is a new WAITING trial whose ``fixed_params`` are the lost trial's parameters,
-        with ``retry_of`` (the lost trial's number) and ``retry_count``; the next ``ask`` runs it.
+        The retry is a new WAITING trial with :func:`retry_attrs` (the lost trial's parameters as
+        ``fixed_params``, ``retry_of`` its number, ``retry_count``); the next ``ask`` runs it.
         Returns the failed trial's number and the retry's number (None when none was queued), or
         None if the trial had finished already (someone else told or failed it first: nothing is
-        written then). SQL backends write both in one transaction.
+        written then).
         """
-        trial = self.get_trial(trial_id)
-        try:
-            self.finish_trial(trial_id, TrialState.FAIL, core={FAIL_REASON_KEY: reason})
-        except TrialFinishedError:
-            return None
-        finally:
-            self.stop_heartbeat(trial_id)
-        retry = retry_attrs(trial, max_retries)
-        if retry is None:
-            return trial.number, None
-        queued = self.create_trial(self.get_study_id_of_trial(trial_id), state=TrialState.WAITING,
-                                   user_attrs=retry[0], core=retry[1])
-        return trial.number, queued.number
-
-    @abc.abstractmethod
-    def get_study_id_of_trial(self, trial_id: int) -> int:
-        """The id of the study a trial belongs to; raise TrialNotFoundError if none."""
 
     # -- liveness, as the study and its workers use it ---------------------------------------------
     @property
@@ -356,42 +335,26 @@ def check_trial_attr(kind: str, key: str, value: Any) -> None:
 
 
 def check_core(core: Mapping[str, Any] | None) -> None:
-    """The core's own trial fields as stored: known keys, each of its shape."""
+    """The core's own trial fields as stored: known keys, each of its declared shape."""
     for key, value in (core or {}).items():
         if not isinstance(key, str) or not is_core_key(key):
             raise invalid("core field", key, f"one of {sorted(CORE_KEYS)} or '{SCHEDULE_KEY_PREFIX}<name>'")
         check_attr_value(key, value)
-        shape = _CORE_SHAPES.get(key, _is_config)
-        if not shape(value):
-            raise invalid(f"core field {key!r}", value, _CORE_ALLOWED.get(key, "a schedule config (a dict)"))
+        check(f"core field {key!r}", value, _CORE_FIELDS.get(key, InstanceOf(dict, "a schedule config (a dict)")))
+        if key == INTERMEDIATE_VECTORS_KEY:  # read back as {int(step): tuple}: refused now rather than unreadable then
+            for step, vector in value.items():
+                if not (isinstance(step, str) and step.isdigit()):
+                    raise invalid(f"core field {key!r} step", step, "a step number as a string of digits")
+                check(f"core field {key!r}[{step!r}]", vector, ListOf(Real(finite=False, nan=True)))
 
 
-def _is_real(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, (int, float)) and not math.isnan(v)
-
-
-def _is_count(v: Any) -> bool:
-    return not isinstance(v, bool) and isinstance(v, int) and v >= 0
-
-
-def _is_config(v: Any) -> bool:
-    return isinstance(v, dict)
-
-
-_CORE_SHAPES = {
-    FAIL_REASON_KEY: lambda v: isinstance(v, str),
-    CONSTRAINTS_KEY: lambda v: isinstance(v, (list, tuple)) and len(v) > 0 and all(_is_real(x) for x in v),
-    RETRY_OF_KEY: _is_count,
-    RETRY_COUNT_KEY: _is_count,
-    FIXED_PARAMS_KEY: lambda v: isinstance(v, dict) and all(isinstance(k, str) for k in v),
-    INTERMEDIATE_VECTORS_KEY: lambda v: isinstance(v, dict) and all(
-        isinstance(k, str) and k.isdigit() and isinstance(x, (list, tuple)) for k, x in v.items()),
-}
-_CORE_ALLOWED = {
-    FAIL_REASON_KEY: "a string", CONSTRAINTS_KEY: "a non-empty list of real numbers (not NaN)",
-    RETRY_OF_KEY: "a trial number (an integer >= 0)", RETRY_COUNT_KEY: "an integer >= 0",
-    FIXED_PARAMS_KEY: "a dict of parameter name to value",
-    INTERMEDIATE_VECTORS_KEY: "a dict of step (as a string) to a list of values",
+_CORE_FIELDS = {
+    FAIL_REASON_KEY: String(),
+    CONSTRAINTS_KEY: ListOf(Real(finite=False), min_len=1),
+    RETRY_OF_KEY: Integral(min=0),
+    RETRY_COUNT_KEY: Integral(min=0),
+    FIXED_PARAMS_KEY: InstanceOf(dict, "a dict of parameter name to value"),
+    INTERMEDIATE_VECTORS_KEY: InstanceOf(dict, "a dict of step (as a string) to a list of values"),
 }
 
 
@@ -414,9 +377,8 @@ def check_params(params: Mapping[str, StoredParam] | None) -> None:
 
 def check_values(values: Sequence[float] | None) -> None:
     """Objective values as stored: None, or real numbers (infinite allowed, NaN not)."""
-    for value in values or ():
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
-            raise invalid("values", values, "real numbers (not NaN)")
+    if values is not None:
+        check("values", values, ListOf(Real(finite=False)))
 
 
 def check_finish(state: Any, values: Sequence[float] | None, params: Mapping[str, StoredParam] | None,
@@ -440,8 +402,7 @@ def check_new_trial_attrs(user_attrs: Mapping[str, Any] | None, system_attrs: Ma
 
 def check_report(step: Any, value: Any) -> tuple[int, float]:
     """A reported (step, value) as stored: a step in 0 .. 2**63 - 1 and a float (NaN allowed)."""
-    if isinstance(step, bool) or not isinstance(step, int) or not 0 <= step <= MAX_STEP:
-        raise invalid("step", step, f"an integer from 0 to {MAX_STEP}")
+    check("step", step, Integral(min=0, max=MAX_STEP))
     try:
         return step, float(value)
     except (TypeError, ValueError, OverflowError):

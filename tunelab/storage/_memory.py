@@ -9,8 +9,8 @@ import threading
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from tunelab._errors import DuplicatedStudyError, StudyNotFoundError, TrialNotFoundError
-from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState, core_fields
+from tunelab._errors import DuplicatedStudyError, StudyNotFoundError, TrialFinishedError, TrialNotFoundError
+from tunelab._records import FAIL_REASON_KEY, FrozenTrial, StudyDirection, StudySummary, TrialState, core_fields
 from tunelab.storage._base import (
     Storage,
     StoredParam,
@@ -25,6 +25,7 @@ from tunelab.storage._base import (
     check_trial_attr,
     check_values,
     raise_finished,
+    retry_attrs,
 )
 
 
@@ -173,7 +174,7 @@ class InMemoryStorage(Storage):
                 study.waiting.append(trial_id)
             return self._freeze(trial_id)
 
-    def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
+    def start_trial(self, study_id: int) -> FrozenTrial:
         with self._lock:
             waiting = self._study(study_id).waiting
             while waiting:  # oldest first; a trial finished while waiting is dropped
@@ -184,7 +185,7 @@ class InMemoryStorage(Storage):
                     trial.datetime_start = datetime.datetime.now()
                     trial.frozen = None
                     return self._freeze(tid)
-            return None
+            return self.create_trial(study_id)
 
     def _running(self, trial_id: int, action: str) -> _Trial:
         try:
@@ -242,7 +243,17 @@ class InMemoryStorage(Storage):
 
     def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
         with self._lock:  # failing and re-queueing as one step
-            return super().fail_trial(trial_id, reason, max_retries=max_retries)
+            trial = self.get_trial(trial_id)
+            try:
+                self.finish_trial(trial_id, TrialState.FAIL, core={FAIL_REASON_KEY: reason})
+            except TrialFinishedError:
+                return None
+            retry = retry_attrs(trial, max_retries)
+            if retry is None:
+                return trial.number, None
+            queued = self.create_trial(self._trials[trial_id].study_id, state=TrialState.WAITING,
+                                       user_attrs=retry[0], core=retry[1])
+            return trial.number, queued.number
 
     def _freeze(self, trial_id: int) -> FrozenTrial:
         trial = self._trials[trial_id]
@@ -283,9 +294,3 @@ class InMemoryStorage(Storage):
             with self._lock:
                 return len(self._study(study_id).trial_ids)
         return super().get_n_trials(study_id, states=states)
-
-    def get_study_id_of_trial(self, trial_id: int) -> int:
-        with self._lock:
-            if trial_id not in self._trials:
-                raise TrialNotFoundError(f"no trial with id {trial_id}")
-            return self._trials[trial_id].study_id

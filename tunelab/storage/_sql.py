@@ -301,31 +301,6 @@ class SQLStorage(Storage):
         started = self._write(lambda tx: Q.start(tx, study_id, now, tx.token), "starting a trial")
         return self._started(study_id, started, now)
 
-    def claim_waiting_trial(self, study_id: int) -> FrozenTrial | None:
-        self.fail_stale_trials(study_id)
-        if self._read(lambda tx: tx.execute(Q.ANY_WAITING, {"b_study": study_id}).first()) is None:
-            return None  # the common case: no write lock taken
-        t = S.trials
-
-        def claim(tx: Tx) -> int | None:
-            query = (sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.state == int(TrialState.WAITING)))
-                     .order_by(t.c.trial_id).limit(1))
-            if tx.dialect == "postgresql":
-                query = query.with_for_update(skip_locked=True)
-            row = tx.execute(query).first()
-            if row is None:
-                return None
-            now = time.time()
-            tx.execute(sa.update(t).where(t.c.trial_id == row[0]).values(
-                state=int(TrialState.RUNNING), datetime_start=now, heartbeat=now, write_token=tx.token))
-            return int(row[0])
-
-        trial_id = self._write(claim, "claiming a trial")
-        if trial_id is None:
-            return None
-        self.start_heartbeat(trial_id)
-        return self.get_trial(trial_id)
-
     def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
         ends = [self._checked_finish(f.trial_id, f.state, f.values, f.params, f.system_attrs, f.core) for f in finishes]
         self.fail_stale_trials(study_id)
@@ -480,13 +455,6 @@ class SQLStorage(Storage):
         if states is not None:
             query = query.where(t.c.state.in_([int(s) for s in states]))
         return int(self._read(lambda tx: tx.execute(query).scalar_one()))
-
-    def get_study_id_of_trial(self, trial_id: int) -> int:
-        query = sa.select(S.trials.c.study_id).where(S.trials.c.trial_id == trial_id)
-        row = self._read(lambda tx: tx.execute(query).first())
-        if row is None:
-            raise TrialNotFoundError(f"no trial with id {trial_id}")
-        return int(row[0])
 
     # -- liveness data ----------------------------------------------------------------------------------
     def record_heartbeats(self, trial_ids: Collection[int]) -> None:

@@ -324,21 +324,22 @@ def check_trial_attrs_are_json_and_bad_ones_refused_naming_the_key(make_storage:
     equal([t.number for t in s.get_all_trials(sid)], [0], "[t.number for t in s.get_all_trials(sid)]")
 
 
-def check_waiting_trials_are_claimed_oldest_first_and_once(make_storage: MakeStorage) -> None:
-    """Waiting trials are claimed oldest first and once."""
+def check_waiting_trials_are_started_oldest_first_and_once(make_storage: MakeStorage) -> None:
+    """Waiting trials are started oldest first and once, then new trials are numbered on."""
     s = make_storage()
     sid = s.create_study("s", MIN)
     s.create_trial(sid)  # RUNNING, not claimable
     for i in range(3):
         s.create_trial(sid, state=TrialState.WAITING, core={"fixed_params": {"i": i}})
     other = make_storage()
-    claimed = [s.claim_waiting_trial(sid), other.claim_waiting_trial(sid), s.claim_waiting_trial(sid)]
+    claimed = [s.start_trial(sid), other.start_trial(sid), s.start_trial(sid)]
     equal([t.fixed_params["i"] for t in claimed], [0, 1, 2], "[t.fixed_params['i'] for t in claimed]")
     expect(
         all(t.state == TrialState.RUNNING and t.datetime_start is not None for t in claimed),
         "all(t.state == TrialState.RUNNING and t.datetime_start is not None for t in claimed)",
     )
-    expect(s.claim_waiting_trial(sid) is None, "s.claim_waiting_trial(sid) is None")
+    fresh = s.start_trial(sid)
+    equal((fresh.number, fresh.fixed_params), (4, {}), "(fresh.number, fresh.fixed_params) of the next start")
 
 
 def check_cached_trial_lists_follow_changes_made_by_another_storage_object(make_storage: MakeStorage) -> None:
@@ -354,7 +355,7 @@ def check_cached_trial_lists_follow_changes_made_by_another_storage_object(make_
     )
     writer.set_trial_intermediate_value(first.trial_id, 0, 3.0)
     writer.finish_trial(first.trial_id, TrialState.COMPLETE, (3.0,), params={"x": (0.0, X)})
-    writer.claim_waiting_trial(sid)
+    writer.start_trial(sid)
     writer.create_trial(sid)
     trials = reader.get_all_trials(sid)
     equal(
@@ -399,7 +400,7 @@ def check_a_lost_trial_is_failed_once_and_requeued_with_its_parameters(make_stor
         ({"x": 0.5, "c": "b"}, 0, 1, {}),
         "(retry.fixed_params, retry.retry_of, retry.retry_count, retry.system_attrs)",
     )
-    again = other.claim_waiting_trial(sid)
+    again = other.start_trial(sid)
     equal(
         other.fail_lost_trial(again.trial_id, "died again"),
         (1, None),
@@ -417,7 +418,7 @@ def check_trials_without_heartbeat_are_failed_after_the_grace_period(make_storag
     dead.stop_heartbeat(lost.trial_id)  # as if its process had been killed
     equal(alive.fail_stale_trials(sid), [], "alive.fail_stale_trials(sid)")
     time.sleep(1.5)
-    claimed = alive.claim_waiting_trial(sid)  # every ask sweeps first, then claims the retry
+    claimed = alive.start_trial(sid)  # every ask sweeps first, then starts the retry
     expect(
         claimed is not None and claimed.retry_of == lost.number,
         "claimed is not None and claimed.retry_of == lost.number",
@@ -487,13 +488,13 @@ def check_values_and_reports_a_backend_cannot_hold_are_refused(make_storage: Mak
     s = make_storage()
     sid = s.create_study("s", [StudyDirection.MINIMIZE])
     tid = s.start_trial(sid).trial_id
-    with raises(InvalidArgumentError, match="step=-1 is invalid: must be an integer from 0 to"):
+    with raises(InvalidArgumentError, match=r"step=-1 is invalid: must be an integer in \[0, 9223372036854775807\]"):
         s.set_trial_intermediate_value(tid, -1, 1.0)
     with raises(InvalidArgumentError, match=r"step=9223372036854775808 is invalid"):
         s.set_trial_intermediate_value(tid, 2**63, 1.0)
     with raises(InvalidArgumentError, match="value=.* is invalid: must be a real number within the float"):
         s.set_trial_intermediate_value(tid, 0, 10**400)
-    with raises(InvalidArgumentError, match=r"values=\(nan,\) is invalid: must be real numbers \(not NaN\)"):
+    with raises(InvalidArgumentError, match=r"values\[0\]=nan is invalid: must be a number"):
         s.finish_trial(tid, TrialState.COMPLETE, (math.nan,))
     with raises(InvalidArgumentError, match="internal value of 'x'=inf is invalid: must be a finite number"):
         s.finish_trial(tid, TrialState.COMPLETE, (1.0,), params={"x": (math.inf, FloatDistribution(0, 1))})
@@ -555,7 +556,7 @@ STORAGE_CHECKS = tuple(
         check_finish_and_start_many_starts_one_trial_per_finish_and_none_for_a_refused_one,
         check_intermediate_values_keep_nan_and_infinities_and_steps_overwrite,
         check_trial_attrs_are_json_and_bad_ones_refused_naming_the_key,
-        check_waiting_trials_are_claimed_oldest_first_and_once,
+        check_waiting_trials_are_started_oldest_first_and_once,
         check_cached_trial_lists_follow_changes_made_by_another_storage_object,
         check_a_lost_trial_is_failed_once_and_requeued_with_its_parameters,
         check_trials_without_heartbeat_are_failed_after_the_grace_period,

@@ -1,6 +1,6 @@
 """The Storage interface every backend implements, and the pieces backends share.
 
-Contract (the conformance suite in ``tests/storage`` checks it for every backend):
+Contract (the storage suite of :mod:`tunelab.testing` checks it; tunelab runs it on every backend):
 
 * Trial numbers are 0, 1, 2, ... per study, assigned atomically by :meth:`Storage.create_trial`,
   never duplicated, even with many writers.

@@ -26,21 +26,21 @@ def end_interrupted(study: Study, trial: Trial, reason: str = INTERRUPTED) -> in
     lost. Returns the copy's number, or None when the trial had finished already (nothing is
     written then).
 
-    The parameters not stored yet are written first; then the storage fails the trial and queues
-    its copy (linked by ``retry_of`` and ``retry_count``) in one write
-    (``Storage.fail_trial(..., max_retries=None)``).
+    The storage records the parameters not stored yet, fails the trial and queues its copy
+    (linked by ``retry_of`` and ``retry_count``) in one write (``Storage.fail_trial(...,
+    max_retries=None, params=...)``); parameters it cannot store are left out (the copy draws
+    those anew).
     """
     storage = study.storage
 
     def fail_and_queue(params: dict[str, Any]) -> tuple[int, int | None] | None:
-        if params:
-            try:
-                storage.set_trial_params(trial.trial_id, params)
-            except TrialFinishedError:
-                raise
-            except TunelabError as exc:  # one it cannot store: the copy draws those anew
-                _log.warning("parameters of interrupted trial %d not stored: %s", trial.number, exc)
-        ended = storage.fail_trial(trial.trial_id, reason, max_retries=None)
+        try:
+            ended = storage.fail_trial(trial.trial_id, reason, max_retries=None, params=params)
+        except TrialFinishedError:
+            raise
+        except TunelabError as exc:  # a parameter it cannot store
+            _log.warning("parameters of interrupted trial %d not stored: %s", trial.number, exc)
+            ended = storage.fail_trial(trial.trial_id, reason, max_retries=None)
         if ended is None:
             raise TrialFinishedError(f"trial {trial.number} is already finished")
         return ended

@@ -22,6 +22,7 @@ Contract (the storage suite of :mod:`tunelab.testing` checks it; tunelab runs it
 from __future__ import annotations
 
 import abc
+import dataclasses
 import json
 import math
 from collections.abc import Collection, Iterable, Mapping, Sequence
@@ -208,10 +209,12 @@ class Storage(abc.ABC):
         return []
 
     @abc.abstractmethod
-    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
-        """Mark a RUNNING (or WAITING) trial FAIL with ``reason``, and re-queue it while it was
-        re-queued fewer than ``max_retries`` times (None: always) — for trials whose worker is gone
-        or that were interrupted — in one atomic step.
+    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0,
+                   params: Mapping[str, StoredParam] | None = None) -> tuple[int, int | None] | None:
+        """Mark a RUNNING (or WAITING) trial FAIL with ``reason`` (after recording ``params``, those
+        it drew but had not stored), and re-queue it while it was re-queued fewer than
+        ``max_retries`` times (None: always) — for trials whose worker is gone or that were
+        interrupted — in one atomic step.
 
         The retry is a new WAITING trial with :func:`retry_attrs` (the lost trial's parameters as
         ``fixed_params``, ``retry_of`` its number, ``retry_count``); the next ``ask`` runs it.
@@ -424,6 +427,14 @@ def best_values(trials: Iterable[FrozenTrial], directions: tuple[StudyDirection,
         return None
     best = min(values) if directions[0] == StudyDirection.MINIMIZE else max(values)
     return (best,)
+
+
+def with_params(trial: FrozenTrial, params: Mapping[str, StoredParam] | None) -> FrozenTrial:
+    """``trial`` with ``params`` (stored form) recorded too."""
+    if not params:
+        return trial
+    return dataclasses.replace(trial, params={**trial.params, **{n: d.to_external(v) for n, (v, d) in params.items()}},
+                               distributions={**trial.distributions, **{n: d for n, (_, d) in params.items()}})
 
 
 def retry_attrs(trial: FrozenTrial, max_retries: int | None) -> tuple[dict[str, Any], dict[str, Any]] | None:

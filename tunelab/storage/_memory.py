@@ -241,13 +241,15 @@ class InMemoryStorage(Storage):
             trial.state = state
             trial.datetime_complete = datetime.datetime.now()
 
-    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
+    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0,
+                   params: Mapping[str, StoredParam] | None = None) -> tuple[int, int | None] | None:
+        check_params(params)
         with self._lock:  # failing and re-queueing as one step
-            trial = self.get_trial(trial_id)
             try:
-                self.finish_trial(trial_id, TrialState.FAIL, core={FAIL_REASON_KEY: reason})
+                self.finish_trial(trial_id, TrialState.FAIL, params=params, core={FAIL_REASON_KEY: reason})
             except TrialFinishedError:
                 return None
+            trial = self.get_trial(trial_id)
             retry = retry_attrs(trial, max_retries)
             if retry is None:
                 return trial.number, None

@@ -43,6 +43,7 @@ from tunelab.storage._base import (
     check_values,
     raise_finished,
     retry_attrs,
+    with_params,
 )
 from tunelab.storage._engine import forget_engine, make_engine
 from tunelab.storage._liveness import Liveness
@@ -275,7 +276,7 @@ class SQLStorage(Storage):
             "values_json": json.dumps(list(values)) if values is not None else None,
             "datetime_start": None if state == TrialState.WAITING else now,
             "datetime_complete": now if state.is_finished() else None,
-            "heartbeat": now if state == TrialState.RUNNING else None,
+            "heartbeat": now if state == TrialState.RUNNING and self.liveness is not None else None,
         }
         trial_id, number = self._write(
             lambda tx: _insert_trial(tx, study_id, row, params, {"user": user_attrs, "system": system_attrs,
@@ -298,7 +299,8 @@ class SQLStorage(Storage):
     def start_trial(self, study_id: int) -> FrozenTrial:
         self.fail_stale_trials(study_id)
         now = time.time()
-        started = self._write(lambda tx: Q.start(tx, study_id, now, tx.token), "starting a trial")
+        beat = now if self.liveness is not None else None
+        started = self._write(lambda tx: Q.start(tx, study_id, now, tx.token, beat), "starting a trial")
         return self._started(study_id, started, now)
 
     def finish_and_start_many(self, finishes: Sequence[Finish], *, study_id: int) -> list[FrozenTrial | None]:
@@ -306,7 +308,8 @@ class SQLStorage(Storage):
         self.fail_stale_trials(study_id)
         now = time.time()
         try:
-            results = self._write(lambda tx: [Q.finish_and_start(tx, end, study_id, now, f"{tx.token}.{i}")
+            beat = now if self.liveness is not None else None
+            results = self._write(lambda tx: [Q.finish_and_start(tx, end, study_id, now, f"{tx.token}.{i}", beat)
                                               for i, end in enumerate(ends)], "finishing trials")
         finally:
             for f in finishes:
@@ -340,7 +343,8 @@ class SQLStorage(Storage):
             _lock_running(tx, trial_id, "report")
             Q.write_rows(tx, S.trial_intermediate, [{"trial_id": trial_id, "step": step,
                                                      "value": Q.nan_to_null(value)}], replace=True)
-            tx.execute(sa.update(S.trials).where(S.trials.c.trial_id == trial_id).values(heartbeat=time.time()))
+            if self.liveness is not None:  # a report is a sign of life too
+                tx.execute(sa.update(S.trials).where(S.trials.c.trial_id == trial_id).values(heartbeat=time.time()))
 
         self._write(put, "report")
 
@@ -385,7 +389,10 @@ class SQLStorage(Storage):
                  **{("core", k): v for k, v in (core or {}).items()}}
         return Q.Finish(trial_id, state, None if values is None else tuple(values), params or {}, attrs)
 
-    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0) -> tuple[int, int | None] | None:
+    def fail_trial(self, trial_id: int, reason: str, *, max_retries: int | None = 0,
+                   params: Mapping[str, StoredParam] | None = None) -> tuple[int, int | None] | None:
+        check_params(params)
+
         # one transaction: a process that dies in between leaves no failed trial without its retry
         def fail(tx: Tx) -> tuple[int, int | None] | None:
             found = assemble_trials(tx, S.trials.c.trial_id == trial_id)
@@ -399,7 +406,8 @@ class SQLStorage(Storage):
             if done.rowcount != 1:
                 return None  # told or failed by someone else first
             Q.insert_attrs(tx, trial_id, "core", {FAIL_REASON_KEY: reason}, replace=True)
-            retry = retry_attrs(trial, max_retries)
+            Q.insert_params(tx, trial_id, params or {}, replace=True)
+            retry = retry_attrs(with_params(trial, params), max_retries)
             if retry is None:
                 return trial.number, None
             study_id = tx.execute(sa.select(S.trials.c.study_id).where(S.trials.c.trial_id == trial_id)).scalar_one()

@@ -82,14 +82,14 @@ class Statements:
         # atomic alone); in the last, nothing is started unless the finish took place
         def start_ctes(gate: str = "", other: str = "") -> str:
             return (
-                f"claimed AS (UPDATE {_T} SET state = {_RUNNING}, datetime_start = %(now)s, heartbeat = %(now)s, "
+                f"claimed AS (UPDATE {_T} SET state = {_RUNNING}, datetime_start = %(now)s, heartbeat = %(beat)s, "
                 f"write_token = %(start_token)s "
                 f"WHERE trial_id = (SELECT trial_id FROM {_T} WHERE study_id = %(study)s AND state = {_WAITING} "
                 f"{other}{gate}ORDER BY trial_id LIMIT 1 FOR UPDATE SKIP LOCKED) RETURNING trial_id, number), "
                 f"bumped AS (UPDATE {_S} SET n_trials = n_trials + 1 WHERE study_id = %(study)s "
                 f"AND NOT EXISTS (SELECT 1 FROM claimed) {gate}RETURNING n_trials), "
                 f"created AS (INSERT INTO {_T} (study_id, number, state, datetime_start, heartbeat, write_token) "
-                f"SELECT %(study)s, n_trials - 1, {_RUNNING}, %(now)s, %(now)s, %(start_token)s FROM bumped "
+                f"SELECT %(study)s, n_trials - 1, {_RUNNING}, %(now)s, %(beat)s, %(start_token)s FROM bumped "
                 f"RETURNING trial_id, number)")
 
         started = ("SELECT trial_id, number, true AS claimed FROM claimed "
@@ -132,26 +132,28 @@ class Finish(NamedTuple):
     attrs: Mapping[tuple[str, str], Any]  # (kind, key) -> JSON value
 
 
-def start(tx: Tx, study_id: int, now: float, token: str) -> Started:
-    """Claim the oldest WAITING trial or create a RUNNING one, stamped with ``token``."""
+def start(tx: Tx, study_id: int, now: float, token: str, beat: float | None) -> Started:
+    """Claim the oldest WAITING trial or create a RUNNING one, stamped with ``token``; its first
+    heartbeat is ``beat`` (None when the starting process does not heartbeat: such a trial is never
+    taken for a dead worker's)."""
     q, cursor = STATEMENTS[tx.dialect], tx.cursor
     if tx.uncertain:  # the lost attempt may have started one already
         row = cursor.execute(q.started_by, (study_id, token)).fetchone()
         if row is not None:
             return int(row[0]), None
     if q.dialect == "postgresql":
-        row = cursor.execute(q.start_one, {"study": study_id, "now": now, "start_token": token}).fetchone()
+        row = cursor.execute(q.start_one, {"study": study_id, "now": now, "beat": beat, "start_token": token}).fetchone()
         if row is None:
             return NOT_STARTED
         return int(row[0]), (None if row[2] else int(row[1]))
     row = cursor.execute(q.oldest_waiting, (study_id,)).fetchone()
     if row is not None:
-        cursor.execute(q.claim, (now, now, token, row[0]))
+        cursor.execute(q.claim, (now, beat, token, row[0]))
         return int(row[0]), None
     bumped = cursor.execute(q.bump, (study_id,)).fetchone()
     if bumped is None:
         return NOT_STARTED
-    created = cursor.execute(q.insert_running, (study_id, int(bumped[0]) - 1, now, now, token)).fetchone()
+    created = cursor.execute(q.insert_running, (study_id, int(bumped[0]) - 1, now, beat, token)).fetchone()
     return int(created[0]), int(created[1])
 
 
@@ -178,14 +180,15 @@ def finish(tx: Tx, f: Finish, now: float, token: str) -> Found | None:
     return None
 
 
-def finish_and_start(tx: Tx, f: Finish, study_id: int, now: float, token: str) -> tuple[Found | None, Started]:
+def finish_and_start(tx: Tx, f: Finish, study_id: int, now: float, token: str,
+                     beat: float | None) -> tuple[Found | None, Started]:
     """:func:`finish` then, only if it finished the trial, :func:`start` in the same transaction.
 
     ``token`` stamps the finish; the start is stamped ``token + "+"``.
     """
     q = STATEMENTS[tx.dialect]
     if q.dialect == "postgresql" and not tx.uncertain:
-        args = {**_finish_args(f, now, token), "study": study_id, "start_token": token + "+"}
+        args = {**_finish_args(f, now, token), "study": study_id, "start_token": token + "+", "beat": beat}
         row = tx.cursor.execute(q.finish_start_one, args).fetchone()
         if row[0] != 1:
             return _unfinished(tx, f, token), NOT_STARTED
@@ -195,7 +198,7 @@ def finish_and_start(tx: Tx, f: Finish, study_id: int, now: float, token: str) -
     found = finish(tx, f, now, token)
     if found is not None:
         return found, NOT_STARTED
-    return None, start(tx, study_id, now, token + "+")
+    return None, start(tx, study_id, now, token + "+", beat)
 
 
 def _unfinished(tx: Tx, f: Finish, token: str) -> Found | None:

@@ -518,17 +518,18 @@ def check_an_interrupted_trial_is_failed_and_requeued_whatever_its_retries(make_
     trial = s.start_trial(sid)
     s.set_trial_params(trial.trial_id, {"x": (0.5, FloatDistribution(0, 1))})
     s.set_trial_attr(trial.trial_id, "user", "note", "kept")
+    drawn = {"z": (0.25, FloatDistribution(0, 1))}  # drawn, not stored yet: stored with the failure
     equal(
-        s.fail_trial(trial.trial_id, "interrupted (Ctrl-C)", max_retries=None),
+        s.fail_trial(trial.trial_id, "interrupted (Ctrl-C)", max_retries=None, params=drawn),
         (0, 1),
-        "s.fail_trial(trial.trial_id, 'interrupted (Ctrl-C)', max_retries=None)",
+        "s.fail_trial(trial.trial_id, 'interrupted (Ctrl-C)', max_retries=None, params=drawn)",
     )
     expect(s.fail_trial(trial.trial_id, "interrupted again", max_retries=None) is None, "finished: untouched")
     retry = s.start_trial(sid)
-    expect(
-        (retry.number, retry.fixed_params, retry.retry_of, retry.retry_count, retry.user_attrs)
-        == (1, {"y": 2, "x": 0.5}, 0, 1, {"note": "kept"}),
-        "(retry.number, retry.fixed_params, retry.retry_of, retry.retry_count, retry.user_attrs) == (; 1, {'y': 2, 'x': 0.5}, 0, 1, {'note': 'kept'})",
+    equal(
+        (retry.number, retry.fixed_params, retry.retry_of, retry.retry_count, retry.user_attrs),
+        (1, {"y": 2, "x": 0.5, "z": 0.25}, 0, 1, {"note": "kept"}),
+        "(number, fixed_params, retry_of, retry_count, user_attrs) of the copy",
     )
     equal(
         s.fail_trial(retry.trial_id, "interrupted", max_retries=1),
@@ -542,6 +543,21 @@ def check_an_interrupted_trial_is_failed_and_requeued_whatever_its_retries(make_
         "(failed.state, failed.fail_reason)",
     )
 
+
+
+def check_trials_of_a_process_without_heartbeats_are_never_taken_for_lost(make_storage: MakeStorage) -> None:
+    """Trials started by a storage object without heartbeats are never failed as silent by one with them."""
+    sweeper = _with_heartbeats(make_storage, heartbeat_interval=0.1, grace_period=0.3)
+    plain = make_storage()
+    if plain.liveness is not None:
+        raise NotApplicable("every object of this storage heartbeats")
+    sid = plain.create_study("s", MIN)
+    started, created = plain.start_trial(sid), plain.create_trial(sid)
+    plain.set_trial_intermediate_value(started.trial_id, 0, 1.0)
+    time.sleep(0.5)
+    equal(sweeper.fail_stale_trials(sid), [], "trials failed as silent")
+    equal({t.state for t in sweeper.get_all_trials(sid)}, {TrialState.RUNNING}, "states of the trials")
+    expect(created.number == 1, "numbering")
 
 STORAGE_CHECKS = tuple(
     Check(f.__name__.removeprefix("check_"), f)
@@ -560,6 +576,7 @@ STORAGE_CHECKS = tuple(
         check_cached_trial_lists_follow_changes_made_by_another_storage_object,
         check_a_lost_trial_is_failed_once_and_requeued_with_its_parameters,
         check_trials_without_heartbeat_are_failed_after_the_grace_period,
+    check_trials_of_a_process_without_heartbeats_are_never_taken_for_lost,
         check_concurrent_writers_of_one_study_attribute_do_not_collide,
         check_names_no_backend_could_store_are_refused_before_anything_is_written,
         check_values_and_reports_a_backend_cannot_hold_are_refused,

@@ -23,6 +23,7 @@ from tunelab._errors import InvalidArgumentError, StorageError
 from tunelab.storage import _schema as S
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
+_SQLITE_IOERR, _SQLITE_CANTOPEN = 10, 14  # sqlite3's result codes (https://sqlite.org/rescode.html)
 
 #: Engines this process has open, by real path of their SQLite file. Reading a file with plain
 #: open()/close() drops every POSIX lock the process holds on it (SQLite's locks included), so a
@@ -158,6 +159,9 @@ def inspect_sqlite_file(path: str, *, read_only: bool = False) -> None:
         finally:
             con.close()
     except sqlite3.DatabaseError as exc:
+        code = getattr(exc, "sqlite_errorcode", 0) & 0xFF
+        if code in (_SQLITE_IOERR, _SQLITE_CANTOPEN):  # the disk or the file system, not the file's content
+            raise StorageError(f"{path!r} cannot be read ({exc}); it was left untouched") from None
         raise StorageError(f"{path!r} is a corrupt SQLite database ({exc}); it was left untouched") from None
     if objects and S.meta.name not in objects:
         raise StorageError(f"{path!r} is an SQLite database of another program (it holds {sorted(objects)[:5]}); "

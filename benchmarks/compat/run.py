@@ -1,0 +1,356 @@
+"""Optuna drop-in compatibility: run each script of ``scripts/`` with Optuna and with tunelab, one table.
+
+    .venv/bin/python benchmarks/compat/run.py [--library optuna|tunelab|both] [--fast] [--only NAME ...]
+                                              [--timeout 120] [--markdown PATH]
+
+Every script under ``scripts/<family>/`` is a plain Python file whose first import line is
+``import optuna``; it exercises the API surface of Optuna's published examples (optuna-examples)
+and FAQ the way those scripts do, cut to seconds, on scikit-learn's bundled data. The text is the
+same for both libraries: the Optuna run is ``python script.py``; the tunelab run puts a
+temporary directory first on ``PYTHONPATH`` holding an ``optuna`` package whose ``__init__``
+replaces itself with ``tunelab`` in ``sys.modules`` and maps ``optuna.X`` to ``tunelab.X`` (so
+``from optuna.trial import TrialState`` imports ``tunelab.trial``, and a missing path fails as
+``No module named 'tunelab.trial'``). Child processes (Dask workers, process pools) inherit the
+variable, so they see the same library as the script.
+
+Each run gets a fresh temporary working directory (SQLite and journal files land there), a
+timeout, ``MPLBACKEND=Agg``, ``KERAS_BACKEND=torch`` when TensorFlow is not installed, and no
+``TUNELAB_*`` variables. A script passes when it exits with status 0; its assertions check the
+behaviour the example relies on (pruned trials exist, the grid stops when exhausted ...).
+
+Output: a markdown table (script, family, the Optuna APIs its docstring lists, each library's
+result with seconds, and the first error line of a failure: the exception line of the last
+traceback), then the differences from the outcomes recorded in ``expected.py``. ``--fast`` runs
+the scripts not listed in ``expected.SLOW`` (each under ~5 s): the subset CI runs through
+``tests/test_compat.py``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+SCRIPTS = HERE / "scripts"
+sys.path.insert(0, str(HERE))
+import expected  # noqa: E402
+
+LIBRARIES = ("optuna", "tunelab")
+# Written to <tmp>/optuna/__init__.py for the tunelab runs; ALIASES is {} except under --probe.
+SHIM = '''\
+"""``import optuna`` resolves to tunelab; ``optuna.X`` to ``tunelab.X`` (benchmarks/compat/run.py)."""
+import importlib
+import importlib.abc
+import importlib.util
+import sys
+import types
+
+import tunelab
+
+ALIASES = {aliases!r}
+
+
+def _target(name):
+    """The tunelab module for optuna.<name>: tunelab.<name>, else (--probe only) its alias."""
+    try:
+        return importlib.import_module("tunelab." + name)  # a missing one names the tunelab path
+    except ModuleNotFoundError as exc:
+        if exc.name != "tunelab." + name or name not in ALIASES:
+            raise
+        return importlib.import_module(ALIASES[name])
+
+
+class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+    def find_spec(self, fullname, path=None, target=None):
+        if not fullname.startswith("optuna."):
+            return None
+        _target(fullname[len("optuna."):])
+        return importlib.util.spec_from_loader(fullname, self)
+
+    def create_module(self, spec):
+        return None
+
+    def exec_module(self, module):
+        # The import system returns what sys.modules holds after exec_module: the tunelab module itself.
+        sys.modules[module.__name__] = _target(module.__name__[len("optuna."):])
+
+
+def _proxy_getattr(name):
+    if hasattr(tunelab, name):
+        return getattr(tunelab, name)
+    if name in ALIASES:
+        return importlib.import_module(ALIASES[name])
+    raise AttributeError(f"module 'tunelab' has no attribute {{name!r}}")
+
+
+sys.meta_path.insert(0, _Alias())
+if ALIASES:
+    proxy = types.ModuleType("optuna", "tunelab with --probe aliases")
+    proxy.__path__ = []
+    proxy.__getattr__ = _proxy_getattr
+    sys.modules["optuna"] = proxy
+else:
+    sys.modules["optuna"] = tunelab
+'''
+# --probe: where tunelab has the content under another path, alias it, to see what fails behind the
+# module path (the first error of a plain run hides everything after it).
+PROBE_ALIASES = {
+    "trial": "tunelab.study",
+    "exceptions": "tunelab",
+    "distributions": "tunelab.space",
+    "storages": "tunelab.storage",
+    "integration": "tunelab.integrations",
+}
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: |$)")
+
+
+@dataclass(frozen=True)
+class Script:
+    name: str  # "<family>/<stem>"
+    family: str
+    path: Path
+    summary: str
+    apis: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    status: str  # "pass", "FAIL", "timeout"
+    seconds: float
+    error: str  # first error line; "" when passed
+    output: str  # stderr and stdout tails, for a failure's detail
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "pass"
+
+
+def discover(root: Path = SCRIPTS) -> list[Script]:
+    """Every ``scripts/<family>/<stem>.py``, sorted by family then name, with its docstring's APIs line."""
+    found = []
+    for path in sorted(root.glob("*/*.py")):
+        doc = ast.get_docstring(ast.parse(path.read_text())) or ""
+        apis = " ".join(line.strip() for line in _section(doc, "APIs:"))
+        found.append(Script(f"{path.parent.name}/{path.stem}", path.parent.name, path, doc.splitlines()[0] if doc else "",
+                            apis))
+    return found
+
+
+def _section(doc: str, head: str) -> list[str]:
+    """The lines of ``doc`` from the one starting with ``head`` (that prefix removed) to the next blank line."""
+    lines = doc.splitlines()
+    for i, line in enumerate(lines):
+        if line.startswith(head):
+            out = [line[len(head):]]
+            for rest in lines[i + 1:]:
+                if not rest.strip():
+                    break
+                out.append(rest)
+            return out
+    return []
+
+
+def select(scripts: list[Script], *, only: list[str] | None = None, fast: bool = False) -> list[Script]:
+    """Filter by ``--only`` (a script's name, its stem, or a family) and ``--fast`` (not in ``expected.SLOW``)."""
+    chosen = scripts
+    if only:
+        wanted = set(only)
+        chosen = [s for s in chosen if {s.name, s.path.stem, s.family} & wanted]
+        unknown = wanted - {k for s in scripts for k in (s.name, s.path.stem, s.family)}
+        if unknown:
+            raise SystemExit(f"--only: no script or family named {', '.join(sorted(unknown))}")
+    if fast:
+        chosen = [s for s in chosen if s.name not in expected.SLOW]
+    return chosen
+
+
+def environment(library: str, shim_dir: str | None) -> dict[str, str]:
+    """The child's environment: no TUNELAB_* variables, headless plots, Keras on torch without TensorFlow."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TUNELAB_")}
+    env["MPLBACKEND"] = "Agg"
+    env["PYTHONUNBUFFERED"] = "1"
+    if "KERAS_BACKEND" not in env and _missing("tensorflow"):
+        env["KERAS_BACKEND"] = "torch"
+    if library == "tunelab":
+        assert shim_dir is not None
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (shim_dir, env.get("PYTHONPATH", "")) if p)
+    return env
+
+
+def _missing(module: str) -> bool:
+    import importlib.util
+
+    return importlib.util.find_spec(module) is None
+
+
+class Shim:
+    """A temporary directory holding the ``optuna`` package that resolves to tunelab (``probe``: with aliases)."""
+
+    def __init__(self, *, probe: bool = False):
+        self._aliases = PROBE_ALIASES if probe else {}
+
+    def __enter__(self) -> str:
+        self._tmp = tempfile.TemporaryDirectory(prefix="compat-shim-")
+        package = Path(self._tmp.name) / "optuna"
+        package.mkdir()
+        (package / "__init__.py").write_text(SHIM.format(aliases=self._aliases))
+        return self._tmp.name
+
+    def __exit__(self, *exc) -> None:
+        self._tmp.cleanup()
+
+
+def run_script(script: Script, library: str, *, shim_dir: str | None = None, timeout: float = 120.0) -> Outcome:
+    """Run one script with one library in a subprocess and a fresh temporary working directory."""
+    if library not in LIBRARIES:
+        raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
+    with tempfile.TemporaryDirectory(prefix=f"compat-{library}-") as cwd:
+        start = time.perf_counter()
+        # A session of its own, so that a timeout ends the script's children too (Dask workers, pools).
+        proc = subprocess.Popen([sys.executable, str(script.path)], cwd=cwd, env=environment(library, shim_dir),
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+        try:
+            stdout, stderr = proc.communicate(timeout=timeout)
+            timed_out = False
+        except subprocess.TimeoutExpired:
+            timed_out = True
+        _kill_group(proc.pid)
+        if timed_out:
+            stdout, stderr = proc.communicate()
+        seconds = time.perf_counter() - start
+        output = (stderr[-6000:] + "\n--- stdout ---\n" + stdout[-2000:]).replace(cwd, "<tmp>")
+        if timed_out:
+            return Outcome("timeout", seconds, f"timeout after {timeout:.0f} s", output)
+        if proc.returncode == 0:
+            return Outcome("pass", seconds, "", output)
+        return Outcome("FAIL", seconds, first_error(stderr.replace(cwd, "<tmp>"), proc.returncode), output)
+
+
+def _kill_group(pgid: int) -> None:
+    """End what is left of the process group this harness started for one script."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+
+
+def first_error(stderr: str, returncode: int = 1) -> str:
+    """The exception line of the last traceback in ``stderr`` (type and first message line).
+
+    A bare exception type (``assert`` without a message) gets the failing source line appended.
+    Without a traceback: the last non-empty line, or the exit status.
+    """
+    lines = stderr.splitlines()
+    starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
+    if starts:
+        code = ""
+        for line in lines[starts[-1] + 1:]:
+            if line.startswith("    ") and line.strip() and set(line.strip()) - set("^~ "):
+                code = line.strip()  # the last source line shown: the failing statement
+            elif line and not line[0].isspace() and _EXCEPTION_LINE.match(line):
+                line = line.strip()
+                return f"{line}: {code}" if ": " not in line and code else line
+    rest = [line.strip() for line in lines if line.strip()]
+    return rest[-1] if rest else f"exit status {returncode}"
+
+
+def _cell(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split()).replace("|", "\\|")
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _result(outcome: Outcome | None) -> str:
+    if outcome is None:
+        return "–"
+    return f"{outcome.status} ({outcome.seconds:.1f} s)"
+
+
+def markdown_table(scripts: list[Script], results: dict[tuple[str, str], Outcome]) -> str:
+    """One row per script: family, APIs, each library's result, and the first error of a failure."""
+    rows = ["| script | family | Optuna APIs used | Optuna | tunelab | first error |",
+            "|---|---|---|---|---|---|"]
+    for s in scripts:
+        optuna_out, tunelab_out = results.get((s.name, "optuna")), results.get((s.name, "tunelab"))
+        errors = []
+        if optuna_out is not None and not optuna_out.passed:
+            errors.append(f"Optuna: {optuna_out.error}")
+        if tunelab_out is not None and not tunelab_out.passed:
+            errors.append(tunelab_out.error if optuna_out is None or optuna_out.passed else f"tunelab: {tunelab_out.error}")
+        rows.append(f"| {s.name} | {s.family} | {_cell(s.apis, 400)} | {_result(optuna_out)} | {_result(tunelab_out)} | "
+                    f"{_cell('; '.join(errors), 240)} |")
+    return "\n".join(rows)
+
+
+def differences(scripts: list[Script], results: dict[tuple[str, str], Outcome]) -> list[str]:
+    """Where this run disagrees with ``expected.py``: the lines to act on (update the record or fix a regression)."""
+    notes = []
+    for s in scripts:
+        optuna_out, tunelab_out = results.get((s.name, "optuna")), results.get((s.name, "tunelab"))
+        recorded = expected.OPTUNA_FAILS.get(s.name)
+        if optuna_out is not None and optuna_out.passed != (recorded is None):
+            notes.append(f"{s.name}: Optuna {optuna_out.status}, expected.OPTUNA_FAILS says "
+                         f"{'pass' if recorded is None else repr(recorded)}")
+        listed = expected.TUNELAB_XFAIL.get(s.name)
+        if tunelab_out is not None:
+            if tunelab_out.passed and listed is not None:
+                notes.append(f"{s.name}: tunelab passes now; remove it from expected.TUNELAB_XFAIL")
+            elif not tunelab_out.passed and listed is None and recorded is None:
+                notes.append(f"{s.name}: tunelab fails and is not in expected.TUNELAB_XFAIL: {tunelab_out.error}")
+            elif not tunelab_out.passed and listed is not None and listed != tunelab_out.error:
+                notes.append(f"{s.name}: tunelab's first error changed to: {tunelab_out.error}")
+    return notes
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--only", action="append", metavar="NAME",
+                        help="a script (family/stem or stem) or a family; repeatable")
+    parser.add_argument("--library", choices=("optuna", "tunelab", "both"), default="both")
+    parser.add_argument("--fast", action="store_true", help="only the scripts CI runs (not in expected.SLOW)")
+    parser.add_argument("--timeout", type=float, default=120.0, help="seconds per script run (default 120)")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the table to PATH")
+    parser.add_argument("--probe", action="store_true",
+                        help="diagnostic: alias Optuna module paths tunelab lacks to their tunelab counterparts "
+                             f"({', '.join(f'{k}->{v}' for k, v in PROBE_ALIASES.items())}), to see the next failure")
+    parser.add_argument("-v", "--verbose", action="store_true", help="print each failure's stderr tail")
+    args = parser.parse_args(argv)
+    scripts = select(discover(), only=args.only, fast=args.fast)
+    libraries = LIBRARIES if args.library == "both" else (args.library,)
+    if "optuna" in libraries and _missing("optuna"):
+        print("Optuna is not installed: running tunelab only (pip install -e '.[bench]' optuna-integration)")
+        libraries = tuple(lib for lib in libraries if lib != "optuna")
+    results: dict[tuple[str, str], Outcome] = {}
+    start = time.perf_counter()
+    with Shim(probe=args.probe) as shim_dir:
+        for s in scripts:
+            for library in libraries:
+                out = run_script(s, library, shim_dir=shim_dir, timeout=args.timeout)
+                results[(s.name, library)] = out
+                print(f"{s.name:<40} {library:<8} {_result(out):<18} {out.error}", file=sys.stderr, flush=True)
+                if args.verbose and not out.passed:
+                    print(out.output, file=sys.stderr)
+    total = time.perf_counter() - start
+    table = markdown_table(scripts, results)
+    print(table)
+    counts = [f"{lib}: {sum(results[(s.name, lib)].passed for s in scripts)}/{len(scripts)} pass" for lib in libraries]
+    print(f"\n{'; '.join(counts)}; {total:.0f} s in all")
+    notes = [] if args.probe else differences(scripts, results)
+    if notes:
+        print("\nDifferences from expected.py:")
+        print("\n".join(f"- {n}" for n in notes))
+    if args.markdown:
+        Path(args.markdown).write_text(table + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

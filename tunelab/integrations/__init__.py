@@ -1,13 +1,38 @@
 """Thin adapters that run tunelab schedules inside the training frameworks.
 
-Each submodule imports its framework when it is imported (never before), and a missing framework
-raises :class:`tunelab.MissingExtraError` naming the extra to install:
+Each submodule imports its framework when it is first used (never before, so ``import tunelab``
+and ``tunelab.integrations`` stay light), and a missing framework raises
+:class:`tunelab.MissingExtraError` naming the extra to install:
 
 - :mod:`tunelab.integrations.torch` (extra ``torch``): ``scheduler(optimizer, schedule)``, a
   ``torch.optim.lr_scheduler.LRScheduler`` evaluated in closed form, exact on resume.
 - :mod:`tunelab.integrations.keras` (extra ``keras``): ``learning_rate(schedule)``, a serialisable
   ``keras.optimizers.schedules.LearningRateSchedule``.
 - :mod:`tunelab.integrations.optax` (extra ``jax``): ``schedule(s)``, a jit-able optax schedule.
+- :mod:`tunelab.integrations.lightning`, :mod:`tunelab.integrations.keras_callbacks`,
+  :mod:`tunelab.integrations.torch_pruning`: reporting and pruning from training loops.
+
+The submodules are reached as attributes (``tunelab.integrations.torch.scheduler(...)``) after a
+plain ``import tunelab``, as the README's snippets do.
 """
 
-__all__: list[str] = []
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_SUBMODULES = ("keras", "keras_callbacks", "lightning", "optax", "torch", "torch_pruning")
+
+__all__ = list(_SUBMODULES)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _SUBMODULES:
+        module = importlib.import_module(f"tunelab.integrations.{name}")
+        globals()[name] = module
+        return module
+    raise AttributeError(f"module 'tunelab.integrations' has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -15,6 +15,7 @@ import inspect
 import math
 import pkgutil
 import re
+import sys
 
 import numpy as np
 import pytest
@@ -22,6 +23,8 @@ import pytest
 import tunelab
 from tunelab import InvalidArgumentError, InvalidTypeError, MissingExtraError
 from tunelab._constraints import (
+    MISS,
+    PLACEHOLDER,
     AnyOf,
     Bool,
     Function,
@@ -122,6 +125,20 @@ def test_tables_name_real_parameters_and_their_defaults_satisfy_them(declaration
             assert constraint.accepts(default), f"{declaration.where}: default {name}={default!r} breaks {constraint}"
 
 
+def _call_with(declaration, name, value):
+    """Call the declared callee with ``name=value`` and PLACEHOLDER for every other required argument."""
+    args, kwargs = [], {}
+    for p in inspect.signature(declaration.target).parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD) or (p.name != name and p.default is not p.empty):
+            continue
+        given = value if p.name == name else PLACEHOLDER
+        if p.kind is p.POSITIONAL_ONLY:
+            args.append(given)
+        else:
+            kwargs[p.name] = given
+    return declaration.target(*args, **kwargs)
+
+
 @pytest.mark.parametrize(("declaration", "name"), CASES, ids=[f"{d.where}-{n}" for d, n in CASES])
 def test_every_declared_argument_refuses_its_invalid_values_by_name(declaration, name):
     constraint = declaration.table[name]
@@ -131,11 +148,57 @@ def test_every_declared_argument_refuses_its_invalid_values_by_name(declaration,
     for value in values:
         expected = InvalidTypeError if constraint.kind(value) == "type" else declaration.error
         with pytest.raises((InvalidArgumentError, InvalidTypeError)) as caught:
-            declaration.target(**{name: value})
+            _call_with(declaration, name, value)
         message = str(caught.value)
         assert isinstance(caught.value, expected), f"{declaration.where}({name}={value!r}): {caught.value!r}"
         assert named.search(message), f"{declaration.where}({name}={value!r}) does not name it: {message}"
         assert f" for {declaration.where}: must be " in message, message
+
+
+#: Values of every kind the quick tests meet: exact builtin types, their edges, and what they leave to the
+#: generic path (numpy scalars, subclasses, containers, classes).
+POOL = [0, 1, -1, 2, 3, 1.5, -0.0, 0.5, 1e-300, 1e308, -1e308, sys.float_info.max, math.inf, -math.inf, math.nan,
+        10**400, -(10**400), 2**53 + 1, 2**63, True, False, None, "", "a", "min", "minimize", "MAXIMIZE", "x" * 600,
+        "a\x00b", [], [1], [1.0, 2.0], ["relu", "tanh"], ("relu", None, 1, 2.5, True), [True], [math.nan], (1, 1),
+        np.int64(3), np.float64(0.5), np.bool_(True), object(), int, ValueError, KeyboardInterrupt, {}, {"a": 1},
+        len, tunelab.TrialState.COMPLETE, tunelab.TrialState.RUNNING, tunelab.StudyDirection.MAXIMIZE]
+
+
+def _constraints_in_use():
+    seen, out = set(), []
+    for d in DECLARED:
+        for c in d.table.values():
+            if id(c) not in seen:
+                seen.add(id(c))
+                out.append(c)
+    return out
+
+
+def test_the_quick_tests_accept_only_what_the_generic_path_accepts_and_convert_alike():
+    checked = 0
+    for c in _constraints_in_use():
+        quick = c.fast()
+        for v in [*POOL, *c.invalid_values()]:
+            got = quick(v)
+            if got is MISS:
+                continue
+            checked += 1
+            assert c.accepts(v), f"{c!r}: the quick test accepts {v!r}, the generic path refuses it"
+            want = c.convert(v)
+            assert got == want and type(got) is type(want), f"{c!r}: {v!r} became {got!r}, not {want!r}"
+    assert checked > 100  # the quick tests do take the common values
+
+
+def test_the_quick_tests_leave_the_edges_to_the_generic_path():
+    quick = Real().fast()
+    assert [quick(v) is MISS for v in (1.5, 10**400, math.inf, math.nan, True, np.float64(1.0))] == [
+        False, True, True, True, True, True]
+    assert Real(nan=True).fast()(math.nan) is MISS and Real(nan=True).accepts(math.nan)  # decided there
+    assert Real(0, 1, min_open=True).fast()(0) is MISS and Real(0, 1, min_open=True).fast()(1) == 1
+    assert Integral(min=0).fast()(np.int64(2)) is MISS and check("n", np.int64(2), Integral(min=0)) == 2
+    assert ListOf(Real()).fast()([1, 2.5]) == (1, 2.5) and ListOf(Real()).fast()([1, True]) is MISS
+    assert AnyOf(None, Integral()).fast()(None) is None and AnyOf(Integral(min=1), Options(-1)).fast()(-1) is MISS
+    assert String(max_len=2).fast()("abc") is MISS and Options("a", 1).fast()(True) is MISS
 
 
 # -- the validator's own rules ------------------------------------------------------------------------
@@ -239,3 +302,37 @@ def test_the_decorator_checks_names_converts_and_names_the_built_class():
     with pytest.raises(InvalidTypeError, match=r"^rate='x' \(type str\) is invalid for module.fit: must be a number in"):
         fit([1], rate="x")
     assert inspect.signature(fit).parameters["rate"].default == 0.5
+
+
+def test_the_checking_function_keeps_the_signature_and_checks_what_is_passed():
+    calls = []
+
+    @constrained({"a": Integral(min=0), "b": ListOf(Real()), "c": (None, Bool()), "d": String(non_empty=True)})
+    def f(a, /, b=(1.0,), *rest, c=None, d, **extra):
+        calls.append((a, b, rest, c, d, extra))
+        return a
+
+    assert inspect.signature(f) == inspect.signature(f.__wrapped__) and f.__name__ == "f"
+    assert f(np.int64(2), [1, 2.5], "r", c=np.bool_(True), d="x", e=5) == 2
+    assert calls[-1] == (2, (1, 2.5), ("r",), True, "x", {"e": 5}) and type(calls[-1][0]) is int
+    f(0, d="y")
+    assert calls[-1][1] == (1.0,)  # a default is passed as it is
+    with pytest.raises(InvalidArgumentError, match=r"^a=-1 is invalid for f: must be an integer >= 0$"):
+        f(-1, d="x")
+    with pytest.raises(InvalidTypeError, match=r"^b\[1\]='z' \(type str\) is invalid for f"):
+        f(1, [1, "z"], d="x")
+    with pytest.raises(InvalidArgumentError, match=r"^d='' is invalid for f"):
+        f(1, d="")
+    with pytest.raises(TypeError, match=r"missing 1 required keyword-only argument: 'd'"):
+        f(1)  # Python's own error, as without a table
+    with pytest.raises(TypeError, match=r"missing required argument\(s\): 'd'"):
+        f(1, d=PLACEHOLDER)  # what was given is checked first ...
+    with pytest.raises(InvalidArgumentError, match=r"^a=-1 is invalid"):
+        f(-1, d=PLACEHOLDER)  # ... and refused before the placeholder is named
+    assert len(calls) == 2
+
+
+def test_long_strings_are_cut_in_messages():
+    with pytest.raises(InvalidArgumentError, match=r"^name='x{40}\.\.\.' \(600 characters\) is invalid for f: must be "
+                                                   r"a string of 1 to 512 characters without NUL$"):
+        check("name", "x" * 600, String(non_empty=True, max_len=512, no_nul=True), where="f")

@@ -41,21 +41,27 @@ the class (schedules use their family name)::
         def __init__(self, *, n_startup_trials=10, seed=None): ...
 
 A constraint is one of :class:`Real`, :class:`Integral`, :class:`Bool`, :class:`Options`,
-:class:`String`, :class:`Function`, :class:`InstanceOf`, :class:`ListOf` (each in ``_scalars`` /
-``_composite``, on the :class:`Constraint` protocol of ``_base``), ``None`` (the value None) or a
-tuple of those (:class:`AnyOf`, any of them). For one value outside a declared signature, :func:`check` applies a constraint with
-the same template. Every table is kept in a registry, :func:`declarations`, which one generic test
-(``tests/test_constraints.py``) walks, feeding each declared argument the invalid values its
-constraint generates (:meth:`Constraint.invalid_values`): declaring a table is all it takes to be
-tested.
+:class:`String`, :class:`Function`, :class:`InstanceOf`, :class:`SubclassOf`, :class:`ListOf`
+(each in ``_scalars`` / ``_composite``, on the :class:`Constraint` protocol of ``_base``), ``None``
+(the value None) or a tuple of those (:class:`AnyOf`, any of them); most take ``what=`` to describe
+the allowed values in the caller's words. For one value outside a declared signature,
+:func:`check` applies a constraint with the same template. Every table is kept in a registry,
+:func:`declarations`, which one generic test (``tests/test_constraints.py``) walks, feeding each
+declared argument the invalid values its constraint generates (:meth:`Constraint.invalid_values`):
+declaring a table is all it takes to be tested.
+
+Checking is cheap enough for the hot path (``suggest_*`` builds a distribution per call): the
+decorator writes, once per table, a function with the callee's own signature that gives each
+passed argument one quick test (:meth:`Constraint.fast`: exact builtin types, a few comparisons);
+only a value that test does not accept takes the generic path, which converts it or raises.
 """
 
-from tunelab._constraints._base import Constraint, is_bool
+from tunelab._constraints._base import MISS, Constraint, is_bool
 from tunelab._constraints._composite import AnyOf, ListOf, as_constraint
-from tunelab._constraints._declare import Declaration, check, constrained, declarations
-from tunelab._constraints._scalars import Bool, Function, InstanceOf, Integral, Options, Real, String
+from tunelab._constraints._declare import PLACEHOLDER, Declaration, check, constrained, declarations
+from tunelab._constraints._scalars import Bool, Function, InstanceOf, Integral, Options, Real, String, SubclassOf
 
 __all__ = [
-    "AnyOf", "Bool", "Constraint", "Declaration", "Function", "InstanceOf", "Integral", "ListOf",
-    "Options", "Real", "String", "as_constraint", "check", "constrained", "declarations", "is_bool",
+    "MISS", "PLACEHOLDER", "AnyOf", "Bool", "Constraint", "Declaration", "Function", "InstanceOf", "Integral", "ListOf",
+    "Options", "Real", "String", "SubclassOf", "as_constraint", "check", "constrained", "declarations", "is_bool",
 ]

@@ -3,15 +3,22 @@
 from __future__ import annotations
 
 import collections.abc as abc
+from collections.abc import Callable
 from typing import Any
 
-from tunelab._constraints._base import Constraint
+from tunelab._constraints._base import MISS, Constraint, shown
 from tunelab._errors import InvalidArgumentError, invalid, wrong_type
 
 
 class _NoneValue(Constraint):
     def takes_type(self, value: Any) -> bool:
         return value is None
+
+    def fast(self) -> Callable[[Any], Any]:
+        def quick(value: Any) -> Any:
+            return None if value is None else MISS
+
+        return quick
 
     def describe(self) -> str:
         return "None"
@@ -21,8 +28,8 @@ class _NoneValue(Constraint):
 
 
 class ListOf(Constraint):
-    """A list or tuple (any sized collection but a string or a mapping) of items meeting ``item``;
-    passed on as a tuple.
+    """A list or tuple (any sized collection but a string or a mapping; only a sequence with
+    ``ordered=True``) of items meeting ``item``; passed on as a tuple.
 
     A bad item is reported under its index, ``name[i]=item``, as that item's own type or value error.
 
@@ -35,13 +42,18 @@ class ListOf(Constraint):
     tunelab._errors.InvalidTypeError: values[1]='a' (type str) is invalid for F: must be a finite number
     """
 
-    def __init__(self, item: Any, *, min_len: int = 0, what: str | None = None) -> None:
+    def __init__(self, item: Any, *, min_len: int = 0, ordered: bool = False, what: str | None = None) -> None:
         self.item = as_constraint(item)
         self.min_len = min_len
+        self.ordered = ordered
         self.what = what
 
     def takes_type(self, value: Any) -> bool:
-        if not isinstance(value, abc.Collection) or isinstance(value, (str, bytes, bytearray, abc.Mapping)):
+        t = type(value)
+        if t is list or t is tuple:
+            return True
+        if not isinstance(value, abc.Sequence if self.ordered else abc.Collection) or isinstance(
+                value, (str, bytes, bytearray, abc.Mapping)):
             return False
         try:
             len(value)  # a 0-d numpy array is a Collection without a length
@@ -51,6 +63,23 @@ class ListOf(Constraint):
 
     def takes_value(self, value: Any) -> bool:
         return len(value) >= self.min_len and all(self.item.accepts(v) for v in value)
+
+    def fast(self) -> Callable[[Any], Any]:
+        item, min_len = self.item.fast(), self.min_len
+
+        def quick(value: Any) -> Any:
+            t = type(value)
+            if not (t is list or t is tuple) or len(value) < min_len:
+                return MISS
+            items = []
+            for v in value:
+                converted = item(v)
+                if converted is MISS:
+                    return MISS
+                items.append(converted)
+            return tuple(items)
+
+        return quick
 
     def kind(self, value: Any) -> str:
         if not self.takes_type(value):
@@ -65,9 +94,11 @@ class ListOf(Constraint):
               error: type[InvalidArgumentError] = InvalidArgumentError) -> Any:
         if not self.takes_type(value):
             raise wrong_type(name, value, self.describe(), where=where)
-        items = tuple(self.item.check(f"{name}[{i}]", v, where, error) for i, v in enumerate(value))
+        item = self.item
+        items = tuple(item.convert(v) if item.accepts(v) else item.check(f"{name}[{i}]", v, where, error)
+                      for i, v in enumerate(value))
         if len(items) < self.min_len:
-            raise invalid(name, value, self.describe(), where=where, error=error)
+            raise invalid(name, shown(value), self.describe(), where=where, error=error)
         return items
 
     def describe(self) -> str:
@@ -86,13 +117,17 @@ class ListOf(Constraint):
 class AnyOf(Constraint):
     """Any of several constraints (``None`` stands for the value None); a tuple in a table means this.
 
+    The first alternative that accepts a value converts it. ``what`` describes them all in the
+    caller's words.
+
     >>> from tunelab._constraints import Real
     >>> AnyOf(None, Real(min=0, min_open=True)).describe()
     'None or a finite number > 0'
     """
 
-    def __init__(self, *alternatives: Any) -> None:
+    def __init__(self, *alternatives: Any, what: str | None = None) -> None:
         self.alternatives = tuple(as_constraint(a) for a in alternatives)
+        self.what = what
 
     def takes_type(self, value: Any) -> bool:
         return any(a.takes_type(value) for a in self.alternatives)
@@ -106,11 +141,28 @@ class AnyOf(Constraint):
     def convert(self, value: Any) -> Any:
         return next(a for a in self.alternatives if a.accepts(value)).convert(value)
 
+    def fast(self) -> Callable[[Any], Any]:
+        # None is only ever the value None (every alternative that takes it passes it on as None).
+        # Otherwise only the first other alternative is asked: when it does not accept quickly, an
+        # alternative after it may not convert as the generic path would, which tries them in order.
+        others = [a for a in self.alternatives if not isinstance(a, _NoneValue)]
+        if not others:
+            return self.alternatives[0].fast()
+        first = others[0].fast()
+        if len(others) == len(self.alternatives):
+            return first
+
+        def quick(value: Any) -> Any:
+            return None if value is None else first(value)
+
+        return quick
+
     def describe(self) -> str:
-        return " or ".join(a.describe() for a in self.alternatives)
+        return self.what or " or ".join(a.describe() for a in self.alternatives)
 
     def plural(self) -> str:
-        return " or ".join(a.plural() for a in self.alternatives)
+        return f"values that are each {self.what}" if self.what else " or ".join(
+            a.plural() for a in self.alternatives)
 
     def _candidates(self) -> list[Any]:
         return [v for a in self.alternatives for v in a.invalid_values()]

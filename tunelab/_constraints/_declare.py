@@ -8,7 +8,7 @@ import inspect
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from tunelab._constraints._base import Constraint
+from tunelab._constraints._base import MISS, Constraint
 from tunelab._constraints._composite import as_constraint
 from tunelab._errors import InvalidArgumentError
 
@@ -35,6 +35,16 @@ class Declaration:
 
 
 _DECLARED: list[Declaration] = []
+
+
+class _Placeholder:
+    def __repr__(self) -> str:
+        return "PLACEHOLDER"
+
+
+#: Stands for a required argument that a call does not mean to give (the generic test's calls):
+#: a declared callee checks the other arguments, then raises TypeError naming the placeholders.
+PLACEHOLDER: Any = _Placeholder()
 
 
 def declarations() -> list[Declaration]:
@@ -67,11 +77,11 @@ def constrained(table: Mapping[str, Any], *, where: str | Callable[[type], str] 
                 name_of = lambda c: where  # noqa: E731
             else:
                 name_of = where
-            cls.__init__ = _wrap(cls.__init__, spec, lambda args: name_of(type(args[0])), error)
+            cls.__init__ = _wrap(cls.__init__, spec, lambda self: name_of(type(self)), error)
             _DECLARED.append(Declaration(cls, name_of(cls), spec, error))
             return cls
         fixed = where if isinstance(where, str) else target.__name__
-        wrapped = _wrap(target, spec, lambda args: fixed, error)
+        wrapped = _wrap(target, spec, lambda self: fixed, error)
         _DECLARED.append(Declaration(wrapped, fixed, spec, error))
         return wrapped
 
@@ -80,26 +90,65 @@ def constrained(table: Mapping[str, Any], *, where: str | Callable[[type], str] 
 
 def _wrap(fn: Callable[..., Any], spec: Mapping[str, Constraint], where_of: Callable[[Any], str],
           error: type[InvalidArgumentError]) -> Callable[..., Any]:
-    params = inspect.signature(fn).parameters.values()
+    """``fn`` behind a function with its very signature that checks the declared arguments first.
+
+    The checking function is written once per table, like the ``__init__`` of a dataclass: one line
+    per declared argument, which skips an argument left at its default (defaults are trusted, and
+    the generic test checks them) or given as :data:`PLACEHOLDER`, and otherwise runs the
+    argument's quick test (:meth:`Constraint.fast`); only a value that test does not accept takes
+    the generic path (:meth:`Constraint.check`), which converts it or raises. Arguments are bound by
+    Python itself (its own errors for missing or extra ones), so a call costs little more than the
+    call of ``fn``.
+    """
+    params = list(inspect.signature(fn).parameters.values())
     named = {p.name for p in params if p.kind not in (p.VAR_POSITIONAL, p.VAR_KEYWORD)}
     unknown = sorted(set(spec) - named)
     if unknown:
         raise TypeError(f"constraints declared for {unknown}, which {fn.__qualname__} does not take")
-    positional = [(i, p.name, spec[p.name]) for i, p in enumerate(params)
-                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD) and p.name in spec]
+    first = params[0].name if params and params[0].kind is not params[0].VAR_POSITIONAL else None
 
-    @functools.wraps(fn)
-    def checked(*args: Any, **kwargs: Any) -> Any:
-        if positional and len(args) > positional[0][0]:
-            args = list(args)  # type: ignore[assignment]
-            for i, name, c in positional:
-                if i < len(args):
-                    v = args[i]
-                    args[i] = c.convert(v) if c.accepts(v) else c.check(name, v, where_of(args), error)
-        for name, v in kwargs.items():
-            c = spec.get(name)
-            if c is not None:
-                kwargs[name] = c.convert(v) if c.accepts(v) else c.check(name, v, where_of(args), error)
-        return fn(*args, **kwargs)
+    def slow(name: str, value: Any, self: Any) -> Any:
+        return spec[name].check(name, value, where_of(self), error)
 
-    return checked
+    def missing(*names: str) -> None:
+        raise TypeError(f"{fn.__qualname__}() missing required argument(s): {', '.join(map(repr, names))}")
+
+    # A required argument given as PLACEHOLDER is not checked; once the others were, the call stops
+    # with a TypeError naming it (the generic test calls each callee with one argument so).
+    scope: dict[str, Any] = {"_c_fn": fn, "_c_slow": slow, "_c_miss": MISS, "_c_missing": missing,
+                             "_c_required": PLACEHOLDER}
+    head: list[str] = []
+    call: list[str] = []
+    checks: list[str] = []
+    required: list[str] = []
+    for i, p in enumerate(params):
+        text = p.name
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            text = passed = ("*" if p.kind is p.VAR_POSITIONAL else "**") + p.name
+        else:
+            if p.default is p.empty:
+                required.append(p.name)
+                scope[f"_c_default_{p.name}"] = PLACEHOLDER
+            else:
+                scope[f"_c_default_{p.name}"] = p.default
+                text += f"=_c_default_{p.name}"
+            passed = f"{p.name}={p.name}" if p.kind is p.KEYWORD_ONLY else p.name
+        if p.kind is p.KEYWORD_ONLY and not any(h.startswith("*") for h in head):
+            head.append("*")
+        head.append(text)
+        if p.kind is p.POSITIONAL_ONLY and (i + 1 == len(params) or params[i + 1].kind is not p.kind):
+            head.append("/")
+        call.append(passed)
+        if p.name in spec:
+            scope[f"_c_quick_{p.name}"] = spec[p.name].fast()
+            checks.append(f"    if {p.name} is not _c_default_{p.name} and (_c_v := _c_quick_{p.name}({p.name})) "
+                          f"is not {p.name}:\n"
+                          f"        {p.name} = _c_slow({p.name!r}, {p.name}, {first}) if _c_v is _c_miss else _c_v\n")
+    if required:
+        checks.append(f"    if {' or '.join(f'{n} is _c_required' for n in required)}:\n"
+                      f"        _c_missing(*[n for n, v in {{{', '.join(f'{n!r}: {n}' for n in required)}}}.items() "
+                      "if v is _c_required])\n")
+    source = (f"def {fn.__name__}({', '.join(head)}):\n" + "".join(checks)
+              + f"    return _c_fn({', '.join(call)})\n")
+    exec(source, scope)  # noqa: S102 - source built above from the signature's own parameter names
+    return functools.wraps(fn)(scope[fn.__name__])

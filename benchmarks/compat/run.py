@@ -1,7 +1,7 @@
 """Optuna drop-in compatibility: run each script of ``scripts/`` with Optuna and with tunelab, one table.
 
     .venv/bin/python benchmarks/compat/run.py [--library optuna|tunelab|both] [--fast] [--only NAME ...]
-                                              [--timeout 120] [--markdown PATH]
+                                              [--timeout 120] [--markdown PATH] [--tunelab-rev REV] [--probe]
 
 Every script under ``scripts/<family>/`` is a plain Python file whose first import line is
 ``import optuna``; it exercises the API surface of Optuna's published examples (optuna-examples)
@@ -39,10 +39,13 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    from . import expected
+except ImportError:  # run as a script: its directory is sys.path[0]
+    import expected
+
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE / "scripts"
-sys.path.insert(0, str(HERE))
-import expected  # noqa: E402
 
 LIBRARIES = ("optuna", "tunelab")
 # Written to <tmp>/optuna/__init__.py for the tunelab runs; ALIASES is {} except under --probe.
@@ -110,7 +113,8 @@ PROBE_ALIASES = {
     "storages": "tunelab.storage",
     "integration": "tunelab.integrations",
 }
-_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: |$)")
+_EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: |:?$)")
+_FILE_SUFFIX = re.compile(r" \((/|[A-Za-z]:\\)[^()]*\)$")  # ImportError's "(/path/to/module.py)": differs per checkout
 
 
 @dataclass(frozen=True)
@@ -195,14 +199,20 @@ def _missing(module: str) -> bool:
 class Shim:
     """A temporary directory holding the ``optuna`` package that resolves to tunelab (``probe``: with aliases)."""
 
-    def __init__(self, *, probe: bool = False):
+    def __init__(self, *, probe: bool = False, tunelab_rev: str | None = None):
         self._aliases = PROBE_ALIASES if probe else {}
+        self._rev = tunelab_rev
 
     def __enter__(self) -> str:
         self._tmp = tempfile.TemporaryDirectory(prefix="compat-shim-")
         package = Path(self._tmp.name) / "optuna"
         package.mkdir()
         (package / "__init__.py").write_text(SHIM.format(aliases=self._aliases))
+        if self._rev is not None:
+            # tunelab as committed at REV, beside the shim: ahead of the editable install on sys.path.
+            archive = subprocess.run(["git", "archive", self._rev, "tunelab"], cwd=HERE.parent.parent, capture_output=True,
+                                     check=True).stdout
+            subprocess.run(["tar", "-x", "-C", self._tmp.name], input=archive, check=True)
         return self._tmp.name
 
     def __exit__(self, *exc) -> None:
@@ -253,12 +263,16 @@ def first_error(stderr: str, returncode: int = 1) -> str:
     starts = [i for i, line in enumerate(lines) if line.startswith("Traceback (most recent call last)")]
     if starts:
         code = ""
-        for line in lines[starts[-1] + 1:]:
+        for i in range(starts[-1] + 1, len(lines)):
+            line = lines[i]
             if line.startswith("    ") and line.strip() and set(line.strip()) - set("^~ "):
                 code = line.strip()  # the last source line shown: the failing statement
             elif line and not line[0].isspace() and _EXCEPTION_LINE.match(line):
-                line = line.strip()
-                return f"{line}: {code}" if ": " not in line and code else line
+                head = line.strip()
+                if head.endswith(":"):  # the message starts on the next line
+                    head += " " + next((rest.strip() for rest in lines[i + 1:] if rest.strip()), "")
+                head = _FILE_SUFFIX.sub("", head)
+                return f"{head}: {code}" if ": " not in head and code else head
     rest = [line.strip() for line in lines if line.strip()]
     return rest[-1] if rest else f"exit status {returncode}"
 
@@ -321,6 +335,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--probe", action="store_true",
                         help="diagnostic: alias Optuna module paths tunelab lacks to their tunelab counterparts "
                              f"({', '.join(f'{k}->{v}' for k, v in PROBE_ALIASES.items())}), to see the next failure")
+    parser.add_argument("--tunelab-rev", metavar="REV",
+                        help="run tunelab as committed at REV (git archive) instead of the working tree")
     parser.add_argument("-v", "--verbose", action="store_true", help="print each failure's stderr tail")
     args = parser.parse_args(argv)
     scripts = select(discover(), only=args.only, fast=args.fast)
@@ -330,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
         libraries = tuple(lib for lib in libraries if lib != "optuna")
     results: dict[tuple[str, str], Outcome] = {}
     start = time.perf_counter()
-    with Shim(probe=args.probe) as shim_dir:
+    with Shim(probe=args.probe, tunelab_rev=args.tunelab_rev) as shim_dir:
         for s in scripts:
             for library in libraries:
                 out = run_script(s, library, shim_dir=shim_dir, timeout=args.timeout)

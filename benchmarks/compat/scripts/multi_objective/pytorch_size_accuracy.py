@@ -28,7 +28,7 @@ def objective(trial):
         width_in = width
     model = nn.Sequential(*layers, nn.Linear(width_in, 10), nn.LogSoftmax(dim=1))
     optimizer = torch.optim.Adam(model.parameters(), lr=trial.suggest_float("lr", 1e-3, 3e-2, log=True))
-    for _ in range(3):
+    for _ in range(2):
         for batch in torch.randperm(len(X_train)).split(64):
             optimizer.zero_grad()
             F.nll_loss(model(X_train[batch]), y_train[batch]).backward()
@@ -40,7 +40,7 @@ def objective(trial):
 
 if __name__ == "__main__":
     study = optuna.create_study(directions=["minimize", "maximize"])
-    study.optimize(objective, n_trials=8)
+    study.optimize(objective, n_trials=6)
     front = sorted(study.best_trials, key=lambda t: t.values)
     for t in front:
         print(f"trial #{t.number}: parameters={t.values[0]:.0f} accuracy={t.values[1]:.3f} {t.params}")

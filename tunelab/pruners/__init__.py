@@ -1,5 +1,8 @@
 """Pruners: stop unpromising trials early from the values they report.
 
+:class:`Pruner` is the plug-in point (one method, ``prune(study, trial)``); ``BasePruner`` is the
+same class under Optuna's name, so a pruner written for Optuna subclasses it unchanged.
+
 Every pruner answers ``trial.should_prune()`` from the values the trial reported
 (``trial.report(value, step)``) and those of the study's other trials:
 
@@ -41,9 +44,13 @@ from tunelab.pruners._progress import progress_step
 from tunelab.pruners._rescaled import RescaledHyperband, RescaledSuccessiveHalving
 from tunelab.pruners._threshold import ThresholdPruner
 
+#: Optuna's name for :class:`Pruner` (the same class).
+BasePruner = Pruner
+
 __all__ = [
     "BRACKET_ATTR",
     "PROJECTED_VALUE_ATTR",
+    "BasePruner",
     "HyperbandPruner",
     "MedianPruner",
     "NopPruner",

@@ -16,6 +16,9 @@ class Pruner(abc.ABC):
     ``trial.report(value, step)``. ``trial`` is a frozen snapshot of the running trial with every
     value it reported (``trial.intermediate_values``, ``trial.last_step``); ``study.get_trials()``
     gives the others. Return True to stop the trial; the objective then raises ``TrialPruned``.
+
+    ``tunelab.pruners.BasePruner`` is this class under Optuna's name: a pruner written for Optuna
+    (``prune(self, study, trial)``) subclasses it unchanged.
     """
 
     @abc.abstractmethod

@@ -1,13 +1,23 @@
 """Samplers: strategies that propose parameter values. The core never special-cases one.
 
->>> from tunelab.samplers import RandomSampler
+:class:`Sampler` is the plug-in point; ``BaseSampler`` is the same class under Optuna's name (one
+object, two names), so a sampler written for Optuna (``infer_relative_search_space``,
+``sample_relative``, ``sample_independent``, optional ``before_trial`` / ``after_trial`` /
+``reseed_rng``) subclasses it unchanged.
+
+>>> from tunelab.samplers import BaseSampler, RandomSampler
 >>> RandomSampler(seed=1)
 RandomSampler(seed=1)
+>>> BaseSampler is Sampler
+True
 """
 
 from typing import Any
 
 from tunelab.samplers._base import Sampler
+
+#: Optuna's name for :class:`Sampler` (the same class).
+BaseSampler = Sampler
 
 #: Samplers are imported on first use: the model-based ones pull in scipy, and ``import tunelab``
 #: followed by a study with the default sampler should not pay for what it does not run.
@@ -24,6 +34,7 @@ _LAZY = {
 
 __all__ = [
     "AutoSampler",
+    "BaseSampler",
     "CmaEsSampler",
     "GPSampler",
     "GridSampler",

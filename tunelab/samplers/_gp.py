@@ -17,7 +17,7 @@ from tunelab.samplers._gp_kernel import Posterior, fit_theta
 from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised, violation
-from tunelab.samplers._unit import consistent_space, encode, from_unit, snap_array
+from tunelab.samplers._unit import consistent_space, encode, from_unit, inside_bounds, snap_array
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 PROPOSAL_ATTR = "gp:proposal"
@@ -80,7 +80,10 @@ class GPSampler(Sampler):
        propose different points;
     4. maximises log expected improvement: ``n_candidates`` scrambled Sobol points plus
        perturbations of the best trials, the best few refined by L-BFGS-B, discrete values
-       snapped to their grid, each categorical choice tried.
+       snapped to their grid, each categorical choice tried. A continuous value the optimiser
+       left exactly on a bound of its range is moved into the thousandth of the range just
+       inside it (:func:`~tunelab.samplers._unit.inside_bounds`): the bound itself is never
+       proposed, as with random draws.
 
     **Conditional parameters**: a parameter absent from a trial is *inactive* there; the kernel
     puts two inactive values at distance 0 and an inactive and an active one at distance 1.
@@ -162,7 +165,8 @@ class GPSampler(Sampler):
                              n_exact=len(R))
             best = max(best, float(believed.max()))
         point = self._maximize(post, best, space, categorical, X, f)
-        proposal = {name: from_unit(d, u) for (name, d), u in zip(space.items(), point) if not np.isnan(u)}
+        proposal = {name: from_unit(d, inside_bounds(d, u, self._rng))
+                    for (name, d), u in zip(space.items(), point) if not np.isnan(u)}
         trial.set_system_attr(PROPOSAL_ATTR, proposal)
         return proposal
 

@@ -26,9 +26,10 @@ class NSGAIISampler(Locked, Sampler):
     incrementally as trials finish, so each new trial is compared with the population only. Each
     new trial picks two parents by binary tournament; every parameter it asks for is taken from
     one parent (categorical), or blended between both (numeric, BLX-alpha on the log scale where
-    the parameter is), and mutated to a random value with probability ``mutation_prob`` (default
-    ``1 / number of parameters``). Parameters neither parent has are drawn at random, so
-    conditional and changing spaces work. Until the population is full trials are random.
+    the parameter is, restricted to the range: never clipped onto a bound), and mutated to a
+    random value with probability ``mutation_prob`` (default ``1 / number of parameters``).
+    Parameters neither parent has are drawn at random, so conditional and changing spaces work.
+    Until the population is full trials are random.
 
     >>> import tunelab
     >>> study = tunelab.create_study(directions=["minimize", "minimize"],
@@ -83,8 +84,7 @@ class NSGAIISampler(Locked, Sampler):
                 return holders[int(self._rng.integers(len(holders)))].params[name]
             axis = Axis.of(distribution)
             a, b = (axis.encode(distribution.to_internal(p.params[name])) for p in holders)
-            u = self._rng.uniform(-self.crossover_alpha, 1 + self.crossover_alpha)
-            return axis.decode(min(max(a + u * (b - a), axis.low), axis.high))
+            return axis.decode(self._blend(a, b, axis.low, axis.high))
 
     def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
         with self._lock:
@@ -102,6 +102,19 @@ class NSGAIISampler(Locked, Sampler):
         directions = study.directions
         order = order_best_first([minimised(t.values, directions) for t in pool], [violation(t) for t in pool])
         self._population = [pool[i] for i in order[: self.population_size]]
+
+    def _blend(self, a: float, b: float, low: float, high: float) -> float:
+        """A BLX-alpha child of ``a`` and ``b``, drawn from the part of the blend interval inside [low, high].
+
+        Clipping a draw that fell outside would put the bound itself in the population with the
+        probability of the whole overshoot (a continuous parameter exactly on ``low`` in a few
+        percent of trials); the draw is restricted to the part inside instead.
+        """
+        lo, hi = -self.crossover_alpha, 1.0 + self.crossover_alpha
+        if b != a:
+            ends = sorted(((low - a) / (b - a), (high - a) / (b - a)))
+            lo, hi = max(lo, ends[0]), min(hi, ends[1])
+        return min(max(a + self._rng.uniform(lo, hi) * (b - a), low), high)
 
     def _tournament(self) -> Any:
         i, j = self._rng.integers(len(self._population), size=2)

@@ -85,6 +85,39 @@ def from_unit(d: BaseDistribution, u: float) -> Any:
     return d.to_external(min(max(v, low), high))
 
 
+#: Width, as a share of a continuous range (of its log for ``log=True``), of the band just inside a
+#: bound where :func:`inside_bounds` moves a proposal that would land on the bound itself.
+EDGE_BAND = 1e-3
+
+
+def inside_bounds(d: BaseDistribution, u: float, rng: np.random.Generator) -> float:
+    """Unit coordinate ``u`` of a proposal, moved off the bound of a continuous range.
+
+    An optimiser working in the unit box (L-BFGS-B on an acquisition function, a clipped
+    perturbation) stops exactly on its edge whenever the best point lies beyond it, so a
+    continuous parameter would get ``low`` or ``high`` itself, which a random draw never gives
+    (``suggest_float("dropout", 0, 1)`` returning exactly 0.0). Where ``u`` decodes to a bound of a
+    continuous float range, it is redrawn uniformly in the band of width :data:`EDGE_BAND` just
+    inside that bound: as close as the model asked for, never the bound. Discrete parameters
+    (int, ``step``), whose bounds are ordinary values, and other coordinates are returned as given.
+
+    >>> rng = np.random.default_rng(0)
+    >>> d = FloatDistribution(0.0, 1.0)
+    >>> u = inside_bounds(d, 0.0, rng)
+    >>> 0.0 < from_unit(d, u) <= EDGE_BAND, inside_bounds(d, 0.25, rng), inside_bounds(IntDistribution(0, 3), 0.0, rng)
+    (True, 0.25, 0.0)
+    >>> 1.0 - EDGE_BAND <= from_unit(d, inside_bounds(d, 1.0, rng)) < 1.0
+    True
+    """
+    if not isinstance(d, FloatDistribution) or d.step is not None or d.single():
+        return u
+    value = from_unit(d, u)
+    if value != d.low and value != d.high:
+        return u
+    depth = EDGE_BAND * (1.0 - float(rng.random()))  # in (0, EDGE_BAND]
+    return depth if u < 0.5 else 1.0 - depth
+
+
 def snap_array(d: BaseDistribution, u: np.ndarray) -> np.ndarray:
     """Unit coordinates moved to the centre of their value's cell (discrete parameters only).
 

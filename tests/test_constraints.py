@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import tunelab
+import tunelab.study
 from tunelab import InvalidArgumentError, InvalidTypeError, MissingExtraError
 from tunelab._constraints import (
     MISS,
@@ -77,7 +78,14 @@ def test_the_registry_holds_the_public_classes_and_functions():
                 "RescaledSuccessiveHalving", "RescaledHyperband", "cooldown_rates", "cooldown_probe", "progress_step",
                 "ExponentialDecay", "StepLR", "OneCycleLR", "ReduceLROnPlateau", "exponential_decay",
                 "sgdr_schedule", "join_schedules", "get_wsd_schedule", "WarmupStableDecay", "warmup", "space",
-                "space_from_config", "from_torch"}
+                "space_from_config", "from_torch",
+                # the study API, and the storage's arguments
+                "create_study", "load_study", "delete_study", "get_all_study_summaries", "Study.optimize",
+                "Study.tell", "Study.ask", "Study.enqueue_trial", "Study.add_trial", "Study.get_trials",
+                "Study.set_user_attr", "Study.trials_dataframe", "Trial.suggest_float", "Trial.suggest_int",
+                "Trial.suggest_categorical", "Trial.suggest_schedule", "Trial.suggest", "Trial.report",
+                "Trial.set_user_attr", "Trial.set_constraint", "SQLStorage", "SQLStorage.stale_trial_ids",
+                "Liveness.of"}
     assert expected <= where, sorted(expected - where)
 
 
@@ -97,10 +105,17 @@ UNDECLARED = {
     "tunelab.schedules.from_keras": "reads a Keras object's config, which the family's table checks",
     "tunelab.schedules.ScheduleSpace": "built by space(), which declares its table",
     "tunelab.schedules.PlateauState": "a state record built by ReduceLROnPlateau",
+    "tunelab.study.Study": "built by create_study / load_study, which declare their tables",
+    "tunelab.study.Trial": "built by Study.ask",
+    "tunelab.study.FrozenTrial": "a record built by storages (Study.add_trial checks the one it is given)",
+    "tunelab.study.StudySummary": "a record built by storages",
+    "tunelab.study.StudyDirection": "an enum (the tables take its members or their names)",
+    "tunelab.study.TrialState": "an enum",
+    "tunelab.study.Trial.freeze": "a snapshot for tunelab's own bookkeeping (tell, pruners, samplers)",
 }
 
 
-@pytest.mark.parametrize("package", ["tunelab.space", "tunelab.pruners", "tunelab.schedules"])
+@pytest.mark.parametrize("package", ["tunelab.space", "tunelab.pruners", "tunelab.schedules", "tunelab.study"])
 def test_every_public_callable_with_arguments_declares_them(package):
     module = importlib.import_module(package)
     declared = {d.where for d in DECLARED} | {getattr(d.target, "__name__", "") for d in DECLARED}
@@ -113,6 +128,16 @@ def test_every_public_callable_with_arguments_declares_them(package):
         if params and name not in declared and f"{package}.{name}" not in UNDECLARED:
             missing.append(name)
     assert not missing, f"public callables of {package} without a declared table: {missing}"
+
+
+@pytest.mark.parametrize("cls", [tunelab.study.Study, tunelab.study.Trial], ids=lambda c: c.__name__)
+def test_every_public_method_of_the_study_api_declares_its_arguments(cls):
+    declared = {d.where for d in DECLARED}
+    missing = [name for name, member in vars(cls).items()
+               if not name.startswith("_") and inspect.isfunction(member)
+               and [p for p in _callable_parameters(member) if p != "self"]
+               and f"{cls.__name__}.{name}" not in declared and f"tunelab.study.{cls.__name__}.{name}" not in UNDECLARED]
+    assert not missing, f"public methods of {cls.__name__} without a declared table: {missing}"
 
 
 @pytest.mark.parametrize("declaration", DECLARED, ids=lambda d: d.where)

@@ -5,12 +5,14 @@ import sys
 import textwrap
 import threading
 
+import numpy as np
 import pytest
 
 import tunelab
 from tunelab import (
     DuplicatedStudyError,
     InvalidArgumentError,
+    InvalidTypeError,
     StudyNotFoundError,
     TrialFinishedError,
     TrialNotFoundError,
@@ -71,7 +73,7 @@ def test_tell_needs_values_or_a_state(storage_url):
     trial = study.ask()
     with pytest.raises(InvalidArgumentError, match="tell needs values or a state"):
         study.tell(trial)
-    with pytest.raises(InvalidArgumentError, match=r"state=TrialState.RUNNING is invalid: must be COMPLETE, PRUNED or FAIL"):
+    with pytest.raises(InvalidArgumentError, match=r"state=TrialState.RUNNING is invalid for Study.tell: must be None, COMPLETE, PRUNED or FAIL"):
         study.tell(trial, state=TrialState.RUNNING)
 
 
@@ -120,8 +122,14 @@ def test_catch_records_failures_and_goes_on(storage_url):
 
     study.optimize(sometimes, n_trials=4, catch=(ValueError,))
     assert [t.state for t in study.trials] == [TrialState.COMPLETE, TrialState.FAIL] * 2
-    with pytest.raises(TypeError, match=r"catch=.* an Exception class"):
+    with pytest.raises(InvalidArgumentError, match=r"^catch=\('ValueError',\) is invalid for Study.optimize: "
+                                                   r"must be an Exception class or a tuple of them$"):
         study.optimize(sometimes, n_trials=1, catch=("ValueError",))
+    with pytest.raises(InvalidTypeError, match=r"^catch='ValueError' \(type str\) is invalid for Study.optimize"):
+        study.optimize(sometimes, n_trials=1, catch="ValueError")
+    with pytest.raises(InvalidArgumentError, match=r"^catch=<class 'KeyboardInterrupt'> is invalid for "
+                                                   r"Study.optimize: must be an Exception class or a tuple of them$"):
+        study.optimize(sometimes, n_trials=1, catch=KeyboardInterrupt)
 
 
 def test_ctrl_c_leaves_no_trial_running_and_keeps_finished_ones(storage_url):
@@ -160,8 +168,11 @@ def test_budget_arguments_are_validated(storage_url):
                          ids=["nan", "inf", "-inf", "-1", "0", "True", "str", "10**400"])
 def test_timeout_must_be_a_positive_finite_number(storage_url, timeout):
     study = tunelab.create_study(storage=storage_url)
-    with pytest.raises(InvalidArgumentError, match=rf"^timeout={re.escape(repr(timeout))} is invalid: "
-                                                   r"must be None or a positive, finite number of seconds$"):
+    wrong_type = isinstance(timeout, (bool, str))
+    shown = re.escape(repr(timeout)) + (rf" \(type {type(timeout).__name__}\)" if wrong_type else "")
+    with pytest.raises(InvalidTypeError if wrong_type else InvalidArgumentError,
+                       match=rf"^timeout={shown} is invalid for Study.optimize: "
+                             r"must be None or a positive, finite number of seconds$"):
         study.optimize(quadratic, n_trials=1, timeout=timeout)  # n_trials: never hangs, even unfixed
     assert study.trials == []
 
@@ -256,8 +267,15 @@ def test_create_load_delete(tmp_path):
 
 
 def test_bad_create_arguments(storage_url):
-    with pytest.raises(InvalidArgumentError, match=r"direction='up' is invalid: must be 'minimize' or 'maximize'"):
+    with pytest.raises(InvalidArgumentError,
+                       match=r"direction='up' is invalid for create_study: must be None, 'minimize' or 'maximize'"):
         tunelab.create_study(storage=storage_url, direction="up")
+    assert tunelab.create_study(storage=storage_url, direction="MAXIMIZE").direction == tunelab.StudyDirection.MAXIMIZE
+    with pytest.raises(InvalidArgumentError, match=r"^directions=\['minimize', 'up'\] is invalid for create_study: "
+                                                   r"must be None or a non-empty list of 'minimize' / 'maximize'$"):
+        tunelab.create_study(storage=storage_url, directions=["minimize", "up"])
+    with pytest.raises(InvalidArgumentError, match=r"^directions=\[\] is invalid for create_study"):
+        tunelab.create_study(storage=storage_url, directions=[])
     with pytest.raises(InvalidArgumentError, match="give direction or directions, not both"):
         tunelab.create_study(storage=storage_url, direction="minimize", directions=["minimize"])
     with pytest.raises(TypeError, match=r"sampler='tpe' .* a tunelab.samplers.Sampler"):
@@ -318,3 +336,49 @@ def test_trials_dataframe(storage_url):
     assert list(df["number"]) == [0, 1, 2, 3]
     assert {"value", "params_x", "state"} <= set(df.columns)
     assert (df["value"] == [t.value for t in study.trials]).all()
+
+
+def test_a_refused_fixed_distribution_starts_no_trial(storage_url):
+    study = tunelab.create_study(storage=storage_url)
+    with pytest.raises(InvalidTypeError, match=r"^fixed_distributions\['x'\]=5 \(type int\) is invalid for Study.ask: "
+                                               r"must be a tunelab.space distribution$"):
+        study.ask({"x": 5})
+    with pytest.raises(InvalidArgumentError, match=r"^fixed_distributions key='' is invalid for Study.ask"):
+        study.ask({"": tunelab.space.FloatDistribution(0, 1)})
+    with pytest.raises(InvalidTypeError, match=r"^fixed_distributions=\[1\] \(type list\) is invalid for Study.ask"):
+        study.ask([1])
+    assert study.trials == []
+
+
+def test_the_study_api_names_its_arguments(storage_url):
+    study = tunelab.create_study(storage=storage_url, study_name="s")
+    with pytest.raises(InvalidTypeError, match=r"^params=\[\('x', 1\)\] \(type list\) is invalid for "
+                                               r"Study.enqueue_trial: must be a mapping of parameter name to value$"):
+        study.enqueue_trial([("x", 1)])
+    with pytest.raises(InvalidArgumentError, match=r"^states=\['COMPLETE'\] is invalid for Study.get_trials: must be "
+                                                   r"None or a list of TrialState values$"):
+        study.get_trials(states=["COMPLETE"])
+    with pytest.raises(InvalidTypeError, match=r"^trial=\{\} \(type dict\) is invalid for Study.add_trial"):
+        study.add_trial({})
+    with pytest.raises(InvalidArgumentError, match=r"^attrs=\['nmber'\] is invalid for Study.trials_dataframe: "
+                                                   r"must be None or a list of values among \['number', "):
+        study.trials_dataframe(["nmber"])
+    with pytest.raises(InvalidArgumentError, match=r"^callbacks=\[1\] is invalid for Study.optimize: "
+                                                   r"must be None or a list of callables$"):
+        study.optimize(quadratic, n_trials=1, callbacks=[1])
+    with pytest.raises(InvalidArgumentError, match=r"^n_jobs=-2 is invalid for Study.optimize: must be a positive "
+                                                   r"integer, or -1 for one job per CPU core$"):
+        study.optimize(quadratic, n_trials=1, n_jobs=-2)
+    with pytest.raises(InvalidTypeError, match=r"^study_name=5 \(type int\) is invalid for load_study: must be None or "
+                                               r"a string$"):
+        tunelab.load_study(study_name=5, storage=study.storage)
+    with pytest.raises(StudyNotFoundError, match=r"no study named ''"):
+        tunelab.load_study(study_name="", storage=study.storage)  # looked up, not stored: simply not there
+    with pytest.raises(InvalidArgumentError, match=r"^study_name='' is invalid for create_study: must be None or a "
+                                                   r"string of 1 to 512 characters without NUL$"):
+        tunelab.create_study(study_name="", storage=study.storage)
+    with pytest.raises(InvalidTypeError, match=r"^load_if_exists=1 \(type int\) is invalid for create_study"):
+        tunelab.create_study(storage=storage_url, load_if_exists=1)
+    assert study.trials == []
+    study.optimize(quadratic, n_trials=np.int64(2), catch=[ValueError])  # numpy integers and lists are fine
+    assert [t.state for t in study.get_trials(states={TrialState.COMPLETE})] == [TrialState.COMPLETE] * 2

@@ -11,18 +11,22 @@ stale (``stale_trial_ids``) and failing one with its retry in one write (``fail_
 from __future__ import annotations
 
 import logging
-import math
 import threading
 import weakref
 from collections.abc import Callable, Collection
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from tunelab._constraints import Integral, Real, constrained
 from tunelab._errors import InvalidArgumentError, invalid
 
 if TYPE_CHECKING:
     from tunelab.storage._base import Storage
 
 _log = logging.getLogger("tunelab.storage")
+
+_SECONDS = (None, Real(0, None, min_open=True, what="a positive, finite number of seconds"))
+#: The table of a storage's liveness arguments: :meth:`Liveness.of` and the storages that take them declare it.
+LIVENESS_ARGUMENTS = {"heartbeat_interval": _SECONDS, "grace_period": _SECONDS, "retries": Integral(min=0)}
 
 
 class Liveness:
@@ -42,22 +46,13 @@ class Liveness:
         self._heartbeat = Heartbeat(interval, beat)
 
     @classmethod
-    def of(cls, heartbeat_interval: Any, grace_period: Any, retries: Any, *,
+    @constrained(LIVENESS_ARGUMENTS, where="Liveness.of")
+    def of(cls, heartbeat_interval: float | None, grace_period: float | None, retries: int, *,
            beat: Callable[[Collection[int]], None]) -> Liveness | None:
         """The policy for a storage's arguments (``grace_period`` defaults to four intervals); None
         without heartbeats. Bad arguments raise, naming the argument."""
-
-        def seconds(name: str, value: Any) -> float | None:
-            if value is None:
-                return None
-            if isinstance(value, bool) or not isinstance(value, (int, float)) or not 0 < value < math.inf:
-                raise invalid(name, value, "None or a positive, finite number of seconds")
-            return float(value)
-
-        interval = seconds("heartbeat_interval", heartbeat_interval)
-        grace = seconds("grace_period", grace_period)
-        if isinstance(retries, bool) or not isinstance(retries, int) or retries < 0:
-            raise invalid("retries", retries, "a non-negative integer")
+        interval = None if heartbeat_interval is None else float(heartbeat_interval)
+        grace = None if grace_period is None else float(grace_period)
         if interval is None:
             if grace is not None or retries:
                 raise InvalidArgumentError(f"grace_period={grace_period!r} and retries={retries!r} need "

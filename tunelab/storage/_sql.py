@@ -17,13 +17,13 @@ from typing import Any, TypeVar
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
 
+from tunelab._constraints import Bool, InstanceOf, Integral, Real, String, constrained
 from tunelab._errors import (
     DuplicatedStudyError,
     InvalidArgumentError,
     StorageError,
     StudyNotFoundError,
     TrialNotFoundError,
-    wrong_type,
 )
 from tunelab._records import FAIL_REASON_KEY, FrozenTrial, StudyDirection, StudySummary, TrialState, core_fields
 from tunelab.storage import _schema as S
@@ -46,13 +46,18 @@ from tunelab.storage._base import (
     with_params,
 )
 from tunelab.storage._engine import forget_engine, make_engine
-from tunelab.storage._liveness import Liveness
+from tunelab.storage._liveness import LIVENESS_ARGUMENTS, Liveness
 from tunelab.storage._rows import TrialCache, assemble_trials, from_timestamp, summaries_from_rows
 from tunelab.storage._tx import Transactions, Tx
 
 T = TypeVar("T")
 
+#: Trial numbers the trials table can hold (a 32-bit column); any other is a trial that is not there.
+_TRIAL_NUMBER = Integral(0, 2**31 - 1)
 
+
+@constrained({"url": String(what="an SQLAlchemy database URL string"), **LIVENESS_ARGUMENTS, "read_only": Bool(),
+              "engine_kwargs": (None, InstanceOf(Mapping, "a mapping of create_engine keyword arguments"))})
 class SQLStorage(Storage):
     """Storage in an SQL database named by an SQLAlchemy URL.
 
@@ -89,10 +94,6 @@ class SQLStorage(Storage):
     ) -> None:
         from tunelab.storage import redact_url
 
-        if not isinstance(url, str):
-            raise wrong_type("url", url, "an SQLAlchemy database URL string")
-        if not isinstance(read_only, bool):
-            raise wrong_type("read_only", read_only, "True or False")
         self.liveness = Liveness.of(heartbeat_interval, grace_period, retries, beat=self.record_heartbeats)
         self.url = url
         self.read_only = read_only
@@ -428,8 +429,9 @@ class SQLStorage(Storage):
 
     def get_trial_id(self, study_id: int, number: int) -> int:
         t = S.trials
-        if isinstance(number, bool) or not isinstance(number, int) or not 0 <= number < 2**31:
+        if not _TRIAL_NUMBER.accepts(number):  # a trial the table cannot hold is not there
             raise TrialNotFoundError(f"no trial number {number!r} in study id {study_id}")
+        number = _TRIAL_NUMBER.convert(number)
         query = sa.select(t.c.trial_id).where((t.c.study_id == study_id) & (t.c.number == number))
         row = self._read(lambda tx: tx.execute(query).first())
         if row is None:
@@ -471,10 +473,9 @@ class SQLStorage(Storage):
         self._write(lambda tx: tx.execute(sa.update(t).where(t.c.trial_id.in_(ids) & (t.c.state == int(
             TrialState.RUNNING))).values(heartbeat=time.time())), "heartbeat", one_statement=True)
 
+    @constrained({"grace_seconds": Real(min=0, finite=False)}, where="SQLStorage.stale_trial_ids")
     def stale_trial_ids(self, study_id: int, grace_seconds: float) -> list[int]:
         t = S.trials
-        if not isinstance(grace_seconds, (int, float)) or isinstance(grace_seconds, bool) or not grace_seconds >= 0:
-            raise InvalidArgumentError(f"grace_seconds={grace_seconds!r} is invalid: must be a number >= 0")
         query = sa.select(t.c.trial_id).where(
             (t.c.study_id == study_id) & (t.c.state == int(TrialState.RUNNING))
             & (t.c.heartbeat < time.time() - grace_seconds)).order_by(t.c.trial_id)

@@ -6,24 +6,18 @@ import uuid
 from collections.abc import Sequence
 from typing import Any
 
-from tunelab._errors import DuplicatedStudyError, InvalidArgumentError, invalid, wrong_type
+from tunelab._constraints import Bool, String, constrained
+from tunelab._errors import DuplicatedStudyError, InvalidArgumentError
 from tunelab._records import StudyDirection, StudySummary
 from tunelab.pruners import NopPruner, Pruner
 from tunelab.samplers import AutoSampler, Sampler
 from tunelab.storage import get_storage
+from tunelab.study._arguments import DIRECTION, DIRECTIONS, NAME, PRUNER, SAMPLER, STORAGE
 from tunelab.study._study import Study
 
 
-def _plugins(sampler: Any, pruner: Any) -> tuple[Sampler, Pruner]:
-    if sampler is None:
-        sampler = AutoSampler()
-    if not isinstance(sampler, Sampler):
-        raise wrong_type("sampler", sampler, "a tunelab.samplers.Sampler")
-    if pruner is None:
-        pruner = NopPruner()
-    if not isinstance(pruner, Pruner):
-        raise wrong_type("pruner", pruner, "a tunelab.pruners.Pruner")
-    return sampler, pruner
+def _plugins(sampler: Sampler | None, pruner: Pruner | None) -> tuple[Sampler, Pruner]:
+    return (AutoSampler() if sampler is None else sampler), (NopPruner() if pruner is None else pruner)
 
 
 def _directions(direction: Any, directions: Any) -> tuple[StudyDirection, ...]:
@@ -31,11 +25,11 @@ def _directions(direction: Any, directions: Any) -> tuple[StudyDirection, ...]:
         raise InvalidArgumentError("give direction or directions, not both")
     if directions is None:
         return (StudyDirection.parse(direction or "minimize"),)
-    if isinstance(directions, (str, bytes)) or not isinstance(directions, Sequence) or not directions:
-        raise invalid("directions", directions, "a non-empty list of 'minimize' / 'maximize'")
     return tuple(StudyDirection.parse(d, "directions") for d in directions)
 
 
+@constrained({"storage": STORAGE, "sampler": SAMPLER, "pruner": PRUNER, "study_name": (None, NAME),
+              "direction": DIRECTION, "directions": DIRECTIONS, "load_if_exists": Bool()})
 def create_study(
     *,
     storage: Any = None,
@@ -60,8 +54,6 @@ def create_study(
     sampler, pruner = _plugins(sampler, pruner)
     if study_name is None:
         study_name = f"study-{uuid.uuid4().hex[:12]}"
-    elif not isinstance(study_name, str) or not study_name:
-        raise invalid("study_name", study_name, "a non-empty string")
     try:
         backend.create_study(study_name, dirs)
     except DuplicatedStudyError:
@@ -77,9 +69,12 @@ def create_study(
     return Study(study_name, backend, sampler=sampler, pruner=pruner)
 
 
+@constrained({"study_name": (None, String()), "storage": STORAGE, "sampler": SAMPLER, "pruner": PRUNER})
 def load_study(*, study_name: str | None = None, storage: Any, sampler: Sampler | None = None,
                pruner: Pruner | None = None) -> Study:
-    """Load an existing study; with ``study_name=None`` the storage must hold exactly one."""
+    """Load an existing study; with ``study_name=None`` the storage must hold exactly one.
+
+    A name is looked up, never stored: one that no study can have (``""``) is simply not found."""
     backend = get_storage(storage)
     sampler, pruner = _plugins(sampler, pruner)
     if study_name is None:
@@ -92,12 +87,14 @@ def load_study(*, study_name: str | None = None, storage: Any, sampler: Sampler 
     return Study(study_name, backend, sampler=sampler, pruner=pruner)
 
 
+@constrained({"study_name": String(), "storage": STORAGE})
 def delete_study(*, study_name: str, storage: Any) -> None:
     """Delete a study and all its trials."""
     backend = get_storage(storage)
     backend.delete_study(backend.get_study_id(study_name))
 
 
+@constrained({"storage": STORAGE})
 def get_all_study_summaries(storage: Any) -> list[StudySummary]:
     """A summary of every study in the storage."""
     return get_storage(storage).get_all_studies()

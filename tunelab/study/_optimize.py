@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import math
-import numbers
 import os
 import threading
 import time
@@ -11,7 +9,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import TYPE_CHECKING, Any
 
-from tunelab._errors import InvalidArgumentError, invalid, wrong_type
+from tunelab._errors import InvalidArgumentError
 from tunelab._records import FrozenTrial
 from tunelab.study._progress import ProgressLine
 
@@ -19,30 +17,14 @@ if TYPE_CHECKING:
     from tunelab.study._study import ObjectiveFn, Study
 
 
-def _check_budget(n_trials: Any, timeout: Any, n_jobs: Any) -> int:
-    if n_trials is not None and (isinstance(n_trials, bool) or not isinstance(n_trials, int) or n_trials < 0):
-        raise invalid("n_trials", n_trials, "None or a non-negative integer")
-    if timeout is not None and (isinstance(timeout, bool) or not isinstance(timeout, numbers.Real)
-                                or not _finite(timeout) or timeout <= 0):
-        raise invalid("timeout", timeout, "None or a positive, finite number of seconds")
-    if isinstance(n_jobs, bool) or not isinstance(n_jobs, int) or n_jobs == 0 or n_jobs < -1:
-        raise invalid("n_jobs", n_jobs, "a positive integer, or -1 for one job per CPU core")
+def _jobs(n_jobs: int) -> int:
+    """How many trials run at once: ``n_jobs``, or one per CPU core for -1."""
     return os.cpu_count() or 1 if n_jobs == -1 else n_jobs
 
 
-def _finite(number: Any) -> bool:
-    try:
-        return math.isfinite(number)
-    except OverflowError:  # an int too large for a float
-        return False
-
-
-def _normalise_catch(catch: Any) -> tuple[type[BaseException], ...]:
-    items = catch if isinstance(catch, tuple) else (catch,) if catch else ()
-    for c in items:
-        if not (isinstance(c, type) and issubclass(c, Exception)):
-            raise wrong_type("catch", catch, "an Exception class or a tuple of them")
-    return items
+def _normalise_catch(catch: type[Exception] | tuple[type[Exception], ...] | None) -> tuple[type[Exception], ...]:
+    """``catch`` as a tuple of Exception classes (None and () catch nothing)."""
+    return () if catch is None else catch if isinstance(catch, tuple) else (catch,)
 
 
 class _Budget:
@@ -100,15 +82,15 @@ def optimize(
     * ``n_jobs > 1`` runs that many trials at once, in worker processes by default; ``executor``
       picks threads, a Dask cluster, Ray or any ``concurrent.futures.Executor``
       (see :mod:`tunelab.execution`).
+
+    The arguments are those :meth:`Study.optimize` checked against its table.
     """
     from tunelab.execution._executors import THREADS, resolve_pool
     from tunelab.execution._interrupt import InterruptGate
     from tunelab.execution._startup import refuse_reimported_main
 
     refuse_reimported_main()
-    if not callable(objective):
-        raise wrong_type("objective", objective, "a callable taking a Trial")
-    jobs = _check_budget(n_trials, timeout, n_jobs)
+    jobs = _jobs(n_jobs)
     catch_t = _normalise_catch(catch)
     callbacks = list(callbacks or [])
     pool = resolve_pool(executor, jobs, study.storage)

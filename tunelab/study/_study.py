@@ -3,32 +3,47 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import functools
 import math
-import numbers
 import threading
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
-from tunelab._errors import (
-    InvalidArgumentError,
-    TrialFinishedError,
-    TrialNotFoundError,
-    TrialPruned,
-    invalid,
-    wrong_type,
+from tunelab._constraints import (
+    AnyOf,
+    Bool,
+    Function,
+    InstanceOf,
+    Integral,
+    ListOf,
+    Options,
+    Real,
+    String,
+    SubclassOf,
+    check,
+    constrained,
 )
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, TrialPruned
 from tunelab._records import FAIL_REASON_KEY, FIXED_PARAMS_KEY, FrozenTrial, StudyDirection, TrialState, stored_core
 from tunelab.execution._ending import INTERRUPTED, end_interrupted, finish, taken_over
 from tunelab.pruners import Pruner
 from tunelab.samplers import Sampler
 from tunelab.space import BaseDistribution
 from tunelab.storage import Storage
+from tunelab.study._arguments import ATTRS, NAME
 from tunelab.study._multi import pareto_front
 from tunelab.study._trial import Trial
 
 ObjectiveFn = Callable[[Trial], Any]
+
+_DISTRIBUTION = InstanceOf(BaseDistribution, "a tunelab.space distribution")
+_FINISHED = Options(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, what="COMPLETE, PRUNED or FAIL")
+_EXCEPTION = SubclassOf(Exception, "an Exception class")
+#: What a trial record offers trials_dataframe: its fields and its computed properties.
+_TRIAL_ATTRS = (*(f.name for f in dataclasses.fields(FrozenTrial)),
+                *(n for n, v in vars(FrozenTrial).items() if isinstance(v, property)))
 
 
 class Study:
@@ -78,14 +93,18 @@ class Study:
     def user_attrs(self) -> dict[str, Any]:
         return self._storage.get_study_attrs(self._study_id, "user")
 
+    @constrained({"key": NAME}, where="Study.set_user_attr")
     def set_user_attr(self, key: str, value: Any) -> None:
+        """Store a JSON-serialisable attribute with the study."""
         self._storage.set_study_attr(self._study_id, "user", key, value)
 
     @property
     def system_attrs(self) -> dict[str, Any]:
         return self._storage.get_study_attrs(self._study_id, "system")
 
+    @constrained({"key": NAME}, where="Study.set_system_attr")
     def set_system_attr(self, key: str, value: Any) -> None:
+        """Store an attribute for tunelab's own use (samplers, pruners) with the study."""
         self._storage.set_study_attr(self._study_id, "system", key, value)
 
     # -- trials ---------------------------------------------------------------------------------------
@@ -94,6 +113,8 @@ class Study:
         """Every trial, ordered by number."""
         return self.get_trials()
 
+    @constrained({"deepcopy": Bool(), "states": (None, ListOf(InstanceOf(TrialState, "a TrialState")))},
+                 where="Study.get_trials")
     def get_trials(self, deepcopy: bool = False, states: Iterable[TrialState] | None = None) -> list[FrozenTrial]:
         """Trials ordered by number, optionally only those in ``states``.
 
@@ -137,16 +158,22 @@ class Study:
             )
 
     # -- ask / tell ---------------------------------------------------------------------------------------
+    @constrained({"fixed_distributions": (None, InstanceOf(Mapping, "a mapping of parameter name to distribution"))},
+                 where="Study.ask")
     def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
         """Start a trial (an enqueued one first) and return it, RUNNING."""
+        for name, distribution in (fixed_distributions or {}).items():  # refused before a trial starts
+            check("fixed_distributions key", name, NAME, where="Study.ask")
+            check(f"fixed_distributions[{name!r}]", distribution, _DISTRIBUTION, where="Study.ask")
         with self._ask_lock:
             trial = self._begin(self._storage.start_trial(self._study_id))
         for name, distribution in (fixed_distributions or {}).items():
-            if not isinstance(distribution, BaseDistribution):
-                raise wrong_type(f"fixed_distributions[{name!r}]", distribution, "a tunelab.space distribution")
-            trial._suggest(name, distribution)
+            trial.suggest(name, distribution)
         return trial
 
+    @constrained({"trial": AnyOf(InstanceOf(Trial), Integral(), what="a Trial or a trial number"),
+                  "state": AnyOf(None, _FINISHED, what="None, COMPLETE, PRUNED or FAIL"),
+                  "skip_if_finished": Bool(), "fail_reason": (None, String())}, where="Study.tell")
     def tell(
         self,
         trial: Trial | int,
@@ -218,11 +245,9 @@ class Study:
 
     def _outcome(self, values: Any, state: TrialState | None,
                  fail_reason: str | None) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any]]:
-        """What a tell records: the final state, the checked values and the core fields (the fail reason)."""
-        if state is not None and not isinstance(state, TrialState):
-            raise wrong_type("state", state, "a TrialState (COMPLETE, PRUNED or FAIL)")
-        if state is not None and not state.is_finished():
-            raise invalid("state", state, "COMPLETE, PRUNED or FAIL")
+        """What a tell records: the final state, the checked values and the core fields (the fail reason).
+
+        ``state`` is None or a finished state (:meth:`tell`'s table checks what users pass)."""
         if state is None and values is None:
             raise InvalidArgumentError("tell needs values or a state: values=None and state=None")
         checked: tuple[float, ...] | None = None
@@ -261,9 +286,7 @@ class Study:
             if trial.study._study_id != self._study_id or trial.study._storage is not self._storage:
                 raise InvalidArgumentError(f"trial {trial.number} belongs to another study")
             return trial._trial_id, trial.number
-        if isinstance(trial, bool) or not isinstance(trial, numbers.Integral):
-            raise wrong_type("trial", trial, "a Trial or a trial number")
-        try:
+        try:  # a trial number (tell's table checked it is an integer)
             return self._storage.get_trial_id(self._study_id, int(trial)), int(trial)
         except TrialNotFoundError:
             raise TrialNotFoundError(f"study {self.study_name!r} has no trial number {trial}") from None
@@ -288,11 +311,11 @@ class Study:
         return tuple(out), None
 
     # -- queue and manual trials ---------------------------------------------------------------------
+    @constrained({"params": InstanceOf(Mapping, "a mapping of parameter name to value"), "user_attrs": ATTRS,
+                  "skip_if_exists": Bool()}, where="Study.enqueue_trial")
     def enqueue_trial(self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None,
                       skip_if_exists: bool = False) -> None:
         """Queue a trial whose listed parameters take the given values; the next ``ask`` runs it."""
-        if not isinstance(params, Mapping):
-            raise wrong_type("params", params, "a mapping of parameter name to value")
         params = dict(params)
         if skip_if_exists:
             for t in self.get_trials():
@@ -302,10 +325,10 @@ class Study:
         self._storage.create_trial(self._study_id, state=TrialState.WAITING,
                                    user_attrs=user_attrs, core={FIXED_PARAMS_KEY: params})
 
+    @constrained({"trial": InstanceOf(FrozenTrial, "a FrozenTrial")}, where="Study.add_trial")
     def add_trial(self, trial: FrozenTrial) -> None:
         """Store a finished trial made elsewhere (e.g. from a previous study)."""
-        if not trial.state.is_finished():
-            raise invalid("trial.state", trial.state, "COMPLETE, PRUNED or FAIL")
+        check("trial.state", trial.state, _FINISHED, where="Study.add_trial")
         if trial.state == TrialState.COMPLETE:
             _, problem = self._check_values(trial.values)
             if problem:
@@ -321,6 +344,15 @@ class Study:
         self._stop_flag = True
 
     # -- running ---------------------------------------------------------------------------------------------
+    @constrained({
+        "objective": Function(what="a callable taking a Trial"),
+        "n_trials": (None, Integral(min=0)),
+        "timeout": (None, Real(0, None, min_open=True, what="a positive, finite number of seconds")),
+        "n_jobs": AnyOf(Integral(min=1), Options(-1), what="a positive integer, or -1 for one job per CPU core"),
+        "catch": AnyOf(None, _EXCEPTION, ListOf(_EXCEPTION), what="an Exception class or a tuple of them"),
+        "callbacks": (None, ListOf(Function(what="a callable taking the study and a FrozenTrial"))),
+        "show_progress_bar": Bool(),
+    }, where="Study.optimize")
     def optimize(
         self,
         objective: ObjectiveFn,
@@ -342,6 +374,7 @@ class Study:
         optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
                  callbacks=callbacks, show_progress_bar=show_progress_bar, executor=executor)
 
+    @constrained({"attrs": (None, ListOf(Options(*_TRIAL_ATTRS)))}, where="Study.trials_dataframe")
     def trials_dataframe(self, attrs: Sequence[str] | None = None) -> Any:
         """The trials as a pandas DataFrame (extra ``pandas``)."""
         from tunelab.study._dataframe import trials_dataframe

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import datetime
 import math
-import numbers
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
+from tunelab._constraints import InstanceOf, Integral, ListOf, Real, constrained
 from tunelab._errors import InvalidArgumentError, TrialFinishedError, invalid, wrong_type
 from tunelab._records import (
     CONSTRAINTS_KEY,
@@ -27,10 +27,14 @@ from tunelab.space import (
     check_compatible,
 )
 from tunelab.storage import StoredParam
-from tunelab.storage._base import check_name
+from tunelab.storage._base import MAX_STEP
+from tunelab.study._arguments import NAME, ScheduleSpaceLike
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
+
+#: Types whose values ``==`` compares the way a distribution's constructor keeps them.
+_PLAIN_NUMBERS = (int, float)
 
 
 class Trial:
@@ -58,6 +62,8 @@ class Trial:
         self._relative: dict[str, Any] = {}
         self._relative_space: dict[str, BaseDistribution] = {}
         self._finished = False
+        # a lost trial is re-queued with its parameters: with retries, each one is stored when drawn
+        self._store_each = bool(study._storage.retries)
 
     def __repr__(self) -> str:
         return f"Trial(number={self.number}, params={self._params!r})"
@@ -89,19 +95,52 @@ class Trial:
         return dict(self._intermediate)
 
     # -- suggestions ------------------------------------------------------------------------------
+    # Each suggest_* first compares its arguments with the distribution the trial already holds
+    # under ``name`` (asking a name again returns its value): an equal distribution is neither
+    # built nor validated again. Only exact ints and floats are compared there, so that True or
+    # NaN never pass for a held bound; anything else builds the distribution, which checks it.
+    @constrained({"name": NAME}, where="Trial.suggest_float")
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
                       log: bool = False) -> float:
-        """A float in ``[low, high]`` (log-uniform with ``log=True``, on a grid with ``step``)."""
+        """A float in ``[low, high]`` (log-uniform with ``log=True``, on a grid with ``step``).
+
+        The arguments are :class:`~tunelab.space.FloatDistribution`'s, checked by its table."""
+        self._check_running("suggest")
+        held = self._distributions.get(name)
+        if (type(held) is FloatDistribution and type(low) in _PLAIN_NUMBERS and type(high) in _PLAIN_NUMBERS
+                and low == held.low and high == held.high and log is held.log
+                and (step is None if held.step is None else type(step) in _PLAIN_NUMBERS and step == held.step)):
+            return self._params[name]
         return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
 
+    @constrained({"name": NAME}, where="Trial.suggest_int")
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
-        """An integer in ``[low, high]`` (log scale with ``log=True``, on a grid with ``step``)."""
+        """An integer in ``[low, high]`` (log scale with ``log=True``, on a grid with ``step``).
+
+        The arguments are :class:`~tunelab.space.IntDistribution`'s, checked by its table."""
+        self._check_running("suggest")
+        held = self._distributions.get(name)
+        if (type(held) is IntDistribution and type(low) is int and type(high) is int and type(step) is int
+                and low == held.low and high == held.high and step == held.step and log is held.log):
+            return self._params[name]
         return self._suggest(name, IntDistribution(low, high, log=log, step=step))
 
+    @constrained({"name": NAME}, where="Trial.suggest_categorical")
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoice]) -> CategoricalChoice:
-        """One of ``choices`` (None, bool, int, float or str)."""
+        """One of ``choices`` (None, bool, int, float or str).
+
+        ``choices`` is :class:`~tunelab.space.CategoricalDistribution`'s argument, checked by its table."""
+        self._check_running("suggest")
+        held = self._distributions.get(name)
+        if (type(held) is CategoricalDistribution and type(choices) in (list, tuple)
+                and len(choices) == len(held.choices)
+                and all(type(a) is type(b) and a == b for a, b in zip(choices, held.choices))):
+            return self._params[name]
         return self._suggest(name, CategoricalDistribution(choices))
 
+    @constrained({"name": NAME,
+                  "space": InstanceOf(ScheduleSpaceLike, "a schedule space from tunelab.schedules.space(...)"),
+                  "total_steps": (None, Integral(min=1))}, where="Trial.suggest_schedule")
     def suggest_schedule(self, name: str, space: Any, *, total_steps: int | None = None) -> Any:
         """A learning-rate :class:`~tunelab.schedules.Schedule` drawn from a schedule ``space``.
 
@@ -111,8 +150,6 @@ class Trial:
         the same schedule rebuilt for that horizon. The last schedule's config is stored with the
         trial and :meth:`FrozenTrial.schedule` rebuilds it.
         """
-        if not hasattr(space, "suggest"):
-            raise wrong_type("space", space, "a schedule space from tunelab.schedules.space(...)")
         self._check_running("suggest_schedule")
         schedule = space.suggest(self, name, total_steps=total_steps)
         key = SCHEDULE_KEY_PREFIX + name
@@ -121,15 +158,18 @@ class Trial:
             self._set_core(key, config)
         return schedule
 
+    @constrained({"name": NAME, "distribution": InstanceOf(BaseDistribution, "a tunelab.space distribution")},
+                 where="Trial.suggest")
     def suggest(self, name: str, distribution: BaseDistribution) -> Any:
         """A value for ``name`` from any distribution (what the ``suggest_*`` methods call)."""
+        self._check_running("suggest")
         return self._suggest(name, distribution)
 
     def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        self._check_running("suggest")
-        check_name("name", name)
-        if name in self._distributions:
-            check_compatible(name, self._distributions[name], distribution)
+        """The value of ``name`` (a checked name, in a running trial) from ``distribution``."""
+        held = self._distributions.get(name)
+        if held is not None:
+            check_compatible(name, held, distribution)
             return self._params[name]
         if name in self._fixed:
             value = self._fixed[name]
@@ -148,7 +188,7 @@ class Trial:
         self._params[name] = value
         self._distributions[name] = distribution
         self._pending[name] = (internal, distribution)
-        if self.study._storage.retries:  # a lost trial is re-queued with its parameters: store them now
+        if self._store_each:
             self._flush()
         return value
 
@@ -157,19 +197,19 @@ class Trial:
         self._relative = dict(params)
 
     # -- reporting ---------------------------------------------------------------------------------
+    @constrained({"step": Integral(min=0, max=MAX_STEP)}, where="Trial.report")
     def report(self, value: float | Sequence[float], step: int) -> None:
         """Record an intermediate objective value at ``step`` (a non-negative integer).
 
         In a study with ``n > 1`` objectives, ``value`` is a sequence of ``n`` numbers in the
         order of the study's directions; the vectors are kept in
         ``intermediate_vectors`` of its record as ``{step: (v1, ...)}`` (pruners compare
-        them by Pareto dominance, see :mod:`tunelab.pruners`).
+        them by Pareto dominance, see :mod:`tunelab.pruners`). ``value`` is anything ``float()``
+        takes (a 0-d tensor too), so it is checked in the body rather than by the table.
         """
         self._check_running("report")
-        if isinstance(step, bool) or not isinstance(step, numbers.Integral) or step < 0:
-            raise invalid("step", step, "a non-negative integer")
         if self.study._n_objectives > 1:
-            self._report_vector(value, int(step))
+            self._report_vector(value, step)
             return
         try:
             number = float(value)
@@ -178,8 +218,8 @@ class Trial:
         except OverflowError:
             raise invalid("value", value, "a real number within the float range") from None
         self._flush()
-        self.study._storage.set_trial_intermediate_value(self._trial_id, int(step), number)
-        self._intermediate[int(step)] = number
+        self.study._storage.set_trial_intermediate_value(self._trial_id, step, number)
+        self._intermediate[step] = number
 
     def _report_vector(self, value: Any, step: int) -> None:
         n = self.study._n_objectives
@@ -204,12 +244,14 @@ class Trial:
         self._system_attrs.update(frozen.system_attrs)  # what the pruner recorded (rung values, bracket)
         return decision
 
+    @constrained({"key": NAME}, where="Trial.set_user_attr")
     def set_user_attr(self, key: str, value: Any) -> None:
         """Store a JSON-serialisable user attribute with the trial."""
         self._check_running("set_user_attr")
         self.study._storage.set_trial_attr(self._trial_id, "user", key, value)
         self._user_attrs[key] = value
 
+    @constrained({"key": NAME}, where="Trial.set_system_attr")
     def set_system_attr(self, key: str, value: Any) -> None:
         """Store an attribute for tunelab's own use (samplers, schedules)."""
         self._check_running("set_system_attr")
@@ -222,20 +264,18 @@ class Trial:
         self.study._storage.set_trial_attr(self._trial_id, "core", key, value)
         self._core[key] = value
 
+    @constrained({"values": ListOf(Real(finite=False, nan=True, what="a real number"), min_len=1, ordered=True,
+                                   what="a non-empty list of real numbers, not NaN")}, where="Trial.set_constraint")
     def set_constraint(self, values: Sequence[float]) -> None:
         """Record constraint values: the trial is feasible when every one is ``<= 0``.
 
         Constrained samplers (TPE, NSGA-II) rank feasible trials first and infeasible ones by their
-        total violation; the values are kept in the record's ``constraints``.
+        total violation; the values are kept in the record's ``constraints``. Infinities are
+        allowed (an integer beyond float64's range counts as one), NaN is not.
         """
-        if isinstance(values, (str, bytes)) or not isinstance(values, Sequence) or not values:
-            raise wrong_type("values", values, "a non-empty sequence of real numbers")
-        checked = []
-        for v in values:
-            if isinstance(v, bool) or not isinstance(v, numbers.Real) or math.isnan(v):
-                raise invalid("values", list(values), "real numbers, not NaN")
-            checked.append(float(v))
-        self._set_core(CONSTRAINTS_KEY, checked)
+        if any(v != v for v in values):  # the message NSGA-II's tests pin (without the callee's name)
+            raise invalid("values", list(values), "real numbers, not NaN")
+        self._set_core(CONSTRAINTS_KEY, [_as_float(v) for v in values])
 
     # -- internals --------------------------------------------------------------------------------------
     def _check_running(self, action: str) -> None:
@@ -278,3 +318,11 @@ class Trial:
             datetime_complete=datetime.datetime.now() if state.is_finished() else None,
             trial_id=self._trial_id,
         )
+
+
+def _as_float(number: Any) -> float:
+    """A real ``number`` as a float, an integer beyond float64's range as an infinity of its sign."""
+    try:
+        return float(number)
+    except OverflowError:
+        return math.inf if number > 0 else -math.inf

@@ -36,7 +36,6 @@ A complete file (every key but ``[objective]``'s ``command`` / ``function``, ``[
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import shlex
 import shutil
@@ -44,6 +43,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from tunelab._constraints import Integral, Options, Real
 from tunelab.config import _plugins
 from tunelab.config._params import ParamSpec, parse_parameters
 from tunelab.config._source import ConfigError, ConfigTypeError, Source, check_keys, load_toml
@@ -53,6 +53,8 @@ TOP_KEYS = ("study", "storage", "seed", "n_jobs", "objective", "metric", "budget
             "parameters")
 OBJECTIVE_KEYS = ("command", "function", "pass", "timeout", "grace", "env")
 PASS_MODES = ("args", "env", "json")
+_SECONDS = Real(0, None, min_open=True, what="a positive number of seconds")
+_DIRECTION = Options("minimize", "maximize", what="'minimize' or 'maximize'")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -145,28 +147,12 @@ def _table(data: dict[str, Any], name: str, src: Source, *, default: Any = None)
 def _int(table: dict[str, Any], name: str, src: Source, *, low: int, default: Any,
          key: tuple[str, ...] = ()) -> int | None:
     value = table.get(name, default)
-    if value is None:
-        return None
-    full = ".".join((*key, name))
-    if isinstance(value, bool) or not isinstance(value, int):
-        raise src.error((*key, name), f"{full}={value!r} (type {type(value).__name__}) is invalid: must be an "
-                                      f"integer >= {low}", kind=ConfigTypeError)
-    if value < low:
-        raise src.error((*key, name), f"{full}={value!r} is invalid: must be an integer >= {low}")
-    return value
+    return None if value is None else src.check((*key, name), value, Integral(min=low))
 
 
 def _number(table: dict[str, Any], name: str, src: Source, *, key: tuple[str, ...], default: Any = None) -> Any:
     value = table.get(name, default)
-    if value is None:
-        return None
-    full = ".".join((*key, name))
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise src.error((*key, name), f"{full}={value!r} (type {type(value).__name__}) is invalid: must be a "
-                                      "positive number of seconds", kind=ConfigTypeError)
-    if not (value > 0 and math.isfinite(value)):
-        raise src.error((*key, name), f"{full}={value!r} is invalid: must be a positive number of seconds")
-    return float(value)
+    return None if value is None else float(src.check((*key, name), value, _SECONDS))
 
 
 def _objective(table: dict[str, Any], directory: Path, src: Source) -> Objective:
@@ -176,9 +162,7 @@ def _objective(table: dict[str, Any], directory: Path, src: Source) -> Objective
     if (command is None) == (function is None):
         raise src.error(key, "[objective] needs exactly one of command = [...] (a training script) or "
                              'function = "module:function"')
-    mode = table.get("pass", "args")
-    if mode not in PASS_MODES:
-        raise src.error((*key, "pass"), f"objective.pass={mode!r} is invalid: must be one of {list(PASS_MODES)}")
+    mode = src.check((*key, "pass"), table.get("pass", "args"), Options(*PASS_MODES))
     env = table.get("env", {})
     if not isinstance(env, dict) or not all(isinstance(v, str) for v in env.values()):
         raise src.error((*key, "env"), f"objective.env={env!r} is invalid: must be a table of strings",
@@ -231,7 +215,5 @@ def _metric(table: dict[str, Any], src: Source) -> tuple[tuple[str, ...], tuple[
         raise src.error((*key, "directions"), f"metric.directions={directions!r} is invalid: must list one "
                                               f"direction per metric ({len(names)})")
     for d in directions:
-        if d not in ("minimize", "maximize"):
-            which = "direction" if "direction" in table else "directions"
-            raise src.error((*key, which), f"metric.{which}={d!r} is invalid: must be 'minimize' or 'maximize'")
+        src.check((*key, "direction" if "direction" in table else "directions"), d, _DIRECTION)
     return tuple(names), tuple(directions)

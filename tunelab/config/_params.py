@@ -23,10 +23,12 @@ import dataclasses
 from collections.abc import Mapping
 from typing import Any
 
+from tunelab._constraints import Integral
 from tunelab._errors import TunelabError
 from tunelab.config._source import ConfigError, ConfigTypeError, Source, check_keys
 
 _COMMON = ("type", "when")
+_TOTAL_STEPS = Integral(min=1, what="a positive integer (the nominal horizon in steps)")
 _KEYS = {
     "float": ("low", "high", "log", "step"),
     "int": ("low", "high", "log", "step"),
@@ -128,9 +130,8 @@ def _schedule_spec(name: str, args: dict[str, Any], when: Any, src: Source) -> P
 
     key = ("parameters", name)
     total = args.get("total_steps")
-    if total is not None and (isinstance(total, bool) or not isinstance(total, int) or total < 1):
-        raise src.error((*key, "total_steps"), f"parameters.{name}.total_steps={total!r} is invalid: must be a "
-                                               "positive integer (the nominal horizon in steps)")
+    if total is not None:
+        total = src.check((*key, "total_steps"), total, _TOTAL_STEPS)
     kwargs = {k: (tuple(v) if k == "initial" and isinstance(v, list) else v)
               for k, v in args.items() if k != "total_steps"}
     space = schedules.space(**kwargs)

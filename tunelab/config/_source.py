@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
 
+from tunelab._constraints import check as check_value
 from tunelab._errors import InvalidArgumentError, InvalidTypeError
 
 if sys.version_info >= (3, 11):
@@ -99,6 +100,24 @@ class Source:
     def error(self, key: Sequence[str], message: str, *, kind: type[Exception] = ConfigError) -> Exception:
         """An error for ``key`` whose message starts with the file and line."""
         return kind(f"{self.where(key)}: {message}")
+
+    def check(self, key: Sequence[str], value: Any, constraint: Any) -> Any:
+        """``value``, set at ``key``, converted under a declared constraint (:mod:`tunelab._constraints`),
+        or the house template's error for the dotted key, starting with the file and line
+        (ConfigTypeError for a wrong type).
+
+        >>> from tunelab._constraints import Integral
+        >>> Source("[budget]\\nn_trials = 0\\n", "c.toml").check(("budget", "n_trials"), 0, Integral(min=1))
+        Traceback (most recent call last):
+        ...
+        tunelab.config._source.ConfigError: c.toml line 2: budget.n_trials=0 is invalid: must be an integer >= 1
+        """
+        try:
+            return check_value(dotted(key), value, constraint)
+        except InvalidTypeError as exc:
+            raise self.error(key, str(exc), kind=ConfigTypeError) from None
+        except InvalidArgumentError as exc:
+            raise self.error(key, str(exc)) from None
 
 
 class ConfigTypeError(ConfigError, InvalidTypeError):

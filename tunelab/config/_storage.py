@@ -19,13 +19,13 @@ the URL with its password hidden.
 from __future__ import annotations
 
 import dataclasses
-import math
 import os
 import re
 from pathlib import Path
 from typing import Any
 
-from tunelab.config._source import ConfigTypeError, Source, check_keys
+from tunelab._constraints import Integral, Real, String
+from tunelab.config._source import Source, check_keys
 
 #: Heartbeat interval (seconds) of ``tunelab run`` when the config sets none.
 HEARTBEAT_S = 10.0
@@ -65,12 +65,8 @@ def parse_storage(value: Any, config_path: Path, src: Source, *, script: bool) -
         interval = _seconds(table, "heartbeat_interval", src, what="a positive number of seconds or false")
     grace = _seconds(table, "grace_period", src, what="a positive number of seconds") \
         if "grace_period" in table else None
-    retries = table.get("retries", RETRIES if interval is not None else 0)
-    if isinstance(retries, bool) or not isinstance(retries, int):
-        raise src.error(("storage", "retries"), f"storage.retries={retries!r} (type {type(retries).__name__}) is "
-                                                "invalid: must be an integer >= 0", kind=ConfigTypeError)
-    if retries < 0:
-        raise src.error(("storage", "retries"), f"storage.retries={retries!r} is invalid: must be an integer >= 0")
+    retries = src.check(("storage", "retries"), table.get("retries", RETRIES if interval is not None else 0),
+                        Integral(min=0))
     if interval is None:
         for name in ("grace_period", "retries"):
             if table.get(name):
@@ -85,13 +81,7 @@ def parse_storage(value: Any, config_path: Path, src: Source, *, script: bool) -
 
 
 def _seconds(table: dict[str, Any], name: str, src: Source, *, what: str) -> float:
-    value = table[name]
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise src.error(("storage", name), f"storage.{name}={value!r} (type {type(value).__name__}) is invalid: "
-                                           f"must be {what}", kind=ConfigTypeError)
-    if not (value > 0 and math.isfinite(value)):
-        raise src.error(("storage", name), f"storage.{name}={value!r} is invalid: must be {what}")
-    return float(value)
+    return float(src.check(("storage", name), table[name], Real(0, None, min_open=True, what=what)))
 
 
 def _url(value: Any, name: str, key: tuple[str, ...], config_path: Path, src: Source, *, script: bool) -> str:
@@ -105,9 +95,7 @@ def _url(value: Any, name: str, key: tuple[str, ...], config_path: Path, src: So
     def bad(why: str) -> Exception:
         return src.error(key, f"{name}={redact_url(value)!r} is invalid: {why}")
 
-    if not isinstance(value, str):
-        raise src.error(key, f"{name}={value!r} (type {type(value).__name__}) is invalid: must be {allowed}",
-                        kind=ConfigTypeError)
+    src.check(key, value, String(what=allowed))
     if not value.strip() or any(c in value for c in "\x00\n\r"):
         raise bad(f"must be {allowed}")
     scheme, sep, rest = value.partition("://")

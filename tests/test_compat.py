@@ -12,6 +12,7 @@ The selected scripts run as subprocesses, as many at a time as there are CPUs, f
 
 from __future__ import annotations
 
+import ast
 import importlib.util
 import os
 import re
@@ -67,6 +68,15 @@ def test_fast_subset_is_not_empty():
     assert FAST, "no fast compatibility script found"
     for table in (expected.OPTUNA_FAILS, expected.TUNELAB_XFAIL, expected.SLOW):
         assert set(table) <= names, f"expected.py names scripts that do not exist: {sorted(set(table) - names)}"
+
+
+def test_scripts_import_optuna_first():
+    """The harness swaps the library under ``import optuna``; each script names it first, as users' scripts do."""
+    for script in compat.discover():
+        tree = ast.parse(script.path.read_text())
+        first = next(node for node in tree.body if isinstance(node, (ast.Import, ast.ImportFrom)))
+        assert isinstance(first, ast.Import) and [a.name for a in first.names] == ["optuna"], script.name
+        assert script.apis, f"{script.name}: its docstring has no 'APIs:' line"
 
 
 @pytest.mark.parametrize("script", list(_tunelab_params()))

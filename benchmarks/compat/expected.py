@@ -48,11 +48,13 @@ TUNELAB_XFAIL: dict[str, str] = {
     'visualization/plots_plotly': "AttributeError: module 'tunelab' has no attribute 'visualization'",
 }
 
-# Scripts that take more than ~5 s with either library (framework import, cluster start-up):
-# left out of --fast, so CI does not run them.
+# Scripts that take more than ~5 s with either library on an idle 2-CPU machine, or more than
+# ~4 CPU seconds (framework import, cluster start-up, GP fits): left out of --fast, so CI does not
+# run them.
 SLOW: frozenset[str] = frozenset({
     "dask/dask_storage",
     "keras/pruning_callback",
     "lightning/pruning_callback",
     "multi_objective/pytorch_size_accuracy",
+    "terminator/callback_and_plot",
 })

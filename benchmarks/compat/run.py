@@ -31,6 +31,7 @@ import argparse
 import ast
 import os
 import re
+import resource
 import signal
 import subprocess
 import sys
@@ -129,7 +130,8 @@ class Script:
 @dataclass(frozen=True)
 class Outcome:
     status: str  # "pass", "FAIL", "timeout"
-    seconds: float
+    seconds: float  # wall time
+    cpu: float  # CPU seconds of the script and the processes it waited for (exact when runs are sequential)
     error: str  # first error line; "" when passed
     output: str  # stderr and stdout tails, for a failure's detail
 
@@ -224,7 +226,7 @@ def run_script(script: Script, library: str, *, shim_dir: str | None = None, tim
     if library not in LIBRARIES:
         raise ValueError(f"library must be one of {LIBRARIES}, got {library!r}")
     with tempfile.TemporaryDirectory(prefix=f"compat-{library}-") as cwd:
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), _children_cpu()
         # A session of its own, so that a timeout ends the script's children too (Dask workers, pools).
         proc = subprocess.Popen([sys.executable, str(script.path)], cwd=cwd, env=environment(library, shim_dir),
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
@@ -236,13 +238,18 @@ def run_script(script: Script, library: str, *, shim_dir: str | None = None, tim
         _kill_group(proc.pid)
         if timed_out:
             stdout, stderr = proc.communicate()
-        seconds = time.perf_counter() - start
+        seconds, cpu = time.perf_counter() - start, _children_cpu() - cpu_start
         output = (stderr[-6000:] + "\n--- stdout ---\n" + stdout[-2000:]).replace(cwd, "<tmp>")
         if timed_out:
-            return Outcome("timeout", seconds, f"timeout after {timeout:.0f} s", output)
+            return Outcome("timeout", seconds, cpu, f"timeout after {timeout:.0f} s", output)
         if proc.returncode == 0:
-            return Outcome("pass", seconds, "", output)
-        return Outcome("FAIL", seconds, first_error(stderr.replace(cwd, "<tmp>"), proc.returncode), output)
+            return Outcome("pass", seconds, cpu, "", output)
+        return Outcome("FAIL", seconds, cpu, first_error(stderr.replace(cwd, "<tmp>"), proc.returncode), output)
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def _kill_group(pgid: int) -> None:
@@ -285,7 +292,7 @@ def _cell(text: str, limit: int = 160) -> str:
 def _result(outcome: Outcome | None) -> str:
     if outcome is None:
         return "–"
-    return f"{outcome.status} ({outcome.seconds:.1f} s)"
+    return f"{outcome.status} ({outcome.seconds:.1f} s, {outcome.cpu:.1f} CPU)"
 
 
 def markdown_table(scripts: list[Script], results: dict[tuple[str, str], Outcome]) -> str:
@@ -324,6 +331,27 @@ def differences(scripts: list[Script], results: dict[tuple[str, str], Outcome]) 
     return notes
 
 
+def header(args: argparse.Namespace) -> str:
+    """When, with what: the date, Python, Optuna and optuna-integration versions, tunelab's commit, the load."""
+    from importlib import metadata
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    root = HERE.parent.parent
+    rev = args.tunelab_rev or "HEAD"
+    commit = subprocess.run(["git", "rev-parse", "--short", rev], cwd=root, capture_output=True, text=True).stdout.strip()
+    dirty = "" if args.tunelab_rev else (" + uncommitted changes" if subprocess.run(
+        ["git", "status", "--porcelain", "--", "tunelab"], cwd=root, capture_output=True, text=True).stdout.strip() else "")
+    return (f"{time.strftime('%Y-%m-%d %H:%M %Z')}; Python {sys.version.split()[0]}, Optuna {version('optuna')}, "
+            f"optuna-integration {version('optuna-integration')}, tunelab {commit}{dirty}"
+            f"{' with --probe aliases' if args.probe else ''}; {os.cpu_count()} CPUs, load average "
+            f"{os.getloadavg()[0]:.1f} at the start")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", action="append", metavar="NAME",
@@ -345,6 +373,7 @@ def main(argv: list[str] | None = None) -> int:
         print("Optuna is not installed: running tunelab only (pip install -e '.[bench]' optuna-integration)")
         libraries = tuple(lib for lib in libraries if lib != "optuna")
     results: dict[tuple[str, str], Outcome] = {}
+    about = header(args)
     start = time.perf_counter()
     with Shim(probe=args.probe, tunelab_rev=args.tunelab_rev) as shim_dir:
         for s in scripts:
@@ -356,6 +385,7 @@ def main(argv: list[str] | None = None) -> int:
                     print(out.output, file=sys.stderr)
     total = time.perf_counter() - start
     table = markdown_table(scripts, results)
+    print(about + "\n")
     print(table)
     counts = [f"{lib}: {sum(results[(s.name, lib)].passed for s in scripts)}/{len(scripts)} pass" for lib in libraries]
     print(f"\n{'; '.join(counts)}; {total:.0f} s in all")

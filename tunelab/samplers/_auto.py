@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Sequence
 from typing import Any
 
-from tunelab._constraints import constrained
+from tunelab._constraints import Function, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
+from tunelab.samplers._feasibility import Feasibility
 from tunelab.samplers._locked import Locked
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
@@ -23,7 +25,7 @@ MULTI_TPE_LIMIT = 300
 CATEGORICAL_SHARE = 0.5
 
 
-@constrained({"seed": SEED})
+@constrained({"seed": SEED, "constraints_func": (None, Function())})
 class AutoSampler(Locked, Sampler):
     """The sampler ``create_study`` uses when none is given.
 
@@ -34,6 +36,11 @@ class AutoSampler(Locked, Sampler):
       categorical: TPE;
     * otherwise the Gaussian-process sampler up to ``GP_TRIAL_LIMIT`` finished trials (small budgets,
       numeric spaces: where it is most sample-efficient), then TPE (cheap on long runs).
+
+    ``constraints_func(frozen_trial) -> sequence of floats`` (Optuna's argument) is handed to the
+    delegate samplers, which all accept it: it is called once per trial ending COMPLETE or PRUNED,
+    the values are stored as the trial's ``constraints`` (feasible when all are ``<= 0``) and every
+    delegate prefers feasible trials.
 
     Each change of choice is logged on the ``"tunelab"`` logger (INFO) with its reason and stored
     in the study's ``system_attrs["auto:choice"]``. Every trial is sampled by one delegate from
@@ -48,8 +55,11 @@ class AutoSampler(Locked, Sampler):
     'TPESampler'
     """
 
-    def __init__(self, seed: int | None = None) -> None:
+    def __init__(self, seed: int | None = None, *,
+                 constraints_func: Callable[[Any], Sequence[float]] | None = None) -> None:
         self.seed = seed
+        self.constraints_func = constraints_func
+        self._feasibility = Feasibility(constraints_func, where="AutoSampler")
         self._delegates: dict[str, Sampler] = {}
         self._by_trial: dict[int, Sampler] = {}
         self._seen: set[int] = set()
@@ -90,9 +100,14 @@ class AutoSampler(Locked, Sampler):
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
         return self._for(trial).sample_independent(study, trial, name, distribution)
 
+    def constraints_of(self, study: Any, trial: Any) -> Sequence[float] | None:
+        with self._lock:
+            return self._feasibility.of_ending(trial)
+
     def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
         with self._lock:
             delegate = self._by_trial.pop(trial.number, None)
+            self._feasibility.record(trial, state)
         if delegate is not None:
             delegate.after_trial(study, trial, state, values)
 
@@ -106,7 +121,9 @@ class AutoSampler(Locked, Sampler):
         if name not in self._delegates:
             import tunelab.samplers as samplers
 
-            self._delegates[name] = getattr(samplers, name)(seed=self.seed)
+            delegate = getattr(samplers, name)(seed=self.seed, constraints_func=self.constraints_func)
+            delegate._feasibility.share(self._feasibility)  # one constraints_func call per trial, seen by all
+            self._delegates[name] = delegate
         return self._delegates[name]
 
     def _decide(self, study: Any) -> tuple[str, str]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import abc
+from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from tunelab.space import BaseDistribution
@@ -22,12 +23,32 @@ class Sampler(abc.ABC):
        used when the objective asks for them with the same distribution.
     3. :meth:`sample_independent` for every other parameter the objective asks for, in the
        order asked (define-by-run: conditional parameters appear only on the branches taken).
-    4. :meth:`after_trial` once, after the trial's final state is stored.
+    4. :meth:`constraints_of` once, for a trial ending COMPLETE or PRUNED that did not record
+       constraint values itself, before its end is written (the values go into the same write).
+    5. :meth:`after_trial` once, after the trial's final state is stored.
 
     ``study.get_trials(...)`` returns frozen snapshots; finished trials never change, so a sampler
     may cache what it derives from them by trial number. ``trial`` is the live trial: read its
     ``number``, ``params``, ``distributions`` and ``system_attrs``; never change it. Calls for one
     study come from one thread at a time unless the sampler says otherwise.
+
+    **Samplers written for Optuna.** ``tunelab.samplers.BaseSampler`` is this class, and the
+    methods above have Optuna's names, arguments and order, so a subclass written for Optuna runs
+    unchanged (its ``sample_independent(study, trial, param_name, param_distribution)`` is called
+    positionally). Two differences: ``after_trial`` comes after the trial's end is stored, not
+    right before it (a finished trial cannot change, so a sampler that wants to store something
+    with the trial returns it from :meth:`constraints_of`); and ``infer_relative_search_space`` /
+    ``sample_relative`` have defaults (no joint proposal), so a purely independent sampler only
+    writes :meth:`sample_independent`.
+
+    >>> import random, tunelab
+    >>> class Uniform(tunelab.samplers.BaseSampler):
+    ...     def sample_independent(self, study, trial, name, distribution):
+    ...         return random.Random(trial.number).uniform(distribution.low, distribution.high)
+    >>> study = tunelab.create_study(sampler=Uniform())
+    >>> study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=3)
+    >>> len(study.trials)
+    3
     """
 
     def before_trial(self, study: Study, trial: Trial) -> None:
@@ -46,6 +67,16 @@ class Sampler(abc.ABC):
     @abc.abstractmethod
     def sample_independent(self, study: Study, trial: Trial, name: str, distribution: BaseDistribution) -> Any:
         """An external value for one parameter, which must lie in ``distribution``."""
+
+    def constraints_of(self, study: Study, trial: FrozenTrial) -> Sequence[float] | None:
+        """The constraint values of a trial that is ending, or None (default: None).
+
+        ``trial`` is its frozen record with the final state (COMPLETE or PRUNED) and values; the
+        trial is feasible when every value is ``<= 0``. What is returned is stored as the trial's
+        ``constraints``, in the same write as its end, as if the objective had called
+        ``trial.set_constraint(values)`` (not called when it did).
+        """
+        return None
 
     def after_trial(
         self, study: Study, trial: FrozenTrial, state: TrialState, values: tuple[float, ...] | None

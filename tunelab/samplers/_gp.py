@@ -4,19 +4,21 @@ from __future__ import annotations
 
 import contextlib
 import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 import scipy.stats
 
-from tunelab._constraints import Integral, constrained
+from tunelab._constraints import Function, Integral, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
-from tunelab.samplers._gp_acq import Box, maximize_log_ei
+from tunelab.samplers._feasibility import Feasibility
+from tunelab.samplers._gp_acq import Box, Constraint, maximize_log_ei
 from tunelab.samplers._gp_kernel import Posterior, fit_theta
 from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._random import draw
-from tunelab.samplers._ranking import minimised, violation
+from tunelab.samplers._ranking import minimised
 from tunelab.samplers._unit import consistent_space, encode, from_unit, inside_bounds, snap_array
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
@@ -59,7 +61,8 @@ def warped(f: np.ndarray) -> np.ndarray:
 
 
 @constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "n_candidates": Integral(min=16),
-              "n_full_refits": Integral(min=0), "refit_interval": Integral(min=1)})
+              "n_full_refits": Integral(min=0), "refit_interval": Integral(min=1),
+              "constraints_func": (None, Function())})
 class GPSampler(Sampler):
     """Gaussian-process Bayesian optimisation for small budgets on mostly numeric spaces.
 
@@ -93,6 +96,12 @@ class GPSampler(Sampler):
     **Independent rule**: a parameter the proposal does not cover (new, or on a branch the
     pattern did not predict) is drawn at random. Pruned and failed trials are not modelled.
 
+    **Constraints** (values from ``trial.set_constraint``, or from ``constraints_func(frozen_trial)``,
+    Optuna's argument, called once per trial ending COMPLETE or PRUNED and stored as its
+    ``constraints``; feasible when all are ``<= 0``): each constraint value gets its own GP and the
+    acquisition is log EI over the best feasible value plus the log probability that every
+    constraint is met (before any trial is feasible: that probability alone).
+
     >>> import tunelab
     >>> sampler = GPSampler(seed=0, n_startup_trials=4)
     >>> study = tunelab.create_study(sampler=sampler)
@@ -102,8 +111,11 @@ class GPSampler(Sampler):
     """
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 1024,
-                 n_full_refits: int = 100, refit_interval: int = 5) -> None:
+                 n_full_refits: int = 100, refit_interval: int = 5,
+                 constraints_func: Callable[[Any], Sequence[float]] | None = None) -> None:
         self.seed = seed
+        self.constraints_func = constraints_func
+        self._feasibility = Feasibility(constraints_func, where="GPSampler")
         self.n_startup_trials = n_startup_trials
         self.n_candidates = n_candidates
         self.n_full_refits = n_full_refits
@@ -111,8 +123,7 @@ class GPSampler(Sampler):
         self._rng = np.random.default_rng(seed)
         self._startup = QMCSampler(seed=seed)
         self._startup_trials: set[int] = set()
-        self._theta: np.ndarray | None = None
-        self._theta_key: tuple | None = None
+        self._thetas: dict[Any, tuple[tuple, np.ndarray]] = {}  # model ("f" or constraint j) -> (space, theta)
         self._fits = 0
 
     def __repr__(self) -> str:
@@ -121,6 +132,15 @@ class GPSampler(Sampler):
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
         self._startup.reseed_rng()
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        self._feasibility.begin(trial.number)
+
+    def constraints_of(self, study: Any, trial: Any) -> Sequence[float] | None:
+        return self._feasibility.of_ending(trial)
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        self._feasibility.record(trial, state)
 
     def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, BaseDistribution]:
         from tunelab.study import TrialState
@@ -149,22 +169,27 @@ class GPSampler(Sampler):
         keep = np.isfinite(y)
         if keep.sum() < 2:
             return {}
-        X = np.array([encode(space, t.params) for t in complete])[keep]
+        complete = [t for t, k in zip(complete, keep) if k]
+        X = np.array([encode(space, t.params) for t in complete])
         y = y[keep]
         f = warped(-y)  # maximise f
         categorical = np.array([isinstance(d, CategoricalDistribution) for d in space.values()])
-        post = Posterior(X, f, categorical, self._fit(space, X, f, categorical))
+        post = Posterior(X, f, categorical, self._fit("f", space, X, f, categorical))
+        constraints, feasible = self._constraint_models(complete, space, X, categorical)
         running = [self._running_row(space, t) for t in study.get_trials(states=(TrialState.RUNNING,))
                    if t.number != trial.number]
         running = [r for r in running if r is not None]
-        best = float(f.max())
+        best = float(f[feasible].max()) if feasible.any() else None
         if running:  # kriging believer: believed values count as observations, incumbent included
             R = np.array(running)
             believed = post.predict(R)[0]
             post = Posterior(np.vstack([X, R]), np.concatenate([f, believed]), categorical, post.theta,
                              n_exact=len(R))
-            best = max(best, float(believed.max()))
-        point = self._maximize(post, best, space, categorical, X, f)
+            if best is not None and not constraints:  # (a running trial's feasibility is unknown)
+                best = max(best, float(believed.max()))
+        # local search starts from the best feasible trials (then the least infeasible ones)
+        rank = np.where(feasible, f, f.min() - 1.0 - self._violations(complete))
+        point = self._maximize(post, best, space, categorical, X, rank, constraints)
         proposal = {name: from_unit(d, inside_bounds(d, u, self._rng))
                     for (name, d), u in zip(space.items(), point) if not np.isnan(u)}
         trial.set_system_attr(PROPOSAL_ATTR, proposal)
@@ -175,20 +200,13 @@ class GPSampler(Sampler):
 
     # -- pieces -------------------------------------------------------------------------------------------
     def _targets(self, study: Any, complete: list[Any]) -> np.ndarray:
-        """One value to minimise per complete trial.
-
-        Infinities become the worst finite value, and so does every trial that violates its
-        constraints (``trial.set_constraint``), so the model steers away from infeasible regions.
-        """
+        """One value to minimise per complete trial (infinities become the worst finite value)."""
         V = np.array([minimised(t.values, study.directions) for t in complete], dtype=float)
         finite = np.isfinite(V)
         for j in range(V.shape[1]):
             col = V[finite[:, j], j]
             if len(col):
                 V[:, j] = np.clip(np.nan_to_num(V[:, j], nan=col.max()), col.min(), col.max())
-        infeasible = np.array([violation(t) > 0 for t in complete])
-        if infeasible.any():
-            V[infeasible] = V.max(axis=0)
         if V.shape[1] == 1:
             return V[:, 0]
         span = V.max(axis=0) - V.min(axis=0)
@@ -196,16 +214,47 @@ class GPSampler(Sampler):
         weights = self._rng.dirichlet(np.ones(V.shape[1]))
         return np.max(N * weights, axis=1) + 0.05 * N @ weights
 
-    def _fit(self, space: dict[str, BaseDistribution], X: np.ndarray, f: np.ndarray,
+    def _fit(self, model: Any, space: dict[str, BaseDistribution], X: np.ndarray, f: np.ndarray,
              categorical: np.ndarray) -> np.ndarray:
+        """Hyperparameters of ``model`` ("f": the objective; ``j``: constraint ``j``), warm-started."""
         key = tuple(space.items())
-        warm = self._theta if self._theta_key == key else None
+        held = self._thetas.get(model)
+        warm = held[1] if held is not None and held[0] == key else None
         past = len(X) - self.n_full_refits
         if warm is None or past <= 0 or past % self.refit_interval == 0:
-            self._theta = fit_theta(X, f, categorical, warm)
-            self._theta_key = key
+            self._thetas[model] = (key, fit_theta(X, f, categorical, warm))
             self._fits += 1
-        return self._theta
+        return self._thetas[model][1]
+
+    def _violations(self, complete: list[Any]) -> np.ndarray:
+        return np.array([self._feasibility.violation(t) for t in complete])
+
+    def _constraint_models(self, complete: list[Any], space: dict[str, BaseDistribution], X: np.ndarray,
+                           categorical: np.ndarray) -> tuple[tuple[Constraint, ...], np.ndarray]:
+        """A GP per constraint, on the trials holding its value (standardised), and which trials are feasible.
+
+        A trial without constraint values counts as feasible; a constraint value of the same
+        trials that never varies is left out (nothing to model)."""
+        values = [self._feasibility.constraints(t) for t in complete]
+        feasible = np.array([v is None or all(c <= 0 for c in v) for v in values])
+        width = max((len(v) for v in values if v), default=0)
+        C = np.full((len(values), width), np.nan)
+        for i, v in enumerate(values):
+            if v and len(v) == width:
+                C[i] = v
+        models = []
+        for j in range(width):
+            has = ~np.isnan(C[:, j])
+            c = C[has, j]
+            finite = c[np.isfinite(c)]
+            if len(finite) < 2 or np.ptp(finite) == 0:
+                continue
+            c = np.clip(c, finite.min(), finite.max())
+            mean, sd = float(c.mean()), float(c.std())
+            z = (c - mean) / sd
+            theta = self._fit(j, space, X[has], z, categorical)
+            models.append(Constraint(Posterior(X[has], z, categorical, theta), -mean / sd))
+        return tuple(models), feasible
 
     def _running_row(self, space: dict[str, BaseDistribution], t: Any) -> np.ndarray | None:
         params = {**t.system_attrs.get(PROPOSAL_ATTR, {}), **t.params}
@@ -214,8 +263,9 @@ class GPSampler(Sampler):
         row = encode(space, params)
         return None if np.isnan(row).all() else row
 
-    def _maximize(self, post: Posterior, best: float, space: dict[str, BaseDistribution],
-                  categorical: np.ndarray, X: np.ndarray, f: np.ndarray) -> np.ndarray:
+    def _maximize(self, post: Posterior, best: float | None, space: dict[str, BaseDistribution],
+                  categorical: np.ndarray, X: np.ndarray, f: np.ndarray,
+                  constraints: tuple[Constraint, ...]) -> np.ndarray:
         dists = list(space.values())
         masks, counts = np.unique(~np.isnan(X), axis=0, return_counts=True)
         seen_anywhere = {d: set(X[~np.isnan(X[:, d]), d].astype(int)) for d in np.flatnonzero(categorical)}
@@ -230,7 +280,8 @@ class GPSampler(Sampler):
             box = Box(categorical=categorical, active=mask, choices=choices,
                       snap=lambda d, u: snap_array(dists[d], u))
             top = np.flatnonzero(rows)[np.argsort(-f[rows])[:5]]
-            point, value = maximize_log_ei(post, best, box, X[top], self._rng, n_candidates=self.n_candidates)
+            point, value = maximize_log_ei(post, best, box, X[top], self._rng, n_candidates=self.n_candidates,
+                                           constraints=constraints)
             if value > best_value:
                 best_point, best_value = point, value
         return best_point

@@ -7,6 +7,11 @@ ratio ``R(u) = erfcx(u / sqrt(2)) * sqrt(pi / 2)``, and for ``u > 20`` use the a
 ``1 - u R(u) = u**-2 - 3 u**-4 + 15 u**-6 - ...`` (as in Ament et al. 2023, "Unexpected
 improvements to expected improvement"): ``log EI`` stays finite and smooth for any ``z``.
 
+With constraints (Gardner et al. 2014, "Bayesian optimization with inequality constraints"), each
+constraint value ``c_j`` has its own GP and the acquisition is ``log EI(x) + sum_j log P(c_j(x) <= 0)``,
+``EI`` taken over the best *feasible* value; before any trial is feasible, the sum alone (the
+point most likely to be feasible).
+
 The optimiser scores scrambled Sobol candidates plus perturbations of the best observed points,
 refines the best few jointly with L-BFGS-B along the numeric dimensions, snaps discrete
 dimensions to their grid, then tries every allowed choice of each categorical dimension once.
@@ -16,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
+from collections.abc import Callable
 
 import numpy as np
 import scipy.optimize
@@ -77,6 +83,66 @@ def _log_ei_with_grad(post: Posterior, Z: np.ndarray, free: np.ndarray, best: fl
     return value, grad
 
 
+@dataclasses.dataclass(frozen=True)
+class Constraint:
+    """One constraint's GP (on standardised values) and the value of 0 on that scale: the
+    constraint is met where the latent value is ``<= threshold``."""
+
+    post: Posterior
+    threshold: float
+
+
+def _log_feasible(constraints: tuple[Constraint, ...], Z: np.ndarray) -> np.ndarray:
+    total = np.zeros(len(Z))
+    for c in constraints:
+        mean, var = c.post.predict(Z)
+        total += scipy.special.log_ndtr((c.threshold - mean) / np.sqrt(var))
+    return total
+
+
+def _log_feasible_with_grad(constraints: tuple[Constraint, ...], Z: np.ndarray,
+                            free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    total, grad = np.zeros(len(Z)), np.zeros((len(Z), len(free)))
+    for c in constraints:
+        mean, var, dmean, dvar = c.post.predict_with_grad(Z, free)
+        sigma = np.sqrt(var)
+        z = (c.threshold - mean) / sigma
+        log_cdf = scipy.special.log_ndtr(z)
+        ratio = np.exp(-0.5 * z * z - _LOG_SQRT_2PI - log_cdf)  # phi(z) / Phi(z), finite far in the tail
+        dz = -dmean / sigma[:, None] - (z / (2.0 * var))[:, None] * dvar
+        total += log_cdf
+        grad += ratio[:, None] * dz
+    return total, grad
+
+
+def acquisition(post: Posterior, best: float | None, constraints: tuple[Constraint, ...],
+                Z: np.ndarray) -> np.ndarray:
+    """``log EI`` over ``best`` (left out when None: nothing feasible yet) plus the log probability
+    that every constraint is met, at the rows of ``Z``.
+
+    >>> X = np.array([[0.0], [1.0]]); cat = np.array([False]); theta = np.array([0.0, 0.0, -6.0])
+    >>> post = Posterior(X, np.array([0.0, 1.0]), cat, theta)
+    >>> met = Constraint(Posterior(X, np.array([-1.0, 1.0]), cat, theta), 0.0)  # met near x = 0 only
+    >>> a = acquisition(post, 0.5, (met,), np.array([[0.1], [0.9]]))
+    >>> bool(a[0] > a[1]), bool(acquisition(post, 0.5, (), np.array([[0.9]]))[0] > a[1])
+    (True, True)
+    """
+    value = log_ei(*post.predict(Z), best) if best is not None else np.zeros(len(Z))
+    return value + _log_feasible(constraints, Z) if constraints else value
+
+
+def _acquisition_with_grad(post: Posterior, best: float | None, constraints: tuple[Constraint, ...],
+                           Z: np.ndarray, free: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    if best is not None:
+        value, grad = _log_ei_with_grad(post, Z, free, best)
+    else:
+        value, grad = np.zeros(len(Z)), np.zeros((len(Z), len(free)))
+    if constraints:
+        extra, extra_grad = _log_feasible_with_grad(constraints, Z, free)
+        value, grad = value + extra, grad + extra_grad
+    return value, grad
+
+
 @dataclasses.dataclass
 class Box:
     """What the acquisition may vary: per dimension its kind, allowed choices, and snapping rule.
@@ -109,9 +175,13 @@ class Box:
         return Z
 
 
-def maximize_log_ei(post: Posterior, best: float, box: Box, incumbents: np.ndarray, rng: np.random.Generator, *,
-                    n_candidates: int = 1024, n_refine: int = 5) -> tuple[np.ndarray, float]:
-    """The point of ``box`` with the highest ``log EI`` found, and that value."""
+def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: np.ndarray, rng: np.random.Generator,
+                    *, n_candidates: int = 1024, n_refine: int = 5,
+                    constraints: tuple[Constraint, ...] = ()) -> tuple[np.ndarray, float]:
+    """The point of ``box`` with the highest :func:`acquisition` found, and that value."""
+    def score(Z: np.ndarray) -> np.ndarray:
+        return acquisition(post, best, constraints, Z)
+
     dim = len(box.active)
     U = qmc.Sobol(dim, scramble=True, seed=rng).random(n_candidates)
     cands = [box.fill(U)]
@@ -122,26 +192,27 @@ def maximize_log_ei(post: Posterior, best: float, box: Box, incumbents: np.ndarr
         local[:, free] = np.clip(base[:, free] + rng.normal(0.0, 0.05, (len(base), len(free))), 0.0, 1.0)
         cands.append(box.snapped(local))
     Z = np.vstack(cands)
-    scores = log_ei(*post.predict(Z), best)
-    order = np.argsort(-scores)
+    order = np.argsort(-score(Z))
     starts = Z[order[:n_refine]]
     if len(free):
-        starts = np.vstack([starts, _refine(post, best, starts, free)])
+        starts = np.vstack([starts, _refine(lambda Z: _acquisition_with_grad(post, best, constraints, Z, free),
+                                            starts, free)])
         starts = box.snapped(starts)
-    starts = _sweep_categories(post, best, box, starts)
-    final = log_ei(*post.predict(starts), best)
+    starts = _sweep_categories(score, box, starts)
+    final = score(starts)
     i = int(np.argmax(final))
     return starts[i], float(final[i])
 
 
-def _refine(post: Posterior, best: float, starts: np.ndarray, free: np.ndarray) -> np.ndarray:
-    """L-BFGS-B on the sum of ``log EI`` of independent starting points (one call for all)."""
+def _refine(value_and_grad: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], starts: np.ndarray,
+            free: np.ndarray) -> np.ndarray:
+    """L-BFGS-B on the sum of the acquisition of independent starting points (one call for all)."""
     B = len(starts)
 
     def objective(flat: np.ndarray) -> tuple[float, np.ndarray]:
         Z = starts.copy()
         Z[:, free] = flat.reshape(B, len(free))
-        value, grad = _log_ei_with_grad(post, Z, free, best)
+        value, grad = value_and_grad(Z)
         return -float(value.sum()), -grad.reshape(-1)
 
     x0 = starts[:, free].reshape(-1)
@@ -152,14 +223,14 @@ def _refine(post: Posterior, best: float, starts: np.ndarray, free: np.ndarray) 
     return out
 
 
-def _sweep_categories(post: Posterior, best: float, box: Box, starts: np.ndarray) -> np.ndarray:
+def _sweep_categories(score: Callable[[np.ndarray], np.ndarray], box: Box, starts: np.ndarray) -> np.ndarray:
     """For the best start, try every allowed choice of each categorical dimension in turn."""
     cat = [d for d in np.flatnonzero(box.active & box.categorical) if len(box.choices[d]) > 1]
     if not cat:
         return starts
-    point = starts[int(np.argmax(log_ei(*post.predict(starts), best)))].copy()
+    point = starts[int(np.argmax(score(starts)))].copy()
     for d in cat:
         trial = np.repeat(point[None, :], len(box.choices[d]), axis=0)
         trial[:, d] = box.choices[d]
-        point = trial[int(np.argmax(log_ei(*post.predict(trial), best)))]
+        point = trial[int(np.argmax(score(trial)))]
     return np.vstack([starts, point[None, :]])

@@ -2,28 +2,32 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-from tunelab._constraints import Integral, Real, constrained
+from tunelab._constraints import Function, Integral, Real, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
+from tunelab.samplers._feasibility import Feasibility
 from tunelab.samplers._locked import Locked
 from tunelab.samplers._random import draw
-from tunelab.samplers._ranking import minimised, order_best_first, violation
+from tunelab.samplers._ranking import minimised, order_best_first
 from tunelab.samplers._tpe_parzen import Axis
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 
 @constrained({"seed": SEED, "population_size": Integral(min=2), "mutation_prob": (None, Real(0, 1)),
-              "crossover_alpha": Real(min=0)})
+              "crossover_alpha": Real(min=0), "constraints_func": (None, Function())})
 class NSGAIISampler(Locked, Sampler):
     """Non-dominated sorting genetic algorithm II, steady-state.
 
-    The population is the ``population_size`` best COMPLETE trials (constraint-dominance from
-    ``trial.set_constraint`` first, then Pareto rank, then crowding distance); it is updated
-    incrementally as trials finish, so each new trial is compared with the population only. Each
+    The population is the ``population_size`` best COMPLETE trials (constraint-dominance first:
+    feasible trials, then infeasible ones by total violation, from ``trial.set_constraint`` or
+    ``constraints_func(frozen_trial)``, Optuna's argument, called once per trial ending COMPLETE
+    or PRUNED and stored as its ``constraints``; then Pareto rank, then crowding distance); it is
+    updated incrementally as trials finish, so each new trial is compared with the population. Each
     new trial picks two parents by binary tournament; every parameter it asks for is taken from
     one parent (categorical), or blended between both (numeric, BLX-alpha on the log scale where
     the parameter is, restricted to the range: never clipped onto a bound), and mutated to a
@@ -46,8 +50,11 @@ class NSGAIISampler(Locked, Sampler):
         population_size: int = 50,
         mutation_prob: float | None = None,
         crossover_alpha: float = 0.25,
+        constraints_func: Callable[[Any], Sequence[float]] | None = None,
     ) -> None:
         self.seed = seed
+        self.constraints_func = constraints_func
+        self._feasibility = Feasibility(constraints_func, where="NSGAIISampler")
         self.population_size = population_size
         self.mutation_prob = mutation_prob
         self.crossover_alpha = float(crossover_alpha)
@@ -66,6 +73,7 @@ class NSGAIISampler(Locked, Sampler):
 
     def before_trial(self, study: Any, trial: Any) -> None:
         with self._lock:
+            self._feasibility.begin(trial.number)
             self._update(study)
             if len(self._population) >= self.population_size:
                 self._parents[trial.number] = (self._tournament(), self._tournament())
@@ -86,9 +94,14 @@ class NSGAIISampler(Locked, Sampler):
             a, b = (axis.encode(distribution.to_internal(p.params[name])) for p in holders)
             return axis.decode(self._blend(a, b, axis.low, axis.high))
 
+    def constraints_of(self, study: Any, trial: Any) -> Sequence[float] | None:
+        with self._lock:
+            return self._feasibility.of_ending(trial)
+
     def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
         with self._lock:
             self._parents.pop(trial.number, None)
+            self._feasibility.record(trial, state)
 
     # -- internals ------------------------------------------------------------------------------------------
     def _update(self, study: Any) -> None:
@@ -100,7 +113,7 @@ class NSGAIISampler(Locked, Sampler):
         self._seen.update(t.number for t in fresh)
         pool = self._population + fresh
         directions = study.directions
-        order = order_best_first([minimised(t.values, directions) for t in pool], [violation(t) for t in pool])
+        order = order_best_first([minimised(t.values, directions) for t in pool], [self._feasibility.violation(t) for t in pool])
         self._population = [pool[i] for i in order[: self.population_size]]
 
     def _blend(self, a: float, b: float, low: float, high: float) -> float:

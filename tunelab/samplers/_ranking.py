@@ -15,18 +15,26 @@ from typing import Any
 import numpy as np
 
 
+def violation_of(values: Sequence[float] | None) -> float:
+    """Total constraint violation: the sum of the positive values (0 when feasible or unconstrained).
+
+    >>> violation_of((-1.0, 0.5, 2.0)), violation_of(None), violation_of(())
+    (2.5, 0.0, 0.0)
+    """
+    if not values:
+        return 0.0
+    total = sum(max(float(c), 0.0) for c in values)
+    return math.inf if math.isnan(total) else total
+
+
 def violation(trial: Any) -> float:
-    """Total constraint violation of a frozen trial: the sum of its positive constraint values.
+    """Total constraint violation of a frozen trial, from the values it stored.
 
     >>> from types import SimpleNamespace as T
     >>> violation(T(constraints=(-1.0, 0.5, 2.0))), violation(T(constraints=None))
     (2.5, 0.0)
     """
-    values = trial.constraints
-    if not values:
-        return 0.0
-    total = sum(max(float(c), 0.0) for c in values)
-    return math.inf if math.isnan(total) else total
+    return violation_of(trial.constraints)
 
 
 def nondominated_ranks(points: np.ndarray) -> np.ndarray:

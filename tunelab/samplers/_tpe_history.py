@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -55,8 +55,12 @@ class _GroupRows:
 class History:
     """Incrementally updated view of a study's trials for TPE (not thread-safe: the sampler locks)."""
 
-    def __init__(self, use_projections: bool = False) -> None:
+    def __init__(self, use_projections: bool = False, *, violation: Callable[[Any], float] = violation,
+                 running: bool = True) -> None:
         self.use_projections = use_projections
+        self._violation = violation
+        self._with_running = running  # constant liar: running trials count as bad
+        self._common: frozenset[Key] | None = None  # keys held by every usable finished trial
         self._encoded: dict[int, _Encoded] = {}
         self._axes: dict[Key, Axis] = {}
         self._groups: list[frozenset[Key]] = []
@@ -95,6 +99,8 @@ class History:
             if t.number in encoded:
                 continue
             if t.state == TrialState.RUNNING:
+                if not self._with_running:
+                    continue
                 coords = self.coords_of(t.params, t.distributions)
                 coords.update(pending.get(t.number, {}))
                 if coords:
@@ -104,7 +110,9 @@ class History:
                 encoded[t.number] = enc
                 self._order.append(t.number)
                 if enc.rank_key is not None:
-                    self._refine_groups(frozenset(enc.coords), t.number)
+                    keys = frozenset(enc.coords)
+                    self._refine_groups(keys, t.number)
+                    self._common = keys if self._common is None else self._common & keys
                     if len(directions) == 1:  # kept sorted: no re-sort per ask
                         category, values, viol = enc.rank_key
                         bisect.insort(self._ranked, (category, viol, *values, t.number))
@@ -117,7 +125,7 @@ class History:
     def _encode(self, t: Any, directions: Sequence[Any], states: Any) -> _Encoded:
         coords = self.coords_of(t.params, t.distributions)
         if t.state == states.COMPLETE and t.values is not None:
-            return _Encoded(coords, (0, minimised(t.values, directions), violation(t)))
+            return _Encoded(coords, (0, minimised(t.values, directions), self._violation(t)))
         if t.state == states.PRUNED and len(directions) == 1:
             sign = 1.0 if directions[0].name == "MINIMIZE" else -1.0
             projected = t.system_attrs.get(PROJECTED_VALUE_ATTR)
@@ -159,10 +167,18 @@ class History:
         """The co-occurrence groups (restricted to ``wanted``), in a reproducible order."""
         out = []
         for g in self._groups:
-            keys = sorted((k for k in g if wanted is None or k in wanted), key=_key_order)
+            keys = sorted((k for k in g if wanted is None or k in wanted), key=key_order)
             if keys:
                 out.append(keys)
-        return sorted(out, key=lambda ks: _key_order(ks[0]))
+        return sorted(out, key=lambda ks: key_order(ks[0]))
+
+    def common_keys(self) -> list[Key]:
+        """The keys every usable finished trial holds (the intersection search space), in a reproducible order."""
+        return sorted(self._common or (), key=key_order)
+
+    def seen(self, key: Key) -> bool:
+        """Whether some usable finished trial holds ``key``."""
+        return key in self._last_seen
 
     def current_keys(self) -> dict[str, Key]:
         """For each name, its most recently seen key (a changed distribution replaces the old one)."""
@@ -196,5 +212,5 @@ class History:
         return good, bad
 
 
-def _key_order(key: Key) -> tuple[str, str]:
+def key_order(key: Key) -> tuple[str, str]:
     return key[0], repr(key[1])

@@ -8,7 +8,7 @@ import pytest
 
 import tunelab
 import tunelab.samplers as samplers
-from tunelab.samplers import GridSampler, Sampler
+from tunelab.samplers import GridSampler, PartialFixedSampler, Sampler
 from tunelab.testing import sampler_checks
 
 #: A grid with values for every parameter the checks ask for, within all their bounds.
@@ -21,14 +21,29 @@ SAMPLERS = sorted(name for name in samplers.__all__
                   and not inspect.isabstract(getattr(samplers, name)))
 
 
+#: Samplers that wrap another one and take no seed of their own (seeded through the one they wrap).
+WRAPPERS = {"PartialFixedSampler"}
+#: Checks that do not apply to a sampler, by design, and why.
+NOT_APPLICABLE = {
+    "BruteForceSampler": "an exhaustive search needs a finite space: the checks' continuous float ranges are "
+                         "refused (tests/samplers/test_brute_force.py checks the same properties on discrete spaces)",
+}
+
+
 def make(name: str, seed: int | None = 0) -> Sampler:
     cls = getattr(samplers, name)
-    return cls(GRID, seed=seed) if cls is GridSampler else cls(seed=seed)
+    if cls is GridSampler:
+        return cls(GRID, seed=seed)
+    if cls is PartialFixedSampler:  # n = 3 lies in every distribution of "n" the checks ask for
+        return cls({"n": 3}, samplers.TPESampler(seed=seed))
+    return cls(seed=seed)
 
 
 @pytest.mark.parametrize("check", sampler_checks(), ids=str)
 @pytest.mark.parametrize("name", SAMPLERS)
 def test_sampler_passes_the_shipped_checks(name, check):
+    if name in NOT_APPLICABLE:
+        pytest.skip(NOT_APPLICABLE[name])
     check(lambda seed: make(name, seed))
 
 
@@ -42,8 +57,8 @@ def test_grid_sampler_covers_its_grid_with_parallel_workers() -> None:
 
 
 def test_every_exported_sampler_is_covered() -> None:
-    assert {"AutoSampler", "CmaEsSampler", "GPSampler", "GridSampler", "NSGAIISampler", "QMCSampler",
-            "RandomSampler", "TPESampler"} <= set(SAMPLERS)
+    assert {"AutoSampler", "BruteForceSampler", "CmaEsSampler", "GPSampler", "GridSampler", "NSGAIISampler",
+            "PartialFixedSampler", "QMCSampler", "RandomSampler", "TPESampler"} <= set(SAMPLERS)
 
 
 @pytest.mark.parametrize("name", SAMPLERS)
@@ -52,6 +67,8 @@ def test_every_exported_sampler_is_covered() -> None:
     ("0", TypeError, r"seed='0' \(type str\) is invalid for {}"),
 ])
 def test_every_sampler_checks_its_seed_the_same_way(name, seed, error, match):
+    if name in WRAPPERS:
+        pytest.skip("takes no seed: seeded through the sampler it wraps")
     with pytest.raises(error, match=match.format(name)):
         make(name, seed=seed)
 
@@ -64,8 +81,9 @@ def test_every_sampler_refuses_each_invalid_argument_naming_it(name):
 
     cls = getattr(samplers, name)
     table = next(d.table for d in declarations() if d.target is cls)
-    assert "seed" in table
+    assert "seed" in table or name in WRAPPERS
+    valid = {"fixed_params": {"x": 1.0}, "base_sampler": samplers.RandomSampler()} if name in WRAPPERS else {}
     for argument, constraint in table.items():
         for value in constraint.invalid_values():
             with pytest.raises(tunelab.TunelabError, match=f"^{re.escape(argument)}=.* is invalid for {name}: must be"):
-                cls(GRID, **{argument: value}) if cls is GridSampler else cls(**{argument: value})
+                cls(GRID, **{argument: value}) if cls is GridSampler else cls(**{**valid, argument: value})

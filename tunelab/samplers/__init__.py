@@ -23,10 +23,12 @@ BaseSampler = Sampler
 #: followed by a study with the default sampler should not pay for what it does not run.
 _LAZY = {
     "AutoSampler": "tunelab.samplers._auto",
+    "BruteForceSampler": "tunelab.samplers._brute_force",
     "CmaEsSampler": "tunelab.samplers._cmaes",
     "GPSampler": "tunelab.samplers._gp",
     "GridSampler": "tunelab.samplers._grid",
     "NSGAIISampler": "tunelab.samplers._nsga2",
+    "PartialFixedSampler": "tunelab.samplers._partial_fixed",
     "QMCSampler": "tunelab.samplers._qmc",
     "RandomSampler": "tunelab.samplers._random",
     "TPESampler": "tunelab.samplers._tpe",
@@ -35,10 +37,12 @@ _LAZY = {
 __all__ = [
     "AutoSampler",
     "BaseSampler",
+    "BruteForceSampler",
     "CmaEsSampler",
     "GPSampler",
     "GridSampler",
     "NSGAIISampler",
+    "PartialFixedSampler",
     "QMCSampler",
     "RandomSampler",
     "Sampler",

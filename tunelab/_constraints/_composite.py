@@ -7,6 +7,7 @@ from collections.abc import Callable
 from typing import Any
 
 from tunelab._constraints._base import MISS, Constraint, shown
+from tunelab._constraints._scalars import InstanceOf
 from tunelab._errors import InvalidArgumentError, invalid, wrong_type
 
 
@@ -65,19 +66,29 @@ class ListOf(Constraint):
         return len(value) >= self.min_len and all(self.item.accepts(v) for v in value)
 
     def fast(self) -> Callable[[Any], Any]:
+        # a list or tuple whose items each pass the item's quick test unchanged (a tuple is passed
+        # on as it is); items that convert, and everything else, take the generic path
         item, min_len = self.item.fast(), self.min_len
+        types = self.item.types if type(self.item) is InstanceOf else None
 
-        def quick(value: Any) -> Any:
-            t = type(value)
-            if not (t is list or t is tuple) or len(value) < min_len:
+        if types is not None:  # the items' test is one isinstance: spare the calls
+            def quick(value: Any) -> Any:
+                t = type(value)
+                if (t is list or t is tuple) and len(value) >= min_len:
+                    for v in value:
+                        if not isinstance(v, types):
+                            return MISS
+                    return value if t is tuple else tuple(value)
                 return MISS
-            items = []
-            for v in value:
-                converted = item(v)
-                if converted is MISS:
-                    return MISS
-                items.append(converted)
-            return tuple(items)
+        else:
+            def quick(value: Any) -> Any:
+                t = type(value)
+                if (t is list or t is tuple) and len(value) >= min_len:
+                    for v in value:
+                        if item(v) is not v:
+                            return MISS
+                    return value if t is tuple else tuple(value)
+                return MISS
 
         return quick
 
@@ -94,9 +105,10 @@ class ListOf(Constraint):
               error: type[InvalidArgumentError] = InvalidArgumentError) -> Any:
         if not self.takes_type(value):
             raise wrong_type(name, value, self.describe(), where=where)
-        item = self.item
-        items = tuple(item.convert(v) if item.accepts(v) else item.check(f"{name}[{i}]", v, where, error)
-                      for i, v in enumerate(value))
+        item, converted = self.item, []
+        for i, v in enumerate(value):
+            converted.append(item.convert(v) if item.accepts(v) else item.check(f"{name}[{i}]", v, where, error))
+        items = tuple(converted)
         if len(items) < self.min_len:
             raise invalid(name, shown(value), self.describe(), where=where, error=error)
         return items

@@ -40,6 +40,12 @@ class Real(Constraint):
         t = type(value)
         return t is float or t is int or (isinstance(value, numbers.Real) and not is_bool(value))
 
+    def accepts(self, value: Any) -> bool:
+        t = type(value)
+        if t is float or t is int:  # the common case, without the calls of the general one
+            return self.takes_value(value)
+        return self.takes_type(value) and self.takes_value(value)
+
     def takes_value(self, value: Any) -> bool:
         try:
             f = float(value)

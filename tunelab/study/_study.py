@@ -298,14 +298,13 @@ class Study:
                           f"the study has {self._n_objectives} objective(s)")
         out = []
         for v in seq:
-            not_a_number = f"the objective returned {_short(v)} (type {type(v).__name__}), not a number"
             if isinstance(v, (str, bytes)):
-                return None, not_a_number
+                return None, _not_a_number(v)
             try:  # numpy scalars and 0-d tensors convert
                 number = float(v)
             except Exception as exc:  # noqa: BLE001 - whatever float() raises (OverflowError for 10**400)
-                return None, f"{not_a_number} ({type(exc).__name__}: {_short(exc, text=str)})"
-            if math.isnan(number):
+                return None, f"{_not_a_number(v)} ({type(exc).__name__}: {_short(exc, text=str)})"
+            if number != number:
                 return None, f"the objective returned NaN ({_short(seq)})"
             out.append(number)
         return tuple(out), None
@@ -455,6 +454,10 @@ def _lost(study: Study, trial: Trial, on_lost: Callable[[FrozenTrial], None] | N
     if record is not None and on_lost is not None:
         on_lost(record)
     return record
+
+
+def _not_a_number(value: Any) -> str:
+    return f"the objective returned {_short(value)} (type {type(value).__name__}), not a number"
 
 
 def _short(value: Any, *, text: Callable[[Any], str] = repr, limit: int = 80) -> str:

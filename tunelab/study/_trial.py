@@ -98,45 +98,55 @@ class Trial:
     # Each suggest_* first compares its arguments with the distribution the trial already holds
     # under ``name`` (asking a name again returns its value): an equal distribution is neither
     # built nor validated again. Only exact ints and floats are compared there, so that True or
-    # NaN never pass for a held bound; anything else builds the distribution, which checks it.
+    # NaN never pass for a held bound; anything else builds the distribution, which checks it
+    # (and must then equal the one held).
     @constrained({"name": NAME}, where="Trial.suggest_float")
     def suggest_float(self, name: str, low: float, high: float, *, step: float | None = None,
                       log: bool = False) -> float:
         """A float in ``[low, high]`` (log-uniform with ``log=True``, on a grid with ``step``).
 
         The arguments are :class:`~tunelab.space.FloatDistribution`'s, checked by its table."""
-        self._check_running("suggest")
+        if self._finished:
+            self._check_running("suggest")
         held = self._distributions.get(name)
+        if held is None:
+            return self._draw(name, FloatDistribution(low, high, log=log, step=step))
         if (type(held) is FloatDistribution and type(low) in _PLAIN_NUMBERS and type(high) in _PLAIN_NUMBERS
                 and low == held.low and high == held.high and log is held.log
                 and (step is None if held.step is None else type(step) in _PLAIN_NUMBERS and step == held.step)):
             return self._params[name]
-        return self._suggest(name, FloatDistribution(low, high, log=log, step=step))
+        return self._again(name, held, FloatDistribution(low, high, log=log, step=step))
 
     @constrained({"name": NAME}, where="Trial.suggest_int")
     def suggest_int(self, name: str, low: int, high: int, *, step: int = 1, log: bool = False) -> int:
         """An integer in ``[low, high]`` (log scale with ``log=True``, on a grid with ``step``).
 
         The arguments are :class:`~tunelab.space.IntDistribution`'s, checked by its table."""
-        self._check_running("suggest")
+        if self._finished:
+            self._check_running("suggest")
         held = self._distributions.get(name)
+        if held is None:
+            return self._draw(name, IntDistribution(low, high, log=log, step=step))
         if (type(held) is IntDistribution and type(low) is int and type(high) is int and type(step) is int
                 and low == held.low and high == held.high and step == held.step and log is held.log):
             return self._params[name]
-        return self._suggest(name, IntDistribution(low, high, log=log, step=step))
+        return self._again(name, held, IntDistribution(low, high, log=log, step=step))
 
     @constrained({"name": NAME}, where="Trial.suggest_categorical")
     def suggest_categorical(self, name: str, choices: Sequence[CategoricalChoice]) -> CategoricalChoice:
         """One of ``choices`` (None, bool, int, float or str).
 
         ``choices`` is :class:`~tunelab.space.CategoricalDistribution`'s argument, checked by its table."""
-        self._check_running("suggest")
+        if self._finished:
+            self._check_running("suggest")
         held = self._distributions.get(name)
+        if held is None:
+            return self._draw(name, CategoricalDistribution(choices))
         if (type(held) is CategoricalDistribution and type(choices) in (list, tuple)
                 and len(choices) == len(held.choices)
                 and all(type(a) is type(b) and a == b for a, b in zip(choices, held.choices))):
             return self._params[name]
-        return self._suggest(name, CategoricalDistribution(choices))
+        return self._again(name, held, CategoricalDistribution(choices))
 
     @constrained({"name": NAME,
                   "space": InstanceOf(ScheduleSpaceLike, "a schedule space from tunelab.schedules.space(...)"),
@@ -163,14 +173,16 @@ class Trial:
     def suggest(self, name: str, distribution: BaseDistribution) -> Any:
         """A value for ``name`` from any distribution (what the ``suggest_*`` methods call)."""
         self._check_running("suggest")
-        return self._suggest(name, distribution)
-
-    def _suggest(self, name: str, distribution: BaseDistribution) -> Any:
-        """The value of ``name`` (a checked name, in a running trial) from ``distribution``."""
         held = self._distributions.get(name)
-        if held is not None:
-            check_compatible(name, held, distribution)
-            return self._params[name]
+        return self._draw(name, distribution) if held is None else self._again(name, held, distribution)
+
+    def _again(self, name: str, held: BaseDistribution, distribution: BaseDistribution) -> Any:
+        """The value of ``name``, asked again: the same as before, if ``distribution`` is the one held."""
+        check_compatible(name, held, distribution)
+        return self._params[name]
+
+    def _draw(self, name: str, distribution: BaseDistribution) -> Any:
+        """A value for ``name`` (a checked name, new in this running trial) from ``distribution``."""
         if name in self._fixed:
             value = self._fixed[name]
             if not distribution.contains(value):

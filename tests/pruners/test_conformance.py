@@ -29,6 +29,9 @@ PRUNERS = {
         lambda: pruners.RescaledSuccessiveHalving(min_resource=2, max_resource=8, reduction_factor=2), 2, {}),
     "RescaledHyperband": (lambda: pruners.RescaledHyperband(min_resource=2, max_resource=8, reduction_factor=2), 2,
                           {}),
+    "WilcoxonPruner": (lambda: pruners.WilcoxonPruner(p_threshold=0.1, n_startup_steps=2), 2,
+                       {"multi_objective_prunes_dominated_only": "compares one objective's values: refuses "
+                                                                 "multi-objective studies"}),
 }
 CASES = [pytest.param(name, check, id=f"{name}-{check}") for name in sorted(PRUNERS) for check in pruner_checks()]
 

@@ -11,6 +11,8 @@ Every pruner answers ``trial.should_prune()`` from the values the trial reported
 - :class:`ThresholdPruner`: outside a fixed band, or NaN;
 - :class:`PatientPruner`: a wrapper that waits until the trial stops improving;
 - :class:`SuccessiveHalvingPruner` (asynchronous successive halving) and :class:`HyperbandPruner`;
+- :class:`WilcoxonPruner`: per-instance results (step = instance id) significantly worse than the
+  best trial's, by a Wilcoxon signed-rank test;
 - :class:`RescaledSuccessiveHalving`: schedule-aware rungs, each a shorter training with the
   learning-rate schedule compressed into the rung's budget; with ``compress_below=1/3`` the rungs
   from a third of training on are cooldown probes of one full-length run instead, the combination
@@ -43,6 +45,7 @@ from tunelab.pruners._percentile import MedianPruner, PercentilePruner
 from tunelab.pruners._progress import progress_step
 from tunelab.pruners._rescaled import RescaledHyperband, RescaledSuccessiveHalving
 from tunelab.pruners._threshold import ThresholdPruner
+from tunelab.pruners._wilcoxon import WilcoxonPruner
 
 #: Optuna's name for :class:`Pruner` (the same class).
 BasePruner = Pruner
@@ -61,6 +64,7 @@ __all__ = [
     "RescaledSuccessiveHalving",
     "SuccessiveHalvingPruner",
     "ThresholdPruner",
+    "WilcoxonPruner",
     "cooldown_probe",
     "cooldown_rates",
     "progress_step",

@@ -6,8 +6,9 @@ import math
 import zlib
 from typing import TYPE_CHECKING
 
-from tunelab._constraints import Integral, constrained
-from tunelab._errors import invalid
+from tunelab._constraints import Integral, Options, constrained
+from tunelab._errors import InvalidArgumentError, invalid
+from tunelab._records import TrialState
 from tunelab.pruners._asha import SuccessiveHalvingPruner
 from tunelab.pruners._base import Pruner
 from tunelab.pruners._common import set_system_attr
@@ -19,7 +20,8 @@ if TYPE_CHECKING:
 BRACKET_ATTR = "hyperband:bracket"
 
 
-@constrained({"min_resource": Integral(min=1), "max_resource": Integral(min=1), "reduction_factor": Integral(min=2)})
+@constrained({"min_resource": Integral(min=1), "max_resource": (Integral(min=1), Options("auto")),
+              "reduction_factor": Integral(min=2)})
 class HyperbandPruner(Pruner):
     """Hyperband (Li et al., 2018) over asynchronous successive halving.
 
@@ -41,7 +43,10 @@ class HyperbandPruner(Pruner):
 
     Args:
         min_resource: step of the most aggressive bracket's first rung (``>= 1``).
-        max_resource: the full training length in steps (``> min_resource``).
+        max_resource: the full training length in steps (``> min_resource``), or ``"auto"`` (the
+            default, as in Optuna): one more than the last step reported by the study's first
+            COMPLETE trial (the earliest to complete, then the lowest number), found when a trial
+            asks once one has completed; no trial is stopped before that.
         reduction_factor: ``eta >= 2``.
 
     >>> pruner = HyperbandPruner(min_resource=1, max_resource=27, reduction_factor=3)
@@ -51,16 +56,41 @@ class HyperbandPruner(Pruner):
     [0, 1, 2, 3]
     """
 
-    def __init__(self, *, min_resource: int = 1, max_resource: int, reduction_factor: int = 3) -> None:
-        if max_resource <= min_resource:
-            raise invalid("max_resource", max_resource, f"an integer > min_resource={min_resource}",
+    def __init__(self, *, min_resource: int = 1, max_resource: int | str = "auto", reduction_factor: int = 3) -> None:
+        if max_resource != "auto" and max_resource <= min_resource:
+            raise invalid("max_resource", max_resource, f"an integer > min_resource={min_resource}, or 'auto'",
                           where=type(self).__name__)
-        self._min_resource, self._max_resource, self._eta = min_resource, max_resource, reduction_factor
-        ratio = self._max_resource / self._min_resource
+        self._min_resource, self._eta = min_resource, reduction_factor
+        self._auto = max_resource == "auto"
+        self._max_resource: int | None = None
+        self.n_brackets: int | None = None
+        if not self._auto:
+            self._set_up(int(max_resource))
+
+    def _set_up(self, max_resource: int) -> None:
+        """Brackets for a known ``max_resource`` (a single one when it is no more than ``min_resource``)."""
+        self._max_resource = max_resource
+        ratio = max(self._max_resource / self._min_resource, 1.0)
         self.n_brackets = int(math.floor(math.log(ratio) / math.log(self._eta) + 1e-9)) + 1
         b = self.n_brackets
         self._weights = [math.ceil(b / (b - e) * self._eta ** (b - 1 - e)) for e in range(b)]
         self._brackets = [self._bracket_pruner(e) for e in range(b)]
+
+    def _known(self, study: Study) -> bool:
+        """Whether ``max_resource`` is known, working it out from the study's first COMPLETE trial if "auto"."""
+        if self._max_resource is not None:
+            return True
+        done = [t for t in study.get_trials(states=(TrialState.COMPLETE,)) if t.intermediate_values]
+        if not done:
+            return False
+        first = min(done, key=lambda t: (t.datetime_complete is None, t.datetime_complete or 0, t.number))
+        self._set_up(max(first.intermediate_values) + 1)
+        return True
+
+    @property
+    def max_resource(self) -> int | None:
+        """The full training length in steps (None while ``"auto"`` has not been worked out)."""
+        return self._max_resource
 
     def _bracket_pruner(self, e: int) -> SuccessiveHalvingPruner:
         """The successive halving of bracket ``e``."""
@@ -68,11 +98,14 @@ class HyperbandPruner(Pruner):
                                        min_early_stopping_rate=e, key=f"hb{e}")
 
     def __repr__(self) -> str:
-        return (f"HyperbandPruner(min_resource={self._min_resource}, max_resource={self._max_resource}, "
-                f"reduction_factor={self._eta})")
+        shown = "'auto'" if self._auto else self._max_resource
+        return f"HyperbandPruner(min_resource={self._min_resource}, max_resource={shown}, reduction_factor={self._eta})"
 
     def bracket(self, study_name: str, number: int) -> int:
         """The bracket (early-stopping rate) of trial ``number`` in study ``study_name``."""
+        if self._max_resource is None:
+            raise InvalidArgumentError("HyperbandPruner(max_resource='auto') has no brackets until a trial of the "
+                                       "study completes with reported values")
         slot = zlib.crc32(f"{study_name}:{number}".encode()) % sum(self._weights)
         for e, w in enumerate(self._weights):
             if slot < w:
@@ -81,6 +114,8 @@ class HyperbandPruner(Pruner):
         raise AssertionError("unreachable")  # pragma: no cover
 
     def prune(self, study: Study, trial: FrozenTrial) -> bool:
+        if not self._known(study):
+            return False
         e = self.bracket(study.study_name, trial.number)
         if trial.system_attrs.get(BRACKET_ATTR) != e:
             set_system_attr(study, trial, BRACKET_ATTR, e)

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import scipy.stats
 
-from tunelab._constraints import Function, Integral, constrained
+from tunelab._constraints import Bool, Function, Integral, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
 from tunelab.samplers._feasibility import Feasibility
@@ -62,7 +62,7 @@ def warped(f: np.ndarray) -> np.ndarray:
 
 @constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "n_candidates": Integral(min=16),
               "n_full_refits": Integral(min=0), "refit_interval": Integral(min=1),
-              "constraints_func": (None, Function())})
+              "deterministic_objective": Bool(), "constraints_func": (None, Function())})
 class GPSampler(Sampler):
     """Gaussian-process Bayesian optimisation for small budgets on mostly numeric spaces.
 
@@ -79,6 +79,9 @@ class GPSampler(Sampler):
        distance 1 between different choices) by maximising the marginal likelihood under
        log-normal priors; the fit is warm-started from the previous one and refitted every
        ``refit_interval`` trials past ``n_full_refits`` (the Cholesky factor is always fresh);
+       the noise is fitted too (its prior expects almost none), or held at its smallest value
+       with ``deterministic_objective=True`` (Optuna's argument: the objective returns the same
+       value for the same parameters);
     3. imputes running trials at the posterior mean (kriging believer), so parallel workers
        propose different points;
     4. maximises log expected improvement: ``n_candidates`` scrambled Sobol points plus
@@ -111,9 +114,10 @@ class GPSampler(Sampler):
     """
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 1024,
-                 n_full_refits: int = 100, refit_interval: int = 5,
+                 n_full_refits: int = 100, refit_interval: int = 5, deterministic_objective: bool = False,
                  constraints_func: Callable[[Any], Sequence[float]] | None = None) -> None:
         self.seed = seed
+        self.deterministic_objective = deterministic_objective
         self.constraints_func = constraints_func
         self._feasibility = Feasibility(constraints_func, where="GPSampler")
         self.n_startup_trials = n_startup_trials
@@ -222,7 +226,8 @@ class GPSampler(Sampler):
         warm = held[1] if held is not None and held[0] == key else None
         past = len(X) - self.n_full_refits
         if warm is None or past <= 0 or past % self.refit_interval == 0:
-            self._thetas[model] = (key, fit_theta(X, f, categorical, warm))
+            noiseless = self.deterministic_objective and model == "f"
+            self._thetas[model] = (key, fit_theta(X, f, categorical, warm, noiseless=noiseless))
             self._fits += 1
         return self._thetas[model][1]
 

@@ -123,13 +123,21 @@ def _robust_cholesky(K: np.ndarray, scale: float) -> np.ndarray:
     raise np.linalg.LinAlgError("kernel matrix is not positive definite even with jitter")
 
 
-def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.ndarray | None) -> np.ndarray:
-    """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit), else from the prior's mode."""
+def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.ndarray | None, *,
+              noiseless: bool = False) -> np.ndarray:
+    """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit), else from the prior's mode.
+
+    ``noiseless=True`` holds the noise variance at its smallest value instead of fitting it.
+    """
     dim = X.shape[1]
     sq = pair_sq_dists(X, X, categorical)
-    x0 = default_theta(dim) if start is None else start
+    x0 = default_theta(dim) if start is None else np.array(start, dtype=float)
+    bounds = _bounds(dim)
+    if noiseless:
+        bounds[-1] = (_LOG_NOISE_BOUNDS[0], _LOG_NOISE_BOUNDS[0])
+        x0[-1] = _LOG_NOISE_BOUNDS[0]
     res = scipy.optimize.minimize(_neg_log_posterior, x0, args=(sq, y, np.where(categorical, _PRIOR_SD_CATEGORICAL, _PRIOR_SD)), jac=True, method="L-BFGS-B",
-                                  bounds=_bounds(dim), options={"maxiter": 200})
+                                  bounds=bounds, options={"maxiter": 200})
     return np.asarray(res.x if np.isfinite(res.fun) else x0, dtype=float)
 
 

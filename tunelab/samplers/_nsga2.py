@@ -19,7 +19,8 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 
 
 @constrained({"seed": SEED, "population_size": Integral(min=2), "mutation_prob": (None, Real(0, 1)),
-              "crossover_alpha": Real(min=0), "constraints_func": (None, Function())})
+              "crossover_prob": Real(0, 1), "swapping_prob": Real(0, 1), "crossover_alpha": Real(min=0),
+              "constraints_func": (None, Function())})
 class NSGAIISampler(Locked, Sampler):
     """Non-dominated sorting genetic algorithm II, steady-state.
 
@@ -28,10 +29,13 @@ class NSGAIISampler(Locked, Sampler):
     ``constraints_func(frozen_trial)``, Optuna's argument, called once per trial ending COMPLETE
     or PRUNED and stored as its ``constraints``; then Pareto rank, then crowding distance); it is
     updated incrementally as trials finish, so each new trial is compared with the population. Each
-    new trial picks two parents by binary tournament; every parameter it asks for is taken from
-    one parent (categorical), or blended between both (numeric, BLX-alpha on the log scale where
-    the parameter is, restricted to the range: never clipped onto a bound), and mutated to a
-    random value with probability ``mutation_prob`` (default ``1 / number of parameters``).
+    new trial picks two parents by binary tournament (with probability ``1 - crossover_prob``
+    the same parent twice: a mutated copy); every parameter it asks for is taken from one parent
+    (categorical: the second with probability ``swapping_prob``), or blended between both
+    (numeric, BLX-alpha on the log scale where the parameter is, restricted to the range: never
+    clipped onto a bound), and mutated to a random value with probability ``mutation_prob``
+    (default ``1 / number of parameters``). ``crossover_prob`` and ``swapping_prob`` are
+    Optuna's arguments (Optuna's defaults: 0.9 and 0.5; here 1.0 and 0.5).
     Parameters neither parent has are drawn at random, so conditional and changing spaces work.
     Until the population is full trials are random.
 
@@ -49,6 +53,8 @@ class NSGAIISampler(Locked, Sampler):
         *,
         population_size: int = 50,
         mutation_prob: float | None = None,
+        crossover_prob: float = 1.0,
+        swapping_prob: float = 0.5,
         crossover_alpha: float = 0.25,
         constraints_func: Callable[[Any], Sequence[float]] | None = None,
     ) -> None:
@@ -57,6 +63,8 @@ class NSGAIISampler(Locked, Sampler):
         self._feasibility = Feasibility(constraints_func, where="NSGAIISampler")
         self.population_size = population_size
         self.mutation_prob = mutation_prob
+        self.crossover_prob = float(crossover_prob)
+        self.swapping_prob = float(swapping_prob)
         self.crossover_alpha = float(crossover_alpha)
         self._rng = np.random.default_rng(seed)
         self._population: list[Any] = []
@@ -76,7 +84,9 @@ class NSGAIISampler(Locked, Sampler):
             self._feasibility.begin(trial.number)
             self._update(study)
             if len(self._population) >= self.population_size:
-                self._parents[trial.number] = (self._tournament(), self._tournament())
+                first = self._tournament()
+                crossover = self.crossover_prob >= 1.0 or self._rng.random() < self.crossover_prob
+                self._parents[trial.number] = (first, self._tournament() if crossover else first)
 
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
         with self._lock:
@@ -89,7 +99,8 @@ class NSGAIISampler(Locked, Sampler):
             if not holders or self._rng.random() < mutation:
                 return draw(self._rng, distribution)
             if isinstance(distribution, CategoricalDistribution) or len(holders) == 1:
-                return holders[int(self._rng.integers(len(holders)))].params[name]
+                second = len(holders) == 2 and self._rng.random() < self.swapping_prob
+                return holders[1 if second else 0].params[name]
             axis = Axis.of(distribution)
             a, b = (axis.encode(distribution.to_internal(p.params[name])) for p in holders)
             return axis.decode(self._blend(a, b, axis.low, axis.high))

@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from tunelab._constraints import Bool, constrained
+from tunelab._constraints import Bool, Options, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
 from tunelab.samplers._random import draw
@@ -19,11 +19,12 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 SEED_ATTR = "qmc:scramble_seed"
 
 
-@constrained({"seed": SEED, "scramble": Bool()})
+@constrained({"seed": SEED, "qmc_type": Options("sobol", "halton"), "scramble": Bool()})
 class QMCSampler(Sampler):
-    """Sobol points, spread more evenly than random draws, for space-filling exploration.
+    """Sobol (or Halton) points, spread more evenly than random draws, for space-filling exploration.
 
-    Trial ``n`` takes point ``n`` of one scrambled Sobol sequence, so parallel workers (threads,
+    Trial ``n`` takes point ``n`` of one scrambled Sobol sequence (``qmc_type="halton"``: Halton;
+    Optuna's argument and names), so parallel workers (threads,
     processes or machines sharing a storage) never repeat each other's points. The sequence
     covers the parameters of the study's first complete trial; a parameter outside it (and every
     parameter of the first trials, before one completed) is drawn at random. With ``seed=None``
@@ -38,13 +39,14 @@ class QMCSampler(Sampler):
     8
     """
 
-    def __init__(self, *, seed: int | None = None, scramble: bool = True) -> None:
+    def __init__(self, *, seed: int | None = None, qmc_type: str = "sobol", scramble: bool = True) -> None:
         self.seed = seed
+        self.qmc_type = qmc_type
         self.scramble = scramble
         self._rng = np.random.default_rng(seed)
 
     def __repr__(self) -> str:
-        return f"QMCSampler(seed={self.seed!r}, scramble={self.scramble!r})"
+        return f"QMCSampler(seed={self.seed!r}, qmc_type={self.qmc_type!r}, scramble={self.scramble!r})"
 
     def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, BaseDistribution]:
         from tunelab.study import TrialState
@@ -65,7 +67,8 @@ class QMCSampler(Sampler):
     def sample_relative(self, study: Any, trial: Any, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        engine = qmc.Sobol(len(search_space), scramble=self.scramble, seed=self._scramble_seed(study))
+        kind = qmc.Sobol if self.qmc_type == "sobol" else qmc.Halton
+        engine = kind(len(search_space), scramble=self.scramble, seed=self._scramble_seed(study))
         index = trial.number + (0 if self.scramble else 1)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # single points break the power-of-two balance on purpose

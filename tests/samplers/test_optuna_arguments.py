@@ -58,3 +58,36 @@ def test_nsga2_without_crossover_copies_one_parent_and_swapping_picks_the_second
     sampler.before_trial = remember
     study.optimize(objective, n_trials=20)
     assert seen and all(study.trials[n].params["c"] == c for n, c in seen)
+
+
+def test_gp_and_qmc_hand_uncovered_parameters_to_the_independent_sampler(caplog):
+    import logging
+
+    from tunelab.samplers import RandomSampler
+
+    class Counting(RandomSampler):
+        def __init__(self):
+            super().__init__(seed=0)
+            self.asked, self.hooks = [], 0
+
+        def sample_independent(self, study, trial, name, distribution):
+            self.asked.append((trial.number, name))
+            return super().sample_independent(study, trial, name, distribution)
+
+        def after_trial(self, study, trial, state, values):
+            self.hooks += 1
+
+    def growing(trial):  # "z" appears from trial 8 on: outside the joint space
+        value = trial.suggest_float("x", 0, 1)
+        return value + (trial.suggest_float("z", 0, 1) if trial.number >= 8 else 0.0)
+
+    for make in (lambda s: GPSampler(seed=0, n_startup_trials=4, independent_sampler=s,
+                                     warn_independent_sampling=True),
+                 lambda s: QMCSampler(seed=0, independent_sampler=s, warn_independent_sampling=True)):
+        inner = Counting()
+        study = tunelab.create_study(sampler=make(inner))
+        caplog.clear()
+        with caplog.at_level(logging.WARNING, logger="tunelab"):
+            study.optimize(growing, n_trials=10)
+        assert (8, "z") in inner.asked and inner.hooks == 10
+        assert any("'z' of trial 8 independently (Counting)" in r.getMessage() for r in caplog.records)

@@ -10,14 +10,14 @@ from typing import Any
 import numpy as np
 import scipy.stats
 
-from tunelab._constraints import Bool, Function, Integral, constrained
+from tunelab._constraints import Bool, Function, InstanceOf, Integral, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
 from tunelab.samplers._feasibility import Feasibility
 from tunelab.samplers._gp_acq import Box, Constraint, maximize_log_ei
 from tunelab.samplers._gp_kernel import Posterior, fit_theta
+from tunelab.samplers._independent import Independent
 from tunelab.samplers._qmc import QMCSampler
-from tunelab.samplers._random import draw
 from tunelab.samplers._ranking import minimised
 from tunelab.samplers._unit import consistent_space, encode, from_unit, inside_bounds, snap_array
 from tunelab.space import BaseDistribution, CategoricalDistribution
@@ -62,7 +62,9 @@ def warped(f: np.ndarray) -> np.ndarray:
 
 @constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "n_candidates": Integral(min=16),
               "n_full_refits": Integral(min=0), "refit_interval": Integral(min=1),
-              "deterministic_objective": Bool(), "constraints_func": (None, Function())})
+              "deterministic_objective": Bool(), "constraints_func": (None, Function()),
+              "independent_sampler": (None, InstanceOf(Sampler, "a tunelab Sampler")),
+              "warn_independent_sampling": Bool()})
 class GPSampler(Sampler):
     """Gaussian-process Bayesian optimisation for small budgets on mostly numeric spaces.
 
@@ -97,7 +99,9 @@ class GPSampler(Sampler):
     active parameters seen, with categorical parameters restricted to the choices seen in that
     pattern (or never seen at all), and the winner's active parameters are proposed.
     **Independent rule**: a parameter the proposal does not cover (new, or on a branch the
-    pattern did not predict) is drawn at random. Pruned and failed trials are not modelled.
+    pattern did not predict) is drawn at random, or by ``independent_sampler`` when given; with
+    ``warn_independent_sampling=True`` each such draw past the start-up is logged as a warning
+    (Optuna's arguments; Optuna warns by default). Pruned and failed trials are not modelled.
 
     **Constraints** (values from ``trial.set_constraint``, or from ``constraints_func(frozen_trial)``,
     Optuna's argument, called once per trial ending COMPLETE or PRUNED and stored as its
@@ -115,8 +119,12 @@ class GPSampler(Sampler):
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, n_candidates: int = 1024,
                  n_full_refits: int = 100, refit_interval: int = 5, deterministic_objective: bool = False,
-                 constraints_func: Callable[[Any], Sequence[float]] | None = None) -> None:
+                 constraints_func: Callable[[Any], Sequence[float]] | None = None,
+                 independent_sampler: Sampler | None = None, warn_independent_sampling: bool = False) -> None:
         self.seed = seed
+        self.independent_sampler = independent_sampler
+        self.warn_independent_sampling = warn_independent_sampling
+        self._independent = Independent(independent_sampler, warn=warn_independent_sampling, owner="GPSampler")
         self.deterministic_objective = deterministic_objective
         self.constraints_func = constraints_func
         self._feasibility = Feasibility(constraints_func, where="GPSampler")
@@ -136,15 +144,18 @@ class GPSampler(Sampler):
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
         self._startup.reseed_rng()
+        self._independent.reseed_rng()
 
     def before_trial(self, study: Any, trial: Any) -> None:
         self._feasibility.begin(trial.number)
+        self._independent.before_trial(study, trial)
 
     def constraints_of(self, study: Any, trial: Any) -> Sequence[float] | None:
         return self._feasibility.of_ending(trial)
 
     def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
         self._feasibility.record(trial, state)
+        self._independent.after_trial(study, trial, state, values)
 
     def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, BaseDistribution]:
         from tunelab.study import TrialState
@@ -200,7 +211,10 @@ class GPSampler(Sampler):
         return proposal
 
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
-        return draw(self._rng, distribution)
+        from tunelab.study import TrialState
+
+        return self._independent.sample(study, trial, name, distribution, self._rng, past_startup=lambda: len(
+            study.get_trials(states=(TrialState.COMPLETE,))) >= self.n_startup_trials)
 
     # -- pieces -------------------------------------------------------------------------------------------
     def _targets(self, study: Any, complete: list[Any]) -> np.ndarray:

@@ -9,28 +9,31 @@ from typing import Any
 import numpy as np
 from scipy.stats import qmc
 
-from tunelab._constraints import Bool, Options, constrained
+from tunelab._constraints import Bool, InstanceOf, Options, constrained
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
-from tunelab.samplers._random import draw
+from tunelab.samplers._independent import Independent
 from tunelab.samplers._unit import consistent_space, from_unit
 from tunelab.space import BaseDistribution, CategoricalDistribution
 
 SEED_ATTR = "qmc:scramble_seed"
 
 
-@constrained({"seed": SEED, "qmc_type": Options("sobol", "halton"), "scramble": Bool()})
+@constrained({"seed": SEED, "qmc_type": Options("sobol", "halton"), "scramble": Bool(),
+              "independent_sampler": (None, InstanceOf(Sampler, "a tunelab Sampler")),
+              "warn_independent_sampling": Bool()})
 class QMCSampler(Sampler):
     """Sobol (or Halton) points, spread more evenly than random draws, for space-filling exploration.
 
     Trial ``n`` takes point ``n`` of one scrambled Sobol sequence (``qmc_type="halton"``: Halton;
-    Optuna's argument and names), so parallel workers (threads,
-    processes or machines sharing a storage) never repeat each other's points. The sequence
-    covers the parameters of the study's first complete trial; a parameter outside it (and every
-    parameter of the first trials, before one completed) is drawn at random. With ``seed=None``
-    the scrambling seed is drawn once and kept in the study's system attributes, so every worker
-    uses the same sequence. ``scramble=False`` gives the plain sequence (its first point, all
-    lows, is skipped).
+    Optuna's argument and names), so parallel workers (threads, processes or machines sharing a
+    storage) never repeat each other's points. The sequence covers the parameters of the study's
+    first complete trial; a parameter outside it (and every parameter of the first trials, before
+    one completed) is drawn at random, or by ``independent_sampler`` when given
+    (``warn_independent_sampling=True`` logs each such draw once the sequence has started;
+    Optuna's arguments). With ``seed=None`` the scrambling seed is drawn once and kept in the
+    study's system attributes, so every worker uses the same sequence. ``scramble=False`` gives
+    the plain sequence (its first point, all lows, is skipped).
 
     >>> import tunelab
     >>> study = tunelab.create_study(sampler=QMCSampler(seed=0))
@@ -39,8 +42,12 @@ class QMCSampler(Sampler):
     8
     """
 
-    def __init__(self, *, seed: int | None = None, qmc_type: str = "sobol", scramble: bool = True) -> None:
+    def __init__(self, *, seed: int | None = None, qmc_type: str = "sobol", scramble: bool = True,
+                 independent_sampler: Sampler | None = None, warn_independent_sampling: bool = False) -> None:
         self.seed = seed
+        self.independent_sampler = independent_sampler
+        self.warn_independent_sampling = warn_independent_sampling
+        self._independent = Independent(independent_sampler, warn=warn_independent_sampling, owner="QMCSampler")
         self.qmc_type = qmc_type
         self.scramble = scramble
         self._rng = np.random.default_rng(seed)
@@ -84,7 +91,17 @@ class QMCSampler(Sampler):
         return out
 
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
-        return draw(self._rng, distribution)
+        from tunelab.study import TrialState
+
+        return self._independent.sample(study, trial, name, distribution, self._rng,
+                                        past_startup=lambda: bool(study.get_trials(states=(TrialState.COMPLETE,))))
+
+    def before_trial(self, study: Any, trial: Any) -> None:
+        self._independent.before_trial(study, trial)
+
+    def after_trial(self, study: Any, trial: Any, state: Any, values: Any) -> None:
+        self._independent.after_trial(study, trial, state, values)
 
     def reseed_rng(self) -> None:
         self._rng = np.random.default_rng()
+        self._independent.reseed_rng()

@@ -12,7 +12,7 @@ from tunelab import pruners
     (lambda: pruners.MedianPruner(interval_steps=0), r"interval_steps=0 .*>= 1"),
     (lambda: pruners.ThresholdPruner(), r"needs lower or upper"),
     (lambda: pruners.ThresholdPruner(lower=2.0, upper=1.0), r"lower=2.0 .*<= upper=1.0"),
-    (lambda: pruners.PatientPruner("median", patience=1), r"wrapped='median'"),
+    (lambda: pruners.PatientPruner("median", patience=1), r"wrapped_pruner='median'"),
     (lambda: pruners.PatientPruner(None, patience=1, min_delta=-1.0), r"min_delta=-1.0"),
     (lambda: pruners.SuccessiveHalvingPruner(reduction_factor=1), r"reduction_factor=1 .*>= 2"),
     (lambda: pruners.HyperbandPruner(min_resource=4, max_resource=4), r"max_resource=4 .*> min_resource=4"),

@@ -13,19 +13,19 @@ if TYPE_CHECKING:
     from tunelab.study import FrozenTrial, Study
 
 
-@constrained({"wrapped": (None, InstanceOf(Pruner, "a tunelab Pruner")), "patience": Integral(min=0),
+@constrained({"wrapped_pruner": (None, InstanceOf(Pruner, "a tunelab Pruner")), "patience": Integral(min=0),
               "min_delta": Real(min=0)})
 class PatientPruner(Pruner):
-    """Stop a trial only after ``patience`` reports without improvement (then ask ``wrapped``).
+    """Stop a trial only after ``patience`` reports without improvement (then ask ``wrapped_pruner``).
 
     Let the trial's reports be ordered by step, with the last ``patience`` of them the *recent*
     window and the ones before it the *history*. The trial has stalled when the history is not
     empty and no objective's best value in the recent window beats its best in the history by
-    more than ``min_delta``. A stalled trial stops when ``wrapped`` (if given) says so, or
-    immediately when ``wrapped`` is None; a trial that is still improving never stops.
+    more than ``min_delta``. A stalled trial stops when ``wrapped_pruner`` (if given) says so, or
+    immediately when ``wrapped_pruner`` is None; a trial that is still improving never stops.
 
     Args:
-        wrapped: the pruner consulted once the trial stalled, or None.
+        wrapped_pruner: the pruner consulted once the trial stalled, or None (Optuna's name).
         patience: reports without improvement tolerated (``>= 0``).
         min_delta: improvement smaller than this does not count (``>= 0``).
 
@@ -38,8 +38,8 @@ class PatientPruner(Pruner):
     True
     """
 
-    def __init__(self, wrapped: Pruner | None, *, patience: int, min_delta: float = 0.0) -> None:
-        self._wrapped = wrapped
+    def __init__(self, wrapped_pruner: Pruner | None, *, patience: int, min_delta: float = 0.0) -> None:
+        self._wrapped = wrapped_pruner
         self._patience = patience
         self._min_delta = float(min_delta)
 

@@ -43,7 +43,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from tunelab._constraints import Integral, Options, Real
+from tunelab._constraints import InstanceOf, Integral, Options, Real
 from tunelab.config import _plugins
 from tunelab.config._params import ParamSpec, parse_parameters
 from tunelab.config._source import ConfigError, ConfigTypeError, Source, check_keys, load_toml
@@ -138,10 +138,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 
 def _table(data: dict[str, Any], name: str, src: Source, *, default: Any = None) -> dict[str, Any]:
-    table = data.get(name, default)
-    if not isinstance(table, dict):
-        raise src.error((name,), f"{name}={table!r} is invalid: must be a table ([{name}])", kind=ConfigTypeError)
-    return table
+    return src.check((name,), data.get(name, default), InstanceOf(dict, f"a table ([{name}])"))
 
 
 def _int(table: dict[str, Any], name: str, src: Source, *, low: int, default: Any,

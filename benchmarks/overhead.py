@@ -5,10 +5,13 @@ SQLite file) in one run, at each trial count; plus the memory a study holds per 
 
     .venv/bin/python -m benchmarks.overhead                 # 1,000 and 10,000 trials
     .venv/bin/python -m benchmarks.overhead --trials 1000   # quicker
+    .venv/bin/python -m benchmarks.overhead --repeat 3      # the fastest of 3 runs of each (a busy machine)
 
 Reported per configuration: the mean cost per trial over the whole run and over its last 10%
-(the marginal cost once the study is large), in milliseconds, and the ratios that the goals
-are stated in.
+(the marginal cost once the study is large), in milliseconds of wall time, the mean CPU time per
+trial of this process (what other processes on a shared machine disturb least), and the ratios
+that the goals are stated in. To compare two versions of tunelab, run this file with each on the
+path, back to back: ``PYTHONPATH=/path/to/other/checkout .venv/bin/python benchmarks/overhead.py``.
 """
 
 from __future__ import annotations
@@ -49,10 +52,11 @@ def optuna_study(storage: str | None):
     return optuna.create_study(storage=storage, sampler=optuna.samplers.RandomSampler(seed=0))
 
 
-def run(make: Callable, storage: str | None, n: int) -> tuple[float, float]:
-    """(mean ms per trial over all n, mean ms per trial over the last 10%)."""
+def run(make: Callable, storage: str | None, n: int) -> tuple[float, float, float]:
+    """(mean ms per trial over all n, mean ms per trial over the last 10%, mean CPU ms per trial)."""
     study = make(storage)
     tail = max(n // 10, 1)
+    cpu = time.process_time()
     start = time.perf_counter()
     tail_start = start
     for i in range(n):
@@ -61,7 +65,15 @@ def run(make: Callable, storage: str | None, n: int) -> tuple[float, float]:
         trial = study.ask()
         study.tell(trial, ten_suggests(trial))
     end = time.perf_counter()
-    return (end - start) / n * 1e3, (end - tail_start) / tail * 1e3
+    cpu = time.process_time() - cpu
+    return (end - start) / n * 1e3, (end - tail_start) / tail * 1e3, cpu / n * 1e3
+
+
+def fastest(make: Callable, storage: str | None, n: int, repeat: int) -> tuple[float, float, float]:
+    """:func:`run` ``repeat`` times, each on a fresh database (``storage`` is a URL with ``{run}`` in
+    it, or None); the fastest run by mean wall time."""
+    results = [run(make, None if storage is None else storage.format(run=i), n) for i in range(repeat)]
+    return min(results, key=lambda r: r[0])
 
 
 def held_memory(make: Callable, storage: str | None, n: int) -> float:
@@ -86,27 +98,30 @@ def main() -> None:
     parser.add_argument("--memory-trials", type=int, default=10000)
     parser.add_argument("--skip-optuna-sqlite-above", type=int, default=10**9,
                         help="skip Optuna's SQLite storage for larger trial counts (it is slow)")
+    parser.add_argument("--repeat", type=int, default=1,
+                        help="run each configuration this many times and keep the fastest (default 1)")
     args = parser.parse_args()
     import optuna
 
     import tunelab
 
-    print(f"tunelab {tunelab.__version__}, optuna {optuna.__version__}, load average {os.getloadavg()[0]:.2f}")
+    print(f"tunelab {tunelab.__version__} from {os.path.dirname(tunelab.__file__)}, optuna {optuna.__version__}, "
+          f"load average {os.getloadavg()[0]:.2f}")
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         for n in args.trials:
             configs = [
                 ("tunelab in-memory", tunelab_study, None),
-                ("tunelab SQLite", tunelab_study, f"sqlite:///{tmp}/tl-{n}.db"),
+                ("tunelab SQLite", tunelab_study, f"sqlite:///{tmp}/tl-{n}-{{run}}.db"),
                 ("optuna in-memory", optuna_study, None),
             ]
             if n <= args.skip_optuna_sqlite_above:
-                configs.append(("optuna SQLite (RDB)", optuna_study, f"sqlite:///{tmp}/op-{n}.db"))
+                configs.append(("optuna SQLite (RDB)", optuna_study, f"sqlite:///{tmp}/op-{n}-{{run}}.db"))
             results = {}
             for name, make, storage in configs:
-                results[name] = run(make, storage, n)
+                results[name] = fastest(make, storage, n, args.repeat)
                 print(f"  {n:>6} trials  {name:<20} {results[name][0]:8.3f} ms/trial (last 10%: "
-                      f"{results[name][1]:8.3f})", flush=True)
+                      f"{results[name][1]:8.3f}, CPU {results[name][2]:8.3f})", flush=True)
             rows.append((n, results))
         memory = {}
         for name, make, storage in [("tunelab in-memory", tunelab_study, None),
@@ -114,11 +129,11 @@ def main() -> None:
                                     ("optuna in-memory", optuna_study, None)]:
             memory[name] = held_memory(make, storage, args.memory_trials)
     print()
-    print("| trials | backend | ms/trial (mean) | ms/trial (last 10%) |")
-    print("|---:|---|---:|---:|")
+    print("| trials | backend | ms/trial (mean) | ms/trial (last 10%) | CPU ms/trial (mean) |")
+    print("|---:|---|---:|---:|---:|")
     for n, results in rows:
-        for name, (mean, last) in results.items():
-            print(f"| {n} | {name} | {mean:.3f} | {last:.3f} |")
+        for name, (mean, last, cpu) in results.items():
+            print(f"| {n} | {name} | {mean:.3f} | {last:.3f} | {cpu:.3f} |")
     print()
     print("| trials | SQLite - in-memory, tunelab (ms/trial, last 10%) | optuna SQLite / tunelab SQLite "
           "| optuna in-memory / tunelab in-memory |")
@@ -130,7 +145,8 @@ def main() -> None:
         vs_mem = r["optuna in-memory"][0] / r["tunelab in-memory"][0]
         print(f"| {n} | {added:.3f} | {vs_sql} | {vs_mem:.1f}x |")
     print()
-    print(f"Memory held after {args.memory_trials} trials (Python allocations, MiB):")
+    print(f"Memory held after {args.memory_trials} trials (Python allocations, MiB), load average now "
+          f"{os.getloadavg()[0]:.2f}:")
     for name, mib in memory.items():
         print(f"  {name:<20} {mib:7.1f}")
 

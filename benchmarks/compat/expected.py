@@ -35,18 +35,14 @@ TUNELAB_XFAIL: dict[str, str] = {
     'pytorch/mlp': "ModuleNotFoundError: No module named 'tunelab.trial'",
     'samplers/cmaes_warm_start': 'tunelab._errors.InvalidArgumentError: sigma0=3.0 is invalid for CmaEsSampler: must be None or a number in (0, 1]',
     'samplers/custom_sampler': "ImportError: cannot import name 'distributions' from 'tunelab'",
-    'samplers/gp': "TypeError: GPSampler.__init__() got an unexpected keyword argument 'deterministic_objective'",
-    'samplers/grid_random_qmc': "TypeError: QMCSampler.__init__() got an unexpected keyword argument 'qmc_type'",
-    'samplers/nsga2': "TypeError: NSGAIISampler.__init__() got an unexpected keyword argument 'crossover_prob'",
     'sklearn/search_cv': "AttributeError: module 'tunelab' has no attribute 'distributions'",
     'terminator/callback_and_plot': "ModuleNotFoundError: No module named 'tunelab.terminator'",
     'visualization/plots_matplotlib': "ModuleNotFoundError: No module named 'tunelab.visualization'",
     'visualization/plots_plotly': "AttributeError: module 'tunelab' has no attribute 'visualization'",
 }
 
-# Scripts that take more than ~5 s with either library on an idle 2-CPU machine, or more than
-# ~4 CPU seconds (framework import, cluster start-up, GP fits): left out of --fast, so CI does not
-# run them.
+# Scripts that take more than ~5 s with either library on an idle 2-CPU machine (framework import,
+# cluster start-up, GP fits): left out of --fast, so CI does not run them.
 SLOW: frozenset[str] = frozenset({
     'dask/dask_storage',
     'keras/pruning_callback',

@@ -352,9 +352,8 @@ OPTUNA_FAILS: dict[str, str] = {optuna}
 # marks them xfail(strict=True): when a fix makes one pass, remove its line.
 TUNELAB_XFAIL: dict[str, str] = {tunelab}
 
-# Scripts that take more than ~5 s with either library on an idle 2-CPU machine, or more than
-# ~4 CPU seconds (framework import, cluster start-up, GP fits): left out of --fast, so CI does not
-# run them.
+# Scripts that take more than ~5 s with either library on an idle 2-CPU machine (framework import,
+# cluster start-up, GP fits): left out of --fast, so CI does not run them.
 SLOW: frozenset[str] = frozenset({slow})
 '''
 

@@ -22,6 +22,7 @@ import pytest
 
 from benchmarks.compat import expected
 from benchmarks.compat import run as compat
+from benchmarks.compat.shim import Shim
 
 FAST = compat.select(compat.discover(), fast=True)
 TIMEOUT = 120.0  # seconds per script; a fast one takes under ~5 s
@@ -55,7 +56,7 @@ def outcomes(request):
             if library == "tunelab" or importlib.util.find_spec("optuna") is not None:
                 wanted[(script.name, library)] = script
     runs: dict[tuple[str, str], Future] = {}
-    with compat.Shim() as shim_dir, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
+    with Shim() as shim_dir, ThreadPoolExecutor(max_workers=os.cpu_count() or 1) as pool:
         for (name, library), script in wanted.items():
             runs[(name, library)] = pool.submit(compat.run_script, script, library, shim_dir=shim_dir, timeout=TIMEOUT)
         yield runs

@@ -2,6 +2,7 @@
 
     .venv/bin/python benchmarks/compat/run.py [--library optuna|tunelab|both] [--fast] [--only NAME ...]
                                               [--timeout 120] [--markdown PATH] [--tunelab-rev REV] [--probe]
+                                              [--update-expected] [-v]
 
 Every script under ``scripts/<family>/`` is a plain Python file whose first import line is
 ``import optuna``; it exercises the API surface of Optuna's published examples (optuna-examples)
@@ -19,10 +20,12 @@ timeout, ``MPLBACKEND=Agg``, ``KERAS_BACKEND=torch`` when TensorFlow is not inst
 behaviour the example relies on (pruned trials exist, the grid stops when exhausted ...).
 
 Output: a markdown table (script, family, the Optuna APIs its docstring lists, each library's
-result with seconds, and the first error line of a failure: the exception line of the last
-traceback), then the differences from the outcomes recorded in ``expected.py``. ``--fast`` runs
-the scripts not listed in ``expected.SLOW`` (each under ~5 s): the subset CI runs through
-``tests/test_compat.py``.
+result with wall and CPU seconds, and the first error line of a failure: the exception line of
+the last traceback), then the differences from the outcomes recorded in ``expected.py``
+(``--update-expected`` rewrites it from the run). ``--fast`` runs the scripts not listed in
+``expected.SLOW`` (each under ~5 s): the subset CI runs through ``tests/test_compat.py``.
+``--tunelab-rev REV`` measures tunelab as committed; ``--probe`` aliases the Optuna module paths
+tunelab lacks to the tunelab modules holding the same objects, to see what fails behind them.
 """
 
 from __future__ import annotations
@@ -42,78 +45,15 @@ from pathlib import Path
 
 try:
     from . import expected
+    from .shim import PROBE_ALIASES, Shim
 except ImportError:  # run as a script: its directory is sys.path[0]
     import expected
+    from shim import PROBE_ALIASES, Shim
 
 HERE = Path(__file__).resolve().parent
 SCRIPTS = HERE / "scripts"
 
 LIBRARIES = ("optuna", "tunelab")
-# Written to <tmp>/optuna/__init__.py for the tunelab runs; ALIASES is {} except under --probe.
-SHIM = '''\
-"""``import optuna`` resolves to tunelab; ``optuna.X`` to ``tunelab.X`` (benchmarks/compat/run.py)."""
-import importlib
-import importlib.abc
-import importlib.util
-import sys
-import types
-
-import tunelab
-
-ALIASES = {aliases!r}
-
-
-def _target(name):
-    """The tunelab module for optuna.<name>: tunelab.<name>, else (--probe only) its alias."""
-    try:
-        return importlib.import_module("tunelab." + name)  # a missing one names the tunelab path
-    except ModuleNotFoundError as exc:
-        if exc.name != "tunelab." + name or name not in ALIASES:
-            raise
-        return importlib.import_module(ALIASES[name])
-
-
-class _Alias(importlib.abc.MetaPathFinder, importlib.abc.Loader):
-    def find_spec(self, fullname, path=None, target=None):
-        if not fullname.startswith("optuna."):
-            return None
-        _target(fullname[len("optuna."):])
-        return importlib.util.spec_from_loader(fullname, self)
-
-    def create_module(self, spec):
-        return None
-
-    def exec_module(self, module):
-        # The import system returns what sys.modules holds after exec_module: the tunelab module itself.
-        sys.modules[module.__name__] = _target(module.__name__[len("optuna."):])
-
-
-def _proxy_getattr(name):
-    if hasattr(tunelab, name):
-        return getattr(tunelab, name)
-    if name in ALIASES:
-        return importlib.import_module(ALIASES[name])
-    raise AttributeError(f"module 'tunelab' has no attribute {{name!r}}")
-
-
-sys.meta_path.insert(0, _Alias())
-if ALIASES:
-    proxy = types.ModuleType("optuna", "tunelab with --probe aliases")
-    proxy.__path__ = []
-    proxy.__getattr__ = _proxy_getattr
-    sys.modules["optuna"] = proxy
-else:
-    sys.modules["optuna"] = tunelab
-'''
-# --probe: where tunelab has the content under another path, alias it, to see what fails behind the
-# module path (the first error of a plain run hides everything after it).
-PROBE_ALIASES = {
-    "trial": "tunelab.study",
-    "exceptions": "tunelab",
-    "distributions": "tunelab.space",
-    "storages": "tunelab.storage",
-    "integration": "tunelab.integrations",
-}
 _EXCEPTION_LINE = re.compile(r"^[A-Za-z_][\w.]*(: |:?$)")
 _CODE_HELPS = ("KeyError", "IndexError")  # their message alone (a key, an index) does not say what was looked up
 _FILE_SUFFIX = re.compile(r" \((/|[A-Za-z]:\\)[^()]*\)$")  # ImportError's "(/path/to/module.py)": differs per checkout
@@ -197,29 +137,6 @@ def _missing(module: str) -> bool:
     import importlib.util
 
     return importlib.util.find_spec(module) is None
-
-
-class Shim:
-    """A temporary directory holding the ``optuna`` package that resolves to tunelab (``probe``: with aliases)."""
-
-    def __init__(self, *, probe: bool = False, tunelab_rev: str | None = None):
-        self._aliases = PROBE_ALIASES if probe else {}
-        self._rev = tunelab_rev
-
-    def __enter__(self) -> str:
-        self._tmp = tempfile.TemporaryDirectory(prefix="compat-shim-")
-        package = Path(self._tmp.name) / "optuna"
-        package.mkdir()
-        (package / "__init__.py").write_text(SHIM.format(aliases=self._aliases))
-        if self._rev is not None:
-            # tunelab as committed at REV, beside the shim: ahead of the editable install on sys.path.
-            archive = subprocess.run(["git", "archive", self._rev, "tunelab"], cwd=HERE.parent.parent, capture_output=True,
-                                     check=True).stdout
-            subprocess.run(["tar", "-x", "-C", self._tmp.name], input=archive, check=True)
-        return self._tmp.name
-
-    def __exit__(self, *exc) -> None:
-        self._tmp.cleanup()
 
 
 def run_script(script: Script, library: str, *, shim_dir: str | None = None, timeout: float = 120.0) -> Outcome:

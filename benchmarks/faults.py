@@ -28,12 +28,12 @@ sys.path.insert(0, str(ROOT))
 from tests.faults.lab import MountRefusedError  # noqa: E402
 from tests.faults.matrix import (  # noqa: E402
     CASES,
-    KNOWN_FAILURES,
     case_table,
     known_failures_text,
     not_applicable,
     run_case,
     summary_table,
+    verdict,
 )
 from tests.storage.postgres import PG_HOST  # noqa: E402
 
@@ -86,14 +86,13 @@ def main(argv: list[str] | None = None) -> int:
                     skipped[case.id] = str(exc)
                     break
                 outcomes.append(outcome)
-                state = "ok" if not outcome.audit.problems else \
-                    ("known bug" if case.id in KNOWN_FAILURES else "FAILED")
+                state = verdict(outcome)
                 seconds = "-" if outcome.seconds is None else f"{outcome.seconds:.1f} s"
                 print(f"{case.id}: {state} ({outcome.audit.trials} trials, recovered in {seconds})", file=sys.stderr)
                 for problem in outcome.audit.problems:
                     print(f"    {problem}", file=sys.stderr)
     elapsed = time.monotonic() - started
-    failed = [o for o in outcomes if o.audit.problems and o.case.id not in KNOWN_FAILURES]
+    failed = [o for o in outcomes if verdict(o) == "FAILED"]
     report = "\n".join([
         "# Fault matrix",
         "",

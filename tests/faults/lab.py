@@ -219,13 +219,22 @@ class Lab:
                 out.append(runner)
             return out if len(out) >= count else []
 
-        watched = proc or owner
-        return wait_for(found, timeout, f"{count} trial(s) running{' in ' + owner.name if owner else ''}",
-                        proc=watched.popen if watched else None)
+        return self._wait(found, timeout, f"{count} trial(s) running{' in ' + owner.name if owner else ''}",
+                          proc or owner)
 
     def wait_complete(self, count: int, *, timeout: float = 60, proc: Proc | None = None) -> None:
-        wait_for(lambda: sum(t.state == TrialState.COMPLETE for t in self.trials()) >= count, timeout,
-                 f"{count} trial(s) complete", proc=proc.popen if proc else None)
+        self._wait(lambda: sum(t.state == TrialState.COMPLETE for t in self.trials()) >= count, timeout,
+                   f"{count} trial(s) complete", proc)
+
+    @staticmethod
+    def _wait(condition, timeout: float, what: str, proc: Proc | None):
+        """:func:`wait_for` ``condition``; if ``proc`` ends first, the error quotes its output."""
+        try:
+            return wait_for(condition, timeout, what, proc=proc.popen if proc else None)
+        except AssertionError as exc:
+            if proc is None:
+                raise
+            raise AssertionError(f"{exc}; {proc.name}'s output: {tail(proc.stderr())}") from None
 
     def expect_gone(self, proc: Proc, *, timeout: float = 10) -> None:
         """``proc`` ended and took every process of its group along (pool workers, forkserver)."""

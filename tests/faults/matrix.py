@@ -126,6 +126,15 @@ def run_case(case: Case, root: Path, pg_url: str | None = None) -> Outcome:
     return Outcome(case, lab.result, seconds, time.monotonic() - started)
 
 
+def verdict(outcome: Outcome) -> str:
+    """"ok", "known bug" (the case's problems are those of its known product bug) or "FAILED"."""
+    error = outcome.audit.error()
+    if error is None:
+        return "ok"
+    known = KNOWN_FAILURES.get(outcome.case.id)
+    return "known bug" if known is not None and isinstance(error, known[0]) else "FAILED"
+
+
 # -- the table ------------------------------------------------------------------------------------------------
 def summary_table(outcomes: list[Outcome]) -> str:
     """One row per fault: cases run, trials, lost, stuck, duplicated, seconds to recover."""
@@ -156,9 +165,8 @@ def case_table(outcomes: list[Outcome], skipped: dict[str, str] | None = None) -
              "|---|---:|---:|---:|---:|---:|---:|---|"]
     for o in outcomes:
         c, a = o.case, o.audit
-        kinds = sorted({p.kind for p in a.problems})
-        result = "ok" if not a.problems else \
-            f"{'known bug (xfail)' if c.id in KNOWN_FAILURES else 'FAILED'}: {', '.join(kinds)}"
+        kinds = ", ".join(sorted({p.kind for p in a.problems}))
+        result = {"ok": "ok", "known bug": f"known bug (xfail): {kinds}"}.get(verdict(o), f"FAILED: {kinds}")
         seconds = "-" if o.seconds is None else f"{o.seconds:.1f}"
         lines.append(f"| {c.id} | {a.trials} | {a.lost} | {a.stuck} | {a.duplicated} | {seconds} | {o.wall:.1f} | "
                      f"{result} |")
@@ -171,6 +179,6 @@ def known_failures_text(outcomes: list[Outcome]) -> str:
     """The diagnosis of each product bug that a case of ``outcomes`` ran into, with its cases."""
     by_reason: dict[str, list[str]] = {}
     for o in outcomes:
-        if o.audit.problems and o.case.id in KNOWN_FAILURES:
+        if verdict(o) == "known bug":
             by_reason.setdefault(KNOWN_FAILURES[o.case.id][1], []).append(o.case.id)
     return "\n".join(f"- {', '.join(dict.fromkeys(ids))}: {reason}" for reason, ids in by_reason.items())

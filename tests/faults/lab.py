@@ -96,13 +96,6 @@ class Proc:
             raise AssertionError(f"{self.name} did not end within {timeout:g} s; stderr:\n{self.stderr()[-3000:]}") \
                 from None
 
-    @property
-    def returncode(self) -> int | None:
-        return self.popen.poll()
-
-    def stdout(self) -> str:
-        return self.out_path.read_text(errors="replace")
-
     def stderr(self) -> str:
         return self.err_path.read_text(errors="replace")
 

@@ -150,5 +150,7 @@ def _wrap(fn: Callable[..., Any], spec: Mapping[str, Constraint], where_of: Call
                       "if v is _c_required])\n")
     source = (f"def {fn.__name__}({', '.join(head)}):\n" + "".join(checks)
               + f"    return _c_fn({', '.join(call)})\n")
-    exec(source, scope)  # noqa: S102 - source built above from the signature's own parameter names
+    # named in tracebacks as the table's checking function of its callee
+    code = compile(source, f"<constrained {fn.__module__}.{fn.__qualname__}>", "exec")
+    exec(code, scope)  # noqa: S102 - source built above from the signature's own parameter names
     return functools.wraps(fn)(scope[fn.__name__])

@@ -79,10 +79,11 @@ def finish(study: Study, trial: Trial, values: Any = None, *, state: TrialState 
         refused = exc
     trial._take_pending()  # the offending parameter is among these: drop them all
     detail = _printable(f"{type(refused).__name__}: {refused}")
-    _log.warning("the storage refused the result of trial %d (%s); it is recorded FAIL", trial.number, detail)
     for reason in (f"the storage refused the result ({detail})", "the storage refused the result"):
         try:
             study.tell(trial, state=TrialState.FAIL, fail_reason=reason)
+            _log.warning("the storage refused the result of trial %d (%s); it is recorded FAIL", trial.number,
+                         detail)
             break
         except TrialFinishedError:
             raise

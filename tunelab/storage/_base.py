@@ -370,18 +370,27 @@ def check_attrs(*attrs: Mapping[str, Any] | None) -> None:
 
 def check_params(params: Mapping[str, StoredParam] | None) -> None:
     """Parameters as stored: storable names, finite internal values, distributions."""
-    for name, (internal, distribution) in (params or {}).items():
-        check_name("name", name)
+    if not params:
+        return
+    for name, (internal, distribution) in params.items():
+        # the common case in a few type tests (every finish writes these); the rest goes to the full checks
+        if type(name) is not str or not 0 < len(name) <= MAX_NAME_LENGTH or "\x00" in name:
+            check_name("name", name)
         if not isinstance(distribution, BaseDistribution):
             raise wrong_type(f"distribution of {name!r}", distribution, "a tunelab.space distribution")
-        if isinstance(internal, bool) or not isinstance(internal, (int, float)) or not math.isfinite(internal):
-            raise invalid(f"internal value of {name!r}", internal, "a finite number")
+        kind = type(internal)
+        if not ((kind is float or kind is int) and -math.inf < internal < math.inf):
+            if isinstance(internal, bool) or not isinstance(internal, (int, float)) or not math.isfinite(internal):
+                raise invalid(f"internal value of {name!r}", internal, "a finite number")
+
+
+_VALUES = ListOf(Real(finite=False))
 
 
 def check_values(values: Sequence[float] | None) -> None:
     """Objective values as stored: None, or real numbers (infinite allowed, NaN not)."""
     if values is not None:
-        check("values", values, ListOf(Real(finite=False)))
+        check("values", values, _VALUES)
 
 
 def check_finish(state: Any, values: Sequence[float] | None, params: Mapping[str, StoredParam] | None,

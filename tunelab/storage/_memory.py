@@ -164,8 +164,7 @@ class InMemoryStorage(Storage):
                 {n: d.to_external(v) for n, (v, d) in params.items()},
                 {n: d for n, (_, d) in params.items()},
                 reports,
-                copy.deepcopy(dict(user_attrs or {})), copy.deepcopy(dict(system_attrs or {})),
-                copy.deepcopy(dict(core or {})),
+                _copy(user_attrs), _copy(system_attrs), _copy(core),
                 None if state == TrialState.WAITING else now,
                 now if state.is_finished() else None,
             )
@@ -231,12 +230,12 @@ class InMemoryStorage(Storage):
             trial = self._running(trial_id, f"finishing as {state.name}")
             # everything that can fail first, so a failing finish leaves the trial as it was
             external = {name: (dist.to_external(internal), dist) for name, (internal, dist) in (params or {}).items()}
-            attrs = copy.deepcopy(dict(system_attrs or {}))
+            attrs = _copy(system_attrs)
             for name, (value, dist) in external.items():
                 trial.params[name] = value
                 trial.distributions[name] = dist
             trial.system_attrs.update(attrs)
-            trial.core.update(copy.deepcopy(dict(core or {})))
+            trial.core.update(_copy(core))
             trial.values = tuple(values) if values is not None else None
             trial.state = state
             trial.datetime_complete = datetime.datetime.now()
@@ -264,9 +263,9 @@ class InMemoryStorage(Storage):
                 number=trial.number, state=trial.state, values=trial.values,
                 params=dict(trial.params), distributions=dict(trial.distributions),
                 intermediate_values=dict(trial.intermediate_values),
-                user_attrs=copy.deepcopy(trial.user_attrs), system_attrs=copy.deepcopy(trial.system_attrs),
+                user_attrs=_copy(trial.user_attrs), system_attrs=_copy(trial.system_attrs),
                 datetime_start=trial.datetime_start, datetime_complete=trial.datetime_complete,
-                trial_id=trial_id, **core_fields(copy.deepcopy(trial.core)),
+                trial_id=trial_id, **core_fields(_copy(trial.core)),
             )
         return trial.frozen
 
@@ -296,3 +295,8 @@ class InMemoryStorage(Storage):
             with self._lock:
                 return len(self._study(study_id).trial_ids)
         return super().get_n_trials(study_id, states=states)
+
+
+def _copy(attrs: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A private copy of JSON attributes (most trials have none: no deep copy then)."""
+    return copy.deepcopy(dict(attrs)) if attrs else {}

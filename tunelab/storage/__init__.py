@@ -5,6 +5,10 @@
 InMemoryStorage()
 >>> get_storage("sqlite://")
 SQLStorage('sqlite://')
+
+A journal file (:class:`JournalStorage`, for shared file systems without a database server) is
+named ``journal:///path/to/study.log`` (three slashes before a relative path, four before an
+absolute one, as for SQLite).
 """
 
 from __future__ import annotations
@@ -17,15 +21,20 @@ from tunelab.storage._base import Finish, Storage, StoredParam
 from tunelab.storage._memory import InMemoryStorage
 
 __all__ = [
-    "Finish", "InMemoryStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam", "get_storage", "redact_url",
+    "Finish", "InMemoryStorage", "JournalStorage", "SCHEMA_VERSION", "SQLStorage", "Storage", "StoredParam",
+    "get_storage", "redact_url",
 ]
+
+#: The URL scheme of a journal file: ``journal:///path``.
+JOURNAL_SCHEME = "journal://"
 
 #: Environment variable the CLI reads when --storage is not given.
 STORAGE_ENV = "TUNELAB_STORAGE"
 
 
 def get_storage(storage: Any, *, read_only: bool = False) -> Storage:
-    """A Storage from None (in memory), a URL (``sqlite:///path.db``, ``postgresql://...``) or a Storage.
+    """A Storage from None (in memory), a URL (``sqlite:///path.db``, ``postgresql://...``,
+    ``journal:///path.log``) or a Storage.
 
     ``read_only=True`` opens an existing tunelab database without writing to it (see
     :class:`SQLStorage`); a missing file or a file that is not a tunelab database raises StorageError.
@@ -45,10 +54,26 @@ def get_storage(storage: Any, *, read_only: bool = False) -> Storage:
         text = os.fspath(storage)
         if isinstance(text, bytes):
             raise wrong_type("storage", storage, "None, a database URL or a tunelab Storage")
+        if text.startswith(JOURNAL_SCHEME):
+            return _journal_from_url(text, read_only=read_only)
         if "://" not in text:  # a bare path means an SQLite file
             text = f"sqlite:///{text}"
         return SQLStorage(text, read_only=read_only)
     raise wrong_type("storage", storage, "None, a database URL or a tunelab Storage")
+
+
+def _journal_from_url(url: str, *, read_only: bool) -> Storage:
+    from tunelab._errors import InvalidArgumentError, StorageError
+    from tunelab.storage._journal import JournalStorage
+
+    rest = url[len(JOURNAL_SCHEME):]
+    if not rest.startswith("/") or len(rest) < 2:
+        raise InvalidArgumentError(f"storage={url!r} is invalid: must be journal:///relative/path or "
+                                   "journal:////absolute/path (a journal file's path after three slashes)")
+    path = rest[1:]
+    if read_only and not os.path.exists(path):
+        raise StorageError(f"storage {url!r}: the file {path!r} does not exist (nothing was created)")
+    return JournalStorage(path)
 
 
 def redact_url(url: Any) -> str:
@@ -76,6 +101,10 @@ def __getattr__(name: str) -> Any:
         from tunelab.storage._schema import SCHEMA_VERSION
 
         return SCHEMA_VERSION
+    if name == "JournalStorage":
+        from tunelab.storage._journal import JournalStorage
+
+        return JournalStorage
     if name == "SQLStorage":  # SQLAlchemy is imported only when an SQL storage is used
         from tunelab.storage._sql import SQLStorage
 

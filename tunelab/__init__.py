@@ -32,12 +32,16 @@ _LAZY_ATTRS = {
     "load_study": "tunelab.study",
     "delete_study": "tunelab.study",
     "get_all_study_summaries": "tunelab.study",
+    "get_all_study_names": "tunelab.study",
     "Study": "tunelab.study",
     "StudyDirection": "tunelab.study",
     "StudySummary": "tunelab.study",
     "Trial": "tunelab.study",
     "FrozenTrial": "tunelab.study",
     "TrialState": "tunelab.study",
+    "FixedTrial": "tunelab.study._fixed",
+    "BaseTrial": "tunelab.study._fixed",
+    "create_trial": "tunelab.study._fixed",
     "report": "tunelab.runner",
     "should_prune": "tunelab.runner",
 }
@@ -54,6 +58,12 @@ _LAZY_MODULES = (
     "config",
     "runner",
     "reporting",
+    # Optuna's module paths, each re-exporting tunelab's own objects (docs/compat.md)
+    "distributions",
+    "exceptions",
+    "logging",
+    "search_space",
+    "trial",
 )
 
 __all__ = [

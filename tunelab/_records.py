@@ -118,6 +118,80 @@ def split_core(system: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
     return plugin, core
 
 
+#: The keys under which Optuna keeps these core fields in ``system_attrs``, and the field each reads.
+OPTUNA_SYSTEM_KEYS = {CONSTRAINTS_KEY: "constraints", FAIL_REASON_KEY: "fail_reason"}
+
+
+class SystemAttrs(dict):
+    """A trial record's ``system_attrs``: the plug-ins' attributes, which also answer lookups of the
+    keys where Optuna keeps two of the core's fields, ``"constraints"`` (a list of floats) and
+    ``"fail_reason"`` (a string), read from the record's typed fields.
+
+    Those two are not entries: iteration, ``len``, ``dict(...)`` and equality see the plug-ins'
+    attributes only, so the typed fields stay the one source, and copying the attributes (to
+    another study, say) never duplicates them. They cannot be written here (nor stored by a
+    storage): the core sets them (``trial.set_constraint``, a sampler's ``constraints_func``, the
+    trial's end). See docs/compat.md.
+
+    >>> attrs = SystemAttrs({"cmaes:solution": [0.5]}, {"constraints": (-1.0, 2.0)})
+    >>> attrs["constraints"], attrs.get("fail_reason"), "constraints" in attrs, dict(attrs)
+    ([-1.0, 2.0], None, True, {'cmaes:solution': [0.5]})
+    """
+
+    __slots__ = ("_derived",)
+
+    def __init__(self, attrs: Mapping[str, Any] = (), derived: Mapping[str, Any] | None = None) -> None:
+        super().__init__(attrs)
+        self._derived = {key: (list(value) if isinstance(value, tuple) else value)
+                         for key, value in (derived or {}).items() if key in OPTUNA_SYSTEM_KEYS and value is not None}
+
+    def __missing__(self, key: Any) -> Any:
+        if key in self._derived:
+            value = self._derived[key]
+            return list(value) if isinstance(value, list) else value
+        raise KeyError(key)
+
+    def get(self, key: Any, default: Any = None) -> Any:
+        return self[key] if key in self else default
+
+    def __contains__(self, key: object) -> bool:
+        return dict.__contains__(self, key) or key in self._derived
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _refuse_core_key(key)
+        dict.__setitem__(self, key, value)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        _refuse_core_key(key)
+        return dict.setdefault(self, key, default)
+
+    def update(self, *args: Any, **kwargs: Any) -> None:
+        for key in dict(*args, **kwargs):
+            _refuse_core_key(key)
+        dict.update(self, *args, **kwargs)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return SystemAttrs, (dict(self), self._derived)
+
+
+def _refuse_core_key(key: Any) -> None:
+    if isinstance(key, str) and is_core_key(key):
+        raise InvalidArgumentError(
+            f"system_attrs[{key!r}] is read-only: it shows the trial's own field "
+            f"({OPTUNA_SYSTEM_KEYS.get(key, key)}), which the core sets (trial.set_constraint, a sampler's "
+            "constraints_func, the trial's end)")
+
+
+def is_feasible(trial: Any) -> bool:
+    """Whether a trial meets its constraints: none recorded, or every value ``<= 0`` (Optuna's rule).
+
+    >>> from types import SimpleNamespace as T
+    >>> is_feasible(T(constraints=None)), is_feasible(T(constraints=(0.0, -1.0))), is_feasible(T(constraints=(0.5,)))
+    (True, True, False)
+    """
+    return trial.constraints is None or all(c <= 0.0 for c in trial.constraints)
+
+
 @dataclasses.dataclass(frozen=True)
 class FrozenTrial:
     """An immutable snapshot of one trial as stored.
@@ -125,7 +199,8 @@ class FrozenTrial:
     ``params`` holds external values (what ``suggest_*`` returned), ``distributions`` their
     distributions, ``intermediate_values`` the values reported by step. The fields after
     ``trial_id`` are the core's own records; ``system_attrs`` holds plug-ins' state (JSON, under
-    keys namespaced by the plug-in, e.g. ``"cmaes:solution"``).
+    keys namespaced by the plug-in, e.g. ``"cmaes:solution"``), and answers Optuna's lookups of
+    ``"constraints"`` and ``"fail_reason"`` from the typed fields (:class:`SystemAttrs`).
     """
 
     number: int
@@ -141,7 +216,8 @@ class FrozenTrial:
     trial_id: int = -1
     #: Why a FAIL trial failed (None for other states, or when no reason was recorded).
     fail_reason: str | None = None
-    #: Constraint values from ``trial.set_constraint`` (the trial is feasible when all are <= 0).
+    #: Constraint values from ``trial.set_constraint`` or the sampler's ``constraints_func`` (the
+    #: trial is feasible when all are <= 0; Optuna scripts read them as ``system_attrs["constraints"]``).
     constraints: tuple[float, ...] | None = None
     #: The number of the lost or interrupted trial this one repeats (None: not a retry).
     retry_of: int | None = None
@@ -153,6 +229,11 @@ class FrozenTrial:
     intermediate_vectors: dict[int, tuple[float, ...]] = dataclasses.field(default_factory=dict)
     #: The config of each schedule the trial suggested, by name (:meth:`schedule` rebuilds one).
     schedule_configs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        derived = {"constraints": self.constraints, "fail_reason": self.fail_reason} \
+            if self.constraints is not None or self.fail_reason is not None else None
+        object.__setattr__(self, "system_attrs", SystemAttrs(self.system_attrs, derived))
 
     @property
     def value(self) -> float | None:

@@ -88,8 +88,6 @@ def test_constraints_of_gives_the_values_the_core_stores(name):
     assert MAKERS[name](0, None).constraints_of(study, ending) is None
 
 
-@pytest.mark.xfail(strict=True, reason="needs tunelab/study to store what Sampler.constraints_of returns "
-                                       "in the trial's final write (asked of the study owner)")
 def test_constraint_values_are_stored_with_the_trial():
     study = tunelab.create_study(sampler=TPESampler(seed=0, constraints_func=corner))
     study.optimize(objective, n_trials=5)

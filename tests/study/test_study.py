@@ -160,7 +160,7 @@ def test_budget_arguments_are_validated(storage_url):
         study.optimize(quadratic, timeout=0)
     with pytest.raises(InvalidArgumentError, match=r"n_jobs=0 is invalid"):
         study.optimize(quadratic, n_trials=1, n_jobs=0)
-    with pytest.raises(TypeError, match=r"objective=3 .* a callable"):
+    with pytest.raises(TypeError, match=r"func=3 .* a callable"):
         study.optimize(3, n_trials=1)
 
 

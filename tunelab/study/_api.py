@@ -1,7 +1,8 @@
-"""Module-level entry points: create_study, load_study, delete_study, get_all_study_summaries."""
+"""Module-level entry points: create_study, load_study, delete_study, get_all_study_summaries / _names."""
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -9,15 +10,30 @@ from typing import Any
 from tunelab._constraints import Bool, String, constrained
 from tunelab._errors import DuplicatedStudyError, InvalidArgumentError
 from tunelab._records import StudyDirection, StudySummary
-from tunelab.pruners import NopPruner, Pruner
+from tunelab.pruners import MedianPruner, Pruner
 from tunelab.samplers import AutoSampler, Sampler
 from tunelab.storage import get_storage
 from tunelab.study._arguments import DIRECTION, DIRECTIONS, NAME, PRUNER, SAMPLER, STORAGE
 from tunelab.study._study import Study
 
+_log = logging.getLogger("tunelab")
 
-def _plugins(sampler: Sampler | None, pruner: Pruner | None) -> tuple[Sampler, Pruner]:
-    return (AutoSampler() if sampler is None else sampler), (NopPruner() if pruner is None else pruner)
+
+def _plugins(sampler: Sampler | None, pruner: Pruner | None, study_name: str) -> tuple[Sampler, Pruner]:
+    """The study's sampler and pruner: those given, else the defaults, named in one INFO line."""
+    from tunelab.logging import _configure
+
+    _configure()
+    chosen = []
+    if sampler is None:
+        sampler = AutoSampler()
+        chosen.append("no sampler given: AutoSampler (it picks GP, TPE or NSGA-II per trial and logs each choice)")
+    if pruner is None:
+        pruner = MedianPruner()
+        chosen.append("no pruner given: MedianPruner() (Optuna's default; pass pruner=NopPruner() to never prune)")
+    if chosen:
+        _log.info("Study %r: %s", study_name, "; ".join(chosen))
+    return sampler, pruner
 
 
 def _directions(direction: Any, directions: Any) -> tuple[StudyDirection, ...]:
@@ -43,7 +59,10 @@ def create_study(
     """Create a study (or load it with ``load_if_exists=True``).
 
     ``storage`` is None (in memory), a URL such as ``"sqlite:///tunelab.db"`` or
-    ``"postgresql://..."``, or a Storage.
+    ``"postgresql://..."``, or a Storage. Without ``sampler`` the study uses
+    :class:`~tunelab.samplers.AutoSampler`; without ``pruner``, ``MedianPruner()`` (Optuna's
+    default: ``should_prune()`` in a reporting loop stops poor trials); either default is
+    logged at INFO on the ``"tunelab"`` logger, so the choice the user did not make is visible.
 
     >>> study = create_study(direction="maximize")
     >>> study.direction
@@ -51,7 +70,6 @@ def create_study(
     """
     dirs = _directions(direction, directions)
     backend = get_storage(storage)
-    sampler, pruner = _plugins(sampler, pruner)
     if study_name is None:
         study_name = f"study-{uuid.uuid4().hex[:12]}"
     try:
@@ -66,6 +84,7 @@ def create_study(
             raise InvalidArgumentError(
                 f"study {study_name!r} exists with directions {[d.name.lower() for d in stored]}; "
                 f"asked for {[d.name.lower() for d in dirs]}") from None
+    sampler, pruner = _plugins(sampler, pruner, study_name)
     return Study(study_name, backend, sampler=sampler, pruner=pruner)
 
 
@@ -73,10 +92,10 @@ def create_study(
 def load_study(*, study_name: str | None = None, storage: Any, sampler: Sampler | None = None,
                pruner: Pruner | None = None) -> Study:
     """Load an existing study; with ``study_name=None`` the storage must hold exactly one.
+    ``sampler`` and ``pruner`` default as in :func:`create_study` (they are not stored).
 
     A name is looked up, never stored: one that no study can have (``""``) is simply not found."""
     backend = get_storage(storage)
-    sampler, pruner = _plugins(sampler, pruner)
     if study_name is None:
         names = [s.study_name for s in backend.get_all_studies()]
         if len(names) != 1:
@@ -84,6 +103,7 @@ def load_study(*, study_name: str | None = None, storage: Any, sampler: Sampler 
                 f"study_name=None is invalid: the storage holds {len(names)} studies {names[:10]}; name one")
         study_name = names[0]
     backend.get_study_id(study_name)  # raises StudyNotFoundError with the name
+    sampler, pruner = _plugins(sampler, pruner, study_name)
     return Study(study_name, backend, sampler=sampler, pruner=pruner)
 
 
@@ -98,3 +118,9 @@ def delete_study(*, study_name: str, storage: Any) -> None:
 def get_all_study_summaries(storage: Any) -> list[StudySummary]:
     """A summary of every study in the storage."""
     return get_storage(storage).get_all_studies()
+
+
+@constrained({"storage": STORAGE})
+def get_all_study_names(storage: Any) -> list[str]:
+    """The name of every study in the storage, in creation order."""
+    return [summary.study_name for summary in get_storage(storage).get_all_studies()]

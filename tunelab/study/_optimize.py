@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -11,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from tunelab._errors import InvalidArgumentError
 from tunelab._records import FrozenTrial
+from tunelab.study._logs import TrialLog
 from tunelab.study._progress import ProgressLine
 
 if TYPE_CHECKING:
@@ -62,6 +64,7 @@ def optimize(
     catch: Any,
     callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None,
     show_progress_bar: bool,
+    gc_after_trial: bool = False,
     executor: Any = None,
 ) -> None:
     """Run trials until ``n_trials`` of them ran in this call, ``timeout`` elapsed or ``study.stop()``.
@@ -82,6 +85,9 @@ def optimize(
     * ``n_jobs > 1`` runs that many trials at once, in worker processes by default; ``executor``
       picks threads, a Dask cluster, Ray or any ``concurrent.futures.Executor``
       (see :mod:`tunelab.execution`).
+    * Each finished trial is logged on the ``"tunelab"`` logger in Optuna's words (see
+      :mod:`tunelab.logging`), then handed to ``callbacks`` in order; with ``gc_after_trial``
+      the garbage collector runs after each (in this process, where the callbacks run).
 
     The arguments are those :meth:`Study.optimize` checked against its table.
     """
@@ -97,10 +103,14 @@ def optimize(
     study._stop_flag = False
     progress = ProgressLine(n_trials, timeout) if show_progress_bar else None
     budget = _Budget(study, n_trials, timeout)
+    log = TrialLog(study)
 
     def finished(frozen: FrozenTrial) -> None:
+        log(frozen)
         for callback in callbacks:
             callback(study, frozen)
+        if gc_after_trial:
+            gc.collect()
         if progress is not None:
             progress.update(_best_text(study))
 

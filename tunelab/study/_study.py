@@ -25,8 +25,17 @@ from tunelab._constraints import (
     check,
     constrained,
 )
-from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, TrialPruned
-from tunelab._records import FAIL_REASON_KEY, FIXED_PARAMS_KEY, FrozenTrial, StudyDirection, TrialState, stored_core
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, TrialPruned, TunelabError
+from tunelab._records import (
+    CONSTRAINTS_KEY,
+    FAIL_REASON_KEY,
+    FIXED_PARAMS_KEY,
+    FrozenTrial,
+    StudyDirection,
+    TrialState,
+    is_feasible,
+    stored_core,
+)
 from tunelab.execution._ending import INTERRUPTED, end_interrupted, finish, taken_over
 from tunelab.pruners import Pruner
 from tunelab.samplers import Sampler
@@ -41,6 +50,9 @@ ObjectiveFn = Callable[[Trial], Any]
 _DISTRIBUTION = InstanceOf(BaseDistribution, "a tunelab.space distribution")
 _FINISHED = Options(TrialState.COMPLETE, TrialState.PRUNED, TrialState.FAIL, what="COMPLETE, PRUNED or FAIL")
 _EXCEPTION = SubclassOf(Exception, "an Exception class")
+_FROZEN = InstanceOf(FrozenTrial, "a FrozenTrial")
+#: Study system attribute holding the objectives' names (``set_metric_names``).
+METRIC_NAMES_ATTR = "study:metric_names"
 #: What a trial record offers trials_dataframe: its fields and its computed properties.
 _TRIAL_ATTRS = (*(f.name for f in dataclasses.fields(FrozenTrial)),
                 *(n for n, v in vars(FrozenTrial).items() if isinstance(v, property)))
@@ -67,6 +79,16 @@ class Study:
         return f"Study(study_name={self.study_name!r}, storage={self._storage!r})"
 
     def __getstate__(self) -> dict[str, Any]:
+        from tunelab.storage import InMemoryStorage
+
+        if isinstance(self._storage, InMemoryStorage):
+            raise TunelabError(
+                f"study {self.study_name!r} lives in this process's memory (storage=None) and cannot be pickled: "
+                "a copy sent to another process (Dask's client.submit(study.optimize, ...), a process pool) would "
+                "run trials this study never sees, and a copy saved to a file would miss every later trial. Create "
+                "the study with a storage every process reaches (storage='sqlite:///study.db' on one machine, "
+                "'postgresql://...' for many) and load it by name there (tunelab.load_study), or let this process "
+                "drive the cluster: study.optimize(objective, n_trials=..., executor=dask_client)")
         state = self.__dict__.copy()
         del state["_ask_lock"]
         return state
@@ -129,13 +151,20 @@ class Study:
 
     @property
     def best_trial(self) -> FrozenTrial:
-        """The COMPLETE trial with the best value (single-objective studies)."""
+        """The feasible COMPLETE trial with the best value (single-objective studies); ties go to
+        the earliest. Feasible: no constraint values, or all ``<= 0`` (as Optuna >= 4).
+
+        Raises InvalidArgumentError (a ValueError, as Optuna's) when there is none."""
         self._require_single("best_trial")
         complete = self.get_trials(states=(TrialState.COMPLETE,))
-        if not complete:
-            raise InvalidArgumentError(f"study {self.study_name!r} has no COMPLETE trial yet")
+        feasible = [t for t in complete if is_feasible(t)]
+        if not feasible:
+            raise InvalidArgumentError(
+                f"study {self.study_name!r} has no COMPLETE trial yet" if not complete else
+                f"study {self.study_name!r} has no feasible COMPLETE trial yet: all {len(complete)} violate their "
+                "constraints (a value > 0)")
         sign = 1.0 if self._directions[0] == StudyDirection.MINIMIZE else -1.0
-        return min(complete, key=lambda t: (sign * t.values[0], t.number))  # ties: the earliest trial
+        return min(feasible, key=lambda t: (sign * t.values[0], t.number))
 
     @property
     def best_params(self) -> dict[str, Any]:
@@ -147,8 +176,25 @@ class Study:
 
     @property
     def best_trials(self) -> list[FrozenTrial]:
-        """The Pareto front of COMPLETE trials (for one objective: the best trial(s))."""
-        return pareto_front(self.get_trials(states=(TrialState.COMPLETE,)), self._directions)
+        """The Pareto front of the feasible COMPLETE trials (for one objective: the best trial(s));
+        ``[]`` when there is none."""
+        return pareto_front([t for t in self.get_trials(states=(TrialState.COMPLETE,)) if is_feasible(t)],
+                            self._directions)
+
+    @property
+    def metric_names(self) -> list[str] | None:
+        """The objectives' names given to :meth:`set_metric_names`, or None."""
+        names = self.system_attrs.get(METRIC_NAMES_ATTR)
+        return None if names is None else list(names)
+
+    @constrained({"metric_names": ListOf(NAME, min_len=1, ordered=True)}, where="Study.set_metric_names")
+    def set_metric_names(self, metric_names: Sequence[str]) -> None:
+        """Name the objectives, in the order of the directions: the per-trial log lines and
+        ``trials_dataframe``'s value columns (``values_<name>``) use them."""
+        if len(metric_names) != self._n_objectives:
+            raise InvalidArgumentError(f"metric_names={list(metric_names)!r} is invalid for Study.set_metric_names: "
+                                       f"must name the study's {self._n_objectives} objective(s)")
+        self._storage.set_study_attr(self._study_id, "system", METRIC_NAMES_ATTR, list(metric_names))
 
     def _require_single(self, what: str) -> None:
         if self._n_objectives != 1:
@@ -179,24 +225,35 @@ class Study:
         trial: Trial | int,
         values: float | Sequence[float] | None = None,
         state: TrialState | None = None,
-        *,
         skip_if_finished: bool = False,
+        *,
         fail_reason: str | None = None,
     ) -> FrozenTrial:
         """Finish a trial with its objective value(s) or a state, and return its frozen record.
 
         A NaN value, a value that is not a number or the wrong number of values makes the trial
-        FAIL with the reason recorded (``frozen.fail_reason``); ``inf`` is legal.
+        FAIL with the reason recorded (``frozen.fail_reason``); ``inf`` is legal. A trial told
+        PRUNED without values keeps its last reported value, as in Optuna (none if it is NaN or
+        the study has several objectives).
+
+        A trial ending COMPLETE or PRUNED without constraint values of its own gets those of the
+        sampler's :meth:`~tunelab.samplers.Sampler.constraints_of` (its ``constraints_func``), in
+        the same write; if that raises, the trial ends FAIL with the error as its reason, and the
+        error is raised.
         """
         live = trial if isinstance(trial, Trial) else None
         trial_id, _ = self._resolve(trial)
-        state, checked, core = self._outcome(values, state, fail_reason)
         if skip_if_finished:
             current = self._storage.get_trial(trial_id)
             if current.state.is_finished():
                 return current
-        return self._finish(live, trial_id, state, checked, core, lambda params: self._storage.finish_trial(
+        state, checked, core = self._outcome(values, state, fail_reason, live, trial_id)
+        state, checked, core, error = self._constrained(live, trial_id, state, checked, core)
+        frozen = self._finish(live, trial_id, state, checked, core, lambda params: self._storage.finish_trial(
             trial_id, state, checked, params=params, core=core))[0]
+        if error is not None:
+            raise error
+        return frozen
 
     def _tell_and_ask_many(self, told: Sequence[tuple[Trial, Any, TrialState | None, str | None]]
                            ) -> list[tuple[FrozenTrial, Trial | None]]:
@@ -205,26 +262,38 @@ class Study:
 
         Returns each told trial's record and the trial asked in its place; None in place of that
         one where the trial was finished meanwhile by someone else (its stored record is returned
-        and nothing was asked for it).
+        and nothing was asked for it). If the sampler's ``constraints_of`` raises for one of
+        them, each is told alone (that one FAIL with the error as its reason), nothing is asked,
+        and the error is raised.
         """
         from tunelab.storage import Finish
 
         ends = []
         for trial, values, state, fail_reason in told:
             trial_id, _ = self._resolve(trial)
-            ends.append((trial, trial_id, *self._outcome(values, state, fail_reason)))
+            ends.append((trial, trial_id, *self._outcome(values, state, fail_reason, trial, trial_id)))
+        ends = [(trial, trial_id, *self._constrained(trial, trial_id, state, checked, core))
+                for trial, trial_id, state, checked, core in ends]
+        error = next((end[-1] for end in ends if end[-1] is not None), None)
+        if error is not None:
+            for trial, trial_id, state, checked, core, _ in ends:
+                with contextlib.suppress(TrialFinishedError):
+                    self._finish(trial, trial_id, state, checked, core, lambda params, i=trial_id, s=state, v=checked,
+                                 c=core: self._storage.finish_trial(i, s, v, params=params, core=c))
+            raise error
         with self._ask_lock:
             pending = [trial._take_pending() for trial, *_ in ends]
             try:
                 started = self._storage.finish_and_start_many(
                     [Finish(trial_id, state, checked, params, core=core)
-                     for (_, trial_id, state, checked, core), params in zip(ends, pending)], study_id=self._study_id)
+                     for (_, trial_id, state, checked, core, _), params in zip(ends, pending)],
+                    study_id=self._study_id)
             except Exception:
                 for (trial, *_), params in zip(ends, pending):  # nothing was written: give them back
                     trial._pending.update(params)
                 raise
             records = []
-            for (trial, trial_id, state, checked, core), new in zip(ends, started):
+            for (trial, trial_id, state, checked, core, _), new in zip(ends, started):
                 if new is None:
                     records.append(self._storage.get_trial(trial_id))
                     continue
@@ -243,11 +312,12 @@ class Study:
             trial._set_relative(space, self.sampler.sample_relative(self, trial, space))
         return trial
 
-    def _outcome(self, values: Any, state: TrialState | None,
-                 fail_reason: str | None) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any]]:
+    def _outcome(self, values: Any, state: TrialState | None, fail_reason: str | None, live: Trial | None,
+                 trial_id: int) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any]]:
         """What a tell records: the final state, the checked values and the core fields (the fail reason).
 
-        ``state`` is None or a finished state (:meth:`tell`'s table checks what users pass)."""
+        ``state`` is None or a finished state (:meth:`tell`'s table checks what users pass). A
+        PRUNED trial without values keeps its last report (a number; one objective)."""
         if state is None and values is None:
             raise InvalidArgumentError("tell needs values or a state: values=None and state=None")
         checked: tuple[float, ...] | None = None
@@ -258,9 +328,40 @@ class Study:
                 state, checked, reason = TrialState.FAIL, None, problem
             else:
                 state = TrialState.COMPLETE
-        elif values is not None and state == TrialState.PRUNED:
-            checked, _ = self._check_values(values)
+        elif state == TrialState.PRUNED:
+            if values is None and self._n_objectives == 1:
+                reports = live._intermediate if live is not None else \
+                    self._storage.get_trial(trial_id).intermediate_values
+                values = reports[max(reports)] if reports else None
+                values = None if values is None or math.isnan(values) else values
+            if values is not None:
+                checked, _ = self._check_values(values)
         return state, checked, ({FAIL_REASON_KEY: reason} if state == TrialState.FAIL and reason else {})
+
+    def _constrained(self, live: Trial | None, trial_id: int, state: TrialState, checked: tuple[float, ...] | None,
+                     core: dict[str, Any]) -> tuple[TrialState, tuple[float, ...] | None, dict[str, Any],
+                                                    Exception | None]:
+        """The end of a trial with the sampler's constraint values added (COMPLETE or PRUNED, none of
+        its own), or, when ``constraints_of`` raises, a FAIL end naming the error, and that error."""
+        if state not in (TrialState.COMPLETE, TrialState.PRUNED) or (live is not None and live._finished):
+            return state, checked, core, None
+        if live is not None:
+            ending = live.freeze(state, checked)
+        else:
+            stored = self._storage.get_trial(trial_id)
+            if stored.state.is_finished():  # the write refuses it: nothing to ask
+                return state, checked, core, None
+            ending = dataclasses.replace(stored, state=state, values=checked)
+        if ending.constraints is not None:
+            return state, checked, core, None
+        try:
+            values = self.sampler.constraints_of(self, ending)
+        except Exception as exc:  # noqa: BLE001 - any error of the hook ends the trial, then is raised
+            reason = f"the sampler's constraints_of raised {_short(exc, text=_exception_line, limit=500)}"
+            return TrialState.FAIL, None, {FAIL_REASON_KEY: reason}, exc
+        if values is None:
+            return state, checked, core, None
+        return state, checked, {**core, CONSTRAINTS_KEY: [float(v) for v in values]}, None
 
     def _finish(self, live: Trial | None, trial_id: int, state: TrialState, checked: tuple[float, ...] | None,
                 core: dict[str, Any], write: Callable[[dict[str, Any]], Any]) -> tuple[FrozenTrial, Any]:
@@ -324,7 +425,7 @@ class Study:
         self._storage.create_trial(self._study_id, state=TrialState.WAITING,
                                    user_attrs=user_attrs, core={FIXED_PARAMS_KEY: params})
 
-    @constrained({"trial": InstanceOf(FrozenTrial, "a FrozenTrial")}, where="Study.add_trial")
+    @constrained({"trial": _FROZEN}, where="Study.add_trial")
     def add_trial(self, trial: FrozenTrial) -> None:
         """Store a finished trial made elsewhere (e.g. from a previous study)."""
         check("trial.state", trial.state, _FINISHED, where="Study.add_trial")
@@ -338,47 +439,70 @@ class Study:
             intermediate_values=trial.intermediate_values, user_attrs=trial.user_attrs,
             system_attrs=trial.system_attrs, core=stored_core(trial))
 
+    @constrained({"trials": ListOf(_FROZEN, ordered=True)}, where="Study.add_trials")
+    def add_trials(self, trials: Sequence[FrozenTrial]) -> None:
+        """:meth:`add_trial` each of ``trials``, in order (e.g. ``other.add_trials(study.trials)``);
+        all are checked before the first is stored. Only finished trials are added."""
+        for i, trial in enumerate(trials):
+            check(f"trials[{i}].state", trial.state, _FINISHED, where="Study.add_trials")
+            if trial.state == TrialState.COMPLETE:
+                _, problem = self._check_values(trial.values)
+                if problem:
+                    raise InvalidArgumentError(f"trials[{i}]: {problem}")
+        for trial in trials:
+            self.add_trial(trial)
+
     def stop(self) -> None:
         """Ask ``optimize`` to finish after the running trials (safe from callbacks and samplers)."""
         self._stop_flag = True
 
     # -- running ---------------------------------------------------------------------------------------------
     @constrained({
-        "objective": Function(what="a callable taking a Trial"),
+        "func": Function(what="a callable taking a Trial"),
         "n_trials": (None, Integral(min=0)),
         "timeout": (None, Real(0, None, min_open=True, what="a positive, finite number of seconds")),
         "n_jobs": AnyOf(Integral(min=1), Options(-1), what="a positive integer, or -1 for one job per CPU core"),
         "catch": AnyOf(None, _EXCEPTION, ListOf(_EXCEPTION), what="an Exception class or a tuple of them"),
         "callbacks": (None, ListOf(Function(what="a callable taking the study and a FrozenTrial"))),
+        "gc_after_trial": Bool(),
         "show_progress_bar": Bool(),
     }, where="Study.optimize")
     def optimize(
         self,
-        objective: ObjectiveFn,
+        func: ObjectiveFn,
         n_trials: int | None = None,
         timeout: float | None = None,
         n_jobs: int = 1,
         catch: type[Exception] | tuple[type[Exception], ...] = (),
         callbacks: Sequence[Callable[[Study, FrozenTrial], None]] | None = None,
+        gc_after_trial: bool = False,
         show_progress_bar: bool = False,
         *,
         executor: Any = None,
     ) -> None:
-        """Run ``objective`` on new trials until ``n_trials`` ran, ``timeout`` seconds passed or
-        :meth:`stop` was called. ``n_jobs > 1`` runs trials in worker processes by default;
-        ``executor`` chooses threads, Dask, Ray or any ``concurrent.futures.Executor`` (see
-        :mod:`tunelab.execution`). See :func:`tunelab.study._optimize.optimize` for the details."""
+        """Run the objective ``func`` on new trials until ``n_trials`` ran, ``timeout`` seconds
+        passed or :meth:`stop` was called (Optuna's arguments, in Optuna's order).
+        ``gc_after_trial=True`` runs the garbage collector after each trial (in this process).
+        ``n_jobs > 1`` runs trials in worker processes by default; ``executor`` chooses threads,
+        Dask, Ray or any ``concurrent.futures.Executor`` (see :mod:`tunelab.execution`). See
+        :func:`tunelab.study._optimize.optimize` for the details."""
         from tunelab.study._optimize import optimize
 
-        optimize(self, objective, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch,
-                 callbacks=callbacks, show_progress_bar=show_progress_bar, executor=executor)
+        optimize(self, func, n_trials=n_trials, timeout=timeout, n_jobs=n_jobs, catch=catch, callbacks=callbacks,
+                 gc_after_trial=gc_after_trial, show_progress_bar=show_progress_bar, executor=executor)
 
-    @constrained({"attrs": (None, ListOf(Options(*_TRIAL_ATTRS)))}, where="Study.trials_dataframe")
-    def trials_dataframe(self, attrs: Sequence[str] | None = None) -> Any:
-        """The trials as a pandas DataFrame (extra ``pandas``)."""
+    @constrained({"attrs": (None, ListOf(Options(*_TRIAL_ATTRS))), "multi_index": Bool()},
+                 where="Study.trials_dataframe")
+    def trials_dataframe(self, attrs: Sequence[str] | None = None, multi_index: bool = False) -> Any:
+        """The trials as a pandas DataFrame (extra ``pandas``), one row per trial.
+
+        Columns as Optuna names them: ``number``, ``value`` (``values_0`` ... or
+        ``values_<metric name>`` for several objectives), ``params_<name>``,
+        ``user_attrs_<key>``, ``system_attrs_<key>``, ``state`` ...; ``multi_index=True`` keeps
+        the two levels apart (``("params", "x")``)."""
         from tunelab.study._dataframe import trials_dataframe
 
-        return trials_dataframe(self, attrs)
+        return trials_dataframe(self, attrs, multi_index=multi_index)
 
 
 def run_trial(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...],
@@ -445,7 +569,11 @@ _NO_GATE = contextlib.nullcontext()
 
 
 def _raised(exc: BaseException) -> str:
-    return "the objective raised " + "".join(traceback.format_exception_only(type(exc), exc)).strip()
+    return "the objective raised " + _exception_line(exc)
+
+
+def _exception_line(exc: BaseException) -> str:
+    return "".join(traceback.format_exception_only(type(exc), exc)).strip()
 
 
 def _lost(study: Study, trial: Trial, on_lost: Callable[[FrozenTrial], None] | None) -> FrozenTrial | None:

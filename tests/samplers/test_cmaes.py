@@ -65,7 +65,7 @@ def test_multi_objective_studies_are_refused():
 
 
 @pytest.mark.parametrize(("kwargs", "match"), [
-    ({"sigma0": 2.0}, r"sigma0=2.0 is invalid for CmaEsSampler: must be None or a number in \(0, 1\]"),
+    ({"sigma0": 0.0}, r"sigma0=0.0 is invalid for CmaEsSampler: must be None or a finite number > 0"),
     ({"popsize": 1}, r"popsize=1 is invalid for CmaEsSampler: must be None or an integer >= 2"),
     ({"n_startup_trials": 0}, r"n_startup_trials=0 is invalid for CmaEsSampler"),
     ({"independent_sampler": "random"}, r"independent_sampler='random' \(type str\) is invalid"),

@@ -25,7 +25,7 @@ SOLUTION_ATTR = "cmaes:solution"
 STATE_FORMAT = 2
 
 
-@constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "sigma0": (None, Real(0, 1, min_open=True)),
+@constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "sigma0": (None, Real(0, None, min_open=True)),
               "popsize": (None, Integral(min=2)), "inc_popsize": Integral(min=1), "warm_start": Bool(),
               "independent_sampler": (None, InstanceOf(Sampler, "a Sampler"))})
 class CmaEsSampler(Sampler):
@@ -45,6 +45,13 @@ class CmaEsSampler(Sampler):
     one that does not fit (the pickled state of earlier tunelab versions, another ``cmaes``
     version's, a damaged one) is ignored with a warning and the search starts afresh from the
     complete trials.
+
+    ``sigma0`` is the initial step size in units of each parameter's range (of its logarithm for
+    ``log=True``): the search runs in the unit cube, so 0.25 is a quarter of every range. That is
+    what Optuna's ``CmaEsSampler(sigma0=)`` means too (Optuna 5 hands CMA-ES the search space
+    scaled to the unit cube, and ``sigma0`` unchanged), values above 1 included (the cube's
+    bounds keep the proposals inside). Default 1/6; with ``warm_start=True`` the estimate from the start-up trials
+    replaces it once there are two of them.
 
     Categorical parameters, parameters outside that space and the startup trials are sampled by
     ``independent_sampler`` (default: :class:`RandomSampler` with the same seed). Constrained

@@ -25,6 +25,7 @@ COMMAND_MODULES = (
     "tunelab.cli.run",
     "tunelab.cli.report",
     "tunelab.cli.dashboard",
+    "tunelab.cli.import_optuna",
 )
 #: Set to 1 to see the traceback of any error (as ``--debug`` does).
 DEBUG_ENV = "TUNELAB_DEBUG"

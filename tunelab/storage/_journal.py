@@ -173,6 +173,11 @@ class _State:
             self.studies[trial.study_id].waiting.remove(r["id"])
         trial.state, trial.complete = TrialState[r["state"]], r["t"]
 
+    def _op_times(self, r: dict[str, Any]) -> None:
+        for tid, (start, complete) in r["times"].items():
+            trial = self._changed(int(tid))
+            trial.start, trial.complete = start, complete
+
     def _op_beat(self, r: dict[str, Any]) -> None:
         for tid in r["ids"]:
             trial = self.trials.get(tid)
@@ -600,6 +605,18 @@ class JournalStorage(Storage):
             with self._file().lock:
                 return len(state.study(study_id).trial_ids)
         return super().get_n_trials(study_id, states=states)
+
+    def restamp(self, times: Mapping[int, tuple[float | None, float | None]]) -> None:
+        """Set trials' start and end times (seconds since the epoch): what a copied study's trials
+        had where they ran (:func:`tunelab.copy_study`); nothing else changes."""
+
+        def build(plan: _Plan) -> None:
+            for tid in times:
+                plan.state.trial(tid)
+            plan.records.append({"op": "times", "times": {str(k): list(v) for k, v in times.items()}})
+
+        if times:
+            self._write(build)
 
     # -- liveness data ---------------------------------------------------------------------------------
     def record_heartbeats(self, trial_ids: Collection[int]) -> None:

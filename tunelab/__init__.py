@@ -33,6 +33,7 @@ _LAZY_ATTRS = {
     "delete_study": "tunelab.study",
     "get_all_study_summaries": "tunelab.study",
     "get_all_study_names": "tunelab.study",
+    "copy_study": "tunelab.study",
     "Study": "tunelab.study",
     "StudyDirection": "tunelab.study",
     "StudySummary": "tunelab.study",

@@ -36,6 +36,7 @@ def test_each_optuna_path_is_the_canonical_object():
         tunelab.distributions.json_to_distribution: tunelab.space.distribution_from_json,
         tunelab.study.StudyDirection: tunelab.StudyDirection, tunelab.study.Study: tunelab.Study,
         tunelab.study.get_all_study_names: tunelab.get_all_study_names,
+        tunelab.study.copy_study: tunelab.copy_study,
     }
     for alias, canonical in same.items():
         assert alias is canonical, (alias, canonical)

@@ -7,6 +7,7 @@ import gc
 import inspect
 import math
 import pickle
+import sys
 
 import pytest
 
@@ -139,12 +140,44 @@ def test_trials_dataframe_columns_and_multi_index(storage_url):
     assert tunelab.create_study().trials_dataframe().empty
 
 
-def test_an_in_memory_study_refuses_to_be_pickled_and_says_what_to_do(tmp_path):
+def test_an_in_memory_study_pickles_as_an_independent_snapshot_as_in_optuna():
+    study = tunelab.create_study(sampler=RandomSampler(seed=0))
+    study.set_user_attr("owner", "me")
+    study.optimize(_x, n_trials=3)
+    running = study.ask()
+    restored = pickle.loads(pickle.dumps(study))
+    assert restored.study_name == study.study_name and restored.user_attrs == {"owner": "me"}
+    before, after = study.trials[:3], restored.trials[:3]
+    assert [(t.params, t.values, t.datetime_start, t.datetime_complete) for t in after] == [
+        (t.params, t.values, t.datetime_start, t.datetime_complete) for t in before]
+    assert restored.trials[3].state == TrialState.FAIL and "RUNNING" in restored.trials[3].fail_reason
+    restored.optimize(_x, n_trials=2)
+    assert len(restored.trials) == 6 and len(study.trials) == 4  # independent copies
+    study.tell(running, 0.5)
+    assert study.best_value == min(t.value for t in study.trials)
+
+
+def test_a_snapshot_refuses_to_run_trials_in_a_dask_worker_and_says_what_to_do(monkeypatch):
     study = tunelab.create_study()
-    with pytest.raises(TunelabError, match=r"lives in this process's memory .* cannot be pickled: a copy sent to "
-                                           r"another process \(Dask's client.submit\(study.optimize, ...\).*"
-                                           r"storage='sqlite:///study.db'.*executor=dask_client"):
-        pickle.dumps(study.optimize)
+    study.optimize(_x, n_trials=1)
+    payload = pickle.dumps(study.optimize)
+    fake = type(sys)("distributed")
+    fake.get_worker = lambda: type("Worker", (), {"address": "tcp://127.0.0.1:4242"})()
+    monkeypatch.setitem(sys.modules, "distributed", fake)
+    optimize = pickle.loads(payload)
+    with pytest.raises(TunelabError, match=r"copy of an in-memory study \(storage=None\), unpickled in the Dask worker "
+                                           r"tcp://127.0.0.1:4242: .*storage='sqlite:///study.db'.*executor=client"):
+        optimize(_x, n_trials=1)
+    assert len(optimize.__self__.trials) == 1  # it can still be read there
+
+    def not_a_worker():
+        raise ValueError("No worker found")
+
+    fake.get_worker = not_a_worker
+    pickle.loads(payload)(_x, n_trials=1)  # a client process unpickling it may run it
+
+
+def test_a_study_in_a_file_pickles_as_a_handle_on_it(tmp_path):
     on_disk = tunelab.create_study(storage=f"sqlite:///{tmp_path / 's.db'}")
     on_disk.optimize(_x, n_trials=2)
     again = pickle.loads(pickle.dumps(on_disk))

@@ -9,6 +9,7 @@ are offered at the top of the package (``tunelab.Trial``) and under Optuna's ``t
 from tunelab._records import FrozenTrial, StudyDirection, StudySummary, TrialState  # noqa: F401
 from tunelab.study._api import create_study, delete_study, get_all_study_names, get_all_study_summaries, load_study
 from tunelab.study._callbacks import MaxTrialsCallback
+from tunelab.study._copy import copy_study
 from tunelab.study._study import Study
 from tunelab.study._trial import Trial  # noqa: F401
 
@@ -17,6 +18,7 @@ __all__ = [
     "Study",
     "StudyDirection",
     "StudySummary",
+    "copy_study",
     "create_study",
     "delete_study",
     "get_all_study_names",

@@ -25,7 +25,7 @@ from tunelab._constraints import (
     check,
     constrained,
 )
-from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, TrialPruned, TunelabError
+from tunelab._errors import InvalidArgumentError, TrialFinishedError, TrialNotFoundError, TrialPruned
 from tunelab._records import (
     CONSTRAINTS_KEY,
     FAIL_REASON_KEY,
@@ -78,24 +78,28 @@ class Study:
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, storage={self._storage!r})"
 
+    #: True for an unpickled copy of an in-memory study (see :mod:`tunelab.study._pickling`).
+    _memory_copy = False
+
     def __getstate__(self) -> dict[str, Any]:
         from tunelab.storage import InMemoryStorage
 
-        if isinstance(self._storage, InMemoryStorage):
-            raise TunelabError(
-                f"study {self.study_name!r} lives in this process's memory (storage=None) and cannot be pickled: "
-                "a copy sent to another process (Dask's client.submit(study.optimize, ...), a process pool) would "
-                "run trials this study never sees, and a copy saved to a file would miss every later trial. Create "
-                "the study with a storage every process reaches (storage='sqlite:///study.db' on one machine, "
-                "'postgresql://...' for many) and load it by name there (tunelab.load_study), or let this process "
-                "drive the cluster: study.optimize(objective, n_trials=..., executor=dask_client)")
         state = self.__dict__.copy()
         del state["_ask_lock"]
+        if isinstance(self._storage, InMemoryStorage):  # a snapshot of the trials, as Optuna pickles it
+            from tunelab.study._pickling import snapshot
+
+            state["_storage"] = snapshot(self)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._ask_lock = threading.Lock()
+        if not isinstance(self._storage, Storage):
+            from tunelab.study._pickling import restore
+
+            self._storage, self._study_id = restore(self._storage, self.study_name)
+            self._memory_copy = True
 
     # -- properties -----------------------------------------------------------------------------------
     @property
@@ -208,6 +212,10 @@ class Study:
                  where="Study.ask")
     def ask(self, fixed_distributions: Mapping[str, BaseDistribution] | None = None) -> Trial:
         """Start a trial (an enqueued one first) and return it, RUNNING."""
+        if self._memory_copy:
+            from tunelab.study._pickling import refuse_in_a_worker
+
+            refuse_in_a_worker(self)
         for name, distribution in (fixed_distributions or {}).items():  # refused before a trial starts
             check("fixed_distributions key", name, NAME, where="Study.ask")
             check(f"fixed_distributions[{name!r}]", distribution, _DISTRIBUTION, where="Study.ask")

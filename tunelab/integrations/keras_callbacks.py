@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tunelab._constraints import constrained
+from tunelab._constraints import Integral, constrained
 from tunelab._errors import TrialPruned, require_extra
 from tunelab.integrations._lr_trace import MAX_POINTS, MONITOR, LrTrace, monitored, report_and_prune
 from tunelab.integrations.keras import BACKEND_HINT
@@ -17,26 +17,32 @@ keras = require_extra("keras", "keras", hint=BACKEND_HINT)
 __all__ = ["PruningCallback"]
 
 
-@constrained({"monitor": MONITOR, "max_points": MAX_POINTS})
+@constrained({"monitor": MONITOR, "interval": Integral(min=1), "max_points": MAX_POINTS})
 class PruningCallback(keras.callbacks.Callback):
     """Reports ``logs[monitor]`` to ``trial`` at each epoch end and stops training when pruned.
+
+    Also reached as ``tunelab.integration.KerasPruningCallback(trial, monitor, interval=1)``,
+    Optuna's name and arguments.
 
     - At the start of every training batch it records the optimizer's current learning rate
       (a schedule is evaluated at ``optimizer.iterations``, so this is the rate that batch
       applies) at step ``optimizer.iterations`` into an
       :class:`~tunelab.integrations._lr_trace.LrTrace` of at most ``max_points`` points.
-    - At every epoch end it calls ``trial.report(logs[monitor], step=epoch)``, stores the trace in
-      the trial's user attribute ``"lr_trace"`` (``[[step, lr], ...]``), and when
+    - At the end of every ``interval``-th epoch (epochs ``interval - 1``, ``2 * interval - 1``,
+      ...; every epoch by default) it calls ``trial.report(logs[monitor], step=epoch)``, stores the
+      trace in the trial's user attribute ``"lr_trace"`` (``[[step, lr], ...]``), and when
       ``trial.should_prune()`` sets ``model.stop_training`` and raises
-      :class:`~tunelab.TrialPruned` out of ``model.fit``.
+      :class:`~tunelab.TrialPruned` out of ``model.fit``. Between those epochs nothing is reported
+      or judged (Optuna's ``interval``: train several epochs between pruning checks).
 
-    A missing ``monitor`` is an error naming the metrics that were logged.
+    A missing ``monitor`` is an error naming the metrics that were logged (Optuna warns and goes on).
     """
 
-    def __init__(self, trial: Any, monitor: str = "val_loss", *, max_points: int = 512) -> None:
+    def __init__(self, trial: Any, monitor: str = "val_loss", interval: int = 1, *, max_points: int = 512) -> None:
         super().__init__()
         self.trial = trial
         self.monitor = monitor
+        self.interval = interval
         self.trace = LrTrace(max_points=max_points)
 
     def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
@@ -45,6 +51,8 @@ class PruningCallback(keras.callbacks.Callback):
         self.trace.add(step, float(keras.ops.convert_to_numpy(optimizer.learning_rate)))
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+        if (epoch + 1) % self.interval:
+            return
         value = monitored(logs or {}, self.monitor)
         try:
             report_and_prune(self.trial, self.trace, value, epoch)

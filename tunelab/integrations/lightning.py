@@ -20,6 +20,9 @@ __all__ = ["PruningCallback"]
 class PruningCallback(pl.Callback):
     """Reports ``monitor`` to ``trial`` after each validation run and stops the fit when pruned.
 
+    Also reached as ``tunelab.integration.PyTorchLightningPruningCallback(trial, monitor)``,
+    Optuna's name and arguments.
+
     - Before every optimizer step it records the rate of the first optimizer's first parameter
       group at ``trainer.global_step`` (the rate actually applied, after any scheduler) into an
       :class:`~tunelab.integrations._lr_trace.LrTrace` of at most ``max_points`` points.

@@ -1,0 +1,69 @@
+"""Optuna's ``optuna.integration`` names, on tunelab's integrations (``import tunelab as optuna`` finds them).
+
+- ``KerasPruningCallback(trial, monitor, interval=1)`` is
+  :class:`tunelab.integrations.keras_callbacks.PruningCallback` (extra ``keras``);
+- ``PyTorchLightningPruningCallback(trial, monitor)`` is
+  :class:`tunelab.integrations.lightning.PruningCallback` (extra ``lightning``);
+- ``DaskStorage(storage=None, name=None, client=None)``, also :mod:`tunelab.integration.dask`: a
+  storage held by one Dask worker, so that ``client.submit(study.optimize, ...)`` on any worker
+  writes to the same study (extra ``dask``).
+
+Each framework is imported when its name is first used. What Optuna's integrations offer beyond
+these is left out; asking for one says why (``docs/compat-storages.md`` lists them).
+
+>>> import tunelab.integration
+>>> tunelab.integration.OptunaSearchCV
+Traceback (most recent call last):
+...
+AttributeError: tunelab.integration has no OptunaSearchCV: tunelab has no scikit-learn search estimator yet (issue 21 builds one); see docs/compat-storages.md
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__all__ = ["DaskStorage", "KerasPruningCallback", "PyTorchLightningPruningCallback", "dask"]
+
+_NAMES = {
+    "KerasPruningCallback": ("tunelab.integrations.keras_callbacks", "PruningCallback"),
+    "PyTorchLightningPruningCallback": ("tunelab.integrations.lightning", "PruningCallback"),
+    "DaskStorage": ("tunelab.integration.dask", "DaskStorage"),
+}
+
+_FRAMEWORK_LEFT_OUT = "tunelab has no adapter for this framework yet"
+#: Optuna's integration names tunelab does not offer, and why.
+LEFT_OUT = {
+    "OptunaSearchCV": "tunelab has no scikit-learn search estimator yet (issue 21 builds one)",
+    "TFKerasPruningCallback": "use KerasPruningCallback (Keras 3 runs on TensorFlow too)",
+    "TensorFlowPruningHook": "TensorFlow estimators are gone from TensorFlow 2; use KerasPruningCallback",
+    "MLflowCallback": "tunelab has no MLflow callback yet (planned with the other tracking callbacks)",
+    "WeightsAndBiasesCallback": "tunelab has no W&B callback yet (planned with the other tracking callbacks)",
+    "TensorBoardCallback": "tunelab has no TensorBoard callback; tunelab dashboard shows the study live",
+    "TorchDistributedTrial": "distributed (DDP) training inside one trial is not supported",
+    "BoTorchSampler": "use tunelab.samplers.GPSampler (Gaussian-process Bayesian optimisation)",
+    "PyCmaSampler": "use tunelab.samplers.CmaEsSampler",
+    "ShapleyImportanceEvaluator": "tunelab computes parameter importances its own way (no SHAP)",
+    **{name: _FRAMEWORK_LEFT_OUT for name in (
+        "CatBoostPruningCallback", "LightGBMPruningCallback", "LightGBMTuner", "LightGBMTunerCV",
+        "PyTorchIgnitePruningHandler", "SkorchPruningCallback", "XGBoostPruningCallback", "FastAIV2PruningCallback",
+        "FastAIPruningCallback")},
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _NAMES:
+        module, attr = _NAMES[name]
+        value = getattr(importlib.import_module(module), attr)
+    elif name == "dask":
+        value = importlib.import_module("tunelab.integration.dask")
+    elif name in LEFT_OUT:
+        raise AttributeError(f"tunelab.integration has no {name}: {LEFT_OUT[name]}; see docs/compat-storages.md")
+    else:
+        raise AttributeError(f"module 'tunelab.integration' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)

@@ -131,7 +131,8 @@ class SystemAttrs(dict):
     attributes only, so the typed fields stay the one source, and copying the attributes (to
     another study, say) never duplicates them. They cannot be written here (nor stored by a
     storage): the core sets them (``trial.set_constraint``, a sampler's ``constraints_func``, the
-    trial's end). See docs/compat.md.
+    trial's end). A record holding neither field keeps a plain dict (a lookup of those keys finds
+    nothing, as in Optuna). See docs/compat.md.
 
     >>> attrs = SystemAttrs({"cmaes:solution": [0.5]}, {"constraints": (-1.0, 2.0)})
     >>> attrs["constraints"], attrs.get("fail_reason"), "constraints" in attrs, dict(attrs)
@@ -231,9 +232,9 @@ class FrozenTrial:
     schedule_configs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        derived = {"constraints": self.constraints, "fail_reason": self.fail_reason} \
-            if self.constraints is not None or self.fail_reason is not None else None
-        object.__setattr__(self, "system_attrs", SystemAttrs(self.system_attrs, derived))
+        if self.constraints is not None or self.fail_reason is not None:  # else a plain dict answers as Optuna's
+            object.__setattr__(self, "system_attrs", SystemAttrs(
+                self.system_attrs, {"constraints": self.constraints, "fail_reason": self.fail_reason}))
 
     @property
     def value(self) -> float | None:

@@ -351,7 +351,8 @@ class Study:
                                                     Exception | None]:
         """The end of a trial with the sampler's constraint values added (COMPLETE or PRUNED, none of
         its own), or, when ``constraints_of`` raises, a FAIL end naming the error, and that error."""
-        if state not in (TrialState.COMPLETE, TrialState.PRUNED) or (live is not None and live._finished):
+        if (state not in (TrialState.COMPLETE, TrialState.PRUNED) or (live is not None and live._finished)
+                or type(self.sampler).constraints_of is Sampler.constraints_of):  # the hook's default: None
             return state, checked, core, None
         if live is not None:
             ending = live.freeze(state, checked)

@@ -36,6 +36,10 @@ def test_positional_arguments_where_optuna_takes_them():
         params = inspect.signature(getattr(tunelab.Trial, name)).parameters
         assert params["step"].kind is inspect.Parameter.KEYWORD_ONLY and params["log"].kind is params["step"].kind
     assert all(p.kind is inspect.Parameter.KEYWORD_ONLY for p in inspect.signature(tunelab.create_study).parameters.values())
+    study.enqueue_trial({"x": 0.5}, {"why": "known good"}, True)
+    study.enqueue_trial({"x": 0.5}, None, True)  # skip_if_exists: already queued
+    assert [t.user_attrs for t in study.get_trials(states=(TrialState.WAITING,))] == [{"why": "known good"}]
+    assert [s.study_name for s in tunelab.get_all_study_summaries(study.storage, False)] == [study.study_name]
 
 
 def test_gc_after_trial_collects_after_each_trial(monkeypatch):

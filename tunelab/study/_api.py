@@ -114,9 +114,12 @@ def delete_study(*, study_name: str, storage: Any) -> None:
     backend.delete_study(backend.get_study_id(study_name))
 
 
-@constrained({"storage": STORAGE})
-def get_all_study_summaries(storage: Any) -> list[StudySummary]:
-    """A summary of every study in the storage."""
+@constrained({"storage": STORAGE, "include_best_trial": Bool()})
+def get_all_study_summaries(storage: Any, include_best_trial: bool = True) -> list[StudySummary]:
+    """A summary of every study in the storage, with its best values.
+
+    ``include_best_trial`` is Optuna's argument; a tunelab summary carries the best values
+    (``best_values``) either way, and never the whole best trial."""
     return get_storage(storage).get_all_studies()
 
 

@@ -422,7 +422,7 @@ class Study:
     # -- queue and manual trials ---------------------------------------------------------------------
     @constrained({"params": InstanceOf(Mapping, "a mapping of parameter name to value"), "user_attrs": ATTRS,
                   "skip_if_exists": Bool()}, where="Study.enqueue_trial")
-    def enqueue_trial(self, params: Mapping[str, Any], *, user_attrs: Mapping[str, Any] | None = None,
+    def enqueue_trial(self, params: Mapping[str, Any], user_attrs: Mapping[str, Any] | None = None,
                       skip_if_exists: bool = False) -> None:
         """Queue a trial whose listed parameters take the given values; the next ``ask`` runs it."""
         params = dict(params)

@@ -59,6 +59,8 @@ _LAZY_MODULES = (
     "config",
     "runner",
     "reporting",
+    "importance",
+    "visualization",
     # Optuna's module paths, each re-exporting tunelab's own objects (docs/compat.md)
     "distributions",
     "exceptions",

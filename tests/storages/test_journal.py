@@ -184,3 +184,32 @@ def test_records_are_json_lines(tmp_path):
     assert lines[0] == {"tunelab_journal": 1}
     assert [r["op"] for r in lines[1:]] == ["study", "trial"]
     assert storage.get_all_trials(sid)[0].values == (float("inf"),)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_forked_child_writes_through_its_own_handle(tmp_path):
+    storage = JournalStorage(str(tmp_path / "study.log"))
+    sid = storage.create_study("s", [StudyDirection.MINIMIZE])
+    pid = os.fork()
+    if pid == 0:  # the child: the parent's storage object, used after the fork
+        try:
+            trial = storage.start_trial(sid)
+            storage.finish_trial(trial.trial_id, TrialState.COMPLETE, (1.0,))
+        finally:
+            os._exit(0)
+    os.waitpid(pid, 0)
+    assert [(t.number, t.state) for t in storage.get_all_trials(sid)] == [(0, TrialState.COMPLETE)]
+
+
+def test_the_file_is_closed_when_no_storage_holds_it(tmp_path):
+    import gc
+
+    from tunelab.storage import _journal_file
+
+    storage = JournalStorage(str(tmp_path / "closed.log"))
+    storage.create_study("s", [StudyDirection.MINIMIZE])
+    real = os.path.realpath(tmp_path / "closed.log")
+    assert real in _journal_file._OPEN
+    del storage
+    gc.collect()
+    assert real not in _journal_file._OPEN

@@ -352,7 +352,11 @@ class JournalStorage(Storage):
 
     # -- the file ------------------------------------------------------------------------------------
     def _journal(self) -> tuple[JournalFile, _State]:
-        return open_journal(self.path, self._lock, _State)
+        handle = self.__dict__.get("_handle")
+        if handle is None or self._pid != os.getpid():  # new, or a forked child: open afresh
+            handle = self._handle = open_journal(self.path, self._lock, _State)
+            self._pid = os.getpid()
+        return handle, handle.state
 
     def _file(self) -> JournalFile:
         return self._journal()[0]

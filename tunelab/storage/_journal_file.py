@@ -24,6 +24,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -182,11 +183,16 @@ class JournalFile:
         self._line = 0
         self._skipped = 0
 
+    state: Any = None
+
     def close(self) -> None:
-        with self.lock:
-            if self._fd >= 0:
-                os.close(self._fd)
-                self._fd = -1
+        if self._fd >= 0:
+            os.close(self._fd)
+            self._fd = -1
+
+    def __del__(self) -> None:
+        if getattr(self, "_fd", -1) >= 0:
+            self.close()
 
     # -- locking -------------------------------------------------------------------------------------
     @contextmanager
@@ -313,36 +319,36 @@ class JournalFile:
             raise StorageError(f"journal {self.path!r} failed: {meaning}; nothing was written") from None
 
 
-_OPEN: dict[str, tuple[JournalFile, Any]] = {}
+_OPEN: weakref.WeakValueDictionary[str, JournalFile] = weakref.WeakValueDictionary()
 _OPEN_LOCK = threading.Lock()
 
 
-def open_journal(path: str, lock: _LockFile | None, make_state: Callable[[], Any]) -> tuple[JournalFile, Any]:
-    """This process's handle on the journal at ``path`` and the state its records build.
+def open_journal(path: str, lock: _LockFile | None, make_state: Callable[[], Any]) -> JournalFile:
+    """This process's handle on the journal at ``path``, with the state its records build (``.state``).
 
-    ``make_state()`` returns a new state with an ``apply(record)`` method; one state per file per
-    process, shared by every storage object on it.
+    ``make_state()`` returns a new state with an ``apply(record)`` method. One handle per file per
+    process while any storage object holds it; the file is closed when none does.
     """
     real = os.path.realpath(path)
     with _OPEN_LOCK:
         found = _OPEN.get(real)
         if found is None:
             state = make_state()
-            found = _OPEN[real] = (JournalFile(real, lock, state.apply), state)
-        elif type(lock) is not type(found[0].requested_lock):
+            found = JournalFile(real, lock, state.apply)
+            found.state = state
+            _OPEN[real] = found
+        elif type(lock) is not type(found.requested_lock):
             raise StorageError(f"journal {path!r} is open in this process with lock_obj="
-                               f"{found[0].requested_lock!r}; open it with the same kind of lock everywhere "
+                               f"{found.requested_lock!r}; open it with the same kind of lock everywhere "
                                f"(given {lock!r})")
     return found
 
 
 def _forget_after_fork() -> None:
-    """A forked child holds no lock and must not inherit its parent's held thread locks: start afresh."""
+    """A forked child holds no POSIX lock and must not inherit its parent's held thread locks: its
+    storage objects open the file afresh (they notice the new process id)."""
     global _OPEN_LOCK
     _OPEN_LOCK = threading.Lock()
-    for journal, _ in _OPEN.values():
-        journal.lock = threading.RLock()
-        journal.close()
     _OPEN.clear()
 
 

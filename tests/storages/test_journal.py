@@ -213,3 +213,35 @@ def test_the_file_is_closed_when_no_storage_holds_it(tmp_path):
     del storage
     gc.collect()
     assert real not in _journal_file._OPEN
+
+
+DYING = textwrap.dedent("""
+    import os, sys
+    import tunelab
+    from tunelab.storage import JournalStorage
+
+    storage = JournalStorage(sys.argv[1], heartbeat_interval=0.2, grace_period=1.0, retries=1)
+    study = tunelab.load_study(study_name="s", storage=storage)
+
+    def dying(trial):
+        trial.suggest_float("x", 0, 1)
+        os._exit(3)  # killed mid-trial: no chance to tell the storage
+
+    study.optimize(dying, n_trials=1)
+""")
+
+
+def test_a_killed_workers_trial_is_failed_and_retried_by_its_missing_heartbeats(tmp_path):
+    import time
+
+    path = str(tmp_path / "study.log")
+    storage = JournalStorage(path, heartbeat_interval=0.2, grace_period=1.0, retries=1)
+    study = tunelab.create_study(storage=storage, study_name="s")
+    done = subprocess.run([sys.executable, "-c", DYING, path], env={**os.environ, "PYTHONPATH": os.getcwd()})
+    assert done.returncode == 3
+    assert [t.state for t in study.trials] == [TrialState.RUNNING]
+    time.sleep(1.5)
+    study.optimize(lambda trial: trial.suggest_float("x", 0, 1), n_trials=1)
+    lost, retry = study.trials
+    assert lost.state == TrialState.FAIL and "no heartbeat" in lost.fail_reason
+    assert (retry.state, retry.retry_of, retry.params) == (TrialState.COMPLETE, 0, lost.params)

@@ -98,9 +98,13 @@ class RDBStorage(SQLStorage):
         failed = super().fail_stale_trials(study_id, grace_seconds)
         callback = self.failed_trial_callback
         if failed and callback is not None and self._retry_policy is None:
+            from tunelab.pruners import NopPruner
+            from tunelab.samplers import RandomSampler
             from tunelab.study import load_study
 
-            study = load_study(study_name=self.get_study_name(study_id), storage=self)
+            # the callback's view of the study (Optuna passes its Study); it asks nothing of these
+            study = load_study(study_name=self.get_study_name(study_id), storage=self, sampler=RandomSampler(),
+                               pruner=NopPruner())
             for number in failed:
                 callback(study, self.get_trial(self.get_trial_id(study_id, number)))
         return failed

@@ -64,8 +64,10 @@ _LAZY_MODULES = (
     # Optuna's module paths, each re-exporting tunelab's own objects (docs/compat.md)
     "distributions",
     "exceptions",
+    "integration",
     "logging",
     "search_space",
+    "storages",
     "trial",
 )
 

@@ -57,6 +57,13 @@ def test_the_optuna_modules_export_optuna_names_only():
         assert all(hasattr(module, name) for name in module.__all__), module
 
 
+def test_every_optuna_module_path_is_an_attribute_of_the_package():
+    code = ("import tunelab as optuna; print([type(getattr(optuna, m)).__name__ for m in ('trial', 'exceptions', "
+            "'distributions', 'search_space', 'logging', 'study', 'storages', 'integration', 'samplers', 'pruners')])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip() == str(["module"] * 10)
+
+
 def test_import_tunelab_stays_light():
     code = ("import sys, tunelab; heavy = [m for m in ('tunelab.study', 'numpy', 'sqlalchemy', 'tunelab.trial', "
             "'tunelab.logging') if m in sys.modules]; print(heavy)")

@@ -117,3 +117,16 @@ def test_optuna_times_are_read_as_utc_or_local_time(tmp_path):
         assert db.read_study("single").trials[0].start == naive.timestamp()
     with OptunaDatabase(url) as db:  # written by Optuna 5: UTC
         assert db.datetimes == "utc"
+
+
+def test_a_tunelab_file_open_in_this_process_is_not_read_through_another_connection(tmp_path, monkeypatch):
+    from tunelab.storages import _optuna_db
+
+    url = f"sqlite:///{tmp_path / 'open.db'}"
+    study = tunelab.create_study(storage=url, study_name="a")
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    # closing a second connection on the file would drop the locks this process's connections hold
+    monkeypatch.setattr(_optuna_db, "_engine", lambda *a, **k: pytest.fail("the open file was read again"))
+    copy_study(from_study_name="a", from_storage=url, to_storage=InMemoryStorage())
+    with pytest.raises(tunelab.StorageError, match="is a tunelab database .*, not an Optuna database"):
+        _optuna_db.OptunaDatabase(url)

@@ -120,9 +120,24 @@ def _engine(text: str, argument: str) -> sa.engine.Engine:
                                 "and use mysql+pymysql://)") from None
 
 
+def _open_here(text: str) -> bool:
+    """Whether ``text`` names an SQLite file this process has open as a tunelab storage: it was checked
+    then, and reading it through another connection would drop the locks its connections hold."""
+    from tunelab.storage._engine import _opened_here
+
+    try:
+        url = make_url(text)
+    except sa.exc.ArgumentError:
+        return False
+    return url.get_backend_name() == "sqlite" and bool(url.database) and url.database != ":memory:" \
+        and _opened_here(os.path.abspath(url.database))
+
+
 def table_names(url: Any, argument: str = "from_storage") -> set[str]:
     """The tables of the database at ``url`` (read-only)."""
     text = _url_text(url, argument)
+    if _open_here(text):
+        return {TUNELAB_MARKER}
     engine = _engine(text, argument)
     try:
         with engine.connect() as conn:
@@ -157,6 +172,9 @@ class OptunaDatabase:
             raise InvalidArgumentError(f"datetimes={datetimes!r} is invalid: must be one of {list(DATETIMES)}")
         self.url = _url_text(url, argument)
         self.shown = redact_url(self.url)
+        if _open_here(self.url):
+            raise StorageError(f"{argument}={self.shown!r} is a tunelab database (open in this process), not an "
+                               "Optuna database; nothing was read")
         self._engine = _engine(self.url, argument)
         try:
             with self._engine.connect() as conn:

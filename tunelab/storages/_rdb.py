@@ -151,12 +151,10 @@ def _rebuild(url: str, engine_kwargs: Mapping[str, Any] | None, interval: float 
 def _refuse_optuna_database(url: str) -> None:
     """Raise the error naming ``tunelab import-optuna`` if ``url`` holds an Optuna database (and no tunelab tables).
 
-    A SQLite file this process has open already was checked when first opened (and reading it
-    again with another connection would drop the locks its SQLite connections hold).
+    A SQLite file this process has open already is not read again (``_optuna_db._open_here``).
     """
     from sqlalchemy.engine import make_url
 
-    from tunelab.storage._engine import _opened_here
     from tunelab.storages._optuna_db import is_optuna_database, refusal
 
     try:
@@ -165,8 +163,7 @@ def _refuse_optuna_database(url: str) -> None:
         return
     if parsed.get_backend_name() == "sqlite":
         path = parsed.database
-        if not path or path == ":memory:" or not os.path.isfile(path) or os.path.getsize(path) == 0 \
-                or _opened_here(os.path.abspath(path)):
+        if not path or path == ":memory:" or not os.path.isfile(path) or os.path.getsize(path) == 0:
             return
     elif parsed.get_backend_name() != "postgresql":
         return

@@ -44,9 +44,11 @@ WRITER = textwrap.dedent("""
     import sys
     from tunelab.space import FloatDistribution
     from tunelab.storage import JournalStorage
+    from tunelab.storages.journal import JournalFileBackend, JournalFileOpenLock
     from tunelab.study import TrialState
 
-    storage = JournalStorage(sys.argv[1])
+    path = sys.argv[1]
+    storage = JournalStorage(path if sys.argv[3] == "fcntl" else JournalFileBackend(path, JournalFileOpenLock(path)))
     sid = storage.get_study_id("shared")
     x = FloatDistribution(0.0, 1.0)
     for i in range(int(sys.argv[2])):
@@ -56,14 +58,15 @@ WRITER = textwrap.dedent("""
 """)
 
 
-def test_processes_appending_at_once_number_every_trial_once(tmp_path):
+@pytest.mark.parametrize("lock", ["fcntl", "open-lock"])
+def test_processes_appending_at_once_number_every_trial_once(tmp_path, lock):
     path = str(tmp_path / "shared.log")
-    storage = JournalStorage(path)
+    storage = JournalStorage(path if lock == "fcntl" else JournalFileBackend(path, JournalFileOpenLock(path)))
     sid = storage.create_study("shared", [StudyDirection.MINIMIZE])
     for i in range(5):  # enqueued trials are claimed once each, whoever asks first
         storage.create_trial(sid, state=TrialState.WAITING, core={"fixed_params": {"i": i}})
     env = {**os.environ, "PYTHONPATH": os.getcwd()}
-    procs = [subprocess.Popen([sys.executable, "-c", WRITER, path, "25"], env=env) for _ in range(3)]
+    procs = [subprocess.Popen([sys.executable, "-c", WRITER, path, "25", lock], env=env) for _ in range(3)]
     assert [p.wait(timeout=120) for p in procs] == [0, 0, 0]
     trials = storage.get_all_trials(sid)
     assert [t.number for t in trials] == list(range(75))

@@ -214,10 +214,31 @@ class JournalFile:
         finally:
             fcntl.lockf(self._fd, fcntl.LOCK_UN)
 
+    @contextmanager
+    def _descriptor(self) -> Iterator[None]:
+        """Under a lock-file lock, the file is opened afresh for each read or write and closed after:
+        on NFS, opening makes the client see what other machines appended, closing sends ours (POSIX
+        locks do both themselves, on the one descriptor that stays open)."""
+        if self._file_lock is None:
+            yield
+            return
+        kept = self._fd
+        flags = os.O_RDONLY if self._read_only else os.O_RDWR | os.O_APPEND
+        try:
+            self._fd = os.open(self.path, flags)
+        except OSError as exc:
+            self._fd = kept
+            raise StorageError(f"journal {self.path!r} cannot be opened: {exc.strerror}") from None
+        try:
+            yield
+        finally:
+            os.close(self._fd)
+            self._fd = kept
+
     # -- reading -------------------------------------------------------------------------------------
     def sync(self) -> None:
         """Read and apply the records appended since the last call (by any process)."""
-        with self.lock, self._locked(exclusive=False):
+        with self.lock, self._locked(exclusive=False), self._descriptor():
             self._read_new()
 
     def _read_new(self) -> None:
@@ -281,7 +302,7 @@ class JournalFile:
         if self._read_only:
             raise StorageError(f"journal {self.path!r} can be read but not written (file permissions or a "
                                "read-only file system): nothing was written")
-        with self.lock, self._locked(exclusive=True):
+        with self.lock, self._locked(exclusive=True), self._descriptor():
             self._read_new()
             size = os.fstat(self._fd).st_size
             if size and not self._line:  # content, but not one complete line: no journal of ours

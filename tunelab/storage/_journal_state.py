@@ -73,6 +73,9 @@ class State:
 
     def _op_study(self, r: dict[str, Any]) -> None:
         sid = r["id"]
+        if sid != self.next_study_id or r["name"] in self.names:
+            raise StorageError(f"the journal holds study {r['name']!r} with id {sid} where a new name with id "
+                               f"{self.next_study_id} was due: two writers appended without a working lock")
         self.studies[sid] = _Study(r["name"], tuple(StudyDirection[d] for d in r["directions"]), r["t"])
         self.names[r["name"]] = sid
         self.next_study_id = sid + 1
@@ -88,6 +91,11 @@ class State:
 
     def _op_trial(self, r: dict[str, Any]) -> None:
         tid, state, t = r["id"], TrialState[r["state"]], r["t"]
+        if tid != self.next_trial_id or r["number"] != len(self.studies[r["study"]].trial_ids):
+            raise StorageError(f"the journal holds trial id {tid} number {r['number']} where id "
+                               f"{self.next_trial_id} number {len(self.studies[r['study']].trial_ids)} was due: two "
+                               "writers appended without a working lock (a lock-file lock on a file system where "
+                               "the file's lock is not seen by all machines?)")
         params, dists = self._params(r["params"])
         self.trials[tid] = _Trial(
             r["study"], r["number"], state, _values(r["values"]), params, dists,

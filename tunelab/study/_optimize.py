@@ -120,7 +120,7 @@ def optimize(
         if was_retried(study, record):
             budget.give_back()
 
-    from tunelab.study._study import run_trial
+    from tunelab.study._run import run_trial
 
     try:
         with InterruptGate() as gate:
@@ -148,7 +148,7 @@ def _run_threads(study: Study, objective: ObjectiveFn, catch: tuple[type[Excepti
     On Ctrl-C the running trials end interrupted and are re-queued; their objectives are stopped
     at their next ``suggest`` / ``report`` (a thread cannot be stopped from outside)."""
     from tunelab.execution._ending import end_all
-    from tunelab.study._study import run_trial
+    from tunelab.study._run import run_trial
 
     threads = ThreadPoolExecutor(max_workers=jobs, thread_name_prefix="tunelab")
     running: dict[Future, Any] = {}

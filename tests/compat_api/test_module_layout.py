@@ -214,6 +214,15 @@ def test_fixed_trial_runs_an_objective_on_given_values():
         tunelab.FixedTrial([1])
 
 
+def test_fixed_trial_rebuilds_the_schedule_a_study_trial_drew():
+    from tunelab import schedules
+
+    space = schedules.space(families=["constant", "exponential"], initial=(1e-4, 1e-1))
+    trial = tunelab.create_study().ask()
+    drawn = trial.suggest_schedule("lr", space, total_steps=100)
+    assert tunelab.FixedTrial(trial.params).suggest_schedule("lr", space, total_steps=100) == drawn
+
+
 def test_max_trials_callback_caps_the_study_across_runs(tmp_path):
     from tunelab.study import MaxTrialsCallback
 

@@ -22,7 +22,7 @@ from tunelab.space import (
     IntDistribution,
     check_compatible,
 )
-from tunelab.study._arguments import ATTRS, NAME
+from tunelab.study._arguments import ATTRS, NAME, ScheduleSpaceLike
 from tunelab.study._trial import Trial
 
 _PARAMS = InstanceOf(Mapping, "a mapping of parameter name to value")
@@ -101,10 +101,14 @@ class FixedTrial:
         self._distributions[name] = distribution
         return value
 
+    @constrained({"name": NAME,
+                  "space": InstanceOf(ScheduleSpaceLike, "a schedule space from tunelab.schedules.space(...)"),
+                  "total_steps": (None, Integral(min=1))}, where="FixedTrial.suggest_schedule")
     def suggest_schedule(self, name: str, space: Any, *, total_steps: int | None = None) -> Any:
         """The schedule that ``params`` describe (``"{name}.family"`` and that family's arguments)."""
         return space.suggest(self, name, total_steps=total_steps)
 
+    @constrained({"step": Integral(min=0)}, where="FixedTrial.report")
     def report(self, value: float | Sequence[float], step: int) -> None:
         """Nothing is recorded: a FixedTrial has no study."""
 

@@ -1,15 +1,13 @@
 """The HTML report of a study (``report.html``), and the best configuration as code.
 
-The report is one self-contained file (plotly.js inlined from the installed ``plotly`` package,
-extra ``plot``; no network needed): optimization history with the best-so-far line, parameter
-importance (see :mod:`tunelab.reporting._importance` for the measure), parallel coordinates with
-log axes, intermediate values with pruned trials marked, the learning-rate schedules of the best
-trials, the best value per schedule family (the best decaying schedule against the best constant
-learning rate) and a table of every trial.
-
->>> from tunelab.reporting import correlation_ratio
->>> correlation_ratio([1, 1, 2, 2], [0.0, 0.0, 1.0, 1.0])
-1.0
+The report draws :mod:`tunelab.visualization`'s figures (the same as in Python and in the
+dashboard): the optimization history with the best so far, the Pareto front and its trade-off table
+for several objectives (infeasible trials marked), parameter importance with each estimate's spread
+and trial count (:mod:`tunelab.importance`), parallel coordinates over the parameters most trials
+share, intermediate values with pruned trials marked, the timeline, the learning rates of the best
+trials, each schedule family's values (the best decaying schedule against the best constant
+learning rate) and a table of the trials. One file that works offline (plotly.js inlined from the
+installed ``plotly`` package, extra ``plot``), or a small file beside ``plotly.min.js``.
 """
 
 from __future__ import annotations
@@ -20,10 +18,6 @@ from typing import Any
 #: Public names and their private modules, imported on first use: the command line imports this
 #: package for its output helpers and must not pay for scipy and numpy at every start.
 _LAZY = {
-    "correlation_ratio": "_importance",
-    "family_rows": "_html",
-    "importance_scores": "_importance",
-    "importances": "_importance",
     "keras_code": "_code",
     "plain_params": "_code",
     "render": "_html",

@@ -62,21 +62,26 @@ def plotly_text(text: Any) -> str:
     return str(text).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def plotly_safe(figure: Any) -> Any:
+def plotly_safe(figure: Any, *, digits: int | None = None) -> Any:
     """A plotly figure (or any JSON-like data) with every string passed through :func:`plotly_text`
-    and every non-finite number made None (a gap), ready for ``JSON.parse`` and ``Plotly.newPlot``.
+    and every non-finite number made None (a gap), ready for ``JSON.parse`` and ``Plotly.newPlot``;
+    with ``digits``, floats rounded to that many significant digits (a smaller page, the same plot).
 
     >>> plotly_safe({"data": [{"y": [1.0, float("nan")], "name": "<b>x</b>"}]})
     {'data': [{'y': [1.0, None], 'name': '&lt;b&gt;x&lt;/b&gt;'}]}
+    >>> plotly_safe([0.123456789, 12345678.9, 3], digits=4)
+    [0.1235, 12350000.0, 3]
     """
     if isinstance(figure, str):
         return plotly_text(figure)
-    if isinstance(figure, float) and not math.isfinite(figure):
-        return None
+    if isinstance(figure, float):
+        if not math.isfinite(figure):
+            return None
+        return float(f"{figure:.{digits}g}") if digits else figure
     if isinstance(figure, dict):
-        return {k: plotly_safe(v) for k, v in figure.items()}
+        return {k: plotly_safe(v, digits=digits) for k, v in figure.items()}
     if isinstance(figure, (list, tuple)):
-        return [plotly_safe(v) for v in figure]
+        return [plotly_safe(v, digits=digits) for v in figure]
     return figure
 
 

@@ -3,8 +3,9 @@
 A schedule is drawn over its trial's horizon: the horizon stored with the trial's schedule config
 when there is one, else the training length the runner recorded (user attribute
 ``schedule_steps``), else the schedule's own length (its ``total_steps``, ``decay_steps`` ...),
-else 1,000 steps; and never past the last step the schedule accepts (a OneCycleLR ends at its
-``total_steps``), so no stored study makes a figure fail.
+else (a constant) as far as the other schedules drawn beside it, else 1,000 steps; and never past
+the last step the schedule accepts (a OneCycleLR ends at its ``total_steps``), so no stored study
+makes a figure fail. Beside a recorded trace, a schedule is drawn over the steps the trace covers.
 """
 
 from __future__ import annotations
@@ -95,17 +96,25 @@ def last_valid_step(schedule: Any, horizon: int) -> int:
     return lo
 
 
+def _candidates(trial: FrozenTrial, name: str, schedule: Any, nominal: Any) -> list[int]:
+    config = trial.schedule_configs.get(name, {})
+    recorded = trial.user_attrs.get(SCHEDULE_STEPS_ATTR)
+    found = [config.get("horizon") if isinstance(config, dict) else None,
+             recorded.get(name) if isinstance(recorded, dict) else None,
+             nominal.get(name) if isinstance(nominal, dict) else None,
+             own_length(config if isinstance(config, dict) and config else schedule.to_config())]
+    return [n for n in map(_length, found) if n is not None]
+
+
+def _has_length(trial: FrozenTrial, name: str, schedule: Any, nominal: Any) -> bool:
+    return bool(_candidates(trial, name, schedule, nominal))
+
+
 def horizon(trial: FrozenTrial, name: str, schedule: Any, nominal: Any = None) -> int:
     """The number of steps to draw ``trial``'s schedule ``name`` over (see the module's text);
     ``nominal`` is the study's ``schedule_steps`` attribute (a config's horizons, by name)."""
-    config = trial.schedule_configs.get(name, {})
-    recorded = trial.user_attrs.get(SCHEDULE_STEPS_ATTR)
-    candidates = [config.get("horizon") if isinstance(config, dict) else None,
-                  recorded.get(name) if isinstance(recorded, dict) else None,
-                  nominal.get(name) if isinstance(nominal, dict) else None,
-                  own_length(config if isinstance(config, dict) else schedule.to_config())]
-    steps = next((n for n in map(_length, candidates) if n is not None), DEFAULT_HORIZON)
-    return last_valid_step(schedule, steps)
+    found = _candidates(trial, name, schedule, nominal)
+    return last_valid_step(schedule, found[0] if found else DEFAULT_HORIZON)
 
 
 def curve(schedule: Any, steps: int) -> tuple[list[int], list[float | None]]:
@@ -163,7 +172,9 @@ def lr_info(study: Any, trials: Sequence[int] | None, schedule: str | None, comp
                           where="plot_lr_schedules")
         chosen = [by_number[n] for n in dict.fromkeys(trials)]
     nominal = getattr(study, "user_attrs", {}).get(SCHEDULE_STEPS_ATTR)
-    curves, notes = [], []
+    curves: list[dict[str, Any]] = []
+    notes: list[str] = []
+    pending = []  # (trial, name, schedule, trace): schedules without a length wait for the others' horizon
     for t in chosen:
         trace = trace_points(t.user_attrs.get(LR_TRACE_ATTR))
         if trace is not None:
@@ -175,16 +186,25 @@ def lr_info(study: Any, trials: Sequence[int] | None, schedule: str | None, comp
             if schedule is not None and name != schedule:
                 continue
             try:
-                sched = Schedule.from_config(config)
-                steps = horizon(t, name, sched, nominal)
-                if trace is not None:  # beside the trace: over the steps it covers
-                    steps = last_valid_step(sched, int(min(max(trace[0]), MAX_HORIZON)))
-                xs, ys = curve(sched, steps)
+                pending.append((t, name, Schedule.from_config(config), trace))
             except InvalidArgumentError as exc:  # a config written by another version: say so, draw the rest
                 notes.append(f"trial {t.number} {name}: {str(exc).splitlines()[0][:200]}")
-                continue
-            curves.append({"number": t.number, "name": name, "source": "schedule", "family": sched.family,
-                           "repr": repr(sched), "steps": xs, "values": ys})
+    known = [horizon(t, name, s, nominal) for t, name, s, _ in pending if _has_length(t, name, s, nominal)]
+    shared = max(known) if known else DEFAULT_HORIZON  # a constant is drawn as far as the others
+    for t, name, sched, trace in pending:
+        try:
+            if trace is not None:  # beside the trace: over the steps it covers
+                steps = last_valid_step(sched, int(min(max(trace[0]), MAX_HORIZON)))
+            elif _has_length(t, name, sched, nominal):
+                steps = horizon(t, name, sched, nominal)
+            else:
+                steps = last_valid_step(sched, shared)
+            xs, ys = curve(sched, steps)
+        except InvalidArgumentError as exc:
+            notes.append(f"trial {t.number} {name}: {str(exc).splitlines()[0][:200]}")
+            continue
+        curves.append({"number": t.number, "name": name, "source": "schedule", "family": sched.family,
+                       "repr": repr(sched), "steps": xs, "values": ys})
     return {"curves": curves, "notes": notes, "numbers": [t.number for t in chosen]}
 
 

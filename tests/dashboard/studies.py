@@ -28,11 +28,35 @@ def objective(trial):
     return loss
 
 
+def trade_off(trial):
+    """Two objectives in tension whose values span decades; a constraint (x <= 4) some trials break."""
+    x = trial.suggest_float("x", 0.01, 5, log=True)
+    y = trial.suggest_float("y", 0, 3)
+    trial.set_constraint([x - 4.0])
+    return 4 * x**2 + 4 * y**2, (x - 5) ** 2 + (y - 5) ** 2
+
+
+def decades(trial):
+    """Losses reported from about 1 down to 1e-4."""
+    y = trial.suggest_float("y", 0, 3)
+    for step in range(5):
+        trial.report(10.0 ** -step * (1 + y), step)
+    return 10.0 ** -4 * (1 + y)
+
+
 def make_demo(path, *, n_trials: int = 20) -> str:
-    """An SQLite file with a study "demo" of ``n_trials`` and an empty study named like an XSS attack."""
+    """An SQLite file with a study "demo" of ``n_trials``, a study with three trials named like an XSS
+    attack, a two-objective study "trade-off" with a constraint and a study "decades" whose reports
+    span four decades (study ids 1 to 4)."""
     url = f"sqlite:///{path}"
     study = tunelab.create_study(storage=url, study_name="demo", sampler=tunelab.samplers.RandomSampler(seed=1))
     study.optimize(objective, n_trials=n_trials, catch=(RuntimeError,))
     xss = tunelab.create_study(storage=url, study_name=XSS_NAME, direction="maximize")
     xss.optimize(lambda t: t.suggest_float(XSS_NAME, 0, 1), n_trials=3)
+    multi = tunelab.create_study(storage=url, study_name="trade-off", directions=["minimize", "minimize"],
+                                 sampler=tunelab.samplers.RandomSampler(seed=2))
+    multi.set_user_attr("metrics", ["size", "error"])
+    multi.optimize(trade_off, n_trials=30)
+    tunelab.create_study(storage=url, study_name="decades", sampler=tunelab.samplers.RandomSampler(seed=3)).optimize(
+        decades, n_trials=3)
     return url

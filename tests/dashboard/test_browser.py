@@ -53,15 +53,44 @@ def test_xss_in_a_study_name_is_shown_as_text(browser, server):
     assert browser.execute_script("return document.querySelectorAll('main img').length") == 0
 
 
+def drawn(browser, plot):
+    return browser.execute_script(f"return document.querySelectorAll('#{plot} .main-svg .scatterlayer .trace, "
+                                  f"#{plot} .main-svg .barlayer .trace, #{plot} .main-svg .boxlayer .trace').length")
+
+
 def test_study_page_draws_every_plot(browser, server):
     open_page(browser, server + "/#/study/1")
     assert browser.execute_script("return document.body.dataset.ready") == "1"
-    for plot in ("history", "parallel", "importance", "intermediate", "timeline", "lr"):
-        n = browser.execute_script(f"return document.querySelectorAll('#{plot} .main-svg .scatterlayer .trace, "
-                                   f"#{plot} .main-svg .barlayer .trace').length")
-        assert n > 0, plot
+    for plot in ("history", "parallel", "importance", "intermediate", "timeline", "lr", "families-0"):
+        assert drawn(browser, plot) > 0, plot
     points = browser.execute_script("return document.querySelectorAll('#history .scatterlayer .trace:first-child .point').length")
     assert points >= 15
+    assert "15 completed trials" in browser.execute_script("return document.getElementById('history-note').textContent")
+    assert "of 15 trials" in browser.execute_script("return document.getElementById('importance').textContent")
+    assert severe_logs(browser) == []
+
+
+def test_parallel_axes_are_the_shared_parameters_and_can_be_chosen(browser, server):
+    open_page(browser, server + "/#/study/1")
+    axes = "return [...document.querySelectorAll('#parallel .xtick text')].map(t => t.textContent)"
+    before = browser.execute_script(axes)
+    assert "activation" in before and "lr.cosine.alpha" not in before  # set in fewer than half of the trials
+    browser.execute_script("document.getElementById('param-picker').open = true;"
+                           "const box = document.querySelector('#param-choices input[value=\"lr.cosine.alpha\"]');"
+                           "box.checked = true; box.dispatchEvent(new Event('change'))")
+    after = wait(browser, f"const a = ({axes.removeprefix('return ')}); return a.includes('lr.cosine.alpha') && a")
+    assert len(after) == len(before) + 1
+    assert "unset" in browser.execute_script("return document.getElementById('parallel').textContent")
+
+
+def test_a_multi_objective_study_shows_its_pareto_front_and_trade_offs(browser, server):
+    open_page(browser, server + "/#/study/3")
+    assert drawn(browser, "pareto") == 3  # dominated, front, infeasible
+    assert drawn(browser, "history") > 0 and drawn(browser, "history-1") > 0
+    header = browser.execute_script("return [...document.querySelectorAll('#tradeoff-table th')].map(t => t.textContent)")
+    assert header[:3] == ["trial", "size", "error"]
+    rows = browser.execute_script("return document.querySelectorAll('#tradeoff-table tbody tr').length")
+    assert rows > 0 and "infeasible" in browser.execute_script("return document.getElementById('pareto-note').textContent")
     assert severe_logs(browser) == []
 
 
@@ -102,5 +131,6 @@ def test_trial_page_shows_schedule_and_log(browser, server):
     assert "ExponentialDecay" in browser.execute_script("return document.getElementById('schedule-note').textContent") \
         or "Cosine" in browser.execute_script("return document.getElementById('schedule-note').textContent")
     assert browser.execute_script("return document.querySelectorAll('#schedule .scatterlayer .trace').length") == 2
+    assert "applied rates (lr_trace)" in browser.execute_script("return document.getElementById('schedule-note').textContent")
     open_page(browser, server + "/#/study/1/trial/7")
     assert "diverged" in browser.execute_script("return document.getElementById('log').textContent")

@@ -6,12 +6,14 @@ import io
 import json
 import urllib.error
 import urllib.request
+from urllib.parse import quote
 
 import pytest
 from studies import XSS_NAME
 
 import tunelab
 
+pytest.importorskip("plotly.graph_objects").Figure  # noqa: B018 - loaded before the server's threads run
 
 def get(server, path, *, method="GET", headers=None):
     request = urllib.request.Request(server + path, method=method, headers=headers or {})
@@ -38,58 +40,114 @@ def raw_get(server, path):
     return response.status, response.read()
 
 
+def traces(figure):
+    return {t.get("name"): t for t in figure["data"]}
+
+
 def test_study_list_reports_counts_best_and_direction(server):
     studies = {s["name"]: s for s in get_json(server, "/api/studies")["studies"]}
     demo = studies["demo"]
     assert demo["directions"] == ["minimize"]
     assert demo["n_trials"] == 20
     assert demo["by_state"]["PRUNED"] == 4 and demo["by_state"]["FAIL"] == 1
-    assert demo["best"] == pytest.approx(min(h for h in get_json(server, f"/api/studies/{demo['id']}/history")["values"]))
+    history = get_json(server, f"/api/studies/{demo['id']}/history")["figure"]
+    assert demo["best"] == pytest.approx(min(traces(history)["Objective Value"]["y"]))
     assert studies[XSS_NAME]["directions"] == ["maximize"]  # the name comes back as data, unchanged
+    assert studies["trade-off"]["directions"] == ["minimize", "minimize"]
 
 
-def test_history_best_so_far_never_worsens(server):
+def test_history_is_the_figure_of_tunelab_visualization(server, demo_url):
+    """One figure layer: the dashboard sends the figure the Python API draws for the same trials."""
     h = get_json(server, "/api/studies/1/history")
-    assert h["n_complete"] == 15
-    assert h["best_values"] == sorted(h["best_values"], reverse=True)
-    assert h["best_values"][-1] == min(h["values"])
+    assert h["n_complete"] == 15 and h["n_shown"] == 15
+    fig = h["figure"]
+    assert fig["layout"]["title"]["text"] == "Optimization History Plot"
+    best = traces(fig)["Best Value"]["y"]
+    assert best == sorted(best, reverse=True) and best[-1] == min(traces(fig)["Objective Value"]["y"])
+    study = tunelab.load_study(study_name="demo", storage=demo_url)
+    ours = json.loads(tunelab.visualization.plot_optimization_history(study).to_json())
+    assert [t["name"] for t in fig["data"]] == [t["name"] for t in ours["data"]]
+    assert traces(fig)["Best Value"]["y"] == pytest.approx(list(traces(ours)["Best Value"]["y"]), rel=1e-5)
 
 
-def test_parallel_top_percent_keeps_the_best_trials(server):
+def test_a_multi_objective_study_has_a_history_per_objective_and_a_pareto_front(server):
+    study = get_json(server, "/api/studies/3")
+    assert study["objectives"] == ["size", "error"]
+    second = get_json(server, "/api/studies/3/history?objective=1")["figure"]
+    assert second["layout"]["yaxis"]["title"]["text"] == "error" and "Best Value" not in traces(second)
+    assert "Infeasible Trial" in traces(second)
+    status, _, body = get(server, "/api/studies/3/history?objective=2")
+    assert status == 400 and b"objective=2 is invalid" in body
+    front = get_json(server, "/api/studies/3/pareto")
+    assert set(traces(front["figure"])) == {"Trial", "Best Trial", "Infeasible Trial"}
+    assert front["n_infeasible"] > 0 and front["n_front"] == len(front["table"]) > 0
+    sizes = [row["size"] for row in front["table"]]
+    assert sizes == sorted(sizes) and all(row["feasible"] == "yes" for row in front["table"])
+    assert {"trial", "size", "error", "x", "y"} <= set(front["table"][0])
+
+
+def test_parallel_coordinates_default_to_the_shared_parameters_and_take_a_selection(server):
     everything = get_json(server, "/api/studies/1/parallel?top=100")
+    available = {a["name"]: a["count"] for a in everything["available"]}
+    assert len(available) == 10 and available["width"] == 15  # every parameter, with how many trials set it
+    assert set(everything["params"]) == {n for n, c in available.items() if c >= 15 / 2}
+    labels = everything["figure"]["layout"]["xaxis"]["ticktext"]
+    assert "width (log)" in labels  # drawn in log10 units
     top = get_json(server, "/api/studies/1/parallel?top=20")
-    assert top["n_selected"] == 3 and len(top["values"]) == 3
-    assert top["values"] == sorted(everything["values"])[:3]
-    width = next(a for a in top["axes"] if a["name"] == "width")
-    assert width["log"] is True  # drawn in log10 units
+    assert top["n_selected"] == 3 and top["n_lines"] == 3
+    chosen = get_json(server, "/api/studies/1/parallel?params=" + quote(json.dumps(["lr.cosine.alpha", "width"])))
+    assert chosen["params"] == ["lr.cosine.alpha", "width"]
+    assert chosen["figure"]["layout"]["xaxis"]["ticktext"][1:] == ["lr.cosine.alpha", "width (log)"]
+    assert "unset" in [a["text"] for a in chosen["figure"]["layout"]["annotations"]]  # cosine trials only
     status, _, body = get(server, "/api/studies/1/parallel?top=0")
     assert status == 400 and b"top=0.0 is invalid" in body
+    status, _, body = get(server, "/api/studies/1/parallel?params=" + quote(json.dumps(["nope"])))
+    assert status == 400 and b"params=['nope'] is invalid" in body
+    status, _, body = get(server, "/api/studies/1/parallel?params=width")
+    assert status == 400 and b"must be a JSON array of names" in body
 
 
-def test_intermediate_curves_include_pruned_trials(server):
-    curves = get_json(server, "/api/studies/1/intermediate")["curves"]
-    pruned = [c for c in curves if c["state"] == "PRUNED"]
-    assert pruned and all(c["steps"] == [0, 1, 2, 3] for c in pruned)
+def test_intermediate_values_mark_pruned_trials_and_use_log_axes_across_decades(server):
+    fig = get_json(server, "/api/studies/1/intermediate")["figure"]
+    pruned = traces(fig)["pruned here"]
+    assert pruned["x"] == [3, 3, 3, 3]  # the demo prunes at step 3
+    assert fig["layout"]["yaxis"]["type"] == "linear"  # 0.6 .. 8: one decade
+    assert get_json(server, "/api/studies/4/intermediate")["figure"]["layout"]["yaxis"]["type"] == "log"  # 1 .. 1e-4
 
 
 def test_learning_rate_prefers_the_recorded_trace(server):
-    curves = get_json(server, "/api/studies/1/lr?trials=0,1")["curves"]
-    by_number = {c["number"]: c for c in curves}
-    assert by_number[0]["source"] == "lr_trace" and by_number[0]["steps"][:3] == [0, 5, 10]
-    assert by_number[1]["source"] == "schedule" and by_number[1]["name"] == "lr"
-    assert all(v > 0 for v in by_number[1]["values"][:10])
+    fig = get_json(server, "/api/studies/1/lr?trials=0,1")["figure"]
+    by = traces(fig)
+    assert by["trial 0 applied"]["x"][:3] == [0, 5, 10]
+    [schedule] = [name for name in by if name.startswith("trial 1 lr: ")]
+    assert all(v > 0 for v in by[schedule]["y"][:10])
+    status, _, body = get(server, "/api/studies/1/lr?trials=0,x")
+    assert status == 400
 
 
 def test_timeline_uses_the_worker_attribute(server):
-    bars = get_json(server, "/api/studies/1/timeline")["bars"]
-    assert {b["worker"] for b in bars} == {"w0", "w1", "w2"}
-    assert all(b["end"] >= b["start"] for b in bars)
+    fig = get_json(server, "/api/studies/1/timeline")["figure"]
+    assert fig["layout"]["yaxis"]["categoryarray"] == ["w0", "w1", "w2"]
+    assert all(x > 0 for t in fig["data"] for x in t["x"])
 
 
-def test_importance_scores_are_shares(server):
-    params = get_json(server, "/api/studies/1/importance")["params"]
-    assert {p["name"] for p in params} >= {"width", "activation"}
-    assert all(0 <= p["score"] <= 1 for p in params)
+def test_importance_shows_spread_and_trial_counts(server):
+    imp = get_json(server, "/api/studies/1/importance")
+    assert imp["n_used"] == imp["n_complete"] == 15
+    bars, labels = imp["figure"]["data"][0], imp["figure"]["data"][-1]
+    assert set(bars["y"]) >= {"width", "activation"} and all(0 <= x <= 1 for x in bars["x"])
+    assert any(t.endswith("· 15 of 15 trials") for t in labels["text"])
+    assert any(t.startswith("not estimated: set in") for t in labels["text"])  # each family's own arguments
+    per_objective = get_json(server, "/api/studies/3/importance")["figure"]
+    assert [t["name"] for t in per_objective["data"]] == ["size", "error"]
+
+
+def test_schedule_families(server):
+    [item] = get_json(server, "/api/studies/1/families")["figures"]
+    assert item["schedule"] == "lr"
+    boxes = [t for t in item["figure"]["data"] if t["type"] == "box"]
+    assert sorted(b["name"].split(" ")[0] for b in boxes) == ["cosine", "exponential"]
+    assert get_json(server, "/api/studies/3/families")["figures"] == []
 
 
 def test_trial_table_sorts_filters_and_paginates(server):
@@ -120,8 +178,13 @@ def test_trial_page_data(server):
     t = get_json(server, "/api/studies/1/trials/7")
     assert t["state"] == "FAIL" and any("diverged" in line for line in t["log"])
     t = get_json(server, "/api/studies/1/trials/0")
-    assert t["schedules"][0]["name"] == "lr" and t["schedules"][0]["steps"][-1] == 95  # up to the trace's end
+    applied, schedule = t["figures"]["curves"]
+    assert applied["source"] == "lr_trace" and schedule["name"] == "lr"
+    assert schedule["last_step"] == 95  # the schedule beside the trace, up to the trace's end
+    assert len(t["figures"]["schedule"]["data"]) == 2 and t["figures"]["intermediate"]["data"]
     assert t["user_attrs"]["worker"] == "w0" and t["intermediate"]["steps"] == list(range(8))
+    infeasible = next(n for n in range(30) if get_json(server, f"/api/studies/3/trials/{n}")["constraints"][0] > 0)
+    assert infeasible is not None
 
 
 def test_updates_move_only_new_trials(server, demo_url):

@@ -3,10 +3,14 @@
 The server uses the standard library only (plotly.js, the ``dashboard`` extra, is served from the
 installed ``plotly`` package, so the page works offline), binds to 127.0.0.1 unless told
 otherwise and only reads: SQLite files (also while trials are being written, in WAL mode) and
-PostgreSQL. Pages: the study list; a study page with the optimization history, parallel
-coordinates (log axes, top-k% filter), parameter importance, intermediate values with pruned
-trials marked, the timeline of trials per worker, the learning-rate curves of the selected
-trials and a sortable, filterable trial table with CSV export; a trial page.
+PostgreSQL. Every figure is built on the server by :mod:`tunelab.visualization` (the figures of the
+Python API and the report) and drawn by the page with plotly. Pages: the study list; a study page
+with the optimization history (one per objective), for several objectives the Pareto front with
+infeasible trials marked and its trade-off table, parallel coordinates over the parameters most
+trials share (selectable, log axes, top-k% filter), parameter importance with each estimate's spread
+and trial count, intermediate values with pruned trials marked, the timeline per worker, the
+learning rates of the selected trials, each schedule family's values, and a sortable, filterable
+trial table with CSV export; a trial page.
 
 >>> from tunelab.dashboard import make_server
 >>> make_server("sqlite:///no/such/file.db")

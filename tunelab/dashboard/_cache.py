@@ -33,11 +33,13 @@ _STATE_NAMES = {int(s): s.name for s in TrialState}
 class StudyCache:
     """Light rows of one study's trials, with revisions for live updates."""
 
-    def __init__(self, source: Any, study_id: int, name: str, directions: tuple[StudyDirection, ...]) -> None:
+    def __init__(self, source: Any, study_id: int, name: str, directions: tuple[StudyDirection, ...],
+                 user_attrs: dict[str, Any] | None = None) -> None:
         self.source = source
         self.study_id = study_id
         self.name = name
         self.directions = directions
+        self.user_attrs = dict(user_attrs or {})
         self.minimize = directions[0] == StudyDirection.MINIMIZE
         self.rows: dict[int, dict[str, Any]] = {}
         self.ordered: list[dict[str, Any]] = []

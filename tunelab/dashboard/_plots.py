@@ -1,176 +1,239 @@
-"""Server-side aggregation for the study page: every plot gets a bounded number of points.
+"""The study page's figures: :mod:`tunelab.visualization`'s builders over the rows the page draws.
 
-A study of 50,000 trials sends the browser at most a few thousand points per plot: the history
-keeps every improvement of the best value plus an even sample of the rest, parallel coordinates
-keep the top-k% trials thinned evenly by rank, the timeline the most recent trials, and the
-intermediate-value and learning-rate plots a chosen few trials.
+The dashboard draws no figure of its own. From the cache's light rows it picks the trials a
+figure needs (a bounded sample of a 50,000-trial study, see :mod:`tunelab.visualization._sample`),
+turns just those into FrozenTrials (parameters, intermediate values, schedules read for them
+alone) and hands them to the same builders as ``tunelab.visualization`` and the report. Each
+route answers ``{"figure": {"data": [...], "layout": {...}}, ...}``, which the page draws with plotly.
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import math
-import time
+import threading
+from collections.abc import Sequence
 from typing import Any
 
-import numpy as np
+from tunelab._errors import invalid
+from tunelab._records import SCHEDULE_KEY_PREFIX, FrozenTrial, StudyDirection, TrialState
+from tunelab.dashboard._cache import StudyCache
+from tunelab.reporting._safe import plotly_safe
+from tunelab.visualization import _history, _importance, _params, _pareto, _schedules, _trials
+from tunelab.visualization._common import TrialsView, is_feasible, shared_params
+from tunelab.visualization._sample import (
+    MAX_CURVES,
+    MAX_HISTORY_POINTS,
+    MAX_PARALLEL_LINES,
+    MAX_TIMELINE_BARS,
+    history_keep,
+    importance_evaluator,
+    pick_curves,
+    thin,
+)
 
-from tunelab._records import SCHEDULE_KEY_PREFIX, TrialState
-from tunelab.dashboard._cache import StudyCache, finite
-from tunelab.dashboard._source import LR_TRACE_ATTR
-from tunelab.reporting._importance import importance_scores
-from tunelab.space import CategoricalDistribution
-
-MAX_HISTORY_POINTS = 2000
-MAX_PARALLEL_LINES = 500
-MAX_TIMELINE_BARS = 500
-MAX_CURVES = 60
-LR_POINTS = 400
-_HORIZON_ARGS = ("total_steps", "decay_steps", "T_max", "total_iters", "num_training_steps",
-                 "transition_steps", "step_size_up", "first_decay_steps", "T_0")
-
-
-def thin(n: int, limit: int) -> np.ndarray:
-    """Indices of an even sample of at most ``limit`` out of ``n`` items (first and last kept).
-
-    >>> thin(10, 4).tolist()
-    [0, 3, 6, 9]
-    """
-    if n <= limit:
-        return np.arange(n)
-    return np.unique(np.linspace(0, n - 1, limit).round().astype(int))
+#: Significant digits of the numbers sent (what a plot or a hover shows).
+DIGITS = 6
+#: Rows of the Pareto front's trade-off table.
+MAX_FRONT_ROWS = 50
+_STATES = {int(s): s for s in TrialState}
+#: One importance estimate at a time (forests fit one after the other anyway).
+_IMPORTANCE_LOCK = threading.Lock()
 
 
-def history(cache: StudyCache) -> dict[str, Any]:
-    done = cache.completed()
-    numbers = np.array([r["number"] for r in done], dtype=np.int64)
-    values = np.array([r["value"] for r in done], dtype=np.float64)
-    if len(values):
-        best = np.minimum.accumulate(values) if cache.minimize else np.maximum.accumulate(values)
-        improved = np.flatnonzero(np.r_[True, best[1:] != best[:-1]])
-    else:
-        best, improved = values, np.arange(0)
-    keep = np.union1d(thin(len(values), MAX_HISTORY_POINTS), improved)
-    steps = np.union1d(improved, [len(values) - 1]) if len(values) else improved
-    return {"numbers": numbers[keep].tolist(), "values": values[keep].tolist(),
-            "best_numbers": numbers[steps].tolist(), "best_values": best[steps].tolist(),
-            "n_complete": int(len(values)), "n_shown": int(len(keep))}
+def load_importance_backend() -> None:
+    """Import scikit-learn now, in the thread that builds the server: imported later by two request
+    threads at once (or beside another import of pandas), the import system can deadlock. Without
+    it the importance route answers with the extra to install."""
+    from tunelab._errors import MissingExtraError, require_extra
+
+    try:
+        require_extra("sklearn.ensemble", "dashboard")
+    except MissingExtraError:
+        pass
 
 
-def _axis_values(rows: list[dict[str, Any]], name: str, dist: Any) -> tuple[dict[str, Any], list[Any]]:
-    """One parallel-coordinates axis: its description and each row's position on it."""
-    log = bool(getattr(dist, "log", False))
-    axis: dict[str, Any] = {"name": name, "log": log, "categorical": isinstance(dist, CategoricalDistribution)}
-    if axis["categorical"]:
-        axis["choices"] = [str(c) for c in dist.choices]
+def figure(spec: dict[str, Any]) -> dict[str, Any]:
+    """A figure dict as the page receives it: every study string shown as text, numbers rounded."""
+    return plotly_safe(spec, digits=DIGITS)
+
+
+def _values(row: dict[str, Any]) -> tuple[float, ...] | None:
+    if row["values_json"]:
+        return tuple(float(v) if v is not None else math.nan for v in json.loads(row["values_json"]))
+    return None if row["value"] is None else (float(row["value"]),)
+
+
+def _time(stamp: float | None) -> datetime.datetime | None:
+    return None if stamp is None else datetime.datetime.fromtimestamp(stamp)
+
+
+def frozen(rows: Sequence[dict[str, Any]], *, intermediate: dict[int, list[tuple[int, Any]]] | None = None,
+           attrs: dict[int, dict[str, Any]] | None = None) -> list[FrozenTrial]:
+    """Light rows as FrozenTrials: parameters where the rows hold them, intermediate values and
+    learning-rate attributes (``lr_trace``, schedule configs) where given by trial id."""
     out = []
     for r in rows:
-        found = r["params"].get(name)
-        v = None if found is None else found[0]
-        out.append(math.log10(v) if (v is not None and log and v > 0) else v)
-    return axis, out
+        params = r.get("params") or {}
+        found = (attrs or {}).get(r["trial_id"], {})
+        user = {"worker": r["worker"]} if r["worker"] is not None else {}
+        if _schedules.LR_TRACE_ATTR in found:
+            user[_schedules.LR_TRACE_ATTR] = found[_schedules.LR_TRACE_ATTR]
+        configs = {k[len(SCHEDULE_KEY_PREFIX):]: v for k, v in found.items() if k.startswith(SCHEDULE_KEY_PREFIX)}
+        steps = (intermediate or {}).get(r["trial_id"], [])
+        out.append(FrozenTrial(
+            r["number"], _STATES[r["state"]], _values(r), {n: d.to_external(v) for n, (v, d) in params.items()},
+            {n: d for n, (_, d) in params.items()},
+            intermediate_values={s: (math.nan if v is None else v) for s, v in steps},
+            user_attrs=user, datetime_start=_time(r["start"]), datetime_complete=_time(r["complete"]),
+            trial_id=r["trial_id"], constraints=r.get("constraints"), schedule_configs=configs))
+    return out
 
 
-def parallel(cache: StudyCache, *, top_percent: float = 100.0) -> dict[str, Any]:
-    """The best ``top_percent`` % of completed trials, thinned evenly by rank to the line limit."""
+def _view(cache: StudyCache, trials: Sequence[FrozenTrial]) -> TrialsView:
+    return TrialsView(trials, cache.directions, study_name=cache.name, user_attrs=cache.user_attrs)
+
+
+def objective_names(cache: StudyCache) -> list[str]:
+    """The objectives' names: the study's ``metrics`` user attribute when it fits, else Optuna's defaults."""
+    return _pareto.objective_names(_view(cache, []))
+
+
+def history(cache: StudyCache, *, objective: int = 0) -> dict[str, Any]:
+    """The optimization history of objective ``objective``: every improvement of the best value
+    and an even sample of the rest, pruned trials' last values sampled too."""
+    n_obj = len(cache.directions)
+    if not 0 <= objective < n_obj:
+        raise invalid("objective", objective, f"an objective index in [0, {n_obj - 1}]")
+    done = cache.completed()
+    values = [_values(r) for r in done]
+    ys = [v[objective] if v and len(v) > objective else math.nan for v in values]
+    minimize = cache.directions[0] == StudyDirection.MINIMIZE if n_obj == 1 else None
+    keep = history_keep(ys, minimize, MAX_HISTORY_POINTS)
+    pruned = [r for r in cache.ordered if r["state"] == int(TrialState.PRUNED)]
+    rows = [done[k] for k in keep] + [pruned[k] for k in thin(len(pruned), MAX_HISTORY_POINTS // 4)]
+    target = None if n_obj == 1 else (lambda t: t.values[objective])
+    info = _history.history_info([_view(cache, frozen(rows))], target)
+    name = objective_names(cache)[objective]
+    return {"figure": figure(_history.history_spec(info, name)), "n_complete": len(done), "n_shown": len(keep)}
+
+
+def parallel(cache: StudyCache, *, top_percent: float = 100.0, params: Sequence[str] | None = None) -> dict[str, Any]:
+    """Parallel coordinates of the best ``top_percent`` % of completed trials (thinned evenly by rank)
+    over ``params``, by default the parameters at least half of those trials set."""
     done = cache.ranked()
     n_top = max(1, math.ceil(len(done) * top_percent / 100.0)) if done else 0
     chosen = cache.with_params([done[i] for i in thin(n_top, MAX_PARALLEL_LINES)])
-    axes, columns = [], []
-    for name in sorted(cache.distributions):
-        axis, col = _axis_values(chosen, name, cache.distributions[name])
-        axes.append(axis)
-        columns.append(col)
-    return {"axes": axes, "columns": columns, "values": [r["value"] for r in chosen],
-            "numbers": [r["number"] for r in chosen], "n_selected": n_top, "n_complete": len(done)}
+    trials = frozen(chosen)
+    counts: dict[str, int] = {}
+    for t in trials:
+        for name in t.params:
+            counts[name] = counts.get(name, 0) + 1
+    axes = list(params) if params is not None else shared_params(trials)
+    unknown = [p for p in axes if p not in counts]
+    if unknown:
+        raise invalid("params", list(axes), f"names of parameters of the trials drawn ({sorted(counts)})")
+    target = None if len(cache.directions) == 1 else (lambda t: t.values[0])
+    info = _params.parallel_info(_view(cache, trials), axes, target, objective_names(cache)[0])
+    return {"figure": figure(_params.parallel_spec(info)), "params": axes,
+            "available": [{"name": n, "count": counts[n]} for n in sorted(counts, key=lambda n: (-counts[n], n))],
+            "n_selected": n_top, "n_complete": len(done), "n_lines": len(trials)}
 
 
-def importance(cache: StudyCache, *, max_rows: int = 5000) -> dict[str, Any]:
-    """Each parameter's importance score, the report's (``tunelab.reporting.importances``).
-
-    At most ``max_rows`` completed trials, spread evenly over the study, are used.
-    """
+def importance(cache: StudyCache) -> dict[str, Any]:
+    """Each parameter's importance with its spread and trial count (an even sample of at most 1,000
+    completed trials; per objective for several)."""
+    evaluator = importance_evaluator()
     done = cache.completed()
-    done = cache.with_params([done[i] for i in thin(len(done), max_rows)])
-    columns = {name: _axis_values(done, name, dist)[1] for name, dist in sorted(cache.distributions.items())}
-    categorical = {name: isinstance(dist, CategoricalDistribution) for name, dist in cache.distributions.items()}
-    scores = importance_scores([r["value"] for r in done], columns, categorical)
-    return {"params": [{"name": k, "score": v} for k, v in scores.items()], "n_used": len(done)}
+    sample = cache.with_params([done[i] for i in thin(len(done), evaluator.max_trials)])
+    names = objective_names(cache)
+    with _IMPORTANCE_LOCK:
+        info = _importance.importance_info(_view(cache, frozen(sample)), evaluator, None, None, names[0], names)
+    return {"figure": figure(_importance.importance_spec(info)), "n_used": len(sample), "n_complete": len(done)}
 
 
 def timeline(cache: StudyCache) -> dict[str, Any]:
-    """The most recent trials as bars per worker (the ``worker`` attribute, else packed lanes)."""
-    started = [r for r in cache.ordered if r["start"] is not None]
-    started = started[-MAX_TIMELINE_BARS:]
-    now = time.time()
-    lanes: list[float] = []
-    bars = []
-    for r in sorted(started, key=lambda r: r["start"]):
-        end = r["complete"] if r["complete"] is not None else now
-        worker = r["worker"]
-        if worker is None:  # pack into the first lane free at this trial's start
-            lane = next((i for i, busy_until in enumerate(lanes) if busy_until <= r["start"]), len(lanes))
-            if lane == len(lanes):
-                lanes.append(end)
-            lanes[lane] = end
-            worker = f"lane {lane}"
-        bars.append({"number": r["number"], "worker": worker, "state": TrialState(r["state"]).name,
-                     "start": r["start"] * 1000.0, "end": end * 1000.0})
-    return {"bars": bars, "n_total": len(cache.ordered)}
-
-
-def curve_trials(cache: StudyCache) -> list[dict[str, Any]]:
-    """Trials whose intermediate values are drawn: the best, the latest pruned, the running, spread."""
-    with_steps = [r for r in cache.ordered if r["state"] != int(TrialState.WAITING)]
-    done = cache.ranked()
-    pruned = [r for r in with_steps if r["state"] == int(TrialState.PRUNED)]
-    running = [r for r in with_steps if r["state"] == int(TrialState.RUNNING)]
-    picked: dict[int, dict[str, Any]] = {}
-    for group, n in ((done, 20), (running[-10:], 10), (pruned[-20:], 20)):
-        for r in group[:n]:
-            picked.setdefault(r["trial_id"], r)
-    for i in thin(len(with_steps), MAX_CURVES - len(picked)):
-        picked.setdefault(with_steps[i]["trial_id"], with_steps[i])
-    return sorted(picked.values(), key=lambda r: r["number"])[:MAX_CURVES]
+    """The most recent trials as bars, one row per worker (the ``worker`` attribute, else packed lanes)."""
+    started = [r for r in cache.ordered if r["start"] is not None][-MAX_TIMELINE_BARS:]
+    info = _trials.timeline_info(_view(cache, frozen(started)), None, "worker")
+    return {"figure": figure(_trials.timeline_spec(info, "worker")), "n_shown": len(started),
+            "n_total": len(cache.ordered)}
 
 
 def intermediate(cache: StudyCache) -> dict[str, Any]:
-    rows = curve_trials(cache)
-    steps = cache.source.intermediate([r["trial_id"] for r in rows])
-    curves = [{"number": r["number"], "state": TrialState(r["state"]).name,
-               "steps": [s for s, _ in steps[r["trial_id"]]],
-               "values": [finite(v) for _, v in steps[r["trial_id"]]]}
-              for r in rows if steps[r["trial_id"]]]
-    return {"curves": curves}
+    """The intermediate values of a chosen few trials: the best, the latest pruned and running, a spread."""
+    rows = [r for r in cache.ordered if r["state"] != int(TrialState.WAITING)]
+    numbers = pick_curves([r["number"] for r in rows], [_STATES[r["state"]].name for r in rows],
+                          [r["number"] for r in cache.ranked()[:20]], MAX_CURVES)
+    chosen = cache.by_number(numbers)
+    steps = cache.source.intermediate([r["trial_id"] for r in chosen])
+    info = _trials.intermediate_info(_view(cache, frozen(chosen, intermediate=steps)))
+    return {"figure": figure(_trials.intermediate_spec(info)), "n_shown": len(info)}
 
 
 def learning_rates(cache: StudyCache, numbers: list[int]) -> dict[str, Any]:
-    """Per chosen trial: the recorded ``lr_trace`` when present, else each stored schedule evaluated."""
-    from tunelab.schedules import Schedule
-
+    """The learning rates the chosen trials used: each one's ``lr_trace`` where recorded, else its schedules."""
     rows = cache.by_number(numbers[:MAX_CURVES])
     attrs = cache.source.learning_rate_attrs([r["trial_id"] for r in rows])
-    curves = []
-    for r in rows:
-        found = attrs[r["trial_id"]]
-        trace = found.get(LR_TRACE_ATTR)
-        if isinstance(trace, list) and trace:
-            pick = thin(len(trace), LR_POINTS * 2)
-            curves.append({"number": r["number"], "name": "applied", "source": "lr_trace",
-                           "steps": [trace[i][0] for i in pick], "values": [finite(trace[i][1]) for i in pick]})
-            continue
-        for key in sorted(k for k in found if k.startswith(SCHEDULE_KEY_PREFIX)):
-            curve = schedule_curve(Schedule.from_config(found[key]))
-            curves.append({"number": r["number"], "name": key[len(SCHEDULE_KEY_PREFIX):], "source": "schedule",
-                           **curve})
-    return {"curves": curves}
+    view = _view(cache, frozen(rows, attrs=attrs))
+    info = _schedules.lr_info(view, [r["number"] for r in rows], None, False)
+    return {"figure": figure(_schedules.lr_spec(info)), "numbers": info["numbers"]}
 
 
-def schedule_curve(schedule: Any, *, horizon: int | None = None) -> dict[str, Any]:
-    """A schedule evaluated at about ``LR_POINTS`` steps up to ``horizon`` (guessed from its arguments)."""
-    if horizon is None:
-        guesses = [v for k, v in schedule.to_config()["args"].items()
-                   if k in _HORIZON_ARGS and isinstance(v, (int, float)) and v > 0]
-        horizon = int(max(guesses) * 1.25) if guesses else 1000
-    steps = np.unique(np.linspace(0, max(horizon, 1), LR_POINTS).round().astype(np.int64))
-    values = schedule(steps)
-    return {"steps": steps.tolist(), "values": [finite(float(v)) for v in values], "repr": repr(schedule)}
+def schedule_names(cache: StudyCache) -> list[str]:
+    """The study's searched schedules: the names ``X`` of its categorical ``X.family`` parameters."""
+    return sorted(n[: -len(".family")] for n, d in cache.distributions.items()
+                  if n.endswith(".family") and hasattr(d, "choices"))
+
+
+def families(cache: StudyCache) -> dict[str, Any]:
+    """Per searched schedule, each family's values and best over every completed trial (only the
+    ``X.family`` parameter is read)."""
+    names = schedule_names(cache)
+    done = cache.completed()
+    found = cache.source.params(cache.study_id, None, names=[f"{n}.family" for n in names]) if names else {}
+    rows = [dict(r, params=found.get(r["trial_id"], {})) for r in done]
+    view = _view(cache, frozen(rows))
+    target = None if len(cache.directions) == 1 else (lambda t: t.values[0])
+    metric = objective_names(cache)[0]
+    return {"figures": [{"schedule": n, "figure": figure(_schedules.families_spec(
+        _schedules.families_info(view, n, target), metric))} for n in names]}
+
+
+def pareto(cache: StudyCache) -> dict[str, Any]:
+    """The Pareto front of a study with 2 or 3 objectives (feasible trials; infeasible ones grey) and
+    its trade-off table: the front's trials, best first by the first objective."""
+    n_obj = len(cache.directions)
+    names = objective_names(cache)
+    done = cache.completed()
+    view = _view(cache, frozen(done))
+    info = _pareto.front_info(view)
+    n_front, n_infeasible = len(info["best"]), len(info["infeasible"])
+    for key in ("dominated", "infeasible"):
+        info[key] = [info[key][k] for k in thin(len(info[key]), MAX_HISTORY_POINTS)]
+    spec = _pareto.pareto_spec(info, names) if n_obj in (2, 3) else None
+    front = sorted(info["best"], key=lambda pair: (pair[1][0], pair[0].number))[:MAX_FRONT_ROWS]
+    by_id = {r["trial_id"]: r for r in done}
+    with_params = {r["trial_id"]: r for r in cache.with_params([by_id[t.trial_id] for t, _ in front])}
+    table = []
+    for t, _ in front:
+        full = frozen([with_params[t.trial_id]])[0]
+        row: dict[str, Any] = {"trial": t.number, **{n: v for n, v in zip(names, t.values)}}
+        if t.constraints is not None:
+            row["feasible"] = "yes" if is_feasible(t) else "no"
+        row.update(full.params)
+        table.append(row)
+    return {"figure": figure(spec) if spec else None, "objectives": names, "table": table, "n_front": n_front,
+            "n_infeasible": n_infeasible, "n_complete": len(done)}
+
+
+def trial_figures(trial: FrozenTrial, directions: Sequence[StudyDirection]) -> dict[str, Any]:
+    """The trial page's figures: its learning rates (the recorded trace beside the schedule) and its
+    intermediate values."""
+    view = TrialsView([trial], directions)
+    lr = _schedules.lr_info(view, [trial.number], None, True)
+    return {"schedule": figure(_schedules.lr_spec(lr)),
+            "intermediate": figure(_trials.intermediate_spec(_trials.intermediate_info(view))),
+            "curves": [{"name": c["name"], "repr": c.get("repr", ""), "source": c["source"],
+                        "last_step": c["steps"][-1] if c["steps"] else None} for c in lr["curves"]]}

@@ -7,6 +7,7 @@ a regular expression or a 404. Only GET and HEAD are served (the dashboard write
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import threading
@@ -19,7 +20,7 @@ from urllib.parse import parse_qs, urlsplit
 from tunelab._errors import StudyNotFoundError, TrialNotFoundError, TunelabError, invalid
 from tunelab.dashboard import _plots
 from tunelab.dashboard._cache import StudyCache, finite
-from tunelab.dashboard._source import LR_TRACE_ATTR, ReadOnlySource
+from tunelab.dashboard._source import ReadOnlySource
 from tunelab.reporting._safe import dumps, hide_url
 
 #: Sent with every response: scripts, styles and data from this server only; no frames, no forms.
@@ -51,18 +52,21 @@ class Dashboard:
     def __init__(self, storage: str) -> None:
         self.source = ReadOnlySource(storage)
         self.assets = load_assets()
+        _plots.load_importance_backend()
         self._caches: dict[int, StudyCache] = {}
         self._lock = threading.Lock()
         self.routes = [
             (re.compile(r"/api/studies"), self.api_studies),
             (re.compile(r"/api/studies/(\d+)"), self.api_study),
             (re.compile(r"/api/studies/(\d+)/updates"), self.api_updates),
-            (re.compile(r"/api/studies/(\d+)/history"), lambda q, sid: self._memo(sid, "history", _plots.history)),
+            (re.compile(r"/api/studies/(\d+)/history"), self.api_history),
             (re.compile(r"/api/studies/(\d+)/parallel"), self.api_parallel),
             (re.compile(r"/api/studies/(\d+)/importance"), lambda q, sid: self._memo(sid, "importance", _plots.importance)),
             (re.compile(r"/api/studies/(\d+)/timeline"), lambda q, sid: self._memo(sid, "timeline", _plots.timeline)),
             (re.compile(r"/api/studies/(\d+)/intermediate"),
-             lambda q, sid: _plots.intermediate(self.study(sid))),
+             lambda q, sid: self._memo(sid, "intermediate", _plots.intermediate)),
+            (re.compile(r"/api/studies/(\d+)/families"), lambda q, sid: self._memo(sid, "families", _plots.families)),
+            (re.compile(r"/api/studies/(\d+)/pareto"), lambda q, sid: self._memo(sid, "pareto", _plots.pareto)),
             (re.compile(r"/api/studies/(\d+)/lr"), self.api_lr),
             (re.compile(r"/api/studies/(\d+)/trials"), self.api_trials),
             (re.compile(r"/api/studies/(\d+)/trials\.csv"), self.api_csv),
@@ -73,10 +77,13 @@ class Dashboard:
         """Read every study's trials and draw up its default plots now, so the first page is quick."""
         for summary in self.source.studies():
             sid = str(summary.study_id)
-            for key, compute in (("history", _plots.history), ("importance", _plots.importance),
-                                 ("timeline", _plots.timeline)):
+            for key, compute in (("importance", _plots.importance), ("timeline", _plots.timeline),
+                                 ("intermediate", _plots.intermediate)):
                 self._memo(sid, key, compute)
+            self.api_history({}, sid)
             self.api_parallel({}, sid)
+            if len(summary.directions) > 1:
+                self._memo(sid, "pareto", _plots.pareto)
             self.study(sid).select(sort="number", desc=True)
 
     def study(self, study_id: str) -> StudyCache:
@@ -85,8 +92,9 @@ class Dashboard:
             cache = self._caches.get(sid)
         if cache is None:
             name, directions = self.source.study(sid)
+            attrs = self.source.study_user_attrs(sid)
             with self._lock:
-                cache = self._caches.setdefault(sid, StudyCache(self.source, sid, name, directions))
+                cache = self._caches.setdefault(sid, StudyCache(self.source, sid, name, directions, attrs))
         cache.refresh()
         return cache
 
@@ -108,17 +116,24 @@ class Dashboard:
     def api_study(self, q: dict[str, str], sid: str) -> Any:
         cache = self.study(sid)
         return {"id": cache.study_id, "name": cache.name, "directions": [d.name.lower() for d in cache.directions],
+                "objectives": _plots.objective_names(cache), "schedules": _plots.schedule_names(cache),
                 **_counts(cache)}
 
     def api_updates(self, q: dict[str, str], sid: str) -> Any:
         cache = self.study(sid)
         return {"rows": cache.since(_int(q, "since", 0)), **_counts(cache)}
 
+    def api_history(self, q: dict[str, str], sid: str) -> Any:
+        objective = _int(q, "objective", 0)
+        return self._memo(sid, ("history", objective), lambda cache: _plots.history(cache, objective=objective))
+
     def api_parallel(self, q: dict[str, str], sid: str) -> Any:
         top = _float(q, "top", 100.0)
         if not 0 < top <= 100:
             raise invalid("top", top, "a percentage in (0, 100]")
-        return self._memo(sid, ("parallel", top), lambda cache: _plots.parallel(cache, top_percent=top))
+        params = _names(q, "params")
+        key = ("parallel", top, None if params is None else tuple(params))
+        return self._memo(sid, key, lambda cache: _plots.parallel(cache, top_percent=top, params=params))
 
     def api_lr(self, q: dict[str, str], sid: str) -> Any:
         text = q.get("trials", "")
@@ -147,13 +162,8 @@ class Dashboard:
         return _Download(cache.csv_text(rows).encode("utf-8"), f"study-{cache.study_id}-trials.csv")
 
     def api_trial(self, q: dict[str, str], sid: str, number: str) -> Any:
-        self.source.study(int(sid))  # an unknown study is named as such; its trials' cache is not needed here
+        _, directions = self.source.study(int(sid))  # an unknown study is named as such; no cache needed here
         t = self.source.trial(int(sid), int(number))
-        curves = []
-        trace = t.user_attrs.get(LR_TRACE_ATTR)
-        horizon = int(max(s for s, _ in trace)) if isinstance(trace, list) and trace else None
-        for name, schedule in sorted(t.schedules.items()):
-            curves.append({"name": name, **_plots.schedule_curve(schedule, horizon=horizon)})
         return {"number": t.number, "state": t.state.name, "values": [finite(v) for v in t.values or ()] or None,
                 "params": t.params, "distributions": {k: repr(d) for k, d in t.distributions.items()},
                 "intermediate": {"steps": list(t.intermediate_values),
@@ -161,7 +171,8 @@ class Dashboard:
                 "user_attrs": t.user_attrs, "system_attrs": t.system_attrs,
                 "start": t.datetime_start.isoformat(timespec="seconds") if t.datetime_start else None,
                 "complete": t.datetime_complete.isoformat(timespec="seconds") if t.datetime_complete else None,
-                "schedules": curves, "log": _log_lines(t)}
+                "constraints": list(t.constraints) if t.constraints is not None else None,
+                "figures": _plots.trial_figures(t, directions), "log": _log_lines(t)}
 
 
 def _counts(cache: StudyCache) -> dict[str, Any]:
@@ -189,6 +200,20 @@ def _float(q: dict[str, str], name: str, default: Any) -> Any:
         return float(q[name]) if q.get(name, "") != "" else default
     except ValueError:
         raise invalid(name, q[name], "a number") from None
+
+
+def _names(q: dict[str, str], name: str) -> list[str] | None:
+    """A list of names given as a JSON array (names may hold commas); None when not given."""
+    text = q.get(name, "")
+    if text == "":
+        return None
+    try:
+        found = json.loads(text)
+    except ValueError:
+        found = None
+    if not isinstance(found, list) or not all(isinstance(x, str) for x in found):
+        raise invalid(name, text, "a JSON array of names, e.g. [\"lr\", \"width\"]")
+    return found
 
 
 def _one_line(exc: BaseException, url: str) -> str:

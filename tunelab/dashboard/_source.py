@@ -18,7 +18,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
 from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
-from tunelab._records import SCHEDULE_KEY_PREFIX, FrozenTrial, StudyDirection, StudySummary
+from tunelab._records import CONSTRAINTS_KEY, SCHEDULE_KEY_PREFIX, FrozenTrial, StudyDirection, StudySummary
+from tunelab.integrations._lr_trace import LR_TRACE_ATTR
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
 from tunelab.storage import redact_url
@@ -29,8 +30,8 @@ from tunelab.storage._rows import assemble_trials, summaries_from_rows
 WORKER_ATTR = "worker"
 #: Ids per ``IN (...)`` list, below every supported database's limit on bound parameters.
 _CHUNK = 5000
-#: User attribute where integrations record the learning rate actually applied: ``[[step, lr], ...]``.
-LR_TRACE_ATTR = "lr_trace"
+#: Trial attribute kinds holding the core's own fields (``"system"`` in files of schema 1).
+_CORE_KINDS = ("core", "system")
 
 
 class ReadOnlySource:
@@ -112,12 +113,19 @@ class ReadOnlySource:
             raise StudyNotFoundError(f"no study with id {study_id}")
         return row[0], tuple(StudyDirection[d] for d in json.loads(row[1]))
 
+    def study_user_attrs(self, study_id: int) -> dict[str, Any]:
+        """One study's user attributes (the metric names ``tunelab run`` records, among others)."""
+        a = S.study_attrs
+        rows = self._read(lambda conn: conn.execute(sa.select(a.c.key, a.c.value_json).where(
+            (a.c.study_id == study_id) & (a.c.kind == "user"))).all())
+        return {key: json.loads(value) for key, value in rows}
+
     # -- trials, light ----------------------------------------------------------------------------------
     def light_trials(self, study_id: int, *, after_id: int, also: Iterable[int] = ()
                      ) -> tuple[list[dict[str, Any]], dict[str, BaseDistribution]]:
-        """Trials with id above ``after_id`` or in ``also`` (number, state, value, times, worker), and
-        the distributions of the parameters they use, by name. Parameter values are read apart
-        (:meth:`params`), for the few trials a page shows."""
+        """Trials with id above ``after_id`` or in ``also`` (number, state, value, times, worker,
+        constraint values), and the distributions of the parameters they use, by name. Parameter
+        values are read apart (:meth:`params`), for the few trials a page shows."""
         t, p, a = S.trials, S.trial_params, S.trial_attrs
         also = list(also)
         where = (t.c.study_id == study_id) & (t.c.trial_id > after_id)
@@ -133,27 +141,36 @@ class ReadOnlySource:
                 return [], {}
             # values_json stays text: only multi-objective pages parse it (see row_json)
             out = {r[0]: {"trial_id": r[0], "number": r[1], "state": r[2], "value": r[3], "values_json": r[4],
-                          "start": r[5], "complete": r[6], "worker": None} for r in rows}
+                          "start": r[5], "complete": r[6], "worker": None, "constraints": None} for r in rows}
             for trial_id, value_json in _fetch(conn, sa.select(a.c.trial_id, a.c.value_json)
                                                .where(a.c.trial_id.in_(ids) & (a.c.key == WORKER_ATTR))):
                 found = out.get(trial_id)
                 if found is not None:
                     found["worker"] = _worker(value_json)
+            for trial_id, value_json in _fetch(conn, sa.select(a.c.trial_id, a.c.value_json).where(
+                    a.c.trial_id.in_(ids) & (a.c.key == CONSTRAINTS_KEY) & a.c.kind.in_(_CORE_KINDS))):
+                found = out.get(trial_id)
+                if found is not None:
+                    found["constraints"] = _constraints(value_json)
             kinds = _fetch(conn, sa.select(p.c.name, p.c.distribution_json).where(p.c.trial_id.in_(ids)).distinct())
             return list(out.values()), {name: distribution_from_json(text) for name, text in kinds}
 
         return self._read(get)
 
-    def params(self, study_id: int, trial_ids: Sequence[int] | None = None
+    def params(self, study_id: int, trial_ids: Sequence[int] | None = None, *, names: Sequence[str] | None = None
                ) -> dict[int, dict[str, tuple[float, BaseDistribution]]]:
-        """``{trial_id: {name: (internal value, distribution)}}`` for ``trial_ids`` (None: the whole study)."""
+        """``{trial_id: {name: (internal value, distribution)}}`` for ``trial_ids`` (None: the whole
+        study), only the parameters ``names`` when given."""
         t, p = S.trials, S.trial_params
         columns = (p.c.trial_id, p.c.name, p.c.value, p.c.distribution_json)
+        only = p.c.name.in_(list(names)) if names is not None else sa.true()
         if trial_ids is None:
-            queries = [sa.select(*columns).where(p.c.trial_id.in_(sa.select(t.c.trial_id).where(t.c.study_id == study_id)))]
+            queries = [sa.select(*columns).where(
+                p.c.trial_id.in_(sa.select(t.c.trial_id).where(t.c.study_id == study_id)) & only)]
         else:
             ids = list(trial_ids)
-            queries = [sa.select(*columns).where(p.c.trial_id.in_(ids[i:i + _CHUNK])) for i in range(0, len(ids), _CHUNK)]
+            queries = [sa.select(*columns).where(p.c.trial_id.in_(ids[i:i + _CHUNK]) & only)
+                       for i in range(0, len(ids), _CHUNK)]
 
         def get(conn: Connection) -> dict[int, dict[str, tuple[float, BaseDistribution]]]:
             out: dict[int, dict[str, tuple[float, BaseDistribution]]] = {}
@@ -187,7 +204,7 @@ class ReadOnlySource:
         if not trial_ids:
             return {}
         wanted = ((a.c.kind == "user") & (a.c.key == LR_TRACE_ATTR)) | (
-            a.c.kind.in_(("core", "system")) & a.c.key.startswith(SCHEDULE_KEY_PREFIX, autoescape=True))  # system: schema 1
+            a.c.kind.in_(_CORE_KINDS) & a.c.key.startswith(SCHEDULE_KEY_PREFIX, autoescape=True))
         query = sa.select(a.c.trial_id, a.c.key, a.c.value_json).where(a.c.trial_id.in_(list(trial_ids)) & wanted)
         out: dict[int, dict[str, Any]] = {int(i): {} for i in trial_ids}
         for trial_id, key, value_json in self._read(lambda conn: conn.execute(query).all()):
@@ -208,6 +225,15 @@ def _worker(value_json: str) -> str:
     if len(value_json) >= 2 and value_json[0] == value_json[-1] == '"' and "\\" not in value_json:
         return value_json[1:-1]
     return str(json.loads(value_json))
+
+
+def _constraints(value_json: str) -> tuple[float, ...] | None:
+    """Stored constraint values as floats; None for anything else (they are checked when written)."""
+    try:
+        found = json.loads(value_json)
+        return tuple(float(v) for v in found) if isinstance(found, list) else None
+    except (ValueError, TypeError):
+        return None
 
 
 def _fetch(conn: Connection, query: Any) -> list[tuple[Any, ...]]:

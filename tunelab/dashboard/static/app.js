@@ -40,7 +40,7 @@ function setLive(text) { document.getElementById("live").textContent = text; }
 
 function show(...nodes) {
   const app = document.getElementById("app");
-  app.replaceChildren(...nodes);
+  app.replaceChildren(...nodes.flat().filter((n) => n !== null && n !== undefined));
 }
 
 function fail(where, err) {
@@ -93,102 +93,25 @@ function plotBox(id, title, note) {
     el("div", { id, class: "plot" }));
 }
 
-function plot(id, traces, lay) { Plotly.react(id, traces, lay, PLOT_CONFIG); }
-
-function layout(extra, empty) {
-  const base = { margin: { l: 60, r: 20, t: 10, b: 45 }, showlegend: false, hovermode: "closest" };
-  if (empty) base.annotations = [{ text: "no data yet", xref: "paper", yref: "paper", x: 0.5, y: 0.5, showarrow: false, font: { size: 16, color: "#66707a" } }];
-  return Object.assign(base, extra);
+// Every figure comes from the server, built by tunelab.visualization (the report's figures too).
+function drawFigure(id, fig) {
+  const layout = Object.assign({}, fig.layout, { autosize: true });
+  delete layout.width;
+  if (!layout.height) layout.height = 340;
+  Plotly.react(id, fig.data, layout, PLOT_CONFIG);
 }
 
-// Plotly reads a few HTML tags (<a>, <b>, <br> ...) in labels: user strings go in with entities.
-function pt(s) {
-  return String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;");
+function setNote(id, text) {
+  const note = document.getElementById(id + "-note");
+  if (note) note.textContent = text;
 }
 
-function drawHistory(h) {
-  const traces = [
-    { x: h.numbers, y: h.values, mode: "markers", type: "scatter", name: "value", marker: { size: 5, color: "#5470c6", opacity: 0.6 } },
-    { x: h.best_numbers, y: h.best_values, mode: "lines", line: { shape: "hv", color: "#cf222e" }, type: "scatter", name: "best so far" },
-  ];
-  plot("history", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.1 },
-    xaxis: { title: { text: "trial" } }, yaxis: { title: { text: "objective" } } }));
-  document.getElementById("history-note").textContent =
-    h.n_shown < h.n_complete ? `${h.n_shown} of ${h.n_complete} completed trials shown (every improvement kept)` : `${h.n_complete} completed trials`;
-}
-
-function drawParallel(p) {
-  const k = p.axes.length;
-  const norm = p.axes.map((axis, i) => {
-    const col = p.columns[i].filter((v) => v !== null);
-    const lo = axis.categorical ? 0 : Math.min(...col), hi = axis.categorical ? Math.max(1, axis.choices.length - 1) : Math.max(...col);
-    return { lo, hi, span: hi > lo ? hi - lo : 1 };
-  });
-  const vals = p.values;
-  const vlo = Math.min(...vals), vhi = Math.max(...vals), vspan = vhi > vlo ? vhi - vlo : 1;
-  const buckets = 5, traces = [];
-  const colors = ["#08306b", "#2171b5", "#6baed6", "#c6dbef", "#e5e5e5"];
-  for (let b = buckets - 1; b >= 0; b--) {
-    const x = [], y = [];
-    vals.forEach((_, i) => { // lines come best first
-      if (Math.floor((i * buckets) / Math.max(1, vals.length)) !== b) return;
-      p.axes.forEach((_, a) => { const v = p.columns[a][i]; x.push(a); y.push(v === null ? null : (v - norm[a].lo) / norm[a].span); });
-      x.push(k); y.push((vals[i] - vlo) / vspan); x.push(null); y.push(null);
-    });
-    traces.push({ x, y, mode: "lines", type: "scatter", hoverinfo: "skip", line: { width: 1, color: colors[b] }, connectgaps: false });
-  }
-  const notes = [];
-  const label = (axis, v) => pt(axis.categorical ? axis.choices[Math.round(v)] : fmt(axis.log ? Math.pow(10, v) : v));
-  p.axes.forEach((axis, a) => {
-    notes.push({ x: a, y: 1.04, text: label(axis, norm[a].hi), showarrow: false, font: { size: 10 } });
-    notes.push({ x: a, y: -0.04, text: label(axis, norm[a].lo), showarrow: false, font: { size: 10 } });
-  });
-  notes.push({ x: k, y: 1.04, text: fmt(vhi), showarrow: false, font: { size: 10 } });
-  notes.push({ x: k, y: -0.04, text: fmt(vlo), showarrow: false, font: { size: 10 } });
-  const shapes = [...Array(k + 1).keys()].map((a) => ({ type: "line", x0: a, x1: a, y0: 0, y1: 1, line: { color: "#888", width: 1 } }));
-  const names = p.axes.map((axis) => pt(axis.name) + (axis.log ? " (log)" : "")).concat(["objective"]);
-  plot("parallel", traces, layout({ shapes, annotations: notes,
-    xaxis: { tickvals: [...Array(k + 1).keys()], ticktext: names, range: [-0.3, k + 0.3], zeroline: false, showgrid: false },
-    yaxis: { visible: false, range: [-0.1, 1.1] } }, !vals.length));
-  document.getElementById("parallel-note").textContent =
-    `top ${p.n_selected} of ${p.n_complete} completed trials (${p.numbers.length} lines drawn; darker = better)`;
-}
-
-function drawImportance(imp) {
-  const ps = imp.params.slice().reverse();
-  plot("importance", [{ type: "bar", orientation: "h", x: ps.map((p) => p.score), y: ps.map((p) => pt(p.name)), marker: { color: "#5470c6" } }],
-    layout({ margin: { l: 140, r: 20, t: 10, b: 45 }, xaxis: { title: { text: "share of rank variance explained" }, range: [0, 1] } }, !ps.length));
-}
-
-function drawIntermediate(data) {
-  const colors = { COMPLETE: "#8aa0d8", PRUNED: "#e8a87c", RUNNING: "#0969da", FAIL: "#cf222e" };
-  const traces = data.curves.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter", name: `#${c.number}`,
-    line: { width: 1, color: colors[c.state] || "#999" } }));
-  const pruned = data.curves.filter((c) => c.state === "PRUNED" && c.steps.length);
-  traces.push({ x: pruned.map((c) => c.steps[c.steps.length - 1]), y: pruned.map((c) => c.values[c.values.length - 1]),
-    text: pruned.map((c) => `#${c.number} pruned`), mode: "markers", type: "scatter", name: "pruned",
-    marker: { symbol: "x", size: 8, color: "#bc4c00" } });
-  plot("intermediate", traces, layout({ xaxis: { title: { text: "step" } }, yaxis: { title: { text: "intermediate value" } } }, !data.curves.length));
-}
-
-function drawTimeline(data) {
-  const colors = { COMPLETE: "#1a7f37", PRUNED: "#bc4c00", FAIL: "#cf222e", RUNNING: "#0969da", WAITING: "#999" };
-  const traces = STATES.map((st) => {
-    const x = [], y = [], text = [];
-    data.bars.filter((b) => b.state === st).forEach((b) => { x.push(b.start, b.end, null); y.push(pt(b.worker), pt(b.worker), null); text.push(`#${b.number}`, `#${b.number}`, null); });
-    return { x, y, text, mode: "lines", type: "scatter", name: st.toLowerCase(), line: { width: 8, color: colors[st] } };
-  }).filter((t) => t.x.length);
-  plot("timeline", traces, layout({ showlegend: true, legend: { orientation: "h", y: 1.12 },
-    xaxis: { type: "date" }, yaxis: { type: "category", automargin: true } }, !traces.length));
-}
-
-function drawLr(data, where) {
-  const traces = data.curves.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter",
-    name: c.source === "lr_trace" ? `#${c.number} applied` : `#${c.number} ${pt(c.name)}` }));
-  plot(where, traces, layout({ showlegend: true, xaxis: { title: { text: "step" } },
-    yaxis: { title: { text: "learning rate" }, type: "log" } }, !traces.length));
-  const note = document.getElementById(where + "-note");
-  if (note) note.textContent = data.curves.length ? "" : "no schedule or lr_trace stored for the selected trials";
+function table(id, rows) {
+  if (!rows.length) return el("p", { id, class: "muted" }, "none");
+  const cols = [];
+  rows.forEach((r) => Object.keys(r).forEach((k) => { if (!cols.includes(k)) cols.push(k); }));
+  return el("table", { id }, el("thead", {}, el("tr", {}, cols.map((c) => el("th", {}, c)))),
+    el("tbody", {}, rows.map((r) => el("tr", {}, cols.map((c) => el("td", { class: typeof r[c] === "number" ? "num" : null }, fmt(r[c])))))));
 }
 
 async function studyPage(id) {
@@ -196,12 +119,15 @@ async function studyPage(id) {
   const base = `/api/studies/${id}`;
   const study = await api(base);
   const minimize = study.directions[0] === "minimize";
-  const table = { sort: "number", desc: true, offset: 0, limit: 50, state: "", min: "", max: "" };
+  const multi = study.directions.length > 1;
+  const table_ = { sort: "number", desc: true, offset: 0, limit: 50, state: "", min: "", max: "" };
   const selected = new Set();
+  let axes = null; // the parameters drawn as parallel axes (null: the server's default)
   let revision = study.revision;
 
   const counts = el("p", { id: "counts" });
   const topInput = el("input", { id: "top", type: "number", min: "1", max: "100", step: "1", value: "100", title: "percent" });
+  const paramBox = el("div", { id: "param-choices", class: "choices" });
   const stateSel = el("select", { id: "state-filter" }, el("option", { value: "" }, "all states"), STATES.map((s) => el("option", { value: s }, s.toLowerCase())));
   const vmin = el("input", { id: "vmin", type: "number", step: "any", placeholder: "min value" });
   const vmax = el("input", { id: "vmax", type: "number", step: "any", placeholder: "max value" });
@@ -209,68 +135,114 @@ async function studyPage(id) {
   const pager = el("span", { id: "pager", class: "muted" });
   const tbody = el("tbody", { id: "trial-rows" });
   const thead = el("thead");
+  const objectives = study.objectives.slice(0, 4);
+  const historyIds = objectives.map((_, i) => (i ? `history-${i}` : "history"));
 
-  show(el("h1", { id: "study-name" }, study.name), el("p", {}, `direction: ${study.directions.join(", ")}`), counts,
+  show(el("h1", { id: "study-name" }, study.name),
+    el("p", {}, `objectives: ${study.objectives.map((n, i) => `${n} (${study.directions[i]})`).join(", ")}`), counts,
+    multi ? el("div", { class: "card wide", id: "front-card" }, el("h2", {}, "Pareto front"),
+      el("p", { id: "pareto-note", class: "muted" }), el("div", { id: "pareto", class: "plot" }),
+      el("h2", {}, "Trade-offs: the trials on the front"), el("div", { id: "tradeoffs", class: "scroll" })) : null,
     el("div", { class: "grid" },
-      plotBox("history", "Optimization history", true),
-      el("div", { class: "card" }, el("h2", {}, "Parallel coordinates"),
+      historyIds.map((hid, i) => plotBox(hid, multi ? `History of ${objectives[i]}` : "Optimization history", true)),
+      el("div", { class: "card span2" }, el("h2", {}, "Parallel coordinates"),
         el("div", { class: "controls" }, el("label", {}, "top ", topInput, " %"), el("span", { id: "parallel-note", class: "muted" })),
+        el("details", { id: "param-picker" }, el("summary", {}, "axes (parameters)"), paramBox),
         el("div", { id: "parallel", class: "plot" })),
-      plotBox("importance", "Parameter importance"),
-      plotBox("intermediate", "Intermediate values (× pruned)"),
-      plotBox("timeline", "Timeline per worker"),
-      plotBox("lr", "Learning rate of the selected trials", true)),
+      plotBox("importance", "Parameter importance", true),
+      plotBox("intermediate", "Intermediate values (× pruned)", true),
+      plotBox("timeline", "Timeline per worker", true),
+      plotBox("lr", "Learning rate of the selected trials", true),
+      study.schedules.map((name, i) => plotBox(`families-${i}`, `Schedule families of ${name}`))),
     el("h2", {}, "Trials"),
     el("div", { class: "controls" }, stateSel, vmin, vmax, el("button", { id: "prev" }, "‹ prev"), el("button", { id: "next" }, "next ›"), pager, csv),
     el("table", { id: "trials" }, thead, tbody));
 
-  const query = () => new URLSearchParams({ sort: table.sort, desc: table.desc ? "1" : "0", state: table.state, min: table.min, max: table.max });
+  const query = () => new URLSearchParams({ sort: table_.sort, desc: table_.desc ? "1" : "0", state: table_.state, min: table_.min, max: table_.max });
   const renderCounts = (s) => {
     counts.replaceChildren(`${s.n_trials} trials: `, ...STATES.map((st) => el("span", { class: `state-${st}` }, `${(s.by_state[st] || 0)} ${st.toLowerCase()} `)),
-      s.best ? el("span", {}, " · best ", el("a", { href: `#/study/${id}/trial/${s.best.number}` }, `#${s.best.number}`), ` = ${fmt(s.best.value)}`) : "");
+      s.best && !multi ? el("span", {}, " · best ", el("a", { href: `#/study/${id}/trial/${s.best.number}` }, `#${s.best.number}`), ` = ${fmt(s.best.value)}`) : "");
   };
   const loadTable = async () => {
     const q = query();
     csv.setAttribute("href", `${base}/trials.csv?${q}`);
-    q.set("offset", table.offset); q.set("limit", table.limit);
+    q.set("offset", table_.offset); q.set("limit", table_.limit);
     const data = await api(`${base}/trials?${q}`);
     if (mine !== page) return;
     const heads = [["", null], ["#", "number"], ["state", "state"], ["value", "value"], ["duration s", "duration"], ["worker", "worker"],
       ...data.params.map((n) => [n, `params.${n}`])];
     thead.replaceChildren(el("tr", {}, heads.map(([label, key]) => el("th", key ? { class: "sortable", "data-sort": key, onclick: () => {
-      table.desc = table.sort === key ? !table.desc : false; table.sort = key; table.offset = 0; loadTable(); } } : {},
-      label, key === table.sort ? (table.desc ? " ▼" : " ▲") : ""))));
+      table_.desc = table_.sort === key ? !table_.desc : false; table_.sort = key; table_.offset = 0; loadTable(); } } : {},
+      label, key === table_.sort ? (table_.desc ? " ▼" : " ▲") : ""))));
     tbody.replaceChildren(...data.rows.map((r) => el("tr", { "data-number": r.number },
       el("td", {}, el("input", { type: "checkbox", class: "pick", checked: selected.has(r.number), onchange: (ev) => {
         if (ev.target.checked) selected.add(r.number); else selected.delete(r.number); loadLr(); } })),
       el("td", { class: "num" }, el("a", { href: `#/study/${id}/trial/${r.number}` }, r.number)),
       el("td", { class: `state-${r.state}` }, r.state.toLowerCase()),
-      el("td", { class: "num" }, fmt(r.value)), el("td", { class: "num" }, fmt(r.duration)), el("td", {}, fmt(r.worker)),
+      el("td", { class: "num" }, multi && r.values ? r.values.map(fmt).join(", ") : fmt(r.value)),
+      el("td", { class: "num" }, fmt(r.duration)), el("td", {}, fmt(r.worker)),
       data.params.map((n) => el("td", { class: "num" }, fmt(r.params[n]))))));
-    pager.textContent = `${data.total ? table.offset + 1 : 0}–${Math.min(table.offset + table.limit, data.total)} of ${data.total}`;
+    pager.textContent = `${data.total ? table_.offset + 1 : 0}–${Math.min(table_.offset + table_.limit, data.total)} of ${data.total}`;
   };
   const loadLr = async () => {
     if (!selected.size) {
       const best = await api(`${base}/trials?sort=value&desc=${minimize ? 0 : 1}&state=COMPLETE&limit=5`);
       best.rows.forEach((r) => selected.add(r.number));
     }
-    drawLr(await api(`${base}/lr?trials=${[...selected].join(",")}`), "lr");
+    drawFigure("lr", (await api(`${base}/lr?trials=${[...selected].join(",")}`)).figure);
   };
-  const loadParallel = async () => drawParallel(await api(`${base}/parallel?top=${encodeURIComponent(topInput.value || 100)}`));
+  const loadHistory = () => Promise.all(historyIds.map((hid, i) => api(`${base}/history?objective=${i}`).then((h) => {
+    drawFigure(hid, h.figure);
+    setNote(hid, h.n_shown < h.n_complete ? `${h.n_shown} of ${h.n_complete} completed trials shown (every improvement kept)` : `${h.n_complete} completed trials`);
+  }).catch((e) => fail(hid, e))));
+  const pickers = (p) => {
+    paramBox.replaceChildren(...p.available.map((a) => el("label", { class: "choice" },
+      el("input", { type: "checkbox", value: a.name, checked: p.params.includes(a.name), onchange: () => {
+        axes = [...paramBox.querySelectorAll("input:checked")].map((i) => i.value);
+        loadParallel().catch((e) => fail("parallel", e)); } }),
+      ` ${a.name} `, el("span", { class: "muted" }, `(${a.count} of ${p.n_lines})`))));
+  };
+  const loadParallel = async () => {
+    const q = new URLSearchParams({ top: topInput.value || 100 });
+    if (axes !== null) q.set("params", JSON.stringify(axes));
+    const p = await api(`${base}/parallel?${q}`);
+    drawFigure("parallel", p.figure);
+    pickers(p);
+    document.getElementById("parallel-note").textContent =
+      `top ${p.n_selected} of ${p.n_complete} completed trials (${p.n_lines} lines drawn; darker = better); ${p.params.length} of ${p.available.length} parameters as axes`;
+  };
+  const loadPareto = async () => {
+    if (!multi) return;
+    const f = await api(`${base}/pareto`);
+    if (f.figure) drawFigure("pareto", f.figure);
+    setNote("pareto", `${f.n_front} trials on the front of ${f.n_complete} completed` + (f.n_infeasible ? `; ${f.n_infeasible} infeasible (grey: a constraint above 0)` : ""));
+    document.getElementById("tradeoffs").replaceChildren(table("tradeoff-table", f.table));
+  };
+  const loadFamilies = async () => {
+    if (!study.schedules.length) return;
+    const f = await api(`${base}/families`);
+    f.figures.forEach((item, i) => drawFigure(`families-${i}`, item.figure));
+  };
   const loadPlots = () => Promise.all([
-    api(`${base}/history`).then(drawHistory).catch((e) => fail("history", e)),
+    loadHistory(),
     loadParallel().catch((e) => fail("parallel", e)),
-    api(`${base}/importance`).then(drawImportance).catch((e) => fail("importance", e)),
-    api(`${base}/intermediate`).then(drawIntermediate).catch((e) => fail("intermediate", e)),
-    api(`${base}/timeline`).then(drawTimeline).catch((e) => fail("timeline", e)),
+    api(`${base}/importance`).then((d) => { drawFigure("importance", d.figure);
+      setNote("importance", `fANOVA main effects on ${d.n_used} of ${d.n_complete} completed trials; ± spread over trees; grey: set in too few trials to estimate`); })
+      .catch((e) => fail("importance", e)),
+    api(`${base}/intermediate`).then((d) => { drawFigure("intermediate", d.figure); setNote("intermediate", `${d.n_shown} trials shown: the best, the latest pruned and running, a spread`); })
+      .catch((e) => fail("intermediate", e)),
+    api(`${base}/timeline`).then((d) => { drawFigure("timeline", d.figure); setNote("timeline", `the ${d.n_shown} most recent of ${d.n_total} trials`); })
+      .catch((e) => fail("timeline", e)),
     loadLr().catch((e) => fail("lr", e)),
+    loadPareto().catch((e) => fail("pareto", e)),
+    loadFamilies().catch((e) => study.schedules.forEach((_, i) => fail(`families-${i}`, e))),
   ]);
 
   topInput.addEventListener("change", () => loadParallel().catch((e) => fail("parallel", e)));
-  const refilter = () => { table.state = stateSel.value; table.min = vmin.value; table.max = vmax.value; table.offset = 0; loadTable(); };
+  const refilter = () => { table_.state = stateSel.value; table_.min = vmin.value; table_.max = vmax.value; table_.offset = 0; loadTable(); };
   stateSel.addEventListener("change", refilter); vmin.addEventListener("change", refilter); vmax.addEventListener("change", refilter);
-  document.getElementById("prev").addEventListener("click", () => { table.offset = Math.max(0, table.offset - table.limit); loadTable(); });
-  document.getElementById("next").addEventListener("click", () => { table.offset += table.limit; loadTable(); });
+  document.getElementById("prev").addEventListener("click", () => { table_.offset = Math.max(0, table_.offset - table_.limit); loadTable(); });
+  document.getElementById("next").addEventListener("click", () => { table_.offset += table_.limit; loadTable(); });
 
   renderCounts(study);
   await Promise.all([loadTable(), loadPlots()]);
@@ -283,9 +255,7 @@ async function studyPage(id) {
     if (mine !== page || !up.rows.length) return;
     revision = up.revision;
     renderCounts(up);
-    const done = up.rows.filter((r) => r.state === "COMPLETE" && r.value !== null);
-    if (done.length) Plotly.extendTraces("history", { x: [done.map((r) => r.number)], y: [done.map((r) => r.value)] }, [0]);
-    await loadTable();
+    await Promise.all([loadTable(), loadHistory()]);
     if (Date.now() - plotsAt > PLOTS_EVERY_MS) { plotsAt = Date.now(); await loadPlots(); }
   });
 }
@@ -299,9 +269,10 @@ function kvTable(id, obj) {
 
 async function trialPage(id, number) {
   const t = await api(`/api/studies/${id}/trials/${number}`);
+  const feasible = t.constraints === null ? "" : (t.constraints.every((c) => c <= 0) ? " · feasible" : " · infeasible (a constraint above 0)");
   show(el("p", {}, el("a", { href: `#/study/${id}` }, "‹ study")),
     el("h1", {}, `Trial #${t.number} `, el("span", { class: `state-${t.state}` }, t.state.toLowerCase())),
-    el("p", {}, `value: ${t.values ? t.values.map(fmt).join(", ") : "—"} · started ${t.start || "—"} · finished ${t.complete || "—"}`),
+    el("p", {}, `value: ${t.values ? t.values.map(fmt).join(", ") : "—"} · started ${t.start || "—"} · finished ${t.complete || "—"}${feasible}`),
     el("div", { class: "grid" },
       el("div", { class: "card" }, el("h2", {}, "Parameters"), kvTable("params", t.params)),
       plotBox("schedule", "Learning-rate schedule", true),
@@ -309,16 +280,10 @@ async function trialPage(id, number) {
       el("div", { class: "card" }, el("h2", {}, "User attributes"), kvTable("user-attrs", t.user_attrs),
         el("h2", {}, "System attributes"), kvTable("system-attrs", t.system_attrs))),
     el("h2", {}, "Log"), el("pre", { id: "log" }, t.log.length ? t.log.join("\n") : "(nothing logged)"));
-  const trace = t.user_attrs.lr_trace;
-  const curves = t.schedules.map((c) => ({ x: c.steps, y: c.values, mode: "lines", type: "scatter", name: pt(`${c.name}: ${c.repr}`) }));
-  if (Array.isArray(trace) && trace.length) {
-    curves.push({ x: trace.map((p) => p[0]), y: trace.map((p) => p[1]), mode: "markers", type: "scatter", name: "applied (lr_trace)", marker: { size: 4 } });
-  }
-  document.getElementById("schedule-note").textContent = curves.length ? t.schedules.map((c) => `${c.name} = ${c.repr}`).join("; ") : "no schedule or lr_trace stored";
-  plot("schedule", curves, layout({ showlegend: true, legend: { orientation: "h", y: -0.25 }, xaxis: { title: { text: "step" } },
-    yaxis: { title: { text: "learning rate" }, type: "log" } }, !curves.length));
-  plot("trial-intermediate", [{ x: t.intermediate.steps, y: t.intermediate.values, mode: "lines+markers", type: "scatter" }],
-    layout({ xaxis: { title: { text: "step" } } }, !t.intermediate.steps.length));
+  const curves = t.figures.curves;
+  setNote("schedule", curves.length ? curves.map((c) => (c.source === "lr_trace" ? "applied rates (lr_trace)" : `${c.name} = ${c.repr}`)).join("; ") : "no schedule or lr_trace stored");
+  drawFigure("schedule", t.figures.schedule);
+  drawFigure("trial-intermediate", t.figures.intermediate);
   document.body.dataset.ready = "1";
 }
 

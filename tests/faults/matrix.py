@@ -51,7 +51,7 @@ import statistics
 import time
 from pathlib import Path
 
-from tests.faults.audit import Audit, NotRepeatedError, OverBudgetError, audit
+from tests.faults.audit import Audit, OverBudgetError, audit
 from tests.faults.lab import BACKENDS, FAULTS, JOBS, Case, Lab, all_cases
 from tests.faults.procs import wait_for
 from tests.faults.scenarios import SCENARIOS
@@ -69,19 +69,6 @@ def not_applicable(case: Case) -> str | None:
     return None
 
 
-_SCRIPT_KILLED = (
-    "tunelab run records a training script killed by SIGKILL as an ordinary failure that counts in the budget "
-    "and is never queued again, although the config's [storage] retries=1 (a killed Python API worker's trial "
-    "is failed and queued again): tunelab/runner/_script.py ScriptObjective._result raises ScriptFailedError for "
-    "every non-zero status, so the budget ends one COMPLETE trial short. Besides, tunelab/runner/_guard.py "
-    "_end_like calls signal.signal(SIGKILL, SIG_DFL), which raises OSError EINVAL: the guard dies with a "
-    "traceback and the trial says 'the script exited with status 1' (see "
-    "test_a_script_killed_by_sigkill_is_recorded_as_killed_by_signal_9)")
-_GUARD_KILLED = (
-    "SIGKILL of the guard a trial's script runs under (tunelab run's per-trial process): the trial ends FAIL "
-    "'the script was killed by signal 9' (tunelab/runner/_script.py ScriptObjective._result) and is never queued "
-    "again although [storage] retries=1, unlike a Python API pool worker's trial (Storage.fail_lost_trial); the "
-    "budget ends one COMPLETE trial short (the orphaned script itself stops at its next report)")
 _BUDGET_SPENT_TWICE = (
     "two tunelab run of one config spend its budget twice: tunelab/runner/_budget.py spend() calls "
     "optimize(n_trials=left) with left computed once per round, so trials another run finishes meanwhile are "
@@ -90,8 +77,6 @@ _BUDGET_SPENT_TWICE = (
 
 #: Cases that fail because of a product bug: the exception their problems raise, and the diagnosis.
 KNOWN_FAILURES: dict[str, tuple[type[AssertionError], str]] = {
-    **{f"kill9-worker-{b}-cli-{j}": (NotRepeatedError, _SCRIPT_KILLED) for b in BACKENDS for j in JOBS},
-    **{f"kill-a-pool-worker-{b}-cli-4": (NotRepeatedError, _GUARD_KILLED) for b in BACKENDS},
     **{f"heartbeat-pause-{b}-cli-{j}": (OverBudgetError, _BUDGET_SPENT_TWICE) for b in BACKENDS for j in JOBS},
 }
 

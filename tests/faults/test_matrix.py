@@ -41,9 +41,6 @@ def test_no_trial_is_lost_stuck_or_duplicated(case, tmp_path, request):
         raise error
 
 
-@pytest.mark.xfail(strict=True, reason="tunelab/runner/_guard.py _end_like: signal.signal(SIGKILL, SIG_DFL) raises "
-                   "OSError EINVAL, so the guard of a script killed by SIGKILL dies with a traceback and exit "
-                   "status 1 instead of ending like its script")
 def test_a_script_killed_by_sigkill_is_recorded_as_killed_by_signal_9(tmp_path):
     """The guard ends the way its script ended: a script killed by SIGKILL (the OOM killer, ``kill -9``)
     is recorded as killed by signal 9, with its own output as the last output."""

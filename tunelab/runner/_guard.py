@@ -9,8 +9,14 @@ change (checked every :data:`POLL_S` seconds).
 
 Otherwise the guard is transparent: the script inherits its standard streams, folder and
 environment, and the guard ends the way the script ended (the same exit status, or killed by the
-same signal), so ``tunelab run`` records the script's outcome. SIGTERM, which ``tunelab run`` sends
-to the whole group to stop a trial, is the script's to handle: the guard waits for the script.
+same signal, SIGKILL included), so ``tunelab run`` records the script's outcome. SIGTERM, which
+``tunelab run`` sends to the whole group to stop a trial, is the script's to handle: the guard waits
+for the script.
+
+A script killed by a signal is the one thing the guard adds a line for: before dying of the same
+signal it prints ``tunelab: the script was killed by signal N (NAME)`` (:data:`KILLED_PREFIX`), so
+that ``tunelab run`` tells a killed script (the guard ends by its signal after that line) from a
+killed guard (it ends by a signal without it).
 
 This file runs as a script on its own (no tunelab import, standard library only) to start fast.
 """
@@ -29,6 +35,10 @@ POLL_S = 0.2
 START_FAILED = 127
 #: The first words of the guard's line when the script could not start.
 START_FAILED_PREFIX = "tunelab: the script could not start:"
+#: The first words of the guard's last line when its script was killed by a signal.
+KILLED_PREFIX = "tunelab: the script was killed by signal"
+#: Signals that cannot be caught, blocked or ignored: they act whatever the guard's handlers are.
+_UNCATCHABLE = (signal.SIGKILL, signal.SIGSTOP)
 #: The signal the kernel sends the guard when the thread that started it exits (Linux).
 _DEATH_SIGNAL = signal.SIGUSR1
 _PR_SET_PDEATHSIG = 1
@@ -55,17 +65,34 @@ def _end_like(status: int) -> None:
     """Exit the way the script did: the same status, or killed by the same signal."""
     if os.WIFSIGNALED(status):
         sig = os.WTERMSIG(status)
+        _say(f"{KILLED_PREFIX} {sig} ({_name(sig)})")
         try:
             import resource
 
             resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # the script's crash, not the guard's core
         except (ImportError, ValueError, OSError):
             pass
-        signal.signal(sig, signal.SIG_DFL)
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
+        if sig not in _UNCATCHABLE:  # their handler cannot be set (EINVAL), nor is there one to undo
+            signal.signal(sig, signal.SIG_DFL)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, [sig])
         os.kill(os.getpid(), sig)
         os._exit(128 + sig)  # a signal whose default is not to end a process
     os._exit(os.waitstatus_to_exitcode(status))
+
+
+def _name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return "unnamed"
+
+
+def _say(line: str) -> None:
+    """A line of the guard's own on the trial's output (nowhere, once the driver is gone)."""
+    try:
+        print(line, file=sys.stderr, flush=True)
+    except (OSError, ValueError):
+        pass
 
 
 def main(argv: list[str]) -> None:

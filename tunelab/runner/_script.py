@@ -12,8 +12,14 @@ SIGTERM, then SIGKILL after ``grace`` seconds. The outcome:
 * exit status 0 with the metric reported -> COMPLETE;
 * stopped by the pruner (the script has a second to end by itself after ``tunelab.should_prune()``
   says True, then gets SIGTERM) -> PRUNED;
-* non-zero exit, a signal, a per-trial timeout, the metric never reported or NaN -> FAIL, the
-  reason (with the tail of the output) in ``fail_reason``;
+* a non-zero exit, a crash (a signal of the script's own fault: :data:`CRASH_SIGNALS`), a
+  per-trial timeout, the metric never reported or NaN -> FAIL, the reason (with the tail of the
+  output) in ``fail_reason``: the script's own failure, counted in the budget, not run again;
+* killed by a signal that tunelab did not send (SIGKILL from the out-of-memory killer or a user,
+  a SIGTERM from someone else), or its guard process killed -> a *lost* trial, as when a Python
+  API worker dies: FAIL with a reason saying which process was killed by which signal, and
+  queued again with its parameters under the storage's retry policy (``[storage] retries``), the
+  retry counting in its place (:func:`end_lost`);
 * Ctrl-C (:func:`interrupt`) -> the script is stopped and the trial FAILs as interrupted (whatever
   the script's end looked like, a death by the SIGTERM included), so a later run of the same config
   starts it again with the same parameters.
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import collections
 import json
+import logging
 import math
 import os
 import signal
@@ -37,9 +44,12 @@ import time
 from pathlib import Path
 from typing import Any
 
-from tunelab._errors import TrialPruned, TunelabError
+from tunelab._errors import TrialFinishedError, TrialPruned, TunelabError
+from tunelab._records import FAIL_REASON_KEY, TrialState
 from tunelab.runner import _guard
 from tunelab.runner import _protocol as P
+
+_log = logging.getLogger("tunelab")
 
 #: Lines of output quoted in a failed trial's reason.
 TAIL_LINES = 20
@@ -48,6 +58,12 @@ POLL_S = 0.05
 NOTICE_S = 1.0
 #: The fail reason of a trial whose script :func:`interrupt` stopped.
 INTERRUPTED_REASON = "interrupted (tunelab run was stopped by Ctrl-C or SIGTERM); it runs again first in the next run"
+
+#: Signals a process gets from its own fault (bad memory access, abort(), a bad instruction): a
+#: script ended by one of them crashed, an ordinary failure; any other signal that tunelab did not
+#: send (SIGKILL, SIGTERM, SIGHUP ...) killed it from outside, and its trial is lost (queued again).
+CRASH_SIGNALS = frozenset(getattr(signal, name) for name in ("SIGSEGV", "SIGBUS", "SIGFPE", "SIGILL", "SIGABRT",
+                                                             "SIGTRAP", "SIGSYS") if hasattr(signal, name))
 
 #: Scripts run under the guard unless tunelab is installed where its files cannot be run (a zip).
 _GUARDED = os.path.isfile(_guard.__file__) and os.name == "posix"
@@ -107,6 +123,36 @@ def end_interrupted(trial: Any) -> int | None:
     from tunelab.execution._ending import end_interrupted as end
 
     return end(trial.study, trial, INTERRUPTED_REASON)
+
+
+def end_lost(trial: Any, reason: str) -> int | None:
+    """End ``trial`` FAIL with ``reason`` as a lost trial (its process was killed from outside) and
+    queue a copy with its parameters while the storage's retry policy allows one
+    (``Storage.fail_trial(..., max_retries=storage.retries)``, as for a dead worker's trial), in one
+    storage write; returns the copy's number (None when none was queued).
+
+    Raises TrialFinishedError when someone else finished the trial first (nothing is written).
+    """
+    study, storage = trial.study, trial.study.storage
+
+    def fail_and_queue(params: dict[str, Any]) -> tuple[int, int | None]:
+        ended = storage.fail_trial(trial.trial_id, reason, max_retries=storage.retries, params=params)
+        if ended is None:
+            raise TrialFinishedError(f"trial {trial.number} is already finished")
+        return ended
+
+    # the study's own way to end a live trial (its buffered parameters written, the sampler told),
+    # as execution._ending.end_interrupted does for an interrupted one, with the retry policy's limit
+    _, (_, retry) = study._finish(trial, trial.trial_id, TrialState.FAIL, None, {FAIL_REASON_KEY: reason},
+                                  fail_and_queue)
+    return retry
+
+
+def _signal_name(sig: int) -> str:
+    try:
+        return signal.Signals(sig).name
+    except ValueError:
+        return "unnamed"
 
 
 def _signal(proc: subprocess.Popen, sig: int) -> None:
@@ -171,8 +217,8 @@ class ScriptObjective:
         passed = {k: (v.to_config() if hasattr(v, "to_config") else v) for k, v in values.items()}
         argv, env = self._delivery(trial, passed)
         with open(log_path, "w", encoding="utf-8", errors="replace") as log:
-            outcome, code, tail = self._watch(trial, argv, env, log)
-        return self._result(trial, outcome, code, tail, log_path)
+            outcome, code, tail, script_killed = self._watch(trial, argv, env, log)
+        return self._result(trial, outcome, code, tail, log_path, script_killed=script_killed)
 
     # -- starting ---------------------------------------------------------------------------------------------
     def _delivery(self, trial: Any, passed: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -191,16 +237,22 @@ class ScriptObjective:
         return argv, env
 
     def _watch(self, trial: Any, argv: list[str], env: dict[str, str],
-               log: Any) -> tuple[str, int, collections.deque]:
+               log: Any) -> tuple[str, int, collections.deque, bool]:
+        """Run the script and watch it; (outcome, exit status, last lines, whether the script itself
+        was killed by the signal of a negative status rather than its guard)."""
         storage, trial_id = trial.study.storage, trial.trial_id
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         known: dict[str, float] = {}
+        guard_said_killed = False
 
         def read(stream: Any) -> None:
-            nonlocal known
+            nonlocal known, guard_said_killed
             for line in iter(stream.readline, ""):
                 log.write(line)
                 log.flush()
+                if _GUARDED and line.startswith(_guard.KILLED_PREFIX):  # the guard's line, not the script's output
+                    guard_said_killed = True
+                    continue
                 tail.append(line.rstrip("\n"))
                 parsed = P.parse_line(line)
                 if parsed is not None:
@@ -242,6 +294,8 @@ class ScriptObjective:
         finally:  # also on Ctrl-C raised in this thread: stop the script before leaving
             if proc.poll() is None:
                 self._stop(proc)
+            if proc.returncode < 0 and _GUARDED:  # a killed guard leaves its script behind, a killed script
+                _signal(proc, signal.SIGKILL)  # maybe its children: the trial is over, so are they
             reader.join(timeout=5)
             with _live_lock:
                 _live.discard(proc)
@@ -249,7 +303,7 @@ class ScriptObjective:
             outcome = "interrupted"  # the script died of the interrupt's SIGTERM before this loop saw the flag
         if outcome == "exited":
             self._check_pruning(trial, checked)  # reports read after the last poll
-        return outcome, proc.returncode, tail
+        return outcome, proc.returncode, tail, guard_said_killed or not _GUARDED
 
     def _check_pruning(self, trial: Any, checked: int) -> tuple[int, bool]:
         storage = trial.study.storage
@@ -272,7 +326,8 @@ class ScriptObjective:
             proc.wait()
 
     # -- the outcome ------------------------------------------------------------------------------------------
-    def _result(self, trial: Any, outcome: str, code: int, tail: collections.deque, log_path: Path) -> Any:
+    def _result(self, trial: Any, outcome: str, code: int, tail: collections.deque, log_path: Path, *,
+                script_killed: bool = True) -> Any:
         trial.refresh()  # what the script reported through the storage
         frozen = trial.freeze()
         evidence = f"log: {log_path}\n--- last output ---\n" + ("\n".join(tail) or "(no output)")
@@ -287,8 +342,10 @@ class ScriptObjective:
         if code == _guard.START_FAILED and tail and tail[-1].startswith(_guard.START_FAILED_PREFIX):
             cause = tail[-1][len(_guard.START_FAILED_PREFIX):].strip()
             raise ScriptFailedError(f"the script could not start: {cause}; {evidence}")
+        if code < 0 and (-code not in CRASH_SIGNALS or not script_killed):
+            self._lost(trial, frozen, -code, script_killed, evidence)
         if code != 0:
-            how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+            how = f"was killed by signal {-code} ({_signal_name(-code)})" if code < 0 else f"exited with status {code}"
             raise ScriptFailedError(f"the script {how}; {evidence}")
         final = frozen.system_attrs.get(P.FINAL_ATTR, {})
         values = []
@@ -304,3 +361,24 @@ class ScriptObjective:
                 raise ScriptFailedError(f"the script reported {name}=nan; {evidence}")
             values.append(value)
         return values[0] if len(values) == 1 else values
+
+    def _lost(self, trial: Any, frozen: Any, sig: int, script_killed: bool, evidence: str) -> None:
+        """The script or its guard was killed by ``sig``, which tunelab did not send: end the trial as
+        lost (queued again under the storage's retry policy), then raise TrialFinishedError, which
+        tells the study that the trial has its record already (and that a retry stands in for it)."""
+        storage = trial.study.storage
+        allowed = storage.retries
+        if frozen.retry_count < allowed:
+            then = f"it is queued again with its parameters (retry {frozen.retry_count + 1} of {allowed})"
+        elif allowed:
+            then = f"its retries are spent ({allowed} of {allowed}): it is not queued again"
+        else:
+            then = "the storage queues no lost trial again ([storage] retries = 0)"
+        who = "the script was" if script_killed else \
+            "the guard process of the script (tunelab run's process for the trial) was"
+        reason = (f"{who} killed by signal {sig} ({_signal_name(sig)}), which tunelab did not send (the out-of-memory "
+                  f"killer? a kill by someone?); a lost trial: {then}; {evidence}")
+        retry = end_lost(trial, reason)  # TrialFinishedError when someone else ended it first
+        _log.warning("trial %d: %s killed by signal %d (%s); %s", trial.number, who, sig, _signal_name(sig),
+                     f"queued again as trial {retry}" if retry is not None else "not queued again")
+        raise TrialFinishedError(f"trial {trial.number} ended as lost: {who} killed by signal {sig}")

@@ -107,8 +107,10 @@ def history(cache: StudyCache, *, objective: int = 0) -> dict[str, Any]:
     if not 0 <= objective < n_obj:
         raise invalid("objective", objective, f"an objective index in [0, {n_obj - 1}]")
     done = cache.completed()
-    values = [_values(r) for r in done]
-    ys = [v[objective] if v and len(v) > objective else math.nan for v in values]
+    if n_obj == 1:
+        ys = [r["value"] for r in done]
+    else:
+        ys = [v[objective] if v and len(v) > objective else math.nan for v in map(_values, done)]
     minimize = cache.directions[0] == StudyDirection.MINIMIZE if n_obj == 1 else None
     keep = history_keep(ys, minimize, MAX_HISTORY_POINTS)
     pruned = [r for r in cache.ordered if r["state"] == int(TrialState.PRUNED)]
@@ -191,8 +193,10 @@ def families(cache: StudyCache) -> dict[str, Any]:
     """Per searched schedule, each family's values and best over every completed trial (only the
     ``X.family`` parameter is read)."""
     names = schedule_names(cache)
+    if not names:
+        return {"figures": []}
     done = cache.completed()
-    found = cache.source.params(cache.study_id, None, names=[f"{n}.family" for n in names]) if names else {}
+    found = cache.source.params(cache.study_id, None, names=[f"{n}.family" for n in names])
     rows = [dict(r, params=found.get(r["trial_id"], {})) for r in done]
     view = _view(cache, frozen(rows))
     target = None if len(cache.directions) == 1 else (lambda t: t.values[0])

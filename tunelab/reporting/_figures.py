@@ -14,15 +14,14 @@ from typing import Any
 from tunelab._records import FrozenTrial, StudyDirection, TrialState
 from tunelab.visualization import _history, _importance, _params, _pareto, _schedules, _trials
 from tunelab.visualization._common import TrialsView, is_feasible, shared_params
-from tunelab.visualization._sample import (
-    MAX_HISTORY_POINTS,
-    MAX_PARALLEL_LINES,
-    MAX_TIMELINE_BARS,
-    history_keep,
-    importance_evaluator,
-    pick_curves,
-    thin,
-)
+from tunelab.visualization._sample import history_keep, importance_evaluator, pick_curves, thin
+
+#: The report's samples of a large study: smaller than the dashboard's (which draws on demand),
+#: so that a 50,000-trial report with plotly.js inlined stays under 5 MB.
+MAX_HISTORY_POINTS = 1000
+MAX_PARALLEL_LINES = 300
+MAX_TIMELINE_BARS = 300
+MAX_CURVES = 40
 
 
 def complete(trials: Sequence[FrozenTrial]) -> list[FrozenTrial]:
@@ -68,7 +67,8 @@ def figures(study: Any, trials: Sequence[FrozenTrial], names: Sequence[str]) -> 
     lines = [best[k] for k in thin(len(best), MAX_PARALLEL_LINES)]
     axes = shared_params(done)
     out.append(("parallel", _params.parallel_spec(_params.parallel_info(view(lines), axes, target0, names0))))
-    numbers = pick_curves([t.number for t in trials], [t.state.name for t in trials], [t.number for t in best])
+    numbers = pick_curves([t.number for t in trials], [t.state.name for t in trials], [t.number for t in best],
+                          MAX_CURVES)
     wanted = set(numbers)
     curves = [t for t in trials if t.number in wanted]
     if any(t.intermediate_values for t in curves):

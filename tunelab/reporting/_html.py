@@ -28,9 +28,9 @@ from tunelab.visualization._common import STUDY, is_feasible
 from tunelab.visualization._pareto import objective_names, tradeoff_rows
 
 #: Trials listed in the table of a large study: the best, then the latest.
-TABLE_BEST, TABLE_LATEST = 300, 200
+TABLE_BEST, TABLE_LATEST = 100, 100
 #: Significant digits of the numbers in the figures' JSON (what a plot or a hover shows).
-FIGURE_DIGITS = 6
+FIGURE_DIGITS = 5
 PLOTLY_FILE = "plotly.min.js"
 _PLOTLYJS = Options(True, False, "directory")
 
@@ -100,6 +100,10 @@ def trial_rows(trials: list[Any], names: list[str]) -> list[dict[str, Any]]:
         log = t.user_attrs.get(LOG_ATTR, "")
         row["log"] = log if isinstance(log, str) else ""
         rows.append(row)
+    for column in ("fail_reason", "log"):  # a column empty in every row is left out
+        if all(r[column] == "" for r in rows):
+            for r in rows:
+                del r[column]
     return rows
 
 

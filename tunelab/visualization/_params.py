@@ -106,7 +106,8 @@ def parallel_spec(info: dict[str, Any]) -> dict[str, Any]:
         points = [*a["values"], *a.get("tickvals", [])]
         lo, hi = float(min(points)), float(max(points))
         scales.append((lo, hi - lo if hi > lo else 1.0))
-    y = [[(v - lo) / span if span else 0.5 for v in a["values"]] for a, (lo, span) in zip(axes, scales)]
+    # positions on each axis as a share of its height: 4 decimals are finer than a pixel
+    y = [[round((v - lo) / span, 4) for v in a["values"]] for a, (lo, span) in zip(axes, scales)]
     color = np.asarray(info["color"], dtype=float)
     goodness = (color - color.min()) / (np.ptp(color) or 1.0)
     if info["minimize"] is not False:
@@ -131,7 +132,7 @@ def parallel_spec(info: dict[str, Any]) -> dict[str, Any]:
     notes = []
     for a, (axis, (lo, span)) in enumerate(zip(axes, scales)):
         for tick, text in zip(axis.get("tickvals", []), axis.get("ticktext", [])):
-            notes.append({"x": a, "y": (tick - lo) / span, "text": text, "showarrow": False, "xanchor": "left",
+            notes.append({"x": a, "y": round((tick - lo) / span, 4), "text": text, "showarrow": False, "xanchor": "left",
                           "xshift": 4, "font": {"size": 10, "color": "#444"}})
     shapes = [{"type": "line", "x0": a, "x1": a, "y0": 0, "y1": 1, "line": {"color": "#888", "width": 1}}
               for a in range(k)]

@@ -43,6 +43,8 @@ FAMILIES_TITLE = "Schedule families"
 LR_POINTS = 400
 DEFAULT_TRIALS = 5
 DEFAULT_HORIZON = 1000
+#: Values drawn per family: every one up to this many, else this many evenly spaced quantiles.
+FAMILY_POINTS = 300
 #: Arguments of schedule families that are lengths in steps.
 LENGTH_ARGS = ("total_steps", "decay_steps", "T_max", "total_iters", "num_training_steps", "transition_steps",
                "step_size_up", "step_size_down", "first_decay_steps", "T_0", "steps", "warmup_steps",
@@ -255,7 +257,8 @@ def plot_lr_schedules(study: Any, trials: list[int] | None = None, *, schedule: 
 
 def families_info(study: Any, schedule: str | None, target: Callable[[FrozenTrial], float] | None) -> dict[str, Any]:
     """Per family of schedule ``schedule`` (its ``"{schedule}.family"`` parameter): the COMPLETE trials'
-    values, their number and the best one, families ordered best first."""
+    values (sorted; of a family with more than :data:`FAMILY_POINTS` trials, that many evenly spaced
+    quantiles, which draw the same box), their number, the median and the best, best family first."""
     trials, values = completed(study, target_of(study, target, "plot_schedule_families"))
     names = sorted({n for t in study.get_trials(deepcopy=False) for n in t.schedule_configs})
     if schedule is None:
@@ -274,9 +277,11 @@ def families_info(study: Any, schedule: str | None, target: Callable[[FrozenTria
     rows = []
     for family, pairs in by.items():
         best = min(pairs, key=lambda p: sign * p[0])
-        rows.append({"family": family, "values": [p[0] for p in pairs], "numbers": [p[1] for p in pairs],
-                     "n": len(pairs), "best": best[0], "best_number": best[1],
-                     "median": float(np.median([p[0] for p in pairs]))})
+        ordered = sorted(pairs)
+        keep = np.unique(np.linspace(0, len(ordered) - 1, min(len(ordered), FAMILY_POINTS)).round().astype(int))
+        rows.append({"family": family, "values": [ordered[i][0] for i in keep],
+                     "numbers": [ordered[i][1] for i in keep], "n": len(pairs), "best": best[0],
+                     "best_number": best[1], "median": float(np.median([p[0] for p in pairs]))})
     rows.sort(key=lambda r: sign * r["best"])
     return {"schedule": schedule, "rows": rows, "minimize": minimize}
 

@@ -101,7 +101,7 @@ def timeline_spec(info: list[dict[str, Any]], lanes: str) -> dict[str, Any]:
         data.append({"type": "bar", "orientation": "h", "name": state.capitalize(),
                      "y": [b["lane"] for b in bars],
                      "base": [b["start"].isoformat(timespec="milliseconds") for b in bars],
-                     "x": [max(1.0, (b["end"] - b["start"]).total_seconds() * 1000.0) for b in bars],
+                     "x": [max(1, round((b["end"] - b["start"]).total_seconds() * 1000.0)) for b in bars],
                      "text": [f"trial {b['number']}" for b in bars], "hoverinfo": "text+name",
                      "marker": {"color": COLORS["infeasible" if state == "INFEASIBLE" else state]}})
     categories = list(dict.fromkeys(b["lane"] for b in sorted(info, key=lambda b: b["number"])))

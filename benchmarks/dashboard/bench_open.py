@@ -34,7 +34,7 @@ from tunelab.dashboard import make_server
 from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
 from tunelab.storage import get_storage
 
-PAGE_CALLS = ("", "/history", "/parallel?top=100", "/importance", "/intermediate", "/timeline",
+PAGE_CALLS = ("", "/history?objective=0", "/parallel?top=100", "/importance", "/intermediate", "/timeline", "/families",
               "/trials?sort=number&desc=1&limit=50", "/lr?trials=0,1,2,3,4")
 
 
@@ -60,7 +60,7 @@ def build(path: str, n: int) -> str:
         params += [(tid, k, float(v), dists[k].to_json()) for k, v in p.items()]
         inter += [(tid, s, value + 1.0 / (s + 1)) for s in range(4 if pruned else 10)]
         attrs.append((tid, "user", "worker", json.dumps(f"gpu{i % 8}")))
-        attrs.append((tid, "system", "schedule:lr", json.dumps(
+        attrs.append((tid, "core", "schedule:lr", json.dumps(
             {"family": "ExponentialDecay", "args": {"initial_learning_rate": p["lr"], "decay_steps": 100,
                                                     "decay_rate": 0.9, "staircase": False}})))
     con.executemany("INSERT INTO tunelab_trials (trial_id, study_id, number, state, value, values_json, "

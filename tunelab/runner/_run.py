@@ -16,7 +16,6 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from tunelab.runner import _protocol as P
-from tunelab.runner._budget import spend
 from tunelab.runner._script import (
     ScriptFailedError,
     ScriptObjective,
@@ -25,6 +24,7 @@ from tunelab.runner._script import (
     reset_interrupt,
     wait_idle,
 )
+from tunelab.runner._shared import SharedBudget
 
 #: The signals that stop a ``tunelab run`` of a script cleanly (Ctrl-C, and ``kill``'s default).
 STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM)
@@ -110,6 +110,9 @@ def run_config(config: Any, *, study: Any = None, objective: Any = None, show_pr
     process is not safe while the first is in use), ``objective`` the config's objective when the
     caller already made it with :func:`make_objective`.
 
+    Other runs of the config (at the same time, on this machine or others sharing the storage)
+    share its budget: see :mod:`tunelab.runner._shared`.
+
     Ctrl-C or SIGTERM stops the running scripts (a second Ctrl-C kills them), ends their trials
     FAIL as interrupted, queues each again with its parameters and raises KeyboardInterrupt;
     everything finished is stored, and calling this again continues with the queued trials.
@@ -119,16 +122,19 @@ def run_config(config: Any, *, study: Any = None, objective: Any = None, show_pr
     script = isinstance(objective, ScriptObjective)
     # a script trial is its own process: the driver only waits, so threads are enough
     executor = "thread" if script and config.n_jobs > 1 else None
+    budget = SharedBudget(config, study, jobs=config.n_jobs, in_process=script or config.n_jobs == 1)
+    checked = budget.objective(objective)
+    every = [budget.after_trial, *(callbacks or [])]
 
     def optimize(n_trials: int | None, timeout: float | None) -> None:
-        study.optimize(objective, n_trials=n_trials, timeout=timeout, n_jobs=config.n_jobs,
-                       catch=(ScriptFailedError,), callbacks=callbacks, show_progress_bar=show_progress,
+        study.optimize(checked, n_trials=n_trials, timeout=timeout, n_jobs=config.n_jobs,
+                       catch=(ScriptFailedError,), callbacks=every, show_progress_bar=show_progress,
                        executor=executor)
 
     reset_interrupt()
     with _stop_signals(study) if script else contextlib.nullcontext():
         try:
-            spend(config, study, optimize, say=_say if show_progress else None)
+            budget.spend(optimize, say=_say if show_progress else None)
             if interrupted():  # stopped between two trials: nothing raised
                 raise KeyboardInterrupt
         except KeyboardInterrupt:

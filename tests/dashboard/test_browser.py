@@ -91,6 +91,7 @@ def test_a_multi_objective_study_shows_its_pareto_front_and_trade_offs(browser, 
     assert header[:3] == ["trial", "size", "error"]
     rows = browser.execute_script("return document.querySelectorAll('#tradeoff-table tbody tr').length")
     assert rows > 0 and "infeasible" in browser.execute_script("return document.getElementById('pareto-note').textContent")
+    assert browser.execute_script("return document.querySelectorAll('#trial-rows td.infeasible').length") > 0
     assert severe_logs(browser) == []
 
 

@@ -84,6 +84,9 @@ def test_a_multi_objective_study_has_a_history_per_objective_and_a_pareto_front(
     sizes = [row["size"] for row in front["table"]]
     assert sizes == sorted(sizes) and all(row["feasible"] == "yes" for row in front["table"])
     assert {"trial", "size", "error", "x", "y"} <= set(front["table"][0])
+    rows = get_json(server, "/api/studies/3/trials?limit=500")["rows"]
+    assert {r["feasible"] for r in rows} == {True, False}  # the trial table marks infeasible trials
+    assert {r["feasible"] for r in get_json(server, "/api/studies/1/trials")["rows"]} == {None}
 
 
 def test_parallel_coordinates_default_to_the_shared_parameters_and_take_a_selection(server):

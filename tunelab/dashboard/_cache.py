@@ -191,6 +191,7 @@ def row_json(r: dict[str, Any]) -> dict[str, Any]:
         "duration": round(duration, 3) if duration is not None else None,
         "start": _iso(r["start"]), "complete": _iso(r["complete"]), "worker": r["worker"],
         "params": {n: dist.to_external(v) for n, (v, dist) in r["params"].items()},
+        "feasible": None if r.get("constraints") is None else all(c <= 0 for c in r["constraints"]),
     }
 
 

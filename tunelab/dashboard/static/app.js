@@ -169,8 +169,9 @@ async function studyPage(id) {
     q.set("offset", table_.offset); q.set("limit", table_.limit);
     const data = await api(`${base}/trials?${q}`);
     if (mine !== page) return;
-    const heads = [["", null], ["#", "number"], ["state", "state"], ["value", "value"], ["duration s", "duration"], ["worker", "worker"],
-      ...data.params.map((n) => [n, `params.${n}`])];
+    const constrained = data.rows.some((r) => r.feasible !== null);
+    const heads = [["", null], ["#", "number"], ["state", "state"], ["value", "value"], ...(constrained ? [["feasible", null]] : []),
+      ["duration s", "duration"], ["worker", "worker"], ...data.params.map((n) => [n, `params.${n}`])];
     thead.replaceChildren(el("tr", {}, heads.map(([label, key]) => el("th", key ? { class: "sortable", "data-sort": key, onclick: () => {
       table_.desc = table_.sort === key ? !table_.desc : false; table_.sort = key; table_.offset = 0; loadTable(); } } : {},
       label, key === table_.sort ? (table_.desc ? " ▼" : " ▲") : ""))));
@@ -180,6 +181,7 @@ async function studyPage(id) {
       el("td", { class: "num" }, el("a", { href: `#/study/${id}/trial/${r.number}` }, r.number)),
       el("td", { class: `state-${r.state}` }, r.state.toLowerCase()),
       el("td", { class: "num" }, multi && r.values ? r.values.map(fmt).join(", ") : fmt(r.value)),
+      constrained ? el("td", { class: r.feasible === false ? "infeasible" : null }, r.feasible === null ? "" : (r.feasible ? "yes" : "no")) : null,
       el("td", { class: "num" }, fmt(r.duration)), el("td", {}, fmt(r.worker)),
       data.params.map((n) => el("td", { class: "num" }, fmt(r.params[n]))))));
     pager.textContent = `${data.total ? table_.offset + 1 : 0}–${Math.min(table_.offset + table_.limit, data.total)} of ${data.total}`;

@@ -123,8 +123,6 @@ CASES += [
       match=r"typo\.db.*does not exist"),
     # report: outputs and studies it cannot draw
     c("report-unknown-study", "report", *VALID, "--study", "nope", "-o", "r.html", match=r"no study named 'nope'"),
-    c("report-multi-objective", "report", *VALID, "--study", "multi", "-o", "r.html",
-      match=r"study 'multi' has 2 objectives"),
     c("report-output-directory", "report", *VALID, "--study", "demo", "-o", "adir",
       match=r"--output='adir' is invalid: it names a directory"),
     c("report-output-slash", "report", *VALID, "--study", "demo", "-o", "new/",
@@ -133,6 +131,29 @@ CASES += [
       match=r"--output='notes\.txt/r\.html' is invalid: '.*notes\.txt' is a file, not a directory"),
     c("report-output-empty", "report", *VALID, "--study", "demo", "-o", "",
       match=r"--output='' is invalid: must be a file path"),
+    # import-optuna: the Optuna database read, never written (no -wal / -shm beside it), the target untouched
+    *[c(f"import-optuna-from-{name}", "import-optuna", "--from", source, "--storage", "sqlite:///new.db",
+        match=match)
+      for name, source, match in (
+          ("missing", "sqlite:///missing.db", r"--from='sqlite:///missing\.db': the file 'missing\.db' does not exist"),
+          ("directory", "sqlite:///adir", r"--from='sqlite:///adir': 'adir' is a directory"),
+          ("tunelab-db", "sqlite:///valid.db", r"--from='sqlite:///valid\.db' is not an Optuna database"),
+          ("empty-file", "sqlite:///empty.db", r"--from='sqlite:///empty\.db' is not an Optuna database"),
+          ("foreign", "sqlite:///foreign_table.db", r"is not an Optuna database \(it holds \['users'\]\)"),
+          ("garbled", "sqlite:///garbled.db", r"--from='sqlite:///garbled\.db' cannot be read: file is not a database"),
+          ("text", "sqlite:///notes.txt", r"--from='sqlite:///notes\.txt' cannot be read"),
+          ("truncated", "sqlite:///truncated.db", r"--from='sqlite:///truncated\.db' cannot be read"),
+          ("in-memory", "sqlite://", r"--from='sqlite://' is invalid: an in-memory SQLite database holds no study"),
+          ("not-a-database", "http://example.org/optuna.db",
+           r"--from='http://example\.org/optuna\.db' is invalid: 'http' is no database"),
+          ("plain-path", "missing.db", r"--from='sqlite:///missing\.db': the file 'missing\.db' does not exist"),
+      )],
+    c("import-optuna-from-required", "import-optuna", "--storage", "sqlite:///new.db", code=2,
+      match=r"the following arguments are required: --from"),
+    c("import-optuna-datetimes", "import-optuna", "--from", "sqlite:///valid.db", "--storage", "sqlite:///new.db",
+      "--datetimes", "x", code=2, match=r"argument --datetimes: invalid choice: 'x'"),
+    c("import-optuna-into-garbled", "import-optuna", "--from", "sqlite:///missing.db", "--storage",
+      "sqlite:///garbled.db", match=r"--from='sqlite:///missing\.db'"),
     # dashboard: ports and hosts
     *[c(f"dashboard-port-{name}", "dashboard", *VALID, "--port", value, code=2,
         match=rf"argument --port: '{re.escape(value)}' is invalid: must be an integer in 0\.\.65535")

@@ -145,8 +145,6 @@ def test_an_optuna_database_opened_as_a_storage_names_the_command(source):
         RDBStorage(url)
 
 
-@pytest.mark.xfail(strict=True, reason="the SQLite refusal in tunelab/storage/_engine.py (not this issue's file) "
-                                       "does not name tunelab import-optuna yet; wording requested from its owner")
 def test_an_optuna_file_given_as_a_storage_url_names_the_command(tmp_path):
     url = f"sqlite:///{tmp_path / 'optuna.db'}"
     make_optuna_history(url)

@@ -116,7 +116,7 @@ def test_the_digits_example_runs_end_to_end_with_a_tiny_budget(tmp_path):
     # a random configuration may train badly (rmsprop at a high constant rate ended at 3.8 once);
     # the better of the two learned something: below chance-level cross-entropy, ln(10) = 2.30
     assert min(t.value for t in study.trials) < math.log(10)
-    assert "Learning-rate schedules of the best trials" in (tmp_path / "report.html").read_text()
+    assert "Learning rates of the best trials" in (tmp_path / "report.html").read_text()
 
 
 # -- bad input: a clear message naming the file and the key, no traceback, nothing written ------------------------

@@ -164,6 +164,10 @@ def inspect_sqlite_file(path: str, *, read_only: bool = False) -> None:
             raise StorageError(f"{path!r} cannot be read ({exc}); it was left untouched") from None
         raise StorageError(f"{path!r} is a corrupt SQLite database ({exc}); it was left untouched") from None
     if objects and S.meta.name not in objects:
+        from tunelab.storages._optuna_db import OPTUNA_MARKERS, refusal
+
+        if OPTUNA_MARKERS <= objects:  # an Optuna file: say how its studies come over
+            raise refusal(f"sqlite:///{path}")
         raise StorageError(f"{path!r} is an SQLite database of another program (it holds {sorted(objects)[:5]}); "
                            "tunelab left it untouched: give a new file name")
     if not objects:

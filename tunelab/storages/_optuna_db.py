@@ -20,7 +20,6 @@ import json
 import math
 import os
 from typing import Any
-from urllib.parse import quote
 
 import sqlalchemy as sa
 from sqlalchemy.engine import make_url
@@ -103,17 +102,23 @@ def _engine(text: str, argument: str) -> sa.engine.Engine:
         if not path or path == ":memory:":
             raise InvalidArgumentError(f"{argument}={shown!r} is invalid: an in-memory SQLite database holds no "
                                        "study; give the Optuna file, e.g. sqlite:///optuna.db")
+        if os.path.isdir(path):
+            raise StorageError(f"{argument}={shown!r}: {path!r} is a directory, not an Optuna database file")
         if not os.path.isfile(path):
             raise StorageError(f"{argument}={shown!r}: the file {path!r} does not exist")
-        uri = f"file:{quote(os.path.abspath(path))}?mode=ro"
-        import sqlite3
+        from tunelab.storage._engine import _read_only_connection
 
-        return sa.create_engine("sqlite://", creator=lambda: sqlite3.connect(uri, uri=True, check_same_thread=False),
-                                poolclass=sa.pool.NullPool)
+        # read-only, and immutable when no writer has it open: no -wal / -shm file is made beside it
+        full = os.path.abspath(path)
+        return sa.create_engine("sqlite://", creator=lambda: _read_only_connection(full), poolclass=sa.pool.NullPool)
     if backend == "postgresql" and url.drivername == "postgresql":
         url = url.set(drivername="postgresql+psycopg")
     try:
         return sa.create_engine(url, poolclass=sa.pool.NullPool)
+    except sa.exc.NoSuchModuleError:
+        raise InvalidArgumentError(f"{argument}={shown!r} is invalid: {url.drivername!r} is no database SQLAlchemy "
+                                   "knows; Optuna's databases are sqlite:///optuna.db, postgresql://user@host/db, "
+                                   "mysql+pymysql://...") from None
     except ImportError as exc:
         raise MissingExtraError(f"{argument}={shown!r}: the database driver is not installed ({exc}); install "
                                 "it (PostgreSQL: pip install 'tunelab[postgres]'; MySQL: pip install pymysql "

@@ -63,3 +63,85 @@ def test_reporter_records_the_applied_rates_and_prunes():
     assert trial.user_attrs["lr_trace"] == [[0, 0.1], [1, 0.1], [2, 0.05], [3, 0.05]]
     with pytest.raises(tunelab.TrialPruned):
         reporter.report(2.0, 1)
+
+
+# --- the applied rate, checked against the trial's schedule -----------------------------------
+
+import re  # noqa: E402
+import warnings  # noqa: E402
+
+from tunelab import schedules  # noqa: E402
+from tunelab.integrations.torch import scheduler as tunelab_scheduler  # noqa: E402
+
+STEPS, PER_EPOCH = 12, 4
+
+
+def _trial_with_schedule():
+    """A trial that drew a cosine decay from 0.1 over 12 steps, with nothing left to chance."""
+    trial = tunelab.create_study().ask()
+    space = schedules.space(["cosine"], initial=0.1, total_steps=STEPS,
+                            args={"cosine": {"alpha": 0.0, "warmup_fraction": 0.0}})
+    return trial, trial.suggest_schedule("lr", space)
+
+
+def _loop(order, *, per_epoch=False, twice=False, other=False):
+    """Train 12 steps as the docs show (or with one mistake); the trial and the warnings raised."""
+    trial, schedule = _trial_with_schedule()
+    model, optimizer, train_step, _ = _setup()
+    sched = tunelab_scheduler(optimizer, schedule)
+    extra = torch.optim.lr_scheduler.StepLR(optimizer, step_size=1, gamma=0.9) if other else None
+    reporter = torch_pruning.TrialReporter(trial, optimizer)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for epoch in range(STEPS // PER_EPOCH):
+            for _ in range(PER_EPOCH):
+                train_step()
+                if order == "record-first":
+                    reporter.record_lr()
+                if not per_epoch:
+                    sched.step()
+                if twice:
+                    sched.step()
+                if extra is not None:
+                    extra.step()
+                if order == "documented":
+                    reporter.record_lr()
+            if per_epoch:
+                sched.step()
+            reporter.report(0.5, epoch)
+    return trial, schedule, [str(w.message) for w in caught if "tunelab:" in str(w.message)]
+
+
+@pytest.mark.parametrize("order", ["documented", "record-first"])
+def test_the_trace_at_step_k_is_the_schedule_at_k_in_either_order(order):
+    trial, schedule, warned = _loop(order)
+    trace = trial.user_attrs["lr_trace"]
+    assert [s for s, _ in trace] == list(range(STEPS))
+    assert [lr for _, lr in trace] == pytest.approx([float(schedule(k)) for k in range(STEPS)], rel=1e-12)
+    assert warned == []
+
+
+def test_the_reporter_counts_optimizer_steps_not_probe_steps():
+    model, optimizer, train_step, evaluate = _setup()
+    reporter = torch_pruning.TrialReporter(tunelab.create_study().ask(), optimizer)
+    for _ in range(5):
+        train_step()
+        reporter.record_lr()
+    torch_pruning.cooldown_probe(model, optimizer, train_step=train_step, evaluate=evaluate,
+                                 steps_so_far=reporter.step, fraction=0.6)
+    train_step()
+    reporter.record_lr()
+    assert reporter.step == 6
+    assert [s for s, _ in reporter.trace.points] == list(range(6))
+
+
+@pytest.mark.parametrize(("mistake", "said", "fix"), [
+    ("per_epoch", "stepped less often than the optimizer", r"call scheduler.step\(\) once after every optimizer"),
+    ("twice", "stepped 2 times per optimizer step", r"exactly once per optimizer.step\(\)"),
+    ("other", "another scheduler on the same optimizer", r"remove the other"),
+])
+def test_a_mistaken_loop_warns_once_naming_the_fix(mistake, said, fix):
+    _, _, warned = _loop("documented", **{mistake: True})
+    assert len(warned) == 1
+    assert said in warned[0]
+    assert re.search(fix, warned[0])

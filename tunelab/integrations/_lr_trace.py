@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import math
+import warnings
+from collections.abc import Callable
 from typing import Any
+
+import numpy as np
 
 from tunelab._constraints import Integral, String, constrained
 from tunelab._errors import InvalidArgumentError, TrialPruned
@@ -28,7 +32,7 @@ class LrTrace:
 
     >>> trace = LrTrace(max_points=4)
     >>> for step in range(10):
-    ...     trace.add(step, 0.1 * (step + 1))
+    ...     _ = trace.add(step, 0.1 * (step + 1))
     >>> [s for s, _ in trace.points]
     [0, 4, 8]
     """
@@ -38,14 +42,15 @@ class LrTrace:
         self._stride = 1
         self.points: list[list[float]] = []
 
-    def add(self, step: int, lr: float) -> None:
-        """Record the rate ``lr`` applied at ``step`` (kept when ``step`` is on the current stride)."""
+    def add(self, step: int, lr: float) -> bool:
+        """Record the rate ``lr`` applied at ``step``; whether it was kept (``step`` is on the stride)."""
         if step % self._stride:
-            return
+            return False
         self.points.append([int(step), float(lr)])
         while len(self.points) > self._max:
             self._stride *= 2
             self.points = [p for p in self.points if p[0] % self._stride == 0]
+        return True
 
     def save(self, trial: Any) -> None:
         """Store the points in ``trial``'s user attribute ``"lr_trace"`` (non-finite rates as None)."""
@@ -65,3 +70,116 @@ def monitored(metrics: Any, monitor: str) -> float:
     if monitor not in metrics:
         raise InvalidArgumentError(f"monitor={monitor!r} is invalid: the metrics logged are {sorted(metrics)}")
     return float(metrics[monitor])
+
+
+#: How a rate that is not the schedule's came about (the keys of the integrations' fixes).
+SLOWER, FASTER, OTHER = "slower", "faster", "other"
+
+#: How far an applied rate may be from the schedule's (float32 rounding is ~6e-8).
+_RTOL, _ATOL = 1e-5, 1e-12
+
+#: The most earlier steps looked at when a rate is tested against the schedule's past values.
+_MAX_EARLIER = 100_000
+
+
+def drawn_schedule(trial: Any) -> Any:
+    """``(name, schedule)``: what ``trial`` drew with ``suggest_schedule``, its only one or ``"lr"``.
+
+    None when it drew none, several without an ``"lr"``, or ``trial`` keeps no schedules (a stand-in).
+    Reads the trial record's ``schedule_configs`` (a running trial's through ``freeze()``).
+    """
+    configs = getattr(trial, "schedule_configs", None)
+    if configs is None and callable(getattr(trial, "freeze", None)):
+        configs = trial.freeze().schedule_configs
+    if not isinstance(configs, dict) or not configs:
+        return None
+    name = next(iter(configs)) if len(configs) == 1 else "lr" if "lr" in configs else None
+    if name is None:
+        return None
+    from tunelab.schedules import Schedule
+
+    return name, Schedule.from_config(configs[name])
+
+
+def _close(a: Any, b: Any) -> Any:
+    return np.isclose(a, b, rtol=_RTOL, atol=_ATOL)
+
+
+def diagnose(schedule: Any, step: int, lr: float) -> tuple[str, int]:
+    """Why ``lr`` was applied at ``step`` where ``schedule(step)`` was due: ``(cause, factor)``.
+
+    ``(FASTER, n)`` when ``lr`` is ``schedule(n * step)`` for n in 2..4 (the scheduler stepped n
+    times per optimizer step); ``(SLOWER, 1)`` when it is the schedule's rate at an earlier step
+    (stepped less often: once per epoch); ``(OTHER, 1)`` otherwise (something else set it).
+
+    >>> from tunelab.schedules import StepLR
+    >>> s = StepLR(1.0, step_size=1, gamma=0.5)
+    >>> diagnose(s, 3, 0.125 * 0.125), diagnose(s, 3, 0.5), diagnose(s, 3, 0.3)
+    (('faster', 2), ('slower', 1), ('other', 1))
+    """
+    for n in (2, 3, 4):
+        if step > 0 and _close(lr, float(schedule(n * step))):
+            return FASTER, n
+    if step > 0:
+        earlier = np.unique(np.linspace(0, step - 1, min(step, _MAX_EARLIER)).astype(np.int64))
+        if np.any(_close(lr, np.asarray(schedule(earlier), dtype=np.float64))):
+            return SLOWER, 1
+    return OTHER, 1
+
+
+class RateCheck:
+    """Compares the rates a trial's training applied with the schedule the trial drew; warns once.
+
+    :meth:`see` is called with each applied ``(step, lr)`` worth checking (the points an
+    :class:`LrTrace` keeps: every step at first, then an even subsample). The first rate that is
+    not ``schedule(step)`` (relative tolerance 1e-5) raises one ``UserWarning`` that says what
+    happened (:func:`diagnose`) and how to fix it (``fix(cause, factor)``, the integration's
+    words); after that nothing is checked. A trial without a schedule (:func:`drawn_schedule`)
+    is never checked.
+    """
+
+    def __init__(self, trial: Any, fix: Callable[[str, int], str]) -> None:
+        self._trial = trial
+        self._fix = fix
+        self._drawn: Any = None
+        self.done = False
+
+    def see(self, step: int, lr: float) -> None:
+        """Check the rate ``lr`` applied at optimizer step ``step`` (the first is step 0)."""
+        if self.done:
+            return
+        if self._drawn is None:
+            self._drawn = drawn_schedule(self._trial) or ()
+        if not self._drawn:
+            self.done = True
+            return
+        name, schedule = self._drawn
+        due = float(schedule(step))
+        if _close(lr, due) or not math.isfinite(lr):
+            return
+        self.done = True
+        cause, n = diagnose(schedule, step, lr)
+        what = {FASTER: f"that is the schedule's rate at step {n * step}: the scheduler is stepped {n} times "
+                        "per optimizer step",
+                SLOWER: "that is the schedule's rate at an earlier step: the scheduler is stepped less often "
+                        "than the optimizer (once per epoch?)",
+                OTHER: "that is not the schedule's rate at any earlier step: something else sets this "
+                       "optimizer's rate (another scheduler on the same optimizer, a callback, or code)"}[cause]
+        warnings.warn(f"tunelab: the learning rate applied at step {step} is {lr:.6g}, but the trial's schedule "
+                      f"{name!r} ({schedule!r}) is {due:.6g} there; {what}. Fix: {self._fix(cause, n)}",
+                      UserWarning, stacklevel=3)
+
+
+#: Plain PyTorch loops' fixes, by cause.
+TORCH_FIXES = {
+    SLOWER: "call scheduler.step() once after every optimizer.step(), not once per epoch (tunelab schedules "
+            "count optimizer steps)",
+    FASTER: "call scheduler.step() exactly once per optimizer.step()",
+    OTHER: "drive the optimizer with one scheduler, tunelab.integrations.torch.scheduler(optimizer, schedule) "
+           "(it holds the whole schedule, warmup included), and remove the other",
+}
+
+
+def torch_fix(cause: str, n: int) -> str:
+    """The fix for a plain PyTorch loop."""
+    return TORCH_FIXES[cause]

@@ -5,8 +5,9 @@ Import needs the ``torch`` extra. Typical loop::
     reporter = TrialReporter(trial, optimizer)
     for epoch in range(n_epochs):
         for batch in loader:
-            train_step(batch); scheduler.step()
-            reporter.record_lr()                    # the rate the optimizer actually used
+            train_step(batch)                       # ... optimizer.step()
+            scheduler.step()
+            reporter.record_lr()                    # the rate that optimizer.step() used
         value = validate()
         if epoch + 1 in rung_epochs:                # judge the rung after a short cooldown
             value = cooldown_probe(model, optimizer, train_step=probe_step, evaluate=validate,
@@ -22,7 +23,7 @@ from typing import Any
 
 from tunelab._constraints import Function, InstanceOf, constrained
 from tunelab._errors import require_extra
-from tunelab.integrations._lr_trace import MAX_POINTS, LrTrace, report_and_prune
+from tunelab.integrations._lr_trace import MAX_POINTS, LrTrace, RateCheck, report_and_prune, torch_fix
 from tunelab.pruners import cooldown_probe as probe
 from tunelab.pruners._cooldown import COOLDOWN
 
@@ -32,6 +33,9 @@ _MODEL = InstanceOf(torch.nn.Module, "a torch.nn.Module")
 _OPTIMIZER = InstanceOf(torch.optim.Optimizer, "a torch.optim.Optimizer")
 
 __all__ = ["TrialReporter", "cooldown_probe", "restore", "snapshot"]
+
+#: ``id`` of each optimizer a :func:`cooldown_probe` is running on: their steps are not training steps.
+_PROBING: set[int] = set()
 
 
 @constrained({"model": _MODEL, "optimizer": _OPTIMIZER})
@@ -86,33 +90,71 @@ def cooldown_probe(model: Any, optimizer: Any, *, train_step: Callable[[], Any],
                 group["lr"] = lr * f
             train_step()
 
-    return probe(snapshot=lambda: snapshot(model, optimizer, scheduler),
-                 restore=lambda state: restore(state, model, optimizer, scheduler),
-                 train_steps=train_steps, evaluate=evaluate, lr=1.0, steps_so_far=steps_so_far,
-                 fraction=fraction, final_factor=final_factor, shape=shape, min_steps=min_steps)
+    _PROBING.add(id(optimizer))
+    try:
+        return probe(snapshot=lambda: snapshot(model, optimizer, scheduler),
+                     restore=lambda state: restore(state, model, optimizer, scheduler),
+                     train_steps=train_steps, evaluate=evaluate, lr=1.0, steps_so_far=steps_so_far,
+                     fraction=fraction, final_factor=final_factor, shape=shape, min_steps=min_steps)
+    finally:
+        _PROBING.discard(id(optimizer))
 
 
 @constrained({"optimizer": _OPTIMIZER, "max_points": MAX_POINTS})
 class TrialReporter:
     """Reports to a trial from a plain PyTorch loop, prunes, and records the applied rate.
 
-    :meth:`record_lr` (call once per optimisation step) appends the first parameter group's
-    current rate to an :class:`~tunelab.integrations._lr_trace.LrTrace` at the step counter
-    :attr:`step`; :meth:`report` reports a value, saves the trace in the trial's user attribute
-    ``"lr_trace"`` and raises :class:`~tunelab.TrialPruned` when ``trial.should_prune()``.
+    The reporter hooks ``optimizer.step()`` (a step pre-hook): each step's first parameter group
+    rate is read as that step runs, so the rate recorded for step ``k`` is the one step ``k`` used,
+    whether :meth:`record_lr` comes before or after ``scheduler.step()``. The steps of
+    :func:`cooldown_probe` are not counted.
+
+    - :attr:`step`: how many optimizer steps training has taken.
+    - :meth:`record_lr` (once per optimisation step, after ``optimizer.step()``) appends the last
+      step's rate to an :class:`~tunelab.integrations._lr_trace.LrTrace` at that step's index, and
+      compares it with the schedule the trial drew (``trial.suggest_schedule``): the first rate
+      that is not ``schedule(step)`` warns once, naming the fix (``scheduler.step()`` once per
+      epoch, twice per step, another scheduler on the same optimizer).
+    - :meth:`report` records the last step too, reports a value, saves the trace in the trial's
+      user attribute ``"lr_trace"`` and raises :class:`~tunelab.TrialPruned` when
+      ``trial.should_prune()``.
+
+    >>> import torch, tunelab
+    >>> w = torch.nn.Parameter(torch.zeros(1))
+    >>> opt = torch.optim.SGD([w], lr=0.1)
+    >>> sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    >>> reporter = TrialReporter(tunelab.create_study().ask(), opt)
+    >>> for _ in range(3):
+    ...     opt.step(); sched.step(); reporter.record_lr()
+    >>> reporter.trace.points
+    [[0, 0.1], [1, 0.05], [2, 0.025]]
     """
 
     def __init__(self, trial: Any, optimizer: Any, *, max_points: int = 512) -> None:
         self.trial = trial
         self.optimizer = optimizer
         self.trace = LrTrace(max_points=max_points)
+        self.check = RateCheck(trial, torch_fix)
         self.step = 0
+        self._used: tuple[int, float] | None = None  # (index, rate) of the last step, not yet recorded
+        self._hook = optimizer.register_step_pre_hook(self._before_step)
 
-    def record_lr(self) -> None:
-        """Record the rate of the step just taken and advance :attr:`step`."""
-        self.trace.add(self.step, self.optimizer.param_groups[0]["lr"])
+    def _before_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        if id(optimizer) in _PROBING:
+            return
+        self._used = (self.step, float(optimizer.param_groups[0]["lr"]))
         self.step += 1
 
+    def record_lr(self) -> None:
+        """Record the rate the last ``optimizer.step()`` used (nothing when it is recorded already)."""
+        if self._used is None:
+            return
+        step, lr = self._used
+        self._used = None
+        if self.trace.add(step, lr):
+            self.check.see(step, lr)
+
     def report(self, value: Any, step: int) -> None:
-        """``trial.report(value, step)``, save the rate trace, stop the trial if it should."""
+        """Record the last step's rate, ``trial.report(value, step)``, save the trace, stop if it should."""
+        self.record_lr()
         report_and_prune(self.trial, self.trace, value, step)

@@ -10,6 +10,11 @@ Lengths are sampled as *fractions of the training length* and turned into steps 
 ``total_steps`` given to the space or at suggest time, so one space serves any budget: asking the
 same trial again with another ``total_steps`` rebuilds the same schedule compressed or stretched.
 
+The families are tunelab's short keys (``"exponential"``, ``"cosine"``, ``"one_cycle"`` ...; the
+first six are the default) and, on request, transformers' schedules under transformers' names
+(``"get_linear_schedule_with_warmup"`` ...), whose warmup is transformers' ``warmup_ratio``.
+docs/schedules.md lists every family's arguments, default ranges and parameter names.
+
 >>> from tunelab.schedules import space
 >>> sp = space(families=["exponential", "cosine"], initial=(1e-3, 1e-1))
 >>> cfg = sp.build({"lr.family": "exponential", "lr.exponential.initial": 0.01,
@@ -43,6 +48,14 @@ from tunelab.schedules._kernel import SHAPES
 from tunelab.schedules._optax import constant_schedule
 from tunelab.schedules._own import WarmupStableDecay
 from tunelab.schedules._torch import OneCycleLR, StepLR
+from tunelab.schedules._transformers import (
+    get_constant_schedule_with_warmup,
+    get_cosine_schedule_with_warmup,
+    get_cosine_with_hard_restarts_schedule_with_warmup,
+    get_linear_schedule_with_warmup,
+    get_polynomial_decay_schedule_with_warmup,
+    get_wsd_schedule,
+)
 
 __all__ = ["ScheduleSpace", "space", "space_from_config"]
 
@@ -77,6 +90,22 @@ def _cosine(a: Mapping[str, Any], lr: float, total: int) -> Schedule:
     w = min(w, total - 1)
     return CosineDecay(0.0, total - w, alpha=a["alpha"], warmup_target=lr, warmup_steps=w)
 
+
+def _hf_steps(ratio: float, total: int, *, at_most: int) -> int:
+    """transformers' Trainer turns ``warmup_ratio`` into ``ceil(num_training_steps * warmup_ratio)``
+    steps; kept within ``at_most`` so that tiny horizons still build."""
+    return max(0, min(math.ceil(ratio * total), at_most))
+
+
+def _hf_wsd(a: Mapping[str, Any], lr: float, total: int) -> Schedule:
+    warmup = _hf_steps(a["warmup_ratio"], total, at_most=total)
+    decay = _hf_steps(a["decay_ratio"], total, at_most=total - warmup)
+    return get_wsd_schedule(lr, warmup, decay, num_training_steps=total, warmup_type=a["warmup_type"],
+                            decay_type=a["decay_type"], min_lr_ratio=a["min_lr_ratio"], num_cycles=a["num_cycles"])
+
+
+#: The warmup of every transformers family: a fraction of the horizon, transformers' ``warmup_ratio``.
+_HF_WARMUP = {"warmup_ratio": Range(0.0, 0.2)}
 
 #: family key -> (default argument specs, builder(args, initial_lr, total_steps) -> Schedule, what it builds)
 FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float, int], Schedule], str]] = {
@@ -130,6 +159,44 @@ FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float
                                              m_mul=a["m_mul"], alpha=a["alpha"]),
         "Keras CosineDecayRestarts; first_decay_steps = first_fraction * total_steps",
     ),
+    # transformers' families under their own names: base_lr = initial, num_training_steps = total_steps,
+    # num_warmup_steps = ceil(warmup_ratio * total_steps) as transformers' Trainer computes it
+    "get_constant_schedule_with_warmup": (
+        dict(_HF_WARMUP),
+        lambda a, lr, t: get_constant_schedule_with_warmup(lr, _hf_steps(a["warmup_ratio"], t, at_most=t)),
+        "transformers get_constant_schedule_with_warmup",
+    ),
+    "get_linear_schedule_with_warmup": (
+        dict(_HF_WARMUP),
+        lambda a, lr, t: get_linear_schedule_with_warmup(lr, _hf_steps(a["warmup_ratio"], t, at_most=t), t),
+        "transformers get_linear_schedule_with_warmup",
+    ),
+    "get_cosine_schedule_with_warmup": (
+        {**_HF_WARMUP, "num_cycles": 0.5},
+        lambda a, lr, t: get_cosine_schedule_with_warmup(lr, _hf_steps(a["warmup_ratio"], t, at_most=t), t,
+                                                         num_cycles=a["num_cycles"]),
+        "transformers get_cosine_schedule_with_warmup (num_cycles fixed at 0.5, a half cosine, unless overridden)",
+    ),
+    "get_cosine_with_hard_restarts_schedule_with_warmup": (
+        {**_HF_WARMUP, "num_cycles": Choices((1, 2, 3, 4))},
+        lambda a, lr, t: get_cosine_with_hard_restarts_schedule_with_warmup(
+            lr, _hf_steps(a["warmup_ratio"], t, at_most=t), t, num_cycles=a["num_cycles"]),
+        "transformers get_cosine_with_hard_restarts_schedule_with_warmup",
+    ),
+    "get_polynomial_decay_schedule_with_warmup": (
+        {**_HF_WARMUP, "lr_end_ratio": Range(0.0, 0.1), "power": Range(0.5, 2.0)},
+        lambda a, lr, t: get_polynomial_decay_schedule_with_warmup(
+            lr, _hf_steps(a["warmup_ratio"], t, at_most=t - 1), t, lr_end=lr * a["lr_end_ratio"], power=a["power"]),
+        "transformers get_polynomial_decay_schedule_with_warmup with lr_end = initial * lr_end_ratio (the "
+        "warmup ends before total_steps, which transformers' formula needs)",
+    ),
+    "get_wsd_schedule": (
+        {**_HF_WARMUP, "decay_ratio": Range(0.1, 0.5), "warmup_type": "linear", "decay_type": Choices(SHAPES),
+         "min_lr_ratio": Range(0.0, 0.1), "num_cycles": 0.5},
+        _hf_wsd,
+        "transformers get_wsd_schedule with num_training_steps = total_steps, num_decay_steps = "
+        "ceil(decay_ratio * total_steps) (at most what the warmup leaves)",
+    ),
 }
 
 
@@ -139,6 +206,8 @@ _TOTAL_STEPS = Integral(min=1)
 _IS_NUMBER = Real(finite=False, nan=True)
 
 #: What :func:`space` and :func:`space_from_config` try when no families / initial range are given.
+#: The transformers families are left out on purpose: a longer default list would change the
+#: ``"{name}.family"`` choices, which a study that already searched the default space refuses.
 DEFAULT_FAMILIES = ("constant", "exponential", "step", "cosine", "one_cycle", "wsd")
 DEFAULT_INITIAL = (1e-4, 1e-1)
 
@@ -264,7 +333,9 @@ def space(
     """A search space over schedule ``families`` (keys of :data:`FAMILIES`).
 
     Args:
-        families: which families to try; each becomes a choice of ``"{name}.family"``.
+        families: which families to try (default :data:`DEFAULT_FAMILIES`); each becomes a choice
+            of ``"{name}.family"``. transformers' families are asked for by name, e.g.
+            ``families=["cosine", "get_cosine_schedule_with_warmup"]``.
         initial: the initial (or peak) learning rate: a ``(low, high)`` range sampled
             log-uniformly for every family, or a fixed value.
         total_steps: the default training length in steps (can be given at suggest time).

@@ -22,6 +22,7 @@ Contract (the storage suite of :mod:`tunelab.testing` checks it; tunelab runs it
 from __future__ import annotations
 
 import abc
+import copy
 import dataclasses
 import json
 import math
@@ -412,6 +413,16 @@ def check_new_trial_attrs(user_attrs: Mapping[str, Any] | None, system_attrs: Ma
     check_core(core)
 
 
+def check_new_trial(params: Mapping[str, StoredParam] | None, values: Sequence[float] | None,
+                    intermediate_values: Mapping[int, float] | None, user_attrs: Mapping[str, Any] | None,
+                    system_attrs: Mapping[str, Any] | None, core: Mapping[str, Any] | None) -> dict[int, float]:
+    """What every backend's ``create_trial`` checks before it writes; returns the reports as stored."""
+    check_params(params)
+    check_values(values)
+    check_new_trial_attrs(user_attrs, system_attrs, core)
+    return dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
+
+
 def check_report(step: Any, value: Any) -> tuple[int, float]:
     """A reported (step, value) as stored: a step in 0 .. 2**63 - 1 and a float (NaN allowed)."""
     check("step", step, Integral(min=0, max=MAX_STEP))
@@ -436,6 +447,17 @@ def best_values(trials: Iterable[FrozenTrial], directions: tuple[StudyDirection,
         return None
     best = min(values) if directions[0] == StudyDirection.MINIMIZE else max(values)
     return (best,)
+
+
+def summary_of(name: str, study_id: int, directions: tuple[StudyDirection, ...], trials: list[FrozenTrial],
+               created: Any, user_attrs: Mapping[str, Any]) -> StudySummary:
+    """A study's summary from its frozen trials (the backends that hold trials as records)."""
+    counts: dict[str, int] = {}
+    for t in trials:
+        counts[t.state.name] = counts.get(t.state.name, 0) + 1
+    stamps = [s for t in trials for s in (t.datetime_start, t.datetime_complete) if s]
+    return StudySummary(name, study_id, directions, len(trials), counts, best_values(trials, directions), created,
+                        max(stamps) if stamps else created, copy.deepcopy(dict(user_attrs)))
 
 
 def with_params(trial: FrozenTrial, params: Mapping[str, StoredParam] | None) -> FrozenTrial:

@@ -33,17 +33,16 @@ from tunelab.storage._base import (
     Finish,
     Storage,
     StoredParam,
-    best_values,
     check_attr_kind,
     check_attr_value,
     check_finish,
     check_name,
-    check_new_trial_attrs,
+    check_new_trial,
     check_params,
     check_report,
     check_trial_attr,
-    check_values,
     retry_attrs,
+    summary_of,
     with_params,
 )
 from tunelab.storage._journal_file import JournalFile, JournalFileBackend, open_journal
@@ -195,14 +194,8 @@ class JournalStorage(Storage):
         with self._file().lock:
             for sid, study in state.studies.items():
                 trials = [state.freeze(tid) for tid in study.trial_ids]
-                counts: dict[str, int] = {}
-                for t in trials:
-                    counts[t.state.name] = counts.get(t.state.name, 0) + 1
-                stamps = [s for t in trials for s in (t.datetime_start, t.datetime_complete) if s]
                 created = datetime.datetime.fromtimestamp(study.created)
-                out.append(StudySummary(study.name, sid, study.directions, len(trials), counts,
-                                        best_values(trials, study.directions), created,
-                                        max(stamps) if stamps else created, copy.deepcopy(study.attrs["user"])))
+                out.append(summary_of(study.name, sid, study.directions, trials, created, study.attrs["user"]))
         return out
 
     # -- trials --------------------------------------------------------------------------------------
@@ -218,10 +211,7 @@ class JournalStorage(Storage):
         system_attrs: Mapping[str, Any] | None = None,
         core: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        check_params(params)
-        check_values(values)
-        check_new_trial_attrs(user_attrs, system_attrs, core)
-        reports = dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
+        reports = check_new_trial(params, values, intermediate_values, user_attrs, system_attrs, core)
         beat = state == TrialState.RUNNING and self.liveness is not None
         trial_id = self._write(lambda plan: plan.new_trial(
             study_id, state, time.time(), beat=beat, params=params, values=values, inter=reports, user=user_attrs,

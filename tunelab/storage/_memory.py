@@ -14,18 +14,17 @@ from tunelab._records import FAIL_REASON_KEY, FrozenTrial, StudyDirection, Study
 from tunelab.storage._base import (
     Storage,
     StoredParam,
-    best_values,
     check_attr_kind,
     check_attr_value,
     check_finish,
     check_name,
-    check_new_trial_attrs,
+    check_new_trial,
     check_params,
     check_report,
     check_trial_attr,
-    check_values,
     raise_finished,
     retry_attrs,
+    summary_of,
 )
 
 
@@ -124,15 +123,7 @@ class InMemoryStorage(Storage):
             out = []
             for sid, study in self._studies.items():
                 trials = [self._freeze(tid) for tid in study.trial_ids]
-                counts: dict[str, int] = {}
-                for t in trials:
-                    counts[t.state.name] = counts.get(t.state.name, 0) + 1
-                stamps = [s for t in trials for s in (t.datetime_start, t.datetime_complete) if s]
-                out.append(StudySummary(
-                    study.name, sid, study.directions, len(trials), counts,
-                    best_values(trials, study.directions), study.created,
-                    max(stamps) if stamps else study.created, copy.deepcopy(study.attrs["user"]),
-                ))
+                out.append(summary_of(study.name, sid, study.directions, trials, study.created, study.attrs["user"]))
             return out
 
     # -- trials -------------------------------------------------------------------------------
@@ -148,10 +139,7 @@ class InMemoryStorage(Storage):
         system_attrs: Mapping[str, Any] | None = None,
         core: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        check_params(params)
-        check_values(values)
-        check_new_trial_attrs(user_attrs, system_attrs, core)
-        reports = dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
+        reports = check_new_trial(params, values, intermediate_values, user_attrs, system_attrs, core)
         now = datetime.datetime.now()
         with self._lock:
             study = self._study(study_id)

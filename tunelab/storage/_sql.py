@@ -36,11 +36,10 @@ from tunelab.storage._base import (
     check_attr_value,
     check_finish,
     check_name,
-    check_new_trial_attrs,
+    check_new_trial,
     check_params,
     check_report,
     check_trial_attr,
-    check_values,
     raise_finished,
     retry_attrs,
     with_params,
@@ -267,10 +266,7 @@ class SQLStorage(Storage):
         system_attrs: Mapping[str, Any] | None = None,
         core: Mapping[str, Any] | None = None,
     ) -> FrozenTrial:
-        check_params(params)
-        check_values(values)
-        check_new_trial_attrs(user_attrs, system_attrs, core)
-        reports = dict(check_report(step, v) for step, v in (intermediate_values or {}).items())
+        reports = check_new_trial(params, values, intermediate_values, user_attrs, system_attrs, core)
         now = time.time()
         row = {
             "study_id": study_id, "state": int(state), "value": values[0] if values else None,

@@ -130,8 +130,8 @@ class AutoSampler(Locked, Sampler):
         n = self._observe(study)
         if len(study.directions) > 1:
             if n < MULTI_TPE_LIMIT:
-                return "TPESampler", f"{len(study.directions)} objectives, {n} finished trials (< {MULTI_TPE_LIMIT})"
-            return "NSGAIISampler", f"{len(study.directions)} objectives, {n} finished trials (>= {MULTI_TPE_LIMIT})"
+                return "TPESampler", f"{len(study.directions)} objectives, {n} trials done (< {MULTI_TPE_LIMIT})"
+            return "NSGAIISampler", f"{len(study.directions)} objectives, {n} trials done (>= {MULTI_TPE_LIMIT})"
         names = self._names_any
         conditional = sorted(names - (self._names_all or set()))
         if conditional:
@@ -140,8 +140,8 @@ class AutoSampler(Locked, Sampler):
         if names and n_cat / len(names) > CATEGORICAL_SHARE:
             return "TPESampler", f"mostly categorical search space ({n_cat} of {len(names)} parameters)"
         if n >= GP_TRIAL_LIMIT:
-            return "TPESampler", f"long run: {n} finished trials (>= {GP_TRIAL_LIMIT}), TPE stays cheap"
-        return "GPSampler", f"numeric, non-conditional search space and {n} finished trials (< {GP_TRIAL_LIMIT})"
+            return "TPESampler", f"long run: {n} trials done (>= {GP_TRIAL_LIMIT}), TPE stays cheap"
+        return "GPSampler", f"numeric, non-conditional search space and {n} trials done (< {GP_TRIAL_LIMIT})"
 
     def _observe(self, study: Any) -> int:
         """Fold newly finished trials into the parameter sets; return the number of finished trials."""

@@ -7,8 +7,9 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._constraints import Bool, InstanceOf, Integral, Real, constrained
+from tunelab._constraints import Bool, InstanceOf, Integral, ListOf, Real, constrained
 from tunelab._errors import InvalidArgumentError, require_extra
+from tunelab._records import FrozenTrial, TrialState
 from tunelab.samplers import _cmaes_state
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
@@ -27,7 +28,8 @@ STATE_FORMAT = 2
 
 @constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "sigma0": (None, Real(0, None, min_open=True)),
               "popsize": (None, Integral(min=2)), "inc_popsize": Integral(min=1), "warm_start": Bool(),
-              "independent_sampler": (None, InstanceOf(Sampler, "a Sampler"))})
+              "independent_sampler": (None, InstanceOf(Sampler, "a Sampler")),
+              "source_trials": (None, ListOf(InstanceOf(FrozenTrial, "a FrozenTrial")))})
 class CmaEsSampler(Sampler):
     """Covariance matrix adaptation evolution strategy for long runs on numeric spaces.
 
@@ -53,6 +55,13 @@ class CmaEsSampler(Sampler):
     bounds keep the proposals inside). Default 1/6; with ``warm_start=True`` the estimate from the start-up trials
     replaces it once there are two of them.
 
+    ``source_trials`` (the trials of a finished study of a similar task, as Optuna's argument of that
+    name): the search starts at once, over the numeric parameters of the complete source trials,
+    from the distribution the best of them suggest (WS-CMA-ES, Nomura et al. 2021, through
+    ``cmaes.get_warm_start_mgd``), their values read in this study's direction; ``sigma0`` is then
+    refused (the estimate replaces it, as in Optuna), and so are sources with fewer than two complete
+    trials.
+
     Categorical parameters, parameters outside that space and the startup trials are sampled by
     ``independent_sampler`` (default: :class:`RandomSampler` with the same seed). Constrained
     trials that violate their constraints count as the worst value seen. Single objective only.
@@ -66,7 +75,19 @@ class CmaEsSampler(Sampler):
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, sigma0: float | None = None,
                  popsize: int | None = None, inc_popsize: int = 2, warm_start: bool = True,
-                 independent_sampler: Sampler | None = None) -> None:
+                 independent_sampler: Sampler | None = None, source_trials: list[FrozenTrial] | None = None) -> None:
+        if source_trials is not None:
+            if sigma0 is not None:
+                raise InvalidArgumentError(
+                    f"CmaEsSampler(source_trials=..., sigma0={sigma0!r}) is invalid: with source_trials the initial "
+                    "step size is estimated from them; leave sigma0 out")
+            done = [t for t in source_trials if t.state == TrialState.COMPLETE and t.values is not None]
+            if len(done) < 2:
+                raise InvalidArgumentError(
+                    f"source_trials holds {len(done)} complete trial(s) of {len(source_trials)}: the warm start needs "
+                    "at least two")
+            source_trials = done
+        self.source_trials = source_trials
         self.seed = seed
         self.n_startup_trials = n_startup_trials
         self.sigma0 = sigma0
@@ -84,14 +105,15 @@ class CmaEsSampler(Sampler):
         self.independent_sampler.reseed_rng()
 
     def infer_relative_search_space(self, study: Any, trial: Any) -> dict[str, BaseDistribution]:
-        from tunelab.study import TrialState
 
         if len(study.directions) > 1:
             raise InvalidArgumentError(
                 f"CmaEsSampler optimises one objective; this study has {len(study.directions)} "
                 "(use NSGAIISampler or TPESampler)")
         complete = study.get_trials(states=(TrialState.COMPLETE,))
-        if len(complete) < self.n_startup_trials:
+        if self.source_trials is not None:  # the source trials define the space from the first trial
+            complete = [*self.source_trials, *complete]
+        elif len(complete) < self.n_startup_trials:
             return {}
         space = consistent_space(complete, intersection=True)
         return {n: d for n, d in space.items() if not isinstance(d, CategoricalDistribution)}
@@ -99,7 +121,6 @@ class CmaEsSampler(Sampler):
     def sample_relative(self, study: Any, trial: Any, search_space: dict[str, BaseDistribution]) -> dict[str, Any]:
         if not search_space:
             return {}
-        from tunelab.study import TrialState
 
         cmaes = require_extra("cmaes", "samplers")
         complete = study.get_trials(states=(TrialState.COMPLETE,))
@@ -137,8 +158,9 @@ class CmaEsSampler(Sampler):
         dim = len(space)
         mean = cov = None
         sigma = self.sigma0 or 1.0 / 6.0
-        if self.warm_start:
-            rows = [(encode(space, t.params), minimised(t.values, study.directions)[0]) for t in complete]
+        if self.source_trials is not None or self.warm_start:
+            start = complete if self.source_trials is None else self.source_trials
+            rows = [(encode(space, t.params), minimised(t.values, study.directions)[0]) for t in start]
             rows = [(x, y) for x, y in rows if not np.isnan(x).any() and np.isfinite(y)]
             if len(rows) >= 2:
                 gamma = max(0.1, 2.0 / len(rows))  # the best tenth, at least two points

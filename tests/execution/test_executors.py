@@ -38,12 +38,10 @@ def test_workers_report_and_read_pruning_decisions_through_the_storage(tmp_path)
         assert list(trial.intermediate_values) == expected
 
 
-def test_an_objective_that_cannot_be_pickled_gets_a_clear_error(tmp_path):
+def test_a_lambda_objective_is_sent_by_cloudpickle(tmp_path):
     study = tunelab.create_study(storage=sqlite(tmp_path))
-    with pytest.raises(InvalidArgumentError, match=r"cannot be sent to process workers .*define it at module top "
-                                                   r"level .*or pass executor='thread'"):
-        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, n_jobs=2)
-    assert study.trials == []
+    study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2, n_jobs=2)
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
 
 
 def test_an_error_in_a_worker_fails_its_trial_and_is_raised_unless_caught(tmp_path):
@@ -60,14 +58,20 @@ def test_an_error_in_a_worker_fails_its_trial_and_is_raised_unless_caught(tmp_pa
     assert [t.state for t in trials[before:]] == [TrialState.COMPLETE] * 4
 
 
-def test_in_memory_storage_falls_back_to_threads_with_a_warning(caplog):
+def test_in_memory_storage_runs_worker_processes_served_by_the_study_process(caplog):
     study = tunelab.create_study()
     with caplog.at_level(logging.WARNING, logger="tunelab"):
         study.optimize(objectives.quadratic, n_trials=4, n_jobs=2)
-    assert "n_jobs=2 runs in threads" in caplog.text and "storage='sqlite:///study.db'" in caplog.text
-    assert {t.user_attrs["pid"] for t in study.trials} == {os.getpid()}
-    with pytest.raises(InvalidArgumentError, match="executor='process' needs a storage that worker processes"):
-        study.optimize(objectives.quadratic, n_trials=1, n_jobs=2, executor="process")
+        study.optimize(objectives.quadratic, n_trials=2, n_jobs=2, executor="process")
+    assert "runs in threads" not in caplog.text
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
+    assert os.getpid() not in {t.user_attrs["pid"] for t in study.trials}
+    study.optimize(objectives.quadratic, n_trials=2, n_jobs=2, executor="thread")
+    assert {t.user_attrs["pid"] for t in study.trials[6:]} == {os.getpid()}
+    with ProcessPoolExecutor(2) as pool, pytest.raises(
+            InvalidArgumentError, match=r"needs a storage that worker processes can open; InMemoryStorage\(\) lives "
+                                        r"in this process's memory: .*or executor='process' .*or executor='thread'"):
+        study.optimize(objectives.quadratic, n_trials=1, n_jobs=2, executor=pool)
 
 
 def test_thread_mode_on_request_and_bad_executors_refused(tmp_path):

@@ -8,19 +8,26 @@ the same storage: parameters the sampler did not propose jointly at ask time are
 its reseeded copy of the sampler, and ``report`` / ``should_prune`` / ``set_user_attr`` go
 through the storage as the objective runs:
 
-* ``None`` (default): worker **processes** when ``n_jobs > 1`` and the storage can be opened by
-  other processes (an SQLite file, PostgreSQL); with an in-memory storage, threads, with a
-  warning on the ``tunelab`` logger (processes cannot see this process's memory).
+* ``None`` (default): ``"process"`` when ``n_jobs > 1``.
 * ``"process"``: ``n_jobs`` worker processes (``forkserver`` start method on POSIX), each fed
   through its own pipe with its next trial queued. The objective, sampler and pruner are pickled
-  once per call and unpickled once per worker: define the objective at module top level (a
-  lambda or a nested function is refused with an error saying so). Each worker reseeds its copy
-  of the sampler (``Sampler.reseed_rng``). Workers end when the study process dies. A worker
-  process imports the main script again: a script that would run ``optimize`` again there (no
-  ``if __name__ == "__main__":`` guard) gets :class:`WorkerStartError` before any trial is asked.
+  once per call and unpickled once per worker; what ``pickle`` cannot send (a lambda, a closure,
+  a nested function, a function of an interactive session) goes by cloudpickle, so
+  ``study.optimize(lambda t: objective(t, data), n_jobs=4)`` works. What neither can send (an
+  object holding a lock, an open file or a connection) is refused with an error naming it. Each
+  worker reseeds its copy of the sampler (``Sampler.reseed_rng``). A storage that other
+  processes can open (an SQLite file, PostgreSQL) is opened by each worker; one they cannot (in
+  memory) stays in the study process, which serves it to its workers through a relay (one thread
+  per worker, on a local socket only holders of its random key can use): the trials stay there,
+  and each storage call of a worker (``suggest``, ``report``, ``should_prune``, attributes) is a
+  round trip to the study process. Workers end when the study process dies or its relay is gone.
+  A worker process imports the main script again: a script that would run ``optimize`` again
+  there (no ``if __name__ == "__main__":`` guard) gets :class:`WorkerStartError` before any trial
+  is asked.
 * ``"thread"``: ``n_jobs`` threads sharing the study (for objectives that release the GIL).
 * a ``concurrent.futures.Executor``; a Dask ``distributed.Client`` or a scheduler address
   (``"tcp://host:8786"``, extra ``dask``); ``"ray"`` (extra ``ray``, ``ray.init()`` if needed).
+  These need a storage their workers can open themselves (not an in-memory one).
 
 Every trial started ends in exactly one state, whichever way the run ends:
 

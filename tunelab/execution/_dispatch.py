@@ -3,6 +3,8 @@
 Every pool (:class:`~tunelab.execution._procs.ProcessPool`,
 :class:`~tunelab.execution._executors.FuturePool`) offers the same five calls:
 
+* ``share(storage)``: the storage object to send the workers (the storage itself, or a client of
+  a relay that serves it from this process while the pool is open);
 * ``start(token, payload)`` before the first trial: the workers load the study; raises if they
   cannot (nothing has been asked then);
 * ``submit(task, args)``: run ``run_task``'s trial arguments ``args`` under the id ``task``;
@@ -198,10 +200,25 @@ class _Run:
 
 
 def _payload(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Any) -> bytes:
+    """What each worker loads once: (storage, study name, sampler, pruner, objective, catch), pickled
+    by ``pool.dumps``. Raises, naming the argument at fault, when it cannot be sent."""
+    parts = {"storage": pool.share(study.storage), "study_name": study.study_name, "sampler": study.sampler,
+             "pruner": study.pruner, "objective": objective, "catch": catch}
     try:
-        return pool.dumps((study.storage, study.study_name, study.sampler, study.pruner, objective, catch))
-    except Exception as exc:
-        raise InvalidArgumentError(
-            f"objective={objective!r} cannot be sent to {pool.kind} workers ({type(exc).__name__}: {exc}): "
-            "define it at module top level (not a lambda, a nested function or a closure) with picklable "
-            "sampler and pruner, or pass executor='thread'") from None
+        return pool.dumps(tuple(parts.values()))
+    except Exception as exc:  # noqa: BLE001 - pickling fails in many ways
+        error = exc
+    for name, value in parts.items():  # which one cannot travel, and why
+        try:
+            pool.dumps(value)
+        except Exception as exc:  # noqa: BLE001
+            culprit, error = name, exc
+            break
+    else:
+        culprit = "objective"
+    value = parts[culprit]
+    raise InvalidArgumentError(
+        f"{culprit}={value!r} cannot be sent to {pool.kind} workers: it cannot be pickled, not even by cloudpickle "
+        f"({type(error).__name__}: {error}). Locks, open files, sockets, database connections and the like cannot "
+        f"travel to another process: let the {culprit} create them where it runs (e.g. on first use in each "
+        "worker) instead of holding them, or pass executor='thread' to run the trials in threads of this process")

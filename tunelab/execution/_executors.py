@@ -36,6 +36,9 @@ class FuturePool:
         self._futures: dict[Future, int] = {}
         self._load: tuple[str, bytes] = ("", b"")
 
+    def share(self, storage: Any) -> Any:
+        return storage  # one the workers can open: resolve_pool refused the others
+
     def start(self, token: str, payload: bytes) -> None:
         self._load = (token, payload)
 
@@ -91,21 +94,15 @@ def resolve_pool(executor: Any, jobs: int, storage: Any) -> Any:
     if executor is None:
         if jobs == 1:
             return None
-        if not storage.shared_between_processes:
-            _log.warning(
-                "n_jobs=%d runs in threads: the storage %r lives in this process's memory, which worker "
-                "processes cannot see. For process parallelism use a file or server storage, e.g. "
-                "storage='sqlite:///study.db'", jobs, storage)
-            return THREADS
         executor = "process"
     if isinstance(executor, str):
         if executor == "thread":
             return THREADS
-        _require_shared(storage, executor)
-        if executor == "process":
+        if executor == "process":  # a storage only this process can open is served to the workers
             from tunelab.execution._procs import ProcessPool
 
             return ProcessPool(jobs)
+        _require_shared(storage, executor)
         if executor == "ray":
             return _ray_pool(jobs)
         if executor.startswith(_DASK_SCHEMES):
@@ -120,7 +117,7 @@ def resolve_pool(executor: Any, jobs: int, storage: Any) -> Any:
         return _dask_pool(executor, jobs)
     if isinstance(executor, Executor):
         _require_shared(storage, executor)
-        return FuturePool("executor", executor, jobs=jobs, dumps=_cloud_or_plain())
+        return FuturePool("executor", executor, jobs=jobs, dumps=dumps)
     raise wrong_type("executor", executor, "None, 'process', 'thread', 'ray', a Dask client or address, "
                      "or a concurrent.futures.Executor")
 
@@ -129,7 +126,8 @@ def _require_shared(storage: Any, executor: Any) -> None:
     if not storage.shared_between_processes:
         raise InvalidArgumentError(
             f"executor={executor!r} needs a storage that worker processes can open; {storage!r} lives in "
-            "this process's memory: use storage='sqlite:///study.db' (or PostgreSQL), or executor='thread'")
+            "this process's memory: use storage='sqlite:///study.db' (or PostgreSQL), or executor='process' "
+            "(worker processes on this machine, served the storage by this process) or executor='thread'")
 
 
 def _dask_pool(client: Any, jobs: int, *, close: Callable[[], None] | None = None) -> FuturePool:
@@ -161,12 +159,26 @@ class _RayExecutor(Executor):
         return remote.remote(*args, **kwargs).future()
 
 
-def _cloud_or_plain() -> Callable[[Any], bytes]:
-    try:
-        import cloudpickle
-    except ImportError:
-        return pickle.dumps
-    return cloudpickle.dumps
+def dumps(obj: Any) -> bytes:
+    """``obj`` pickled for worker processes on this machine: by ``pickle``, or by cloudpickle where
+    pickle cannot (a lambda, a closure, a function or class defined in a function) or where what it
+    writes could not be loaded there (functions of an interactive session's ``__main__``, which has
+    no file for the workers to import). Raises what cloudpickle raises for what neither can send."""
+    if not _interactive_main():
+        try:
+            return pickle.dumps(obj)
+        except Exception:  # noqa: BLE001 - pickle fails in many ways; cloudpickle gets its turn
+            pass
+    import cloudpickle
+
+    return cloudpickle.dumps(obj)
+
+
+def _interactive_main() -> bool:
+    import sys
+
+    main = sys.modules.get("__main__")
+    return main is not None and getattr(main, "__file__", None) is None
 
 
 def is_lost(future: Future) -> BaseException | None:

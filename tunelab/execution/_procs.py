@@ -3,13 +3,13 @@
 A worker that dies (killed, out of memory) loses only the trial it was running: the trial queued
 behind it goes to the process that replaces it, and the other workers never notice. The study
 process sends a worker its next trial while it runs one, so workers do not wait for the study
-process between trials.
+process between trials. A storage that only the study process can open (in memory) is served to
+the workers by a relay in the study process (:mod:`tunelab.execution._relay`).
 """
 
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import sys
 import time
@@ -18,6 +18,8 @@ from multiprocessing import connection
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError
+from tunelab.execution._executors import dumps
+from tunelab.execution._relay import RELAY_LOST_EXIT, Relay
 from tunelab.execution._startup import REIMPORT_EXIT, WORKER_NAME, WorkerStartError, check_main_guard, guard_message
 
 #: Replies of a worker process (``tunelab.execution._worker.serve``) to the study process.
@@ -41,7 +43,9 @@ class _Worker:
     def died(self) -> BaseException:
         self.process.join(timeout=5)
         code = self.process.exitcode
-        if code is not None and code < 0:
+        if code == RELAY_LOST_EXIT:
+            how = "it lost its connection to the study process's storage relay"
+        elif code is not None and code < 0:
             try:
                 how = f"killed by {signal.Signals(-code).name}"
             except ValueError:
@@ -81,7 +85,7 @@ class ProcessPool:
     kind = "process"
     queue_depth = 2  # trials in flight per worker: the running one and the next
     broken: BaseException | None = None  # never: a dead worker is replaced
-    dumps = staticmethod(pickle.dumps)
+    dumps = staticmethod(dumps)  # pickle, or cloudpickle where pickle cannot
 
     def __init__(self, jobs: int) -> None:
         import multiprocessing
@@ -94,6 +98,16 @@ class ProcessPool:
             self._context.set_forkserver_preload(["tunelab.execution._worker"])
         self._workers: list[_Worker] = []
         self._load: tuple[str, bytes] | None = None
+        self._relay: Relay | None = None
+
+    def share(self, storage: Any) -> Any:
+        """The storage object the workers get: ``storage`` itself when other processes can open it,
+        else a client of a relay that serves it from this process until :meth:`close`."""
+        if storage.shared_between_processes:
+            return storage
+        if self._relay is None:
+            self._relay = Relay(storage)
+        return self._relay.client()
 
     def start(self, token: str, payload: bytes) -> None:
         """Start the workers and wait until each loaded the study; raise if one cannot."""
@@ -197,3 +211,6 @@ class ProcessPool:
         for worker in self._workers:
             worker.end(deadline)
         self._workers = []
+        if self._relay is not None:  # after the workers: they may use it to the end
+            self._relay.close()
+            self._relay = None

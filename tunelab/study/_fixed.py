@@ -23,7 +23,7 @@ from tunelab.space import (
     check_compatible,
 )
 from tunelab.study._arguments import ATTRS, NAME, ScheduleSpaceLike
-from tunelab.study._trial import Trial
+from tunelab.study._trial import Trial, schedule_record, space_horizon
 
 _PARAMS = InstanceOf(Mapping, "a mapping of parameter name to value")
 _CONSTRAINT_VALUES = AnyOf(None, ListOf(Real(finite=False), min_len=1, ordered=True),
@@ -63,6 +63,8 @@ class FixedTrial:
         self._distributions: dict[str, BaseDistribution] = {}
         self._user_attrs: dict[str, Any] = {}
         self._constraints: tuple[float, ...] | None = None
+        self._schedule_configs: dict[str, dict[str, Any]] = {}
+        self._hand_set: set[str] = set()  # schedule names recorded with set_schedule
         self._datetime_start = datetime.datetime.now()
 
     def __repr__(self) -> str:
@@ -105,8 +107,39 @@ class FixedTrial:
                   "space": InstanceOf(ScheduleSpaceLike, "a schedule space from tunelab.schedules.space(...)"),
                   "total_steps": (None, Integral(min=1))}, where="FixedTrial.suggest_schedule")
     def suggest_schedule(self, name: str, space: Any, *, total_steps: int | None = None) -> Any:
-        """The schedule that ``params`` describe (``"{name}.family"`` and that family's arguments)."""
-        return space.suggest(self, name, total_steps=total_steps)
+        """The schedule that ``params`` describe (``"{name}.family"`` and that family's arguments).
+
+        Its config and horizon are kept in :attr:`schedule_configs`, as a Trial records them."""
+        if name in self._hand_set:
+            raise InvalidArgumentError(f"name={name!r} is invalid for FixedTrial.suggest_schedule: the trial "
+                                       "holds a schedule of that name set with set_schedule")
+        schedule = space.suggest(self, name, total_steps=total_steps)
+        self._schedule_configs[name] = schedule_record(schedule, space_horizon(space, total_steps),
+                                                       "FixedTrial.suggest_schedule")
+        return schedule
+
+    @constrained({"name": NAME, "total_steps": (None, Integral(min=1))}, where="FixedTrial.set_schedule")
+    def set_schedule(self, name: str, schedule: Any, *, total_steps: int | None = None) -> None:
+        """Keep a hand-built ``schedule`` under ``name`` (with its horizon ``total_steps``), as
+        ``Trial.set_schedule`` does.
+
+        >>> from tunelab import schedules
+        >>> trial = FixedTrial({})
+        >>> trial.set_schedule("lr", schedules.StepLR(0.1, step_size=30), total_steps=90)
+        >>> trial.schedule_configs["lr"]["horizon"]
+        90
+        """
+        if f"{name}.family" in self._params:
+            raise InvalidArgumentError(f"name={name!r} is invalid for FixedTrial.set_schedule: the trial "
+                                       "searched a schedule of that name with suggest_schedule")
+        self._schedule_configs[name] = schedule_record(schedule, total_steps, "FixedTrial.set_schedule")
+        self._hand_set.add(name)
+
+    @property
+    def schedule_configs(self) -> dict[str, dict[str, Any]]:
+        """The config of each schedule suggested or set, by name, with its horizon (``"horizon"``)
+        where known, as ``FrozenTrial.schedule_configs``."""
+        return {name: dict(config) for name, config in self._schedule_configs.items()}
 
     @constrained({"step": Integral(min=0)}, where="FixedTrial.report")
     def report(self, value: float | Sequence[float], step: int) -> None:

@@ -36,6 +36,37 @@ if TYPE_CHECKING:
 #: Types whose values ``==`` compares the way a distribution's constructor keeps them.
 _PLAIN_NUMBERS = (int, float)
 
+#: The key, in a stored schedule config (``FrozenTrial.schedule_configs[name]``), of the horizon in
+#: steps the schedule was built for; figures draw the schedule over it. ``Schedule.from_config``
+#: reads ``family`` and ``args`` only, so older readers ignore it.
+HORIZON_KEY = "horizon"
+
+
+def schedule_record(schedule: Any, total_steps: int | None, where: str) -> dict[str, Any]:
+    """The config stored for ``schedule`` (any tunelab Schedule, checked here), with its horizon if known.
+
+    >>> from tunelab.schedules import StepLR
+    >>> schedule_record(StepLR(0.1, 10), 100, "Trial.set_schedule")
+    {'family': 'StepLR', 'args': {'base_lr': 0.1, 'step_size': 10, 'gamma': 0.1}, 'horizon': 100}
+    """
+    from tunelab.schedules import Schedule  # not at import: tunelab stays light until schedules are used
+
+    if not isinstance(schedule, Schedule):
+        raise wrong_type("schedule", schedule, "a tunelab schedule (a tunelab.schedules.Schedule value, e.g. "
+                         "schedules.StepLR(0.1, 30))", where=where)
+    config = schedule.to_config()
+    if total_steps is not None:
+        config[HORIZON_KEY] = int(total_steps)
+    return config
+
+
+def space_horizon(space: Any, total_steps: int | None) -> int | None:
+    """The horizon ``space.suggest`` built for: ``total_steps``, else the space's own (None if it has none)."""
+    if total_steps is not None:
+        return total_steps
+    own = getattr(space, "total_steps", None)
+    return own if isinstance(own, int) and not isinstance(own, bool) and own >= 1 else None
+
 
 class Trial:
     """One evaluation of the objective. Created by ``study.ask()`` or inside ``study.optimize``.
@@ -59,6 +90,7 @@ class Trial:
         self._system_attrs: dict[str, Any] = dict(frozen.system_attrs)
         self._core: dict[str, Any] = stored_core(frozen)  # the trial's own fields, as stored
         self._fixed: dict[str, Any] = dict(frozen.fixed_params)
+        self._hand_set: set[str] = set()  # schedule names recorded with set_schedule
         self._relative: dict[str, Any] = {}
         self._relative_space: dict[str, BaseDistribution] = {}
         self._finished = False
@@ -158,15 +190,46 @@ class Trial:
         family's arguments), so every sampler learns it. Lengths are fractions of ``total_steps``
         (or of the space's own ``total_steps``): asking again with another ``total_steps`` returns
         the same schedule rebuilt for that horizon. The last schedule's config is stored with the
-        trial and :meth:`FrozenTrial.schedule` rebuilds it.
+        trial, with the horizon it was built for (figures draw it over exactly that many steps),
+        and :meth:`FrozenTrial.schedule` rebuilds it.
         """
         self._check_running("suggest_schedule")
+        if name in self._hand_set:
+            raise InvalidArgumentError(f"name={name!r} is invalid for Trial.suggest_schedule: trial {self.number} "
+                                       "holds a schedule of that name set with set_schedule")
         schedule = space.suggest(self, name, total_steps=total_steps)
+        horizon = space_horizon(space, total_steps)
+        self._record_schedule(name, schedule_record(schedule, horizon, "Trial.suggest_schedule"))
+        return schedule
+
+    @constrained({"name": NAME, "total_steps": (None, Integral(min=1))}, where="Trial.set_schedule")
+    def set_schedule(self, name: str, schedule: Any, *, total_steps: int | None = None) -> None:
+        """Record a hand-built ``schedule`` (any :class:`~tunelab.schedules.Schedule`) under ``name``.
+
+        The trial keeps it as it keeps a suggested one: ``FrozenTrial.schedule(name)`` rebuilds it,
+        and the figures, the report and the dashboard draw it, over ``total_steps`` steps when
+        given (else over the schedule's own length). Setting ``name`` again replaces it; a name
+        already searched with :meth:`suggest_schedule` in this trial is refused.
+
+        >>> import tunelab
+        >>> from tunelab import schedules
+        >>> study = tunelab.create_study()
+        >>> trial = study.ask()
+        >>> trial.set_schedule("lr", schedules.StepLR(0.1, step_size=30), total_steps=90)
+        >>> study.tell(trial, 1.0).schedule("lr")
+        StepLR(base_lr=0.1, step_size=30, gamma=0.1)
+        """
+        self._check_running("set_schedule")
+        if f"{name}.family" in self._params:
+            raise InvalidArgumentError(f"name={name!r} is invalid for Trial.set_schedule: trial {self.number} "
+                                       "searched a schedule of that name with suggest_schedule")
+        self._record_schedule(name, schedule_record(schedule, total_steps, "Trial.set_schedule"))
+        self._hand_set.add(name)
+
+    def _record_schedule(self, name: str, config: dict[str, Any]) -> None:
         key = SCHEDULE_KEY_PREFIX + name
-        config = schedule.to_config()
         if self._core.get(key) != config:
             self._set_core(key, config)
-        return schedule
 
     @constrained({"name": NAME, "distribution": InstanceOf(BaseDistribution, "a tunelab.space distribution")},
                  where="Trial.suggest")

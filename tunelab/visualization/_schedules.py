@@ -1,7 +1,9 @@
 """tunelab's own figures: the learning rates trials used, and the schedule families compared.
 
 A schedule is drawn over its trial's horizon: the horizon stored with the trial's schedule config
-when there is one, else the training length the runner recorded (user attribute
+when there is one (``trial.suggest_schedule(..., total_steps=N)`` and ``trial.set_schedule(...,
+total_steps=N)`` record it: exactly ``N`` steps), else (trials stored before horizons were
+recorded) the training length the runner recorded (user attribute
 ``schedule_steps``), else the schedule's own length (its ``total_steps``, ``decay_steps`` ...),
 else (a constant) as far as the other schedules drawn beside it, else 1,000 steps; and never past
 the last step the schedule accepts (a OneCycleLR ends at its ``total_steps``), so no stored study
@@ -21,6 +23,7 @@ from tunelab._errors import InvalidArgumentError, invalid
 from tunelab._records import FrozenTrial, TrialState
 from tunelab.integrations._lr_trace import LR_TRACE_ATTR
 from tunelab.runner._protocol import SCHEDULE_STEPS_ATTR
+from tunelab.study._trial import HORIZON_KEY
 from tunelab.visualization._common import (
     COLORS,
     DEFAULT_TARGET_NAME,
@@ -101,7 +104,7 @@ def last_valid_step(schedule: Any, horizon: int) -> int:
 def _candidates(trial: FrozenTrial, name: str, schedule: Any, nominal: Any) -> list[int]:
     config = trial.schedule_configs.get(name, {})
     recorded = trial.user_attrs.get(SCHEDULE_STEPS_ATTR)
-    found = [config.get("horizon") if isinstance(config, dict) else None,
+    found = [config.get(HORIZON_KEY) if isinstance(config, dict) else None,
              recorded.get(name) if isinstance(recorded, dict) else None,
              nominal.get(name) if isinstance(nominal, dict) else None,
              own_length(config if isinstance(config, dict) and config else schedule.to_config())]

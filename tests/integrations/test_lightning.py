@@ -57,3 +57,63 @@ def test_a_missing_metric_is_named():
     trial = tunelab.create_study().ask()
     with pytest.raises(tunelab.InvalidArgumentError, match=r"monitor='val_acc' .*metrics logged"):
         _fit(trial, monitor="val_acc")
+
+
+# --- the applied rate, checked against the trial's schedule -----------------------------------
+
+import warnings  # noqa: E402
+
+from tunelab.integrations.torch import scheduler as tunelab_scheduler  # noqa: E402
+
+
+class Scheduled(Tiny):
+    """Tiny, driven by the trial's schedule: right (interval "step"), or with one mistake."""
+
+    def __init__(self, schedule, mistake=None):
+        super().__init__()
+        self.schedule, self.mistake = schedule, mistake
+
+    def training_step(self, batch, i):
+        if self.mistake == "twice":
+            self.lr_schedulers().step()
+        return super().training_step(batch, i)
+
+    def configure_optimizers(self):
+        opt = torch.optim.SGD(self.parameters(), lr=0.1)
+        interval = "epoch" if self.mistake == "epoch" else "step"
+        configs = [{"scheduler": tunelab_scheduler(opt, self.schedule), "interval": interval}]
+        if self.mistake == "other":
+            configs.append({"scheduler": torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.9), "interval": "step"})
+        return [opt], configs
+
+
+def _fit_scheduled(trial, schedule, mistake):
+    data = torch.utils.data.TensorDataset(torch.randn(32, 4), torch.zeros(32, 1))
+    loader = torch.utils.data.DataLoader(data, batch_size=16)
+    trainer = pl.Trainer(max_epochs=3, callbacks=[PruningCallback(trial, "val_loss")], logger=False,
+                         enable_checkpointing=False, enable_progress_bar=False, enable_model_summary=False,
+                         accelerator="cpu", num_sanity_val_steps=0)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        trainer.fit(Scheduled(schedule, mistake), loader, loader)
+    return [str(w.message) for w in caught if str(w.message).startswith("tunelab:")]
+
+
+def test_interval_step_follows_the_schedule_and_warns_nothing(drawn):
+    trial, schedule = drawn
+    assert _fit_scheduled(trial, schedule, None) == []
+    trace = trial.user_attrs["lr_trace"]
+    assert [s for s, _ in trace] == list(range(6))
+    assert [lr for _, lr in trace] == pytest.approx([float(schedule(k)) for k in range(6)], rel=1e-12)
+
+
+@pytest.mark.parametrize(("mistake", "fix"), [
+    ("epoch", r'"interval": "step"\}\} from configure_optimizers \(this scheduler is stepped by epoch'),
+    ("twice", r"do not also call scheduler.step\(\) in the LightningModule"),
+    ("other", r"return one scheduler for this optimizer from configure_optimizers \(2 step it\)"),
+])
+def test_a_mistake_warns_once_naming_the_fix(drawn, mistake, fix):
+    import re
+
+    warned = _fit_scheduled(*drawn, mistake)
+    assert len(warned) == 1 and re.search(fix, warned[0]), warned

@@ -136,3 +136,42 @@ def test_bad_arguments():
     _, opt = model_and_optimizer((0.0, 0.01))
     with pytest.raises(ScheduleError, match=r"param group 0 lr=0.0 is invalid for one schedule over 2 groups"):
         adapter.scheduler(opt, StepLR(0.1, 2))
+
+
+# --- stepping checked ---------------------------------------------------------------------------
+
+def _stepped(*, twice=False, other=False, steps=6):
+    """Steps of a ScheduleLR-driven SGD (with one mistake, or none); tunelab's warnings."""
+    from tunelab.schedules import CosineDecay
+
+    w = torch.nn.Parameter(torch.zeros(1))
+    opt = torch.optim.SGD([w], lr=0.1)
+    sched = adapter.scheduler(opt, CosineDecay(0.1, 12))
+    extra = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.9) if other else None
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        for _ in range(steps):
+            opt.step()
+            sched.step()
+            if twice:
+                sched.step()
+            if extra is not None:
+                extra.step()
+    return [str(c.message) for c in caught if str(c.message).startswith("tunelab:")]
+
+
+def test_stepping_once_per_optimizer_step_warns_nothing():
+    assert _stepped() == []
+
+
+def test_stepping_twice_per_optimizer_step_warns_once_naming_the_fix():
+    warned = _stepped(twice=True)
+    assert len(warned) == 1
+    assert "more than once per optimizer step" in warned[0]
+    assert "Fix: call scheduler.step() exactly once per optimizer.step()" in warned[0]
+
+
+def test_another_scheduler_on_the_optimizer_warns_once_naming_the_fix():
+    warned = _stepped(other=True)
+    assert len(warned) == 1
+    assert "another scheduler on the same optimizer" in warned[0] and "remove the other" in warned[0]

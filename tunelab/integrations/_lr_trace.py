@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 import warnings
+import weakref
 from collections.abc import Callable
 from typing import Any
 
@@ -82,6 +83,22 @@ _RTOL, _ATOL = 1e-5, 1e-12
 _MAX_EARLIER = 100_000
 
 
+#: The optimizers whose rates have been warned about: one warning per optimizer, whoever finds it.
+_WARNED: weakref.WeakSet = weakref.WeakSet()
+
+
+def warn_once(about: Any, message: str, *, stacklevel: int) -> None:
+    """Warn ``message`` (a ``UserWarning``) unless optimizer ``about`` was warned about already."""
+    if about is not None:
+        try:
+            if about in _WARNED:
+                return
+            _WARNED.add(about)
+        except TypeError:  # not weakly referable: no memory of it
+            pass
+    warnings.warn(message, UserWarning, stacklevel=stacklevel + 1)
+
+
 def drawn_schedule(trial: Any) -> Any:
     """``(name, schedule)``: what ``trial`` drew with ``suggest_schedule``, its only one or ``"lr"``.
 
@@ -105,26 +122,29 @@ def _close(a: Any, b: Any) -> Any:
     return np.isclose(a, b, rtol=_RTOL, atol=_ATOL)
 
 
-def diagnose(schedule: Any, step: int, lr: float) -> tuple[str, int]:
-    """Why ``lr`` was applied at ``step`` where ``schedule(step)`` was due: ``(cause, factor)``.
+def diagnose(schedule: Any, step: int, lr: float) -> tuple[str, int | None]:
+    """Why ``lr`` was applied at ``step`` where ``schedule(step)`` was due: ``(cause, matched step)``.
 
-    ``(FASTER, n)`` when ``lr`` is ``schedule(n * step)`` for n in 2..4 (the scheduler stepped n
-    times per optimizer step); ``(SLOWER, 1)`` when it is the schedule's rate at an earlier step
-    (stepped less often: once per epoch); ``(OTHER, 1)`` otherwise (something else set it).
+    ``(FASTER, m)`` when ``lr`` is ``schedule(m)`` for a later step ``m`` up to ``4 * step + 4``
+    (the scheduler runs ahead: stepped more than once per optimizer step); ``(SLOWER, m)`` when
+    it is the schedule's rate at an earlier step (stepped less often: once per epoch); ``(OTHER,
+    None)`` otherwise (something else set it). ``m`` is the nearest such step.
 
     >>> from tunelab.schedules import StepLR
     >>> s = StepLR(1.0, step_size=1, gamma=0.5)
-    >>> diagnose(s, 3, 0.125 * 0.125), diagnose(s, 3, 0.5), diagnose(s, 3, 0.3)
-    (('faster', 2), ('slower', 1), ('other', 1))
+    >>> diagnose(s, 3, 0.5 ** 6), diagnose(s, 3, 0.5), diagnose(s, 3, 0.3)
+    (('faster', 6), ('slower', 1), ('other', None))
     """
-    for n in (2, 3, 4):
-        if step > 0 and _close(lr, float(schedule(n * step))):
-            return FASTER, n
+    later = np.arange(step + 1, 4 * step + 5)
+    hits = later[_close(lr, np.asarray(schedule(later), dtype=np.float64))]
+    if hits.size:
+        return FASTER, int(hits[0])
     if step > 0:
         earlier = np.unique(np.linspace(0, step - 1, min(step, _MAX_EARLIER)).astype(np.int64))
-        if np.any(_close(lr, np.asarray(schedule(earlier), dtype=np.float64))):
-            return SLOWER, 1
-    return OTHER, 1
+        hits = earlier[_close(lr, np.asarray(schedule(earlier), dtype=np.float64))]
+        if hits.size:
+            return SLOWER, int(hits[-1])
+    return OTHER, None
 
 
 class RateCheck:
@@ -133,19 +153,20 @@ class RateCheck:
     :meth:`see` is called with each applied ``(step, lr)`` worth checking (the points an
     :class:`LrTrace` keeps: every step at first, then an even subsample). The first rate that is
     not ``schedule(step)`` (relative tolerance 1e-5) raises one ``UserWarning`` that says what
-    happened (:func:`diagnose`) and how to fix it (``fix(cause, factor)``, the integration's
-    words); after that nothing is checked. A trial without a schedule (:func:`drawn_schedule`)
-    is never checked.
+    happened (:func:`diagnose`) and how to fix it (``fix(cause)``, in the integration's words);
+    after that nothing is checked. A trial without a schedule (:func:`drawn_schedule`)
+    is never checked. An optimizer already warned about (by another check, or by
+    :class:`~tunelab.integrations.torch.ScheduleLR`) is not warned about again.
     """
 
-    def __init__(self, trial: Any, fix: Callable[[str, int], str]) -> None:
+    def __init__(self, trial: Any, fix: Callable[[str], str]) -> None:
         self._trial = trial
         self._fix = fix
         self._drawn: Any = None
         self.done = False
 
-    def see(self, step: int, lr: float) -> None:
-        """Check the rate ``lr`` applied at optimizer step ``step`` (the first is step 0)."""
+    def see(self, step: int, lr: float, optimizer: Any = None) -> None:
+        """Check the rate ``lr`` that ``optimizer`` applied at step ``step`` (the first is step 0)."""
         if self.done:
             return
         if self._drawn is None:
@@ -158,16 +179,16 @@ class RateCheck:
         if _close(lr, due) or not math.isfinite(lr):
             return
         self.done = True
-        cause, n = diagnose(schedule, step, lr)
-        what = {FASTER: f"that is the schedule's rate at step {n * step}: the scheduler is stepped {n} times "
+        cause, m = diagnose(schedule, step, lr)
+        what = {FASTER: f"that is the schedule's rate at step {m}, ahead: the scheduler is stepped more than once "
                         "per optimizer step",
-                SLOWER: "that is the schedule's rate at an earlier step: the scheduler is stepped less often "
+                SLOWER: f"that is the schedule's rate at step {m}, behind: the scheduler is stepped less often "
                         "than the optimizer (once per epoch?)",
                 OTHER: "that is not the schedule's rate at any earlier step: something else sets this "
                        "optimizer's rate (another scheduler on the same optimizer, a callback, or code)"}[cause]
-        warnings.warn(f"tunelab: the learning rate applied at step {step} is {lr:.6g}, but the trial's schedule "
-                      f"{name!r} ({schedule!r}) is {due:.6g} there; {what}. Fix: {self._fix(cause, n)}",
-                      UserWarning, stacklevel=3)
+        warn_once(optimizer, f"tunelab: the learning rate applied at step {step} is {lr:.6g}, but the trial's "
+                  f"schedule {name!r} ({schedule!r}) is {due:.6g} there; {what}. Fix: {self._fix(cause)}",
+                  stacklevel=3)
 
 
 #: Plain PyTorch loops' fixes, by cause.
@@ -180,6 +201,6 @@ TORCH_FIXES = {
 }
 
 
-def torch_fix(cause: str, n: int) -> str:
+def torch_fix(cause: str) -> str:
     """The fix for a plain PyTorch loop."""
     return TORCH_FIXES[cause]

@@ -11,6 +11,13 @@ schedule for all. With one schedule, param group 0 follows it exactly and every 
 the ratio its lr had to group 0's when the scheduler was created (``lr_g(k) = schedule(k) *
 lr_g / lr_0``), which is how a backbone at a tenth of the head's lr stays a tenth.
 
+Stepping is checked (one ``UserWarning`` per optimizer, naming the fix): ``step()`` called again
+with no ``optimizer.step()`` between, repeatedly (the schedule runs ahead of training), or param
+group 0's rate changed by something else since the last ``step()`` (another scheduler on the same
+optimizer, or code). A scheduler stepped once per epoch is not this class's to judge (a schedule
+may count epochs); :mod:`tunelab.integrations.torch_pruning` and the Lightning and Keras callbacks
+compare the applied rates with the trial's schedule and catch that too.
+
 >>> import torch
 >>> from tunelab.schedules import StepLR
 >>> model = torch.nn.Linear(2, 1)
@@ -30,6 +37,7 @@ from typing import Any
 
 from tunelab._constraints import InstanceOf, Integral, ListOf, constrained
 from tunelab._errors import require_extra
+from tunelab.integrations._lr_trace import FASTER, OTHER, TORCH_FIXES, warn_once
 from tunelab.schedules import Schedule, ScheduleError
 from tunelab.schedules._base import SCHEDULE
 
@@ -70,7 +78,34 @@ class ScheduleLR(torch.optim.lr_scheduler.LRScheduler):
                 )
             self.schedules = list(schedule)
             self.ratios = [1.0] * len(groups)
+        self._taken = self._since = self._extra = 0  # optimizer steps; since our last step; our steps without one
         super().__init__(optimizer, last_epoch)
+        self._hook = optimizer.register_step_pre_hook(self._count_step)
+
+    def _count_step(self, optimizer: Any, args: Any, kwargs: Any) -> None:
+        self._taken += 1
+        self._since += 1
+
+    def step(self, epoch: int | None = None) -> None:
+        """Advance one step (torch's ``step``), after checking how the optimizer was stepped."""
+        if self._step_count >= 1:  # not the first step, which torch takes in __init__
+            self._check_stepping()
+        super().step(epoch)
+        self._since = 0
+
+    def _check_stepping(self) -> None:
+        """Warn (once per optimizer) when the rate was changed by another, or steps outrun the optimizer's."""
+        applied, ours = float(self.optimizer.param_groups[0]["lr"]), float(self._last_lr[0])
+        if abs(applied - ours) > 1e-9 * abs(ours) + 1e-15:
+            warn_once(self.optimizer, f"tunelab: param group 0's learning rate is {applied:.6g}, but this ScheduleLR "
+                      f"set it to {ours:.6g} at its last step: something else sets this optimizer's rate (another "
+                      f"scheduler on the same optimizer, or code). Fix: {TORCH_FIXES[OTHER]}", stacklevel=3)
+        if self._since == 0 and self._taken:
+            self._extra += 1
+            if self._extra >= 2 and 2 * self._extra >= self._taken:
+                warn_once(self.optimizer, f"tunelab: ScheduleLR.step() was called {self._extra} times with no "
+                          "optimizer.step() since its last call: the schedule runs ahead of training, the scheduler "
+                          f"is stepped more than once per optimizer step. Fix: {TORCH_FIXES[FASTER]}", stacklevel=3)
 
     def _values(self, step: int) -> list[float]:
         return [float(s(step)) * r for s, r in zip(self.schedules, self.ratios)]

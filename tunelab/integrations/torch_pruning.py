@@ -152,7 +152,7 @@ class TrialReporter:
         step, lr = self._used
         self._used = None
         if self.trace.add(step, lr):
-            self.check.see(step, lr)
+            self.check.see(step, lr, self.optimizer)
 
     def report(self, value: Any, step: int) -> None:
         """Record the last step's rate, ``trial.report(value, step)``, save the trace, stop if it should."""

@@ -9,9 +9,6 @@ Subpackages are imported on first use so that ``import tunelab`` stays light.
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
-
 from tunelab._errors import (
     DuplicatedStudyError,
     InvalidArgumentError,
@@ -24,6 +21,7 @@ from tunelab._errors import (
     TrialPruned,
     TunelabError,
 )
+from tunelab._lazy import lazy
 
 __version__ = "0.1.0"
 
@@ -87,16 +85,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY_ATTRS:
-        value = getattr(importlib.import_module(_LAZY_ATTRS[name]), name)
-    elif name in _LAZY_MODULES:
-        value = importlib.import_module(f"tunelab.{name}")
-    else:
-        raise AttributeError(f"module 'tunelab' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy("tunelab", globals(), attrs=_LAZY_ATTRS, modules=_LAZY_MODULES)

@@ -20,8 +20,7 @@ AttributeError: tunelab.integration has no OptunaSearchCV: tunelab has no scikit
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tunelab._lazy import lazy
 
 __all__ = ["DaskStorage", "KerasPruningCallback", "PyTorchLightningPruningCallback", "dask"]
 
@@ -51,19 +50,6 @@ LEFT_OUT = {
 }
 
 
-def __getattr__(name: str) -> Any:
-    if name in _NAMES:
-        module, attr = _NAMES[name]
-        value = getattr(importlib.import_module(module), attr)
-    elif name == "dask":
-        value = importlib.import_module("tunelab.integration.dask")
-    elif name in LEFT_OUT:
-        raise AttributeError(f"tunelab.integration has no {name}: {LEFT_OUT[name]}; see docs/compat-storages.md")
-    else:
-        raise AttributeError(f"module 'tunelab.integration' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy(
+    "tunelab.integration", globals(), attrs=_NAMES, modules=("dask",),
+    left_out={name: f"tunelab.integration has no {name}: {why}; see docs/compat-storages.md" for name, why in LEFT_OUT.items()})

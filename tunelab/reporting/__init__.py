@@ -12,8 +12,7 @@ installed ``plotly`` package, extra ``plot``), or a small file beside ``plotly.m
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+from tunelab._lazy import lazy
 
 #: Public names and their private modules, imported on first use: the command line imports this
 #: package for its output helpers and must not pay for scipy and numpy at every start.
@@ -28,13 +27,5 @@ _LAZY = {
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        value = getattr(importlib.import_module(f"tunelab.reporting.{_LAZY[name]}"), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'tunelab.reporting' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(set(globals()) | set(_LAZY))
+__getattr__, __dir__ = lazy("tunelab.reporting", globals(),
+                             attrs={name: f"tunelab.reporting.{module}" for name, module in _LAZY.items()})

@@ -12,8 +12,8 @@ RandomSampler(seed=1)
 True
 """
 
-from typing import Any
 
+from tunelab._lazy import lazy
 from tunelab.samplers._base import Sampler
 
 #: Optuna's name for :class:`Sampler` (the same class).
@@ -50,15 +50,4 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        import importlib
-
-        value = getattr(importlib.import_module(_LAZY[name]), name)
-        globals()[name] = value
-        return value
-    raise AttributeError(f"module 'tunelab.samplers' has no attribute {name!r}")
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy("tunelab.samplers", globals(), attrs=_LAZY)

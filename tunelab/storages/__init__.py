@@ -25,9 +25,9 @@ True
 
 from __future__ import annotations
 
-import importlib
 from typing import Any
 
+from tunelab._lazy import lazy
 from tunelab.storage import InMemoryStorage
 from tunelab.storage import Storage as BaseStorage
 from tunelab.storages._retry import RetryFailedTrialCallback, RetryHeartbeatStaleTrialCallback
@@ -62,17 +62,4 @@ def fail_stale_trials(study: Any) -> list[int]:
     return storage.fail_stale_trials(storage.get_study_id(study.study_name))
 
 
-def __getattr__(name: str) -> Any:
-    if name in _LAZY:
-        module, attr = _LAZY[name]
-        value = getattr(importlib.import_module(module), attr)
-    elif name == "journal":
-        value = importlib.import_module("tunelab.storages.journal")
-    else:
-        raise AttributeError(f"module 'tunelab.storages' has no attribute {name!r}")
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy("tunelab.storages", globals(), attrs=_LAZY, modules=("journal",))

@@ -164,38 +164,40 @@ FAMILIES: dict[str, tuple[dict[str, ArgSpec], Callable[[Mapping[str, Any], float
     "get_constant_schedule_with_warmup": (
         dict(_HF_WARMUP),
         lambda a, lr, t: get_constant_schedule_with_warmup(lr, _hf_steps(a["warmup_ratio"], t, at_most=t)),
-        "transformers get_constant_schedule_with_warmup",
+        "transformers get_constant_schedule_with_warmup: warmup, then initial",
     ),
     "get_linear_schedule_with_warmup": (
         dict(_HF_WARMUP),
         lambda a, lr, t: get_linear_schedule_with_warmup(lr, _hf_steps(a["warmup_ratio"], t, at_most=t), t),
-        "transformers get_linear_schedule_with_warmup",
+        "transformers get_linear_schedule_with_warmup: warmup, then linear decay to 0 at total_steps",
     ),
     "get_cosine_schedule_with_warmup": (
         {**_HF_WARMUP, "num_cycles": 0.5},
         lambda a, lr, t: get_cosine_schedule_with_warmup(lr, _hf_steps(a["warmup_ratio"], t, at_most=t), t,
                                                          num_cycles=a["num_cycles"]),
-        "transformers get_cosine_schedule_with_warmup (num_cycles fixed at 0.5, a half cosine, unless overridden)",
+        "transformers get_cosine_schedule_with_warmup: warmup, then a half cosine (num_cycles 0.5) to 0 at "
+        "total_steps",
     ),
     "get_cosine_with_hard_restarts_schedule_with_warmup": (
         {**_HF_WARMUP, "num_cycles": Choices((1, 2, 3, 4))},
         lambda a, lr, t: get_cosine_with_hard_restarts_schedule_with_warmup(
             lr, _hf_steps(a["warmup_ratio"], t, at_most=t), t, num_cycles=a["num_cycles"]),
-        "transformers get_cosine_with_hard_restarts_schedule_with_warmup",
+        "transformers get_cosine_with_hard_restarts_schedule_with_warmup: warmup, then num_cycles cosines to 0, "
+        "each restarting at initial",
     ),
     "get_polynomial_decay_schedule_with_warmup": (
         {**_HF_WARMUP, "lr_end_ratio": Range(0.0, 0.1), "power": Range(0.5, 2.0)},
         lambda a, lr, t: get_polynomial_decay_schedule_with_warmup(
             lr, _hf_steps(a["warmup_ratio"], t, at_most=t - 1), t, lr_end=lr * a["lr_end_ratio"], power=a["power"]),
-        "transformers get_polynomial_decay_schedule_with_warmup with lr_end = initial * lr_end_ratio (the "
-        "warmup ends before total_steps, which transformers' formula needs)",
+        "transformers get_polynomial_decay_schedule_with_warmup: warmup, then polynomial decay to lr_end = "
+        "initial * lr_end_ratio at total_steps (the warmup ends before total_steps, as the formula needs)",
     ),
     "get_wsd_schedule": (
         {**_HF_WARMUP, "decay_ratio": Range(0.1, 0.5), "warmup_type": "linear", "decay_type": Choices(SHAPES),
          "min_lr_ratio": Range(0.0, 0.1), "num_cycles": 0.5},
         _hf_wsd,
-        "transformers get_wsd_schedule with num_training_steps = total_steps, num_decay_steps = "
-        "ceil(decay_ratio * total_steps) (at most what the warmup leaves)",
+        "transformers get_wsd_schedule: warmup, stable, decay to initial * min_lr_ratio over num_decay_steps "
+        "= ceil(decay_ratio * total_steps) (at most what the warmup leaves)",
     ),
 }
 

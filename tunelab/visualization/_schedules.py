@@ -243,7 +243,8 @@ def plot_lr_schedules(study: Any, trials: list[int] | None = None, *, schedule: 
     """The learning rates the trials actually used, by optimizer step.
 
     For each trial: the rates recorded in its ``lr_trace`` user attribute (the integrations' traces)
-    where there is one, else each schedule it suggested, evaluated over the trial's horizon.
+    where there is one, else each schedule it suggested (or set with ``trial.set_schedule``),
+    evaluated over the horizon the trial recorded for it.
 
     Args:
         study: the study.

@@ -117,6 +117,10 @@ def test_the_digits_example_runs_end_to_end_with_a_tiny_budget(tmp_path):
     # the better of the two learned something: below chance-level cross-entropy, ln(10) = 2.30
     assert min(t.value for t in study.trials) < math.log(10)
     assert "Learning rates of the best trials" in (tmp_path / "report.html").read_text()
+    # the schedule the script rebuilt for its real length is stored with that horizon, which figures draw
+    rebuilt = [t for t in study.trials if "lr" in t.user_attrs.get("schedule_steps", {})]
+    assert rebuilt and all(t.schedule_configs["lr"]["horizon"] == t.user_attrs["schedule_steps"]["lr"] > 0
+                           for t in rebuilt)
 
 
 # -- bad input: a clear message naming the file and the key, no traceback, nothing written ------------------------

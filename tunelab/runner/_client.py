@@ -134,6 +134,7 @@ def schedule(name: str, *, total_steps: int) -> Any:
         raise InvalidArgumentError(f"schedule({name!r}) needs a trial: run the script with tunelab run")
     from tunelab import schedules
     from tunelab._records import SCHEDULE_KEY_PREFIX
+    from tunelab.study._trial import schedule_record
 
     storage = ctx["storage"]
     spaces = storage.get_study_attrs(ctx["study_id"], "system").get(P.SPACES_ATTR, {})
@@ -141,7 +142,8 @@ def schedule(name: str, *, total_steps: int) -> Any:
         raise invalid("name", name, f"one of the schedule parameters {sorted(spaces)}")
     frozen = storage.get_trial(ctx["trial_id"])
     built = schedules.space_from_config(spaces[name]).build(frozen.params, name, total_steps=total_steps)
-    storage.set_trial_attr(ctx["trial_id"], "core", SCHEDULE_KEY_PREFIX + name, built.to_config())
+    record = schedule_record(built, total_steps, "schedule")  # with its horizon: figures draw exactly that
+    storage.set_trial_attr(ctx["trial_id"], "core", SCHEDULE_KEY_PREFIX + name, record)
     steps = dict(frozen.user_attrs.get(P.SCHEDULE_STEPS_ATTR, {}), **{name: int(total_steps)})
     storage.set_trial_attr(ctx["trial_id"], "user", P.SCHEDULE_STEPS_ATTR, steps)
     return built

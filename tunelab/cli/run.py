@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import ast
+import math
 import sys
+import textwrap
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +15,12 @@ from tunelab.cli._common import render
 
 #: How many of the best trials the summary table lists.
 SUMMARY_ROWS = 5
+
+#: Significant digits of the summary's numbers (the printed code keeps every digit).
+DIGITS, SCHEDULE_DIGITS = 5, 4
+
+#: The longest schedule shown in a table cell; the summary lists each in full below the table.
+CELL_WIDTH = 40
 
 
 def add_parser(subparsers: Any) -> None:
@@ -100,7 +109,12 @@ def _write_report(study: Any, config: Any, args: argparse.Namespace) -> None:
 
 
 def summary(study: Any) -> str:
-    """The end-of-run text: trial counts, the best trials with their parameters, the best as code."""
+    """The end-of-run text: trial counts, the best trials with their parameters, the best as code.
+
+    The tables round numbers to 5 significant digits and show each schedule in at most 40
+    characters (its arguments to 4 digits, unset ones left out, listed in full, wrapped, after the
+    table); the code keeps every digit, so it builds exactly the best trial's configuration.
+    """
     from tunelab.reporting import keras_code, plain_params, torch_code
 
     trials = study.trials
@@ -119,17 +133,73 @@ def summary(study: Any) -> str:
     else:
         sign = 1 if study.direction.name == "MINIMIZE" else -1
         best = sorted(complete, key=lambda t: sign * t.values[0])[:SUMMARY_ROWS]
-    rows = []
+    rows, listed = [], []
     for t in best:
         row: dict[str, Any] = {"trial": t.number}
-        row.update({("value" if len(t.values) == 1 else f"value{i}"): v for i, v in enumerate(t.values)})
-        row.update(plain_params(t))
-        row.update({name: repr(s) for name, s in t.schedules.items()})
+        row.update({("value" if len(t.values) == 1 else f"value{i}"): rounded(v) for i, v in enumerate(t.values)})
+        row.update({k: rounded(v) for k, v in plain_params(t).items()})
+        for name, s in t.schedules.items():
+            text = schedule_text(s)
+            row[name] = shortened(text)
+            if row[name] != text:
+                listed.append(textwrap.fill(text, 100, initial_indent=f"  trial {t.number} {name}: ",
+                                            subsequent_indent="      ", break_on_hyphens=False))
         rows.append(row)
-    lines += ["", "best trials:", render(rows, "table"), "",
-              "best configuration, PyTorch:", _indent(torch_code(best[0])), "",
+    lines += ["", "best trials:", render(rows, "table")]
+    if listed:
+        lines += ["", "their schedules:", *listed]
+    lines += ["", "best configuration, PyTorch:", _indent(torch_code(best[0])), "",
               "best configuration, Keras:", _indent(keras_code(best[0]))]
     return "\n".join(lines)
+
+
+def rounded(value: Any, digits: int = DIGITS) -> Any:
+    """A finite float to ``digits`` significant digits (still a float); anything else as it is.
+
+    >>> rounded(0.9472502328660837), rounded(0.00010221675677381435, 4), rounded(345)
+    (0.94725, 0.0001022, 345)
+    """
+    if isinstance(value, float) and math.isfinite(value):
+        return float(f"{value:.{digits}g}")
+    return value
+
+
+def schedule_text(schedule: Any) -> str:
+    """``repr(schedule)`` with its numbers to 4 significant digits and its unset (None) arguments left out.
+
+    >>> from tunelab.schedules import CosineDecay
+    >>> schedule_text(CosineDecay(0.00010221675677381435, 345, alpha=0.012428327649956395))
+    'CosineDecay(initial_learning_rate=0.0001022, decay_steps=345, alpha=0.01243, warmup_steps=0)'
+    """
+    text = repr(schedule)
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError:  # a repr that is not Python: shown as it is
+        return text
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            node.keywords = [k for k in node.keywords
+                             if not (isinstance(k.value, ast.Constant) and k.value.value is None)]
+        elif isinstance(node, ast.Constant) and isinstance(node.value, float):
+            node.value = rounded(node.value, SCHEDULE_DIGITS)
+    return ast.unparse(tree)
+
+
+def shortened(text: str, width: int = CELL_WIDTH) -> str:
+    """``text`` cut after its last argument that ends within ``width`` characters (at least its
+    first), marked ``…``.
+
+    >>> shortened("OneCycleLR(max_lr=0.0006797, total_steps=345, pct_start=0.4506)", 40)
+    'OneCycleLR(max_lr=0.0006797, …)'
+    >>> shortened("CosineDecay(initial_learning_rate=0.0001022, decay_steps=345)", 20)
+    'CosineDecay(initial_learning_rate=0.0001022, …)'
+    """
+    if len(text) <= width:
+        return text
+    cut = text.rfind(", ", 0, width)
+    if cut < 0:
+        cut = text.find(", ")
+    return f"{text[:cut]}, …)" if cut > 0 else text
 
 
 def _indent(text: str) -> str:

@@ -72,13 +72,22 @@ def test_warning_verbosity_silences_the_trial_lines(caplog):
         tlog.set_verbosity(-1)
 
 
-def test_the_default_study_logs_its_defaults_once(caplog):
+def test_the_default_study_names_its_defaults_once_at_its_first_ask(caplog, tmp_path):
+    url = f"sqlite:///{tmp_path / 'd.db'}"
     with caplog.at_level(logging.INFO, logger="tunelab"):
-        tunelab.create_study(study_name="defaults")
-        tunelab.create_study(sampler=RandomSampler(), pruner=NopPruner())
+        study = tunelab.create_study(study_name="defaults", storage=url)
+        tunelab.load_study(study_name="defaults", storage=url)  # loaded to read it (tunelab best, tell): silent
+        assert not [r for r in caplog.records if "given" in r.getMessage()]
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+        tunelab.create_study(sampler=RandomSampler(), pruner=NopPruner()).ask()
+        replaced = tunelab.create_study(study_name="replaced")
+        replaced.sampler = RandomSampler()  # Optuna's scripts assign study.sampler
+        replaced.ask()
     said = [r.getMessage() for r in caplog.records if "given" in r.getMessage()]
     assert said == ["Study 'defaults': no sampler given: AutoSampler (it picks GP, TPE or NSGA-II per trial and logs "
                     "each choice); no pruner given: MedianPruner() (Optuna's default; pass pruner=NopPruner() to "
+                    "never prune)",
+                    "Study 'replaced': no pruner given: MedianPruner() (Optuna's default; pass pruner=NopPruner() to "
                     "never prune)"]
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import uuid
 from collections.abc import Sequence
 from typing import Any
@@ -16,24 +15,16 @@ from tunelab.storage import get_storage
 from tunelab.study._arguments import DIRECTION, DIRECTIONS, NAME, PRUNER, SAMPLER, STORAGE
 from tunelab.study._study import Study
 
-_log = logging.getLogger("tunelab")
 
-
-def _plugins(sampler: Sampler | None, pruner: Pruner | None, study_name: str) -> tuple[Sampler, Pruner]:
-    """The study's sampler and pruner: those given, else the defaults, named in one INFO line."""
+def _study(study_name: str, backend: Any, sampler: Sampler | None, pruner: Pruner | None) -> Study:
+    """The study with the sampler and pruner given, else the defaults; those are named in one INFO
+    line at the study's first ask (a study loaded only to read it says nothing)."""
     from tunelab.logging import _configure
 
     _configure()
-    chosen = []
-    if sampler is None:
-        sampler = AutoSampler()
-        chosen.append("no sampler given: AutoSampler (it picks GP, TPE or NSGA-II per trial and logs each choice)")
-    if pruner is None:
-        pruner = MedianPruner()
-        chosen.append("no pruner given: MedianPruner() (Optuna's default; pass pruner=NopPruner() to never prune)")
-    if chosen:
-        _log.info("Study %r: %s", study_name, "; ".join(chosen))
-    return sampler, pruner
+    study = Study(study_name, backend, sampler=sampler or AutoSampler(), pruner=pruner or MedianPruner())
+    study._defaults = (None if sampler else study.sampler, None if pruner else study.pruner)
+    return study
 
 
 def _directions(direction: Any, directions: Any) -> tuple[StudyDirection, ...]:
@@ -84,8 +75,7 @@ def create_study(
             raise InvalidArgumentError(
                 f"study {study_name!r} exists with directions {[d.name.lower() for d in stored]}; "
                 f"asked for {[d.name.lower() for d in dirs]}") from None
-    sampler, pruner = _plugins(sampler, pruner, study_name)
-    return Study(study_name, backend, sampler=sampler, pruner=pruner)
+    return _study(study_name, backend, sampler, pruner)
 
 
 @constrained({"study_name": (None, String()), "storage": STORAGE, "sampler": SAMPLER, "pruner": PRUNER})
@@ -103,8 +93,7 @@ def load_study(*, study_name: str | None = None, storage: Any, sampler: Sampler 
                 f"study_name=None is invalid: the storage holds {len(names)} studies {names[:10]}; name one")
         study_name = names[0]
     backend.get_study_id(study_name)  # raises StudyNotFoundError with the name
-    sampler, pruner = _plugins(sampler, pruner, study_name)
-    return Study(study_name, backend, sampler=sampler, pruner=pruner)
+    return _study(study_name, backend, sampler, pruner)
 
 
 @constrained({"study_name": String(), "storage": STORAGE})

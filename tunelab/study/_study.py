@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import logging
 import math
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -57,6 +58,8 @@ _TRIAL_ATTRS = (*(f.name for f in dataclasses.fields(FrozenTrial)),
                 *(n for n, v in vars(FrozenTrial).items() if isinstance(v, property)))
 
 
+_log = logging.getLogger("tunelab")
+
 class Study:
     """A study: the trials of one tuning problem, stored in ``storage`` under ``study_name``.
 
@@ -73,9 +76,24 @@ class Study:
         self.pruner = pruner
         self._stop_flag = False
         self._ask_lock = threading.Lock()
+        #: the default sampler and pruner create_study / load_study chose (None where one was given),
+        #: named at the first ask while still in use
+        self._defaults: tuple[Sampler | None, Pruner | None] = (None, None)
 
     def __repr__(self) -> str:
         return f"Study(study_name={self.study_name!r}, storage={self._storage!r})"
+
+    def _name_defaults(self) -> None:
+        """One INFO line naming the defaults this study runs with (those not replaced since)."""
+        sampler, pruner = self._defaults
+        self._defaults = (None, None)
+        chosen = []
+        if sampler is not None and self.sampler is sampler:
+            chosen.append("no sampler given: AutoSampler (it picks GP, TPE or NSGA-II per trial and logs each choice)")
+        if pruner is not None and self.pruner is pruner:
+            chosen.append("no pruner given: MedianPruner() (Optuna's default; pass pruner=NopPruner() to never prune)")
+        if chosen:
+            _log.info("Study %r: %s", self.study_name, "; ".join(chosen))
 
     #: True for an unpickled copy of an in-memory study (see :mod:`tunelab.study._pickling`).
     _memory_copy = False
@@ -219,6 +237,8 @@ class Study:
             check("fixed_distributions key", name, NAME, where="Study.ask")
             check(f"fixed_distributions[{name!r}]", distribution, _DISTRIBUTION, where="Study.ask")
         with self._ask_lock:
+            if self._defaults != (None, None):
+                self._name_defaults()
             trial = self._begin(self._storage.start_trial(self._study_id))
         for name, distribution in (fixed_distributions or {}).items():
             trial.suggest(name, distribution)

@@ -82,6 +82,8 @@ class Scheduled(Tiny):
         opt = torch.optim.SGD(self.parameters(), lr=0.1)
         interval = "epoch" if self.mistake == "epoch" else "step"
         configs = [{"scheduler": tunelab_scheduler(opt, self.schedule), "interval": interval}]
+        if self.mistake == "none":
+            return opt
         if self.mistake == "other":
             configs.append({"scheduler": torch.optim.lr_scheduler.StepLR(opt, 1, gamma=0.9), "interval": "step"})
         return [opt], configs
@@ -108,7 +110,8 @@ def test_interval_step_follows_the_schedule_and_warns_nothing(drawn):
 
 
 @pytest.mark.parametrize(("mistake", "fix"), [
-    ("epoch", r'"interval": "step"\}\} from configure_optimizers \(this scheduler is stepped by epoch'),
+    ("epoch", r'"interval": "step"\}\} from configure_optimizers \(its scheduler is stepped with "interval": "epoch"'),
+    ("none", r'"scheduler": tunelab.integrations.torch.scheduler\(optimizer, schedule\), "interval": "step"\}\}'),
     ("twice", r"do not also call scheduler.step\(\) in the LightningModule"),
     ("other", r"return one scheduler for this optimizer from configure_optimizers \(2 step it\)"),
 ])

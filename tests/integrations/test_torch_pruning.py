@@ -127,7 +127,8 @@ def test_the_reporter_counts_optimizer_steps_not_probe_steps():
 
 
 @pytest.mark.parametrize(("mistake", "said", "fix"), [
-    ("per_epoch", "stepped less often than the optimizer", r"call scheduler.step\(\) once after every optimizer"),
+    ("per_epoch", "stepped less often than the optimizer",
+     r"call its step\(\) once after every optimizer.step\(\), not once per epoch"),
     ("twice", "stepped more than once per optimizer step", r"exactly once per optimizer.step\(\)"),
     ("other", "another scheduler on the same optimizer", r"remove the other"),
 ])

@@ -183,7 +183,7 @@ class RateCheck:
         what = {FASTER: f"that is the schedule's rate at step {m}, ahead: the scheduler is stepped more than once "
                         "per optimizer step",
                 SLOWER: f"that is the schedule's rate at step {m}, behind: the scheduler is stepped less often "
-                        "than the optimizer (once per epoch?)",
+                        "than the optimizer (once per epoch?), or not at all",
                 OTHER: "that is not the schedule's rate at any earlier step: something else sets this "
                        "optimizer's rate (another scheduler on the same optimizer, a callback, or code)"}[cause]
         warn_once(optimizer, f"tunelab: the learning rate applied at step {step} is {lr:.6g}, but the trial's "
@@ -193,8 +193,8 @@ class RateCheck:
 
 #: Plain PyTorch loops' fixes, by cause.
 TORCH_FIXES = {
-    SLOWER: "call scheduler.step() once after every optimizer.step(), not once per epoch (tunelab schedules "
-            "count optimizer steps)",
+    SLOWER: "drive the optimizer with tunelab.integrations.torch.scheduler(optimizer, schedule) and call its "
+            "step() once after every optimizer.step(), not once per epoch (tunelab schedules count optimizer steps)",
     FASTER: "call scheduler.step() exactly once per optimizer.step()",
     OTHER: "drive the optimizer with one scheduler, tunelab.integrations.torch.scheduler(optimizer, schedule) "
            "(it holds the whole schedule, warmup included), and remove the other",

@@ -66,12 +66,16 @@ class PruningCallback(pl.Callback):
 
     def _fix(self, cause: str) -> str:
         """The fix in Lightning's terms, from the optimizer's scheduler configs."""
-        if cause == SLOWER and self._configs:
-            how = {c.interval for c in self._configs} | {f"frequency {c.frequency}" for c in self._configs
-                                                          if c.frequency != 1}
+        if cause == SLOWER and not self._configs:
+            return ('return {"optimizer": optimizer, "lr_scheduler": {"scheduler": '
+                    'tunelab.integrations.torch.scheduler(optimizer, schedule), "interval": "step"}} from '
+                    "configure_optimizers (no scheduler steps this optimizer)")
+        if cause == SLOWER:
+            how = sorted({f'"interval": "{c.interval}"' for c in self._configs}
+                         | {f'"frequency": {c.frequency}' for c in self._configs if c.frequency != 1})
             return ('return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}} '
-                    f"from configure_optimizers (this scheduler is stepped by {', '.join(sorted(how))}; "
-                    'Lightning steps schedulers once per epoch by default: "interval": "epoch")')
+                    f"from configure_optimizers (its scheduler is stepped with {', '.join(how)}; Lightning's "
+                    'default is "interval": "epoch")')
         if cause == FASTER and self._configs:
             return ("let Lightning step the scheduler (\"interval\": \"step\") and do not also call "
                     "scheduler.step() in the LightningModule")

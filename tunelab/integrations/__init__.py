@@ -10,7 +10,9 @@ and ``tunelab.integrations`` stay light), and a missing framework raises
   ``keras.optimizers.schedules.LearningRateSchedule``.
 - :mod:`tunelab.integrations.optax` (extra ``jax``): ``schedule(s)``, a jit-able optax schedule.
 - :mod:`tunelab.integrations.lightning`, :mod:`tunelab.integrations.keras_callbacks`,
-  :mod:`tunelab.integrations.torch_pruning`: reporting and pruning from training loops.
+  :mod:`tunelab.integrations.torch_pruning`: reporting and pruning from training loops; they record
+  the rate each optimizer step applied and warn once, naming the fix, when it is not the trial's
+  schedule (stepped per epoch, twice per step, another scheduler): docs/stepping.md.
 
 The submodules are reached as attributes (``tunelab.integrations.torch.scheduler(...)``) after a
 plain ``import tunelab``, as the README's snippets do.

@@ -127,3 +127,25 @@ def test_a_finished_trial_refuses():
     study.tell(trial, 1.0)
     with pytest.raises(tunelab.TrialFinishedError, match="set_schedule refused"):
         trial.set_schedule("lr", schedules.StepLR(0.1, 3))
+
+
+def test_the_dashboard_draws_the_families_of_a_study_that_only_set_schedules(tmp_path):
+    url = f"sqlite:///{tmp_path / 'set.db'}"
+    study = tunelab.create_study(storage=url, study_name="set-only")
+    for i, schedule in enumerate([schedules.StepLR(0.1, 3), schedules.StepLR(0.2, 3), schedules.constant_schedule(0.01)]):
+        trial = study.ask()
+        trial.set_schedule("lr", schedule, total_steps=9)
+        study.tell(trial, float(i))
+    from tunelab.dashboard import make_server
+
+    srv = make_server(url, port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/api/studies/1/families") as response:
+            [found] = json.loads(response.read())["figures"]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert found["schedule"] == "lr"
+    boxes = {t["name"]: t["y"] for t in found["figure"]["data"] if t["type"] == "box"}
+    assert boxes == {"StepLR (2)": [0.0, 1.0], "constant_schedule (1)": [2.0]}

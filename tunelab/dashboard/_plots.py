@@ -191,14 +191,18 @@ def schedule_names(cache: StudyCache) -> list[str]:
 
 def families(cache: StudyCache) -> dict[str, Any]:
     """Per searched schedule, each family's values and best over every completed trial (only the
-    ``X.family`` parameter is read)."""
+    ``X.family`` parameter is read); a study that searched none but set schedules on its trials
+    (``trial.set_schedule``) gets them from the stored schedules."""
     names = schedule_names(cache)
+    done = cache.completed()
+    if names:
+        found = cache.source.params(cache.study_id, None, names=[f"{n}.family" for n in names])
+        view = _view(cache, frozen([dict(r, params=found.get(r["trial_id"], {})) for r in done]))
+    else:
+        view = _view(cache, frozen(done, attrs=cache.source.learning_rate_attrs([r["trial_id"] for r in done])))
+        names = sorted({n for t in view.get_trials(deepcopy=False) for n in t.schedule_configs})
     if not names:
         return {"figures": []}
-    done = cache.completed()
-    found = cache.source.params(cache.study_id, None, names=[f"{n}.family" for n in names])
-    rows = [dict(r, params=found.get(r["trial_id"], {})) for r in done]
-    view = _view(cache, frozen(rows))
     target = None if len(cache.directions) == 1 else (lambda t: t.values[0])
     metric = objective_names(cache)[0]
     return {"figures": [{"schedule": n, "figure": figure(_schedules.families_spec(

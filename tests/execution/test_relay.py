@@ -111,6 +111,30 @@ def test_a_worker_killed_mid_trial_on_an_in_memory_study_loses_only_that_trial()
     assert [t.state for t in study.trials[6:]] == [TrialState.COMPLETE] * 2
 
 
+INTERACTIVE = """
+    import json, os, tunelab
+
+    def objective(trial):  # top level of a `python -c` session: no file for a worker to import it from
+        trial.set_user_attr("pid", os.getpid())
+        return trial.suggest_float("x", 0, 1)
+
+    if __name__ == "__main__":
+        study = tunelab.create_study(sampler=tunelab.samplers.RandomSampler(seed=6))
+        study.optimize(objective, n_trials=4, n_jobs=2)
+        print(json.dumps([[t.state.name, t.user_attrs["pid"] != os.getpid()] for t in study.trials]), flush=True)
+"""
+
+
+def test_a_function_of_an_interactive_session_runs_in_worker_processes():
+    session = python(INTERACTIVE)
+    try:
+        out, err = session.communicate(timeout=120)
+    finally:
+        kill_group(session.pid)
+    assert session.returncode == 0, err[-3000:]
+    assert json.loads(out.strip().splitlines()[-1]) == [["COMPLETE", True]] * 4
+
+
 class HoldsALock:
     """An objective that cannot be pickled, not even by cloudpickle."""
 

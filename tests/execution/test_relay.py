@@ -135,6 +135,20 @@ def test_a_function_of_an_interactive_session_runs_in_worker_processes():
     assert json.loads(out.strip().splitlines()[-1]) == [["COMPLETE", True]] * 4
 
 
+def test_an_objective_the_workers_cannot_import_gets_a_clear_error(monkeypatch):
+    import types
+
+    ghost = types.ModuleType("tunelab_test_ghost")  # exists in this process only
+    exec("def objective(trial):\n    return trial.suggest_float('x', 0, 1)\n", ghost.__dict__)
+    monkeypatch.setitem(sys.modules, "tunelab_test_ghost", ghost)
+    study = tunelab.create_study()
+    with pytest.raises(InvalidArgumentError, match=r"the worker process could not load the objective "
+                                                   r"\(ModuleNotFoundError: No module named 'tunelab_test_ghost'\): .*"
+                                                   r"define it in a file on the import path, or pass executor='thread'"):
+        study.optimize(ghost.objective, n_trials=2, n_jobs=2)
+    assert study.trials == []
+
+
 class HoldsALock:
     """An objective that cannot be pickled, not even by cloudpickle."""
 

@@ -107,9 +107,9 @@ def load(token: str, payload: bytes) -> tuple[Study, Any, tuple[type[Exception],
                 storage, study_name, sampler, pruner, objective, catch = pickle.loads(payload)
             except Exception as exc:
                 raise InvalidArgumentError(
-                    f"the worker process could not load the objective ({type(exc).__name__}: {exc}): define it "
-                    "at module top level in an importable file (not in an interactive session's __main__), "
-                    "or pass executor='thread'") from None
+                    f"the worker process could not load the objective ({type(exc).__name__}: {exc}): it, or the "
+                    "sampler or pruner, refers by name to a module or attribute that the worker cannot import; "
+                    "define it in a file on the import path, or pass executor='thread'") from None
             sampler.reseed_rng()
             _loaded.clear()  # one optimize call at a time per worker: drop the previous one's study
             hit = _loaded[token] = (Study(study_name, storage, sampler=sampler, pruner=pruner), objective, catch)

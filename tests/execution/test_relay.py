@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import threading
+import types
 
 import pytest
 
@@ -136,8 +137,6 @@ def test_a_function_of_an_interactive_session_runs_in_worker_processes():
 
 
 def test_an_objective_the_workers_cannot_import_gets_a_clear_error(monkeypatch):
-    import types
-
     ghost = types.ModuleType("tunelab_test_ghost")  # exists in this process only
     exec("def objective(trial):\n    return trial.suggest_float('x', 0, 1)\n", ghost.__dict__)
     monkeypatch.setitem(sys.modules, "tunelab_test_ghost", ghost)
@@ -298,5 +297,20 @@ def test_a_relayed_storage_answers_errors_and_refuses_a_stranger():
         with pytest.raises(InvalidArgumentError, match="set_study_attr: an argument cannot be sent to the study"):
             client.set_study_attr(0, "user", "f", lambda: 1)
         assert client.get_all_studies() == storage.get_all_studies() == []
+        ghost = types.ModuleType("tunelab_test_ghost_value")  # a value whose class the relay cannot import
+        exec("class Value:\n    pass\n", ghost.__dict__)
+        ghost.Value.__module__ = "tunelab_test_ghost_value"
+        sys.modules["tunelab_test_ghost_value"] = ghost
+        try:
+            request = pickle.dumps(("set_study_attr", (0, "user", "v", ghost.Value()), {}))
+        finally:
+            del sys.modules["tunelab_test_ghost_value"]
+        raw = connection.Client(client._address, authkey=client._key)
+        raw.send_bytes(request)
+        assert raw.poll(10), "the relay left the request unanswered"
+        ok, error = pickle.loads(raw.recv_bytes())  # answered, not left waiting
+        assert not ok and isinstance(error, ModuleNotFoundError) and "tunelab_test_ghost_value" in str(error)
+        raw.close()
+        assert client.get_all_studies() == []  # and the relay serves on
     finally:
         relay.close()

@@ -90,8 +90,9 @@ class Relay:
             connection.deliver_challenge(conn, self._key)
             connection.answer_challenge(conn, self._key)
             while True:
-                name, args, kwargs = pickle.loads(conn.recv_bytes())
-                try:
+                request = conn.recv_bytes()
+                try:  # a request this process cannot unpickle is answered too: the worker waits for an answer
+                    name, args, kwargs = pickle.loads(request)
                     if name not in RELAYED:
                         raise InvalidArgumentError(f"{name!r} is not a storage call the relay serves")
                     reply = (True, getattr(self.storage, name)(*args, **kwargs))

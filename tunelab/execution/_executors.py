@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 import pickle
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
@@ -10,7 +9,6 @@ from typing import Any
 
 from tunelab._errors import InvalidArgumentError, require_extra, wrong_type
 
-_log = logging.getLogger("tunelab")
 _DASK_SCHEMES = ("tcp://", "tls://", "ucx://", "inproc://", "ws://", "wss://")
 
 

@@ -24,6 +24,7 @@ from tunelab import InvalidArgumentError
 from tunelab._records import TrialState
 from tunelab.samplers import RandomSampler
 from tunelab.storage import InMemoryStorage
+from tunelab.testing import NotApplicable, storage_checks
 
 
 def _storage(kind: str, tmp_path) -> str | None:
@@ -294,8 +295,11 @@ def test_a_relayed_storage_answers_errors_and_refuses_a_stranger():
         stranger._key = b"not the key"
         with pytest.raises(connection.AuthenticationError):
             connection.Client(stranger._address, authkey=stranger._key)
-        with pytest.raises(InvalidArgumentError, match="set_study_attr: an argument cannot be sent to the study"):
-            client.set_study_attr(0, "user", "f", lambda: 1)
+        with pytest.raises(InvalidArgumentError, match=r"attribute 'f'=.* must be JSON-serialisable"):
+            client.set_study_attr(0, "user", "f", lambda: 1)  # sent, and refused by the storage itself
+        with pytest.raises(InvalidArgumentError, match=r"set_study_attr: an argument cannot be sent to the study "
+                                                       r"process, where the storage lives \(TypeError: cannot pickle"):
+            client.set_study_attr(0, "user", "lock", threading.Lock())
         assert client.get_all_studies() == storage.get_all_studies() == []
         ghost = types.ModuleType("tunelab_test_ghost_value")  # a value whose class the relay cannot import
         exec("class Value:\n    pass\n", ghost.__dict__)
@@ -312,5 +316,25 @@ def test_a_relayed_storage_answers_errors_and_refuses_a_stranger():
         assert not ok and isinstance(error, ModuleNotFoundError) and "tunelab_test_ghost_value" in str(error)
         raw.close()
         assert client.get_all_studies() == []  # and the relay serves on
+    finally:
+        relay.close()
+
+
+@pytest.mark.parametrize("check", storage_checks(), ids=str)
+def test_a_relayed_in_memory_storage_passes_the_shipped_storage_checks(check):
+    """What a worker sees through the relay behaves as the storage itself: same answers, same errors."""
+    from tunelab.execution._relay import Relay
+
+    relay = Relay(InMemoryStorage())
+
+    def make(**options):
+        if options:
+            raise NotApplicable("the relay serves a storage with the heartbeat policy it was made with")
+        return pickle.loads(pickle.dumps(relay.client()))  # another worker's view of the same storage
+
+    try:
+        check(make)
+    except NotApplicable as reason:
+        pytest.skip(str(reason))
     finally:
         relay.close()

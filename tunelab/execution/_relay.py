@@ -28,6 +28,7 @@ from multiprocessing import connection
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, TunelabError
+from tunelab.execution._executors import dumps
 from tunelab.storage import Storage
 
 #: Exit status of a worker process whose storage relay is gone.
@@ -152,8 +153,8 @@ class RelayedStorage(Storage):
             self._drop()
 
     def _call(self, name: str, args: tuple[Any, ...], kwargs: dict[str, Any]) -> Any:
-        try:
-            request = pickle.dumps((name, args, kwargs))
+        try:  # by cloudpickle where pickle cannot: the storage's own checks then refuse what it must
+            request = dumps((name, args, kwargs))
         except Exception as exc:  # noqa: BLE001 - anything that fails to pickle
             raise InvalidArgumentError(f"{name}: an argument cannot be sent to the study process, where the "
                                        f"storage lives ({type(exc).__name__}: {exc})") from None

@@ -15,7 +15,10 @@ through the storage as the objective runs:
   a nested function, a function of an interactive session) goes by cloudpickle, so
   ``study.optimize(lambda t: objective(t, data), n_jobs=4)`` works. What neither can send (an
   object holding a lock, an open file or a connection) is refused with an error naming it. Each
-  worker reseeds its copy of the sampler (``Sampler.reseed_rng``). A storage that other
+  worker runs its own copy of the objective: what it changes in the study process's variables (a
+  list it appends to, a counter in a closure) stays in the worker; record results with
+  ``trial.set_user_attr``, gather them in ``callbacks`` (which run in the study process), or pass
+  ``executor='thread'``. Each worker reseeds its copy of the sampler (``Sampler.reseed_rng``). A storage that other
   processes can open (an SQLite file, PostgreSQL) is opened by each worker; one they cannot (in
   memory) stays in the study process, which serves it to its workers through a relay (one thread
   per worker, on a local socket only holders of its random key can use): the trials stay there,

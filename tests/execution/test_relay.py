@@ -72,7 +72,8 @@ def test_an_in_memory_study_runs_its_trials_in_worker_processes(caplog):
     pids = {t.user_attrs["pid"] for t in trials}
     assert os.getpid() not in pids and 1 <= len(pids) <= 2
     assert len({t.params["x"] for t in trials}) == 10  # the workers' reseeded samplers do not repeat each other
-    assert not [t for t in threading.enumerate() if t.name == "tunelab-relay"]  # closed with the pool
+    wait_for(lambda: not [t for t in threading.enumerate() if t.name.startswith("tunelab-relay")], timeout=5,
+             what="the relay's threads to end with the pool")
 
 
 def reports_attrs_and_pruning(trial):

@@ -13,6 +13,8 @@ and ``tunelab.integrations`` stay light), and a missing framework raises
   :mod:`tunelab.integrations.torch_pruning`: reporting and pruning from training loops; they record
   the rate each optimizer step applied and warn once, naming the fix, when it is not the trial's
   schedule (stepped per epoch, twice per step, another scheduler): docs/stepping.md.
+- :mod:`tunelab.integrations.sklearn` (extra ``sklearn``): ``TunelabSearchCV``, a scikit-learn
+  search estimator whose candidates are a study's trials (Optuna's ``OptunaSearchCV``).
 
 The submodules are reached as attributes (``tunelab.integrations.torch.scheduler(...)``) after a
 plain ``import tunelab``, as the README's snippets do.
@@ -23,7 +25,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("keras", "keras_callbacks", "lightning", "optax", "torch", "torch_pruning")
+_SUBMODULES = ("keras", "keras_callbacks", "lightning", "optax", "sklearn", "torch", "torch_pruning")
 
 __all__ = list(_SUBMODULES)
 

@@ -13,7 +13,6 @@ OPTUNA_FAILS: dict[str, str] = {}
 # Scripts that pass with Optuna and fail with tunelab today (name -> first error line). The test
 # marks them xfail(strict=True): when a fix makes one pass, remove its line.
 TUNELAB_XFAIL: dict[str, str] = {
-    'sklearn/search_cv': 'AttributeError: tunelab.integration has no OptunaSearchCV: tunelab has no scikit-learn search estimator yet (issue 21 builds one); see docs/compat-storages.md',
     'terminator/callback_and_plot': "ModuleNotFoundError: No module named 'tunelab.terminator'",
 }
 

@@ -7,33 +7,36 @@
 - ``DaskStorage(storage=None, name=None, client=None)``, also :mod:`tunelab.integration.dask`: a
   storage held by one Dask worker, so that ``client.submit(study.optimize, ...)`` on any worker
   writes to the same study (extra ``dask``).
+- ``OptunaSearchCV(estimator, param_distributions, ...)`` is
+  :class:`tunelab.integrations.sklearn.TunelabSearchCV`, a scikit-learn search estimator (extra
+  ``sklearn``).
 
 Each framework is imported when its name is first used. What Optuna's integrations offer beyond
 these is left out; asking for one says why (``docs/compat-storages.md`` lists them).
 
 >>> import tunelab.integration
->>> tunelab.integration.OptunaSearchCV
+>>> tunelab.integration.MLflowCallback
 Traceback (most recent call last):
 ...
-AttributeError: tunelab.integration has no OptunaSearchCV: tunelab has no scikit-learn search estimator yet (issue 21 builds one); see docs/compat-storages.md
+AttributeError: tunelab.integration has no MLflowCallback: tunelab has no MLflow callback yet (planned with the other tracking callbacks); see docs/compat-storages.md
 """
 
 from __future__ import annotations
 
 from tunelab._lazy import lazy
 
-__all__ = ["DaskStorage", "KerasPruningCallback", "PyTorchLightningPruningCallback", "dask"]
+__all__ = ["DaskStorage", "KerasPruningCallback", "OptunaSearchCV", "PyTorchLightningPruningCallback", "dask"]
 
 _NAMES = {
     "KerasPruningCallback": ("tunelab.integrations.keras_callbacks", "PruningCallback"),
     "PyTorchLightningPruningCallback": ("tunelab.integrations.lightning", "PruningCallback"),
     "DaskStorage": ("tunelab.integration.dask", "DaskStorage"),
+    "OptunaSearchCV": ("tunelab.integrations.sklearn", "TunelabSearchCV"),
 }
 
 _FRAMEWORK_LEFT_OUT = "tunelab has no adapter for this framework yet"
 #: Optuna's integration names tunelab does not offer, and why.
 LEFT_OUT = {
-    "OptunaSearchCV": "tunelab has no scikit-learn search estimator yet (issue 21 builds one)",
     "TFKerasPruningCallback": "use KerasPruningCallback (Keras 3 runs on TensorFlow too)",
     "TensorFlowPruningHook": "TensorFlow estimators are gone from TensorFlow 2; use KerasPruningCallback",
     "MLflowCallback": "tunelab has no MLflow callback yet (planned with the other tracking callbacks)",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import datetime
 import enum
@@ -122,6 +123,44 @@ def split_core(system: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any
 OPTUNA_SYSTEM_KEYS = {CONSTRAINTS_KEY: "constraints", FAIL_REASON_KEY: "fail_reason"}
 
 
+class RecordDict(dict):
+    """A dict field of a trial record (``FrozenTrial.params``, ``user_attrs`` ...): read like a dict,
+    never written. Records are snapshots shared with the storage's cache and with every sampler and
+    pruner, so a write to one would change what everyone else reads (and nothing stored): it is
+    refused. Copies are plain dicts (``dict(record.params)``, ``copy.deepcopy(record)``,
+    ``study.get_trials(deepcopy=True)``).
+
+    >>> params = RecordDict({"x": 1.0}, "params")
+    >>> params["x"], dict(params), copy.copy(params)
+    (1.0, {'x': 1.0}, {'x': 1.0})
+    >>> params["x"] = 2.0
+    Traceback (most recent call last):
+    ...
+    TypeError: FrozenTrial.params is a read-only snapshot shared with the study; copy it to change it (dict(trial.params), or study.get_trials(deepcopy=True))
+    """
+
+    __slots__ = ("_field",)
+
+    def __init__(self, items: Mapping[Any, Any] = (), field: str = "") -> None:
+        super().__init__(items)
+        self._field = field
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError(f"FrozenTrial.{self._field} is a read-only snapshot shared with the study; copy it to change "
+                        f"it (dict(trial.{self._field}), or study.get_trials(deepcopy=True))")
+
+    __setitem__ = __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __copy__(self) -> dict[Any, Any]:
+        return dict(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> dict[Any, Any]:
+        return copy.deepcopy(dict(self), memo)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return dict, (dict(self),)
+
+
 class SystemAttrs(dict):
     """A trial record's ``system_attrs``: the plug-ins' attributes, which also answer lookups of the
     keys where Optuna keeps two of the core's fields, ``"constraints"`` (a list of floats) and
@@ -175,6 +214,32 @@ class SystemAttrs(dict):
         return SystemAttrs, (dict(self), self._derived)
 
 
+class FrozenSystemAttrs(SystemAttrs):
+    """:class:`SystemAttrs` of a trial record: read-only as :class:`RecordDict` (a copy is a writable
+    :class:`SystemAttrs` that still answers Optuna's two keys)."""
+
+    __slots__ = ()
+
+    def _refuse(self, *args: Any, **kwargs: Any) -> Any:
+        raise TypeError("FrozenTrial.system_attrs is a read-only snapshot shared with the study; copy it to change "
+                        "it (dict(trial.system_attrs), or study.get_trials(deepcopy=True))")
+
+    __delitem__ = clear = pop = popitem = setdefault = update = __ior__ = _refuse
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        _refuse_core_key(key)  # the typed field's own message first
+        self._refuse()
+
+    def __copy__(self) -> SystemAttrs:
+        return SystemAttrs(dict(self), self._derived)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> SystemAttrs:
+        return SystemAttrs(copy.deepcopy(dict(self), memo), self._derived)
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return SystemAttrs, (dict(self), self._derived)
+
+
 def _refuse_core_key(key: Any) -> None:
     if isinstance(key, str) and is_core_key(key):
         raise InvalidArgumentError(
@@ -191,6 +256,11 @@ def is_feasible(trial: Any) -> bool:
     (True, True, False)
     """
     return trial.constraints is None or all(c <= 0.0 for c in trial.constraints)
+
+
+#: FrozenTrial's dict fields (system_attrs apart): read-only in a record (:class:`RecordDict`).
+_DICT_FIELDS = ("params", "distributions", "intermediate_values", "user_attrs", "fixed_params", "intermediate_vectors",
+                "schedule_configs")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -232,9 +302,17 @@ class FrozenTrial:
     schedule_configs: dict[str, dict[str, Any]] = dataclasses.field(default_factory=dict)
 
     def __post_init__(self) -> None:
-        if self.constraints is not None or self.fail_reason is not None:  # else a plain dict answers as Optuna's
-            object.__setattr__(self, "system_attrs", SystemAttrs(
+        # the dict fields become read-only (see RecordDict); system_attrs also answers Optuna's keys for
+        # the typed fields when the record has them (else a lookup finds nothing, as in Optuna)
+        for name in _DICT_FIELDS:
+            value = getattr(self, name)
+            if type(value) is not RecordDict:
+                object.__setattr__(self, name, RecordDict(value, name))
+        if self.constraints is not None or self.fail_reason is not None:
+            object.__setattr__(self, "system_attrs", FrozenSystemAttrs(
                 self.system_attrs, {"constraints": self.constraints, "fail_reason": self.fail_reason}))
+        elif type(self.system_attrs) is not RecordDict:
+            object.__setattr__(self, "system_attrs", RecordDict(self.system_attrs, "system_attrs"))
 
     @property
     def value(self) -> float | None:

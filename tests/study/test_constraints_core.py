@@ -146,6 +146,8 @@ def test_optunas_system_attrs_keys_read_the_typed_fields(storage_url):
     assert "constraints" not in dict(trial.system_attrs)  # not an entry: the typed field is the one source
     with pytest.raises(InvalidArgumentError, match=r"system_attrs\['constraints'\] is read-only"):
         trial.system_attrs["constraints"] = [0.0]
+    with pytest.raises(TypeError, match=r"FrozenTrial\.system_attrs is a read-only snapshot"):
+        trial.system_attrs["mine"] = 1
     live = study.ask()
     with pytest.raises(InvalidArgumentError, match=r"system attribute 'constraints' is reserved"):
         live.set_system_attr("constraints", [0.0])

@@ -107,14 +107,13 @@ def judged_step(mine: Mapping[int, tuple[float, ...]], *, warmup: int, interval:
 
 
 def set_system_attr(study: Study, trial: FrozenTrial, key: str, value: Any) -> None:
-    """Store a pruner's system attribute of ``trial`` and show it in ``trial.system_attrs``.
+    """Store a pruner's system attribute of ``trial`` (the record it was handed is read-only).
 
-    ``Trial.should_prune`` copies the snapshot's system attributes back to the live trial, so the
-    next call sees what this one recorded (a rung value is recorded once, not overwritten).
+    ``Trial.should_prune`` reads the stored attributes back after the pruner ran, so the next call's
+    record shows what this one recorded (a rung value is recorded once, not overwritten).
     """
     if trial.trial_id >= 0:
         study.storage.set_trial_attr(trial.trial_id, "system", key, value)
-    trial.system_attrs[key] = value
 
 
 def mark_pruned(study: Study, trial: FrozenTrial) -> bool:

@@ -314,9 +314,9 @@ class Trial:
     def should_prune(self) -> bool:
         """Whether the study's pruner says this trial should stop now."""
         self._check_running("should_prune")
-        frozen = self.freeze()
-        decision = bool(self.study.pruner.prune(self.study, frozen))
-        self._system_attrs.update(frozen.system_attrs)  # what the pruner recorded (rung values, bracket)
+        decision = bool(self.study.pruner.prune(self.study, self.freeze()))  # a read-only record
+        # what the pruner stored (rung values, bracket) is read back, as a sampler's writes are kept
+        self._system_attrs = dict(self.study._storage.get_trial(self._trial_id).system_attrs)
         return decision
 
     @constrained({"key": NAME}, where="Trial.set_user_attr")

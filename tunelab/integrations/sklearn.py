@@ -43,6 +43,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
+from scipy.stats import rankdata
 
 from tunelab._constraints import AnyOf, Bool, InstanceOf, Integral, Options, Real, constrained
 from tunelab._errors import TrialPruned, TunelabError, invalid, require_extra
@@ -280,8 +281,8 @@ def _cv_results(trials: list[Any], n_splits: int, train: bool, names: list[str])
         results[f"std_{kind}_score"] = column(f"std_{kind}_score", scores=True)
         if kind == "test":
             means = results["mean_test_score"]
-            order = np.where(np.isnan(means), -np.inf, means)
-            results["rank_test_score"] = (1 + np.array([(order > v).sum() for v in order])).astype(np.int32)
+            order = np.where(np.isnan(means), -np.inf, means)  # NaN: ranked last, all tied
+            results["rank_test_score"] = rankdata(-order, method="min").astype(np.int32)
     return results
 
 
@@ -315,7 +316,9 @@ class TunelabSearchCV(MetaEstimatorMixin, BaseEstimator):
         n_jobs: trials run at once (tunelab's worker processes above 1; -1: one per CPU core).
         study: a single-objective ``direction="maximize"`` study to add the trials to (any storage,
             sampler and pruner); default: a new in-memory study with ``TPESampler(seed=random_state)``
-            and ``MedianPruner()``.
+            and ``MedianPruner()``. Like every parameter, it is deep-copied by ``sklearn.base.clone``:
+            the clone of a search over an in-memory study fills a copy (``study_``), while a study
+            on a file or server storage is the same study through its storage.
         error_score: NaN (a failing fit fails its trial, the search goes on), ``"raise"``, or a number
             (the failed fold's score).
         return_train_score: record the train scores too.
@@ -370,8 +373,9 @@ class TunelabSearchCV(MetaEstimatorMixin, BaseEstimator):
         objective = _Objective(self.estimator, self.param_distributions, X, y, groups, splits, scorer, fit_params,
                                args)
         if args["verbose"]:
-            print(f"[TunelabSearchCV] fitting {len(splits)} folds for each of {args['n_trials']} trials"
-                  + (f" (timeout {args['timeout']} s)" if args["timeout"] is not None else ""))
+            budget = [f"{args['n_trials']} trials"] if args["n_trials"] is not None else []
+            budget += [f"{args['timeout']} s"] if args["timeout"] is not None else []
+            print(f"[TunelabSearchCV] fitting {len(splits)} folds for each candidate, for {' or '.join(budget)}")
         study.optimize(objective, n_trials=args["n_trials"], timeout=args["timeout"], n_jobs=args["n_jobs"],
                        catch=(FitFailedError,))
 

@@ -31,7 +31,6 @@ def test_the_dask_storage_is_one_class_on_two_paths():
 
 
 @pytest.mark.parametrize("name, why", [
-    ("OptunaSearchCV", "no scikit-learn search estimator yet"),
     ("LightGBMTuner", "no adapter for this framework"),
     ("TFKerasPruningCallback", "use KerasPruningCallback"),
 ])

@@ -130,7 +130,10 @@ class RecordDict(dict):
     refused. Copies are plain dicts (``dict(record.params)``, ``copy.deepcopy(record)``,
     ``study.get_trials(deepcopy=True)``).
 
-    >>> params = RecordDict({"x": 1.0}, "params")
+    One subclass per field names it in the message (made with a plain dict copy: records are built
+    by the ten thousand).
+
+    >>> params = record_dict("params", {"x": 1.0})
     >>> params["x"], dict(params), copy.copy(params)
     (1.0, {'x': 1.0}, {'x': 1.0})
     >>> params["x"] = 2.0
@@ -139,11 +142,8 @@ class RecordDict(dict):
     TypeError: FrozenTrial.params is a read-only snapshot shared with the study; copy it to change it (dict(trial.params), or study.get_trials(deepcopy=True))
     """
 
-    __slots__ = ("_field",)
-
-    def __init__(self, items: Mapping[Any, Any] = (), field: str = "") -> None:
-        super().__init__(items)
-        self._field = field
+    __slots__ = ()
+    _field = ""
 
     def _refuse(self, *args: Any, **kwargs: Any) -> Any:
         raise TypeError(f"FrozenTrial.{self._field} is a read-only snapshot shared with the study; copy it to change "
@@ -159,6 +159,19 @@ class RecordDict(dict):
 
     def __reduce__(self) -> tuple[Any, ...]:
         return dict, (dict(self),)
+
+
+#: FrozenTrial's dict fields: each with its read-only type (:class:`RecordDict`) and a shared empty one.
+_DICT_FIELDS = ("params", "distributions", "intermediate_values", "user_attrs", "system_attrs", "fixed_params",
+                "intermediate_vectors", "schedule_configs")
+_RECORD_TYPES = {name: type(f"RecordDict[{name}]", (RecordDict,), {"__slots__": (), "_field": name})
+                 for name in _DICT_FIELDS}
+_EMPTY = {name: cls() for name, cls in _RECORD_TYPES.items()}
+
+
+def record_dict(field: str, items: Mapping[Any, Any]) -> RecordDict:
+    """``items`` as the read-only value of the record field ``field``."""
+    return _RECORD_TYPES[field](items) if items else _EMPTY[field]
 
 
 class SystemAttrs(dict):
@@ -258,9 +271,7 @@ def is_feasible(trial: Any) -> bool:
     return trial.constraints is None or all(c <= 0.0 for c in trial.constraints)
 
 
-#: FrozenTrial's dict fields (system_attrs apart): read-only in a record (:class:`RecordDict`).
-_DICT_FIELDS = ("params", "distributions", "intermediate_values", "user_attrs", "fixed_params", "intermediate_vectors",
-                "schedule_configs")
+_FIELD_TYPES = tuple(_RECORD_TYPES.items())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -304,15 +315,14 @@ class FrozenTrial:
     def __post_init__(self) -> None:
         # the dict fields become read-only (see RecordDict); system_attrs also answers Optuna's keys for
         # the typed fields when the record has them (else a lookup finds nothing, as in Optuna)
-        for name in _DICT_FIELDS:
-            value = getattr(self, name)
-            if type(value) is not RecordDict:
-                object.__setattr__(self, name, RecordDict(value, name))
+        fields = self.__dict__
+        for name, cls in _FIELD_TYPES:
+            value = fields[name]
+            if type(value) is not cls:
+                fields[name] = cls(value) if value else _EMPTY[name]
         if self.constraints is not None or self.fail_reason is not None:
-            object.__setattr__(self, "system_attrs", FrozenSystemAttrs(
-                self.system_attrs, {"constraints": self.constraints, "fail_reason": self.fail_reason}))
-        elif type(self.system_attrs) is not RecordDict:
-            object.__setattr__(self, "system_attrs", RecordDict(self.system_attrs, "system_attrs"))
+            fields["system_attrs"] = FrozenSystemAttrs(
+                self.system_attrs, {"constraints": self.constraints, "fail_reason": self.fail_reason})
 
     @property
     def value(self) -> float | None:

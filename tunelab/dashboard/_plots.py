@@ -14,6 +14,7 @@ import json
 import math
 import threading
 from collections.abc import Sequence
+from types import SimpleNamespace
 from typing import Any
 
 from tunelab._errors import invalid
@@ -199,7 +200,12 @@ def families(cache: StudyCache) -> dict[str, Any]:
         found = cache.source.params(cache.study_id, None, names=[f"{n}.family" for n in names])
         view = _view(cache, frozen([dict(r, params=found.get(r["trial_id"], {})) for r in done]))
     else:
-        view = _view(cache, frozen(done, attrs=cache.source.learning_rate_attrs([r["trial_id"] for r in done])))
+        found = cache.source.schedule_families(cache.study_id)
+        # light records (number, value, the schedules' families): tens of thousands of trials at once
+        view = _view(cache, [SimpleNamespace(
+            number=r["number"], state=TrialState.COMPLETE, values=_values(r), params={},
+            schedule_configs={k[len(SCHEDULE_KEY_PREFIX):]: v for k, v in found[r["trial_id"]].items()})
+            for r in done if r["trial_id"] in found])
         names = sorted({n for t in view.get_trials(deepcopy=False) for n in t.schedule_configs})
     if not names:
         return {"figures": []}

@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, make_url
 
 from tunelab._errors import InvalidArgumentError, StorageError, StudyNotFoundError, TrialNotFoundError
-from tunelab._records import CONSTRAINTS_KEY, SCHEDULE_KEY_PREFIX, FrozenTrial, StudyDirection, StudySummary
+from tunelab._records import CONSTRAINTS_KEY, SCHEDULE_KEY_PREFIX, FrozenTrial, StudyDirection, StudySummary, TrialState
 from tunelab.integrations._lr_trace import LR_TRACE_ATTR
 from tunelab.space import BaseDistribution, distribution_from_json
 from tunelab.storage import _schema as S
@@ -211,6 +211,32 @@ class ReadOnlySource:
             out[trial_id][key] = json.loads(value_json)
         return out
 
+    def schedule_families(self, study_id: int) -> dict[int, dict[str, Any]]:
+        """``{trial_id: {"schedule:<name>": {"family": ...}}}``: the family of each stored schedule of the
+        study's COMPLETE trials (those with one), without the schedules' arguments or the rate traces."""
+        a, t = S.trial_attrs, S.trials
+        wanted = a.c.kind.in_(_CORE_KINDS) & a.c.key.startswith(SCHEDULE_KEY_PREFIX, autoescape=True)
+        # a stored config starts with its family ({"family": "StepLR", "args": ...}): its first characters do
+        head = sa.func.substr(a.c.value_json, 1, _FAMILY_HEAD)
+        query = sa.select(a.c.trial_id, a.c.key, head).select_from(a.join(t, a.c.trial_id == t.c.trial_id)).where(
+            (t.c.study_id == study_id) & (t.c.state == int(TrialState.COMPLETE)) & wanted)
+        out: dict[int, dict[str, Any]] = {}
+        odd: set[tuple[int, str]] = set()
+        for trial_id, key, text in self._read(lambda conn: conn.execute(query).all()):
+            end = text.find('"', len(_FAMILY_START)) if text.startswith(_FAMILY_START) else -1
+            if end > 0 and "\\" not in text[:end]:
+                out.setdefault(trial_id, {})[key] = {"family": text[len(_FAMILY_START):end]}
+            else:
+                odd.add((trial_id, key))
+        if odd:  # written otherwise (by hand, another JSON writer): read whole
+            again = sa.select(a.c.trial_id, a.c.key, a.c.value_json).where(
+                a.c.trial_id.in_(sorted({t for t, _ in odd})) & wanted)
+            for trial_id, key, value_json in self._read(lambda conn: conn.execute(again).all()):
+                found = json.loads(value_json) if (trial_id, key) in odd else None
+                if isinstance(found, dict) and "family" in found:
+                    out.setdefault(trial_id, {})[key] = {"family": found["family"]}
+        return out
+
     def trial(self, study_id: int, number: int) -> FrozenTrial:
         """One whole trial, by study id and trial number."""
         t = S.trials
@@ -218,6 +244,11 @@ class ReadOnlySource:
         if not found:
             raise TrialNotFoundError(f"no trial number {number!r} in study id {study_id}")
         return found[0]
+
+
+_FAMILY_START = '{"family": "'
+_FAMILY_HEAD = 120  # characters of a stored schedule config read for its family
+
 
 
 def _worker(value_json: str) -> str:

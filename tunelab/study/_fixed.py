@@ -23,6 +23,7 @@ from tunelab.space import (
     check_compatible,
 )
 from tunelab.study._arguments import ATTRS, NAME, ScheduleSpaceLike
+from tunelab.study._deprecated import OldSuggestions
 from tunelab.study._trial import Trial, schedule_record, space_horizon
 
 _PARAMS = InstanceOf(Mapping, "a mapping of parameter name to value")
@@ -42,7 +43,7 @@ class BaseTrial(abc.ABC):  # noqa: B024 - a marker base: the three classes are r
 
 
 @constrained({"params": _PARAMS, "number": Integral(min=0)})
-class FixedTrial:
+class FixedTrial(OldSuggestions):
     """A trial whose parameters are given in advance: run an objective on known values, without a
     study (to test it, or to retrain the best model from ``study.best_params``).
 

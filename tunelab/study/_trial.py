@@ -29,6 +29,7 @@ from tunelab.space import (
 from tunelab.storage import StoredParam
 from tunelab.storage._base import MAX_STEP
 from tunelab.study._arguments import NAME, ScheduleSpaceLike
+from tunelab.study._deprecated import OldSuggestions
 
 if TYPE_CHECKING:
     from tunelab.study._study import Study
@@ -68,7 +69,7 @@ def space_horizon(space: Any, total_steps: int | None) -> int | None:
     return own if isinstance(own, int) and not isinstance(own, bool) and own >= 1 else None
 
 
-class Trial:
+class Trial(OldSuggestions):
     """One evaluation of the objective. Created by ``study.ask()`` or inside ``study.optimize``.
 
     Parameters are asked where the code needs them, so conditional spaces are plain ``if``s.

@@ -1,3 +1,5 @@
+import contextlib
+
 import pytest
 
 import tunelab
@@ -262,3 +264,55 @@ def test_source_trials_refuse_sigma0_and_too_few_complete_trials():
         CmaEsSampler(source_trials=source.trials[:1])
     with pytest.raises(InvalidArgumentError, match=r"source_trials=\[1\] is invalid"):
         CmaEsSampler(source_trials=[1])
+
+
+# -- Optuna's other CmaEsSampler arguments ------------------------------------------------------------------
+def _sphere(t):
+    return t.suggest_float("x", -10, 10) ** 2 + t.suggest_float("y", -10, 10) ** 2
+
+
+def test_x0_is_the_initial_mean():
+    study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=1, x0={"x": 8.0, "y": -8.0},
+                                                      sigma0=0.02))
+    study.optimize(_sphere, n_trials=7)
+    cma = [t for t in study.trials if SOLUTION_ATTR in t.system_attrs]
+    assert len(cma) == 6  # after the one start-up trial, proposals around x0 (sigma 0.02 of the range: 0.4)
+    assert all(abs(t.params["x"] - 8.0) < 2.0 and abs(t.params["y"] + 8.0) < 2.0 for t in cma)
+
+
+def test_pruned_trials_count_with_their_last_report_only_when_asked():
+    def objective(trial):
+        value = _sphere(trial)
+        trial.report(value, 0)
+        if trial.number % 2:
+            raise tunelab.TrialPruned()
+        return value
+
+    for consider in (False, True):
+        sampler = CmaEsSampler(seed=0, n_startup_trials=4, consider_pruned_trials=consider)
+        study = tunelab.create_study(sampler=sampler, pruner=tunelab.pruners.NopPruner())
+        study.optimize(objective, n_trials=5)
+        # 2 complete + 2 pruned start-up trials: the fifth trial is CMA-ES's only when the pruned ones count
+        assert (SOLUTION_ATTR in study.trials[4].system_attrs) is consider
+
+
+def test_without_restarts_a_converged_search_goes_on_with_its_optimizer():
+    assert CmaEsSampler(restart_strategy=None).restart_strategy is None
+    with pytest.raises(InvalidArgumentError, match=r"restart_strategy='bipop' is invalid.*'bipop' is not built"):
+        CmaEsSampler(restart_strategy="bipop")
+    for name in ("use_separable_cma", "with_margin", "lr_adapt"):
+        with pytest.raises(InvalidArgumentError, match=rf"CmaEsSampler\({name}=True\) is not built"):
+            CmaEsSampler(**{name: True})
+
+
+def test_a_parameter_left_to_the_independent_sampler_is_named_once_unless_silenced():
+    def objective(trial):
+        return _sphere(trial) + (trial.suggest_categorical("c", ["a", "b"]) == "a")
+
+    for warn in (True, False):
+        study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=2, warn_independent_sampling=warn))
+        with pytest.warns(UserWarning) if warn else contextlib.nullcontext() as caught:
+            study.optimize(objective, n_trials=6)
+        if warn:
+            said = [str(w.message) for w in caught if "independent" in str(w.message) or "samples parameter" in str(w.message)]
+            assert len(said) == 1 and "parameter 'c'" in said[0]

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import dataclasses
 import warnings
 from typing import Any
 
 import numpy as np
 
-from tunelab._constraints import Bool, InstanceOf, Integral, ListOf, Real, constrained
+from tunelab._constraints import Bool, InstanceOf, Integral, ListOf, Options, Real, constrained
 from tunelab._errors import InvalidArgumentError, require_extra
 from tunelab._records import FrozenTrial, TrialState
 from tunelab.samplers import _cmaes_state
@@ -26,10 +27,17 @@ SOLUTION_ATTR = "cmaes:solution"
 STATE_FORMAT = 2
 
 
+#: The restart strategies built (Optuna also names "bipop").
+RESTARTS = ("ipop",)
+
+
 @constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "sigma0": (None, Real(0, None, min_open=True)),
               "popsize": (None, Integral(min=2)), "inc_popsize": Integral(min=1), "warm_start": Bool(),
               "independent_sampler": (None, InstanceOf(Sampler, "a Sampler")),
-              "source_trials": (None, ListOf(InstanceOf(FrozenTrial, "a FrozenTrial")))})
+              "source_trials": (None, ListOf(InstanceOf(FrozenTrial, "a FrozenTrial"))),
+              "x0": (None, InstanceOf(dict, "a dict of parameter values")), "restart_strategy": (None, Options(*RESTARTS, what="'ipop' (Optuna's 'bipop' is not built)")),
+              "consider_pruned_trials": Bool(), "use_separable_cma": Bool(), "with_margin": Bool(), "lr_adapt": Bool(),
+              "warn_independent_sampling": Bool()})
 class CmaEsSampler(Sampler):
     """Covariance matrix adaptation evolution strategy for long runs on numeric spaces.
 
@@ -62,6 +70,13 @@ class CmaEsSampler(Sampler):
     refused (the estimate replaces it, as in Optuna), and so are sources with fewer than two complete
     trials.
 
+    Optuna's arguments: ``x0`` (the initial mean, by parameter name; unnamed parameters start at the
+    middle of their range), ``restart_strategy`` (``"ipop"``, the default here, or None: no restart;
+    Optuna's default is None), ``consider_pruned_trials`` (PRUNED trials count with their last
+    reported value), ``warn_independent_sampling`` (a warning, once per parameter, when one is
+    sampled by ``independent_sampler`` after the start-up trials). Not built, refused when asked
+    for: ``restart_strategy="bipop"``, ``use_separable_cma``, ``with_margin``, ``lr_adapt``.
+
     Categorical parameters, parameters outside that space and the startup trials are sampled by
     ``independent_sampler`` (default: :class:`RandomSampler` with the same seed). Constrained
     trials that violate their constraints count as the worst value seen. Single objective only.
@@ -75,7 +90,23 @@ class CmaEsSampler(Sampler):
 
     def __init__(self, *, seed: int | None = None, n_startup_trials: int = 10, sigma0: float | None = None,
                  popsize: int | None = None, inc_popsize: int = 2, warm_start: bool = True,
-                 independent_sampler: Sampler | None = None, source_trials: list[FrozenTrial] | None = None) -> None:
+                 independent_sampler: Sampler | None = None, source_trials: list[FrozenTrial] | None = None,
+                 x0: dict[str, Any] | None = None, restart_strategy: str | None = "ipop",
+                 consider_pruned_trials: bool = False, use_separable_cma: bool = False, with_margin: bool = False,
+                 lr_adapt: bool = False, warn_independent_sampling: bool = True) -> None:
+        for name, asked in (("use_separable_cma", use_separable_cma), ("with_margin", with_margin),
+                            ("lr_adapt", lr_adapt)):
+            if asked:
+                raise InvalidArgumentError(f"CmaEsSampler({name}=True) is not built in tunelab (its optimizer "
+                                           "state could not be stored and resumed as the plain one is); leave it out")
+        if x0 is not None and source_trials is not None:
+            raise InvalidArgumentError("CmaEsSampler(x0=..., source_trials=...) is invalid: the source trials set "
+                                       "the initial mean; give one of them")
+        self.x0 = x0
+        self.restart_strategy = restart_strategy
+        self.consider_pruned_trials = consider_pruned_trials
+        self.warn_independent_sampling = warn_independent_sampling
+        self._warned: set[str] = set()
         if source_trials is not None:
             if sigma0 is not None:
                 raise InvalidArgumentError(
@@ -110,7 +141,7 @@ class CmaEsSampler(Sampler):
             raise InvalidArgumentError(
                 f"CmaEsSampler optimises one objective; this study has {len(study.directions)} "
                 "(use NSGAIISampler or TPESampler)")
-        complete = study.get_trials(states=(TrialState.COMPLETE,))
+        complete = self._finished(study)
         if self.source_trials is not None:  # the source trials define the space from the first trial
             complete = [*self.source_trials, *complete]
         elif len(complete) < self.n_startup_trials:
@@ -123,14 +154,14 @@ class CmaEsSampler(Sampler):
             return {}
 
         cmaes = require_extra("cmaes", "samplers")
-        complete = study.get_trials(states=(TrialState.COMPLETE,))
+        complete = self._finished(study)
         key = [[n, d.to_json()] for n, d in search_space.items()]
         state = _load(study, cmaes, key)
         if state is None:
             state = self._start(cmaes, search_space, complete, key, study)
         self._tell_ready(state, complete, study.directions)
         opt = state["optimizer"]
-        if opt.should_stop():
+        if opt.should_stop() and self.restart_strategy == "ipop":
             state["restart"] += 1
             rng = np.random.default_rng([state["seed"], state["restart"]])
             state["optimizer"] = _fresh(cmaes, rng, rng.uniform(0.0, 1.0, len(search_space)),
@@ -144,7 +175,27 @@ class CmaEsSampler(Sampler):
         return {name: from_unit(d, u) for (name, d), u in zip(search_space.items(), x)}
 
     def sample_independent(self, study: Any, trial: Any, name: str, distribution: BaseDistribution) -> Any:
+        if self.warn_independent_sampling and name not in self._warned and (
+                self.source_trials is not None or len(self._finished(study)) >= self.n_startup_trials):
+            self._warned.add(name)
+            warnings.warn(f"CmaEsSampler samples parameter {name!r} with {type(self.independent_sampler).__name__} "
+                          f"from trial {trial.number} on (CMA-ES searches the numeric parameters every trial sets); "
+                          "warn_independent_sampling=False silences this", UserWarning, stacklevel=2)
         return self.independent_sampler.sample_independent(study, trial, name, distribution)
+
+    def _finished(self, study: Any) -> list[Any]:
+        """The COMPLETE trials, and with ``consider_pruned_trials`` the PRUNED ones that reported, valued
+        by their last report, in number order."""
+        if not self.consider_pruned_trials:
+            return study.get_trials(states=(TrialState.COMPLETE,))
+        out = []
+        for t in study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED)):
+            if t.state == TrialState.PRUNED:
+                if t.last_step is None:
+                    continue
+                t = dataclasses.replace(t, state=TrialState.COMPLETE, values=(t.intermediate_values[t.last_step],))
+            out.append(t)
+        return out
 
     def before_trial(self, study: Any, trial: Any) -> None:
         self.independent_sampler.before_trial(study, trial)
@@ -158,7 +209,9 @@ class CmaEsSampler(Sampler):
         dim = len(space)
         mean = cov = None
         sigma = self.sigma0 or 1.0 / 6.0
-        if self.source_trials is not None or self.warm_start:
+        if self.x0 is not None:  # the given mean, the middle of the range where a parameter is not named
+            mean = np.nan_to_num(encode(space, self.x0), nan=0.5)
+        elif self.source_trials is not None or self.warm_start:
             start = complete if self.source_trials is None else self.source_trials
             rows = [(encode(space, t.params), minimised(t.values, study.directions)[0]) for t in start]
             rows = [(x, y) for x, y in rows if not np.isnan(x).any() and np.isfinite(y)]

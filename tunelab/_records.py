@@ -29,6 +29,9 @@ class TrialState(enum.IntEnum):
     def __repr__(self) -> str:
         return f"TrialState.{self.name}"
 
+    def __str__(self) -> str:  # print(trial.state) shows the name, as Optuna's does
+        return f"TrialState.{self.name}"
+
 
 class StudyDirection(enum.IntEnum):
     """Whether an objective is minimised or maximised."""

@@ -1,5 +1,6 @@
-"""A script whose workers would run it again (no ``if __name__ == "__main__":`` guard) gets one
-clear error before any trial is asked; guarded scripts, and threads, run."""
+"""A script whose workers would run it again (no ``if __name__ == "__main__":`` guard) runs its
+trials in threads, as Optuna's do, saying so once; asked for worker processes, or where only the
+workers can tell, it gets one clear error before any trial is asked; guarded scripts run."""
 
 from __future__ import annotations
 
@@ -35,14 +36,16 @@ def _trials(tmp_path):
     return tunelab.load_study(study_name="s", storage=f"sqlite:///{tmp_path / 'study.db'}").trials
 
 
-@pytest.mark.parametrize(("guard", "load_if_exists", "where"), [
-    (None, True, "outside an `if __name__ == \"__main__\":` block"),  # seen before the workers start
-    (None, False, "outside an `if __name__ == \"__main__\":` block"),
-    ('if __name__ in ("__main__", "__mp_main__"):', True, "again while starting, and that ran optimize"),  # seen by them
+@pytest.mark.parametrize(("guard", "load_if_exists", "executor", "where"), [
+    # seen before the workers start
+    (None, True, ", executor='process'", "outside an `if __name__ == \"__main__\":` block"),
+    (None, False, ", executor='process'", "outside an `if __name__ == \"__main__\":` block"),
+    # seen by the workers
+    ('if __name__ in ("__main__", "__mp_main__"):', True, "", "again while starting, and that ran optimize"),
 ])
-def test_a_script_that_workers_would_run_again_gets_one_clear_error(tmp_path, guard, load_if_exists, where):
+def test_a_script_that_workers_would_run_again_gets_one_clear_error(tmp_path, guard, load_if_exists, executor, where):
     start = time.monotonic()
-    done = script(_script(tmp_path, guard, load_if_exists=load_if_exists))
+    done = script(_script(tmp_path, guard, load_if_exists=load_if_exists, executor=executor))
     assert time.monotonic() - start < 60
     assert done.returncode == 1
     assert done.stderr.count("Traceback") == 1, done.stderr[-3000:]
@@ -58,3 +61,12 @@ def test_a_guarded_script_or_threads_run(tmp_path, guard, executor):
     done = script(_script(tmp_path, guard, executor=executor))
     assert done.returncode == 0, done.stderr[-3000:]
     assert len(completed(assert_clean(_trials(tmp_path)))) == 6
+
+
+def test_a_script_without_the_guard_runs_in_threads_as_optunas_and_says_so_once(tmp_path):
+    done = script(_script(tmp_path, None))
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert len(completed(assert_clean(_trials(tmp_path)))) == 6
+    said = [line for line in done.stderr.splitlines() if "UserWarning" in line]
+    assert len(said) == 1 and "n_jobs=2 runs in threads here, as Optuna's does" in said[0]
+    assert "calls optimize at line 8, outside an `if __name__ == \"__main__\":` block" in said[0]

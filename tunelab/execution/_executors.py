@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from typing import Any
@@ -92,6 +93,16 @@ def resolve_pool(executor: Any, jobs: int, storage: Any) -> Any:
     if executor is None:
         if jobs == 1:
             return None
+        from tunelab.execution._startup import unguarded_call
+
+        found = unguarded_call()
+        if found is not None:  # Optuna's scripts call optimize(n_jobs=...) at top level: its threads, said once
+            warnings.warn(
+                f"n_jobs={jobs} runs in threads here, as Optuna's does: {found[0]!r} calls optimize at line "
+                f"{found[1]}, outside an `if __name__ == \"__main__\":` block, and worker processes would run that "
+                "line again. Put it under that block for worker processes (faster for CPU-bound Python), or pass "
+                "executor='thread' to say threads are meant", UserWarning, stacklevel=5)
+            return THREADS
         executor = "process"
     if isinstance(executor, str):
         if executor == "thread":

@@ -52,31 +52,41 @@ def check_main_guard() -> None:
     script again and would run that line too. Silent where it cannot tell (no script file, an
     interactive session); the workers then catch it themselves (:func:`refuse_reimported_main`).
     """
+    found = unguarded_call()
+    if found is not None:
+        path, line = found
+        raise WorkerStartError(
+            f"{path!r} starts worker processes at line {line}, outside an `if __name__ == \"__main__\":` block: "
+            "each worker process imports the main script again (start methods forkserver and spawn) and would "
+            "run that line too. Put the code that creates and optimizes the study under "
+            "`if __name__ == \"__main__\":`, or pass executor='thread'")
+
+
+def unguarded_call() -> tuple[str, int] | None:
+    """``(script, line)`` when this call comes from top-level code of the ``__main__`` script outside
+    an ``if __name__ == "__main__":`` block (worker processes would run that line again); else None,
+    also where it cannot tell."""
     import ast
     from pathlib import Path
 
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if path is None:
-        return
+        return None
     frame = sys._getframe(1)
     while frame is not None and not (frame.f_code.co_name == "<module>" and frame.f_globals is vars(main)):
         frame = frame.f_back
     if frame is None:
-        return
+        return None
     try:
         tree = ast.parse(Path(path).read_bytes())
     except (OSError, SyntaxError, ValueError):
-        return
+        return None
     line = frame.f_lineno
     for node in ast.walk(tree):
         if isinstance(node, ast.If) and _is_main_test(node.test) and node.lineno <= line <= (node.end_lineno or line):
-            return
-    raise WorkerStartError(
-        f"{path!r} starts worker processes at line {line}, outside an `if __name__ == \"__main__\":` block: "
-        "each worker process imports the main script again (start methods forkserver and spawn) and would "
-        "run that line too. Put the code that creates and optimizes the study under "
-        "`if __name__ == \"__main__\":`, or pass executor='thread'")
+            return None
+    return str(path), line
 
 
 def _is_main_test(test: Any) -> bool:

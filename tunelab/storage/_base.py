@@ -362,13 +362,6 @@ _CORE_FIELDS = {
 }
 
 
-def check_attrs(*attrs: Mapping[str, Any] | None) -> None:
-    """:func:`check_attr_value` for every entry of each mapping (None stands for no attributes)."""
-    for mapping in attrs:
-        for key, value in (mapping or {}).items():
-            check_attr_value(key, value)
-
-
 def check_params(params: Mapping[str, StoredParam] | None) -> None:
     """Parameters as stored: storable names, finite internal values, distributions."""
     if not params:

@@ -327,6 +327,12 @@ class FrozenTrial:
             fields["system_attrs"] = FrozenSystemAttrs(
                 self.system_attrs, {"constraints": self.constraints, "fail_reason": self.fail_reason})
 
+    def __lt__(self, other: Any) -> bool:  # trials sort by number, as Optuna's do
+        return self.number < other.number if isinstance(other, FrozenTrial) else NotImplemented
+
+    def __le__(self, other: Any) -> bool:
+        return self.number <= other.number if isinstance(other, FrozenTrial) else NotImplemented
+
     @property
     def value(self) -> float | None:
         """The single objective value (None while unfinished or failed)."""

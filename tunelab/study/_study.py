@@ -333,10 +333,15 @@ class Study:
     def _begin(self, frozen: FrozenTrial) -> Trial:
         """The asked trial for a started record: the sampler's ``before_trial`` and joint sampling done."""
         trial = Trial(self, frozen)
-        self.sampler.before_trial(self, trial)
-        space = self.sampler.infer_relative_search_space(self, trial)
-        if space:
-            trial._set_relative(space, self.sampler.sample_relative(self, trial, space))
+        try:
+            self.sampler.before_trial(self, trial)
+            space = self.sampler.infer_relative_search_space(self, trial)
+            if space:
+                trial._set_relative(space, self.sampler.sample_relative(self, trial, space))
+        except BaseException as exc:  # the started record ends FAIL (never left RUNNING); the error goes on
+            self._storage.fail_trial(frozen.trial_id, f"the sampler raised {type(exc).__name__} while the trial "
+                                     f"started: {exc}", max_retries=0)
+            raise
         return trial
 
     def _outcome(self, values: Any, state: TrialState | None, fail_reason: str | None, live: Trial | None,

@@ -1,4 +1,4 @@
-import contextlib
+import warnings
 
 import pytest
 
@@ -311,8 +311,20 @@ def test_a_parameter_left_to_the_independent_sampler_is_named_once_unless_silenc
 
     for warn in (True, False):
         study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=2, warn_independent_sampling=warn))
-        with pytest.warns(UserWarning) if warn else contextlib.nullcontext() as caught:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
             study.optimize(objective, n_trials=6)
-        if warn:
-            said = [str(w.message) for w in caught if "independent" in str(w.message) or "samples parameter" in str(w.message)]
-            assert len(said) == 1 and "parameter 'c'" in said[0]
+        said = [str(w.message) for w in caught if "CmaEsSampler samples parameter" in str(w.message)]
+        assert len(said) == (1 if warn else 0), said
+        assert not warn or "parameter 'c'" in said[0]
+
+
+def test_an_x0_entry_that_would_be_dropped_is_refused():
+    for x0, match in (({"z": 1.0}, r"x0\['z'\]=1\.0 is invalid for CmaEsSampler: no trial has a parameter 'z'"),
+                      ({"x": 50.0}, r"x0\['x'\]=50\.0 is invalid for CmaEsSampler: must lie in 'x''s range")):
+        study = tunelab.create_study(sampler=CmaEsSampler(seed=0, n_startup_trials=1, x0=x0))
+        study.optimize(_sphere, n_trials=1)
+        with pytest.raises(InvalidArgumentError, match=match):
+            study.optimize(_sphere, n_trials=1)
+        last = study.trials[-1]  # the trial the refusal stopped ends FAIL, never RUNNING
+        assert last.state.name == "FAIL" and last.fail_reason.startswith("the sampler raised InvalidArgumentError")

@@ -210,6 +210,7 @@ class CmaEsSampler(Sampler):
         mean = cov = None
         sigma = self.sigma0 or 1.0 / 6.0
         if self.x0 is not None:  # the given mean, the middle of the range where a parameter is not named
+            _check_x0(self.x0, space, complete)
             mean = np.nan_to_num(encode(space, self.x0), nan=0.5)
         elif self.source_trials is not None or self.warm_start:
             start = complete if self.source_trials is None else self.source_trials
@@ -243,6 +244,19 @@ class CmaEsSampler(Sampler):
             value = worst if not np.isfinite(value) or violation(t) > 0 else value
             told.append((x, value))
         opt.tell(told)
+
+
+def _check_x0(x0: dict[str, Any], space: dict[str, BaseDistribution], trials: list[Any]) -> None:
+    """Refuse an ``x0`` entry that names no parameter of the study's trials, or a value outside its
+    parameter's range (either would be dropped from the initial mean without a word)."""
+    known = {name for t in trials for name in t.distributions}
+    for name, value in x0.items():
+        if name not in known:
+            raise InvalidArgumentError(f"x0[{name!r}]={value!r} is invalid for CmaEsSampler: no trial has a parameter "
+                                       f"{name!r}; the parameters are {sorted(known)}")
+        if name in space and not space[name].contains(value):
+            raise InvalidArgumentError(f"x0[{name!r}]={value!r} is invalid for CmaEsSampler: must lie in {name!r}'s "
+                                       f"range, {space[name]!r}")
 
 
 def _fresh(cmaes: Any, rng: np.random.Generator, mean: np.ndarray, sigma: float, cov: np.ndarray | None,

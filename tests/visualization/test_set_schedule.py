@@ -149,3 +149,25 @@ def test_the_dashboard_draws_the_families_of_a_study_that_only_set_schedules(tmp
     assert found["schedule"] == "lr"
     boxes = {t["name"]: t["y"] for t in found["figure"]["data"] if t["type"] == "box"}
     assert boxes == {"StepLR (2)": [0.0, 1.0], "constant_schedule (1)": [2.0]}
+
+
+def test_the_dashboard_reads_a_family_stored_after_the_arguments(tmp_path):
+    # a config whose "family" is not its first key (written by hand or another JSON writer) is read whole
+    url = f"sqlite:///{tmp_path / 'order.db'}"
+    study = tunelab.create_study(storage=url, study_name="order")
+    for i in range(2):
+        trial = study.ask()
+        study.storage.set_trial_attr(trial._trial_id, "core", "schedule:lr",
+                                     {"args": {"base_lr": 0.1, "step_size": 3, "gamma": 0.5}, "family": "StepLR"})
+        study.tell(trial, float(i))
+    from tunelab.dashboard import make_server
+
+    srv = make_server(url, port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/api/studies/1/families") as response:
+            [found] = json.loads(response.read())["figures"]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+    assert {t["name"]: t["y"] for t in found["figure"]["data"] if t["type"] == "box"} == {"StepLR (2)": [0.0, 1.0]}

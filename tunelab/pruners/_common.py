@@ -8,9 +8,11 @@ field ``intermediate_vectors`` as ``{step: (v1, v2, ...)}``.
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import statistics
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from tunelab._records import StudyDirection, TrialState
@@ -106,14 +108,32 @@ def judged_step(mine: Mapping[int, tuple[float, ...]], *, warmup: int, interval:
     return step if first_in_interval(list(mine), step, warmup=warmup, interval=interval) else None
 
 
+_RECORDED: contextvars.ContextVar[dict[str, Any] | None] = contextvars.ContextVar("pruner_writes", default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[dict[str, Any]]:
+    """Collect the attributes :func:`set_system_attr` stores while the block runs (one pruner call)."""
+    written: dict[str, Any] = {}
+    token = _RECORDED.set(written)
+    try:
+        yield written
+    finally:
+        _RECORDED.reset(token)
+
+
 def set_system_attr(study: Study, trial: FrozenTrial, key: str, value: Any) -> None:
     """Store a pruner's system attribute of ``trial`` (the record it was handed is read-only).
 
-    ``Trial.should_prune`` reads the stored attributes back after the pruner ran, so the next call's
-    record shows what this one recorded (a rung value is recorded once, not overwritten).
+    ``Trial.should_prune`` collects what its pruner stored (:func:`recording`) into the live trial,
+    so the next call's record shows it (a rung value is recorded once, not overwritten), without
+    reading the trial back.
     """
     if trial.trial_id >= 0:
         study.storage.set_trial_attr(trial.trial_id, "system", key, value)
+    written = _RECORDED.get()
+    if written is not None:
+        written[key] = value
 
 
 def mark_pruned(study: Study, trial: FrozenTrial) -> bool:

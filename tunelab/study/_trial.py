@@ -18,6 +18,7 @@ from tunelab._records import (
     core_fields,
     stored_core,
 )
+from tunelab.pruners._common import recording
 from tunelab.space import (
     BaseDistribution,
     CategoricalChoice,
@@ -315,9 +316,9 @@ class Trial(OldSuggestions):
     def should_prune(self) -> bool:
         """Whether the study's pruner says this trial should stop now."""
         self._check_running("should_prune")
-        decision = bool(self.study.pruner.prune(self.study, self.freeze()))  # a read-only record
-        # what the pruner stored (rung values, bracket) is read back, as a sampler's writes are kept
-        self._system_attrs = dict(self.study._storage.get_trial(self._trial_id).system_attrs)
+        with recording() as written:  # what the pruner stores (rung values, bracket), kept as it is stored
+            decision = bool(self.study.pruner.prune(self.study, self.freeze()))  # a read-only record
+        self._system_attrs.update(written)
         return decision
 
     @constrained({"key": NAME}, where="Trial.set_user_attr")

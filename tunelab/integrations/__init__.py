@@ -15,6 +15,8 @@ and ``tunelab.integrations`` stay light), and a missing framework raises
   schedule (stepped per epoch, twice per step, another scheduler): docs/stepping.md.
 - :mod:`tunelab.integrations.sklearn` (extra ``sklearn``): ``TunelabSearchCV``, a scikit-learn
   search estimator whose candidates are a study's trials (Optuna's ``OptunaSearchCV``).
+- :mod:`tunelab.integrations.hydra` (extra ``hydra``): the ``hydra/sweeper=tunelab`` plugin's search
+  space, study and loop, and the task's ``trial()`` / ``report`` / ``should_prune`` / ``schedule``.
 
 The submodules are reached as attributes (``tunelab.integrations.torch.scheduler(...)``) after a
 plain ``import tunelab``, as the README's snippets do.
@@ -25,7 +27,7 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("keras", "keras_callbacks", "lightning", "optax", "sklearn", "torch", "torch_pruning")
+_SUBMODULES = ("hydra", "keras", "keras_callbacks", "lightning", "optax", "sklearn", "torch", "torch_pruning")
 
 __all__ = list(_SUBMODULES)
 

@@ -187,8 +187,8 @@ class SearchSpace:
         keys: list[str] = []
         for key, entry in entries.items():
             spec = _entry(parser, key, entry, {s.name: s for s in specs})
-            if spec is None:
-                fixed.append(_override(parser, key, entry))
+            if spec is None:  # a fixed value: override text as it is, or a YAML value written as one
+                fixed.append(f"{key}={entry}" if isinstance(entry, str) else _override(parser, key, entry))
             else:
                 specs.append(spec)
                 keys.append(key)

@@ -1,0 +1,343 @@
+"""hydra/sweeper=tunelab: real Hydra multiruns (a ``hydra.main`` script run with ``--multirun`` in a
+subprocess) whose jobs are the trials of a study in a SQLite file under tmp_path; the parsing of
+``hydra.sweeper`` in-process."""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+pytest.importorskip("hydra")
+
+import tunelab  # noqa: E402
+from tunelab import TrialState  # noqa: E402
+from tunelab.integrations import hydra as th  # noqa: E402
+
+APP = '''
+import json, math, os
+import hydra
+from hydra.core.hydra_config import HydraConfig
+from omegaconf import DictConfig, OmegaConf
+import tunelab
+from tunelab.integrations import hydra as th
+
+@hydra.main(version_base=None, config_path=".", config_name="config")
+def main(cfg: DictConfig):
+    num = HydraConfig.get().job.num
+    seen = OmegaConf.to_container(cfg, resolve=True)
+    with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), f"seen-{{num}}.json"), "w") as f:
+        json.dump(seen, f)
+{body}
+
+if __name__ == "__main__":
+    main()
+'''
+
+
+def run(tmp_path, config, body="    return (cfg.x - 0.3) ** 2", *args, ok=True):
+    """Write the app and its config into tmp_path and run a multirun; the finished process."""
+    (tmp_path / "app.py").write_text(APP.format(body=body))
+    (tmp_path / "config.yaml").write_text(config)
+    done = subprocess.run(
+        [sys.executable, "app.py", "--multirun", f"hydra.sweep.dir={tmp_path / 'multirun'}",
+         f"hydra.run.dir={tmp_path / 'outputs'}", f"hydra.sweeper.storage=sqlite:///{tmp_path / 'tunelab.db'}",
+         *args],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
+    if ok:
+        assert done.returncode == 0, done.stdout[-3000:]
+    return done
+
+
+def stored(tmp_path, name="app"):
+    return tunelab.load_study(study_name=name, storage=f"sqlite:///{tmp_path / 'tunelab.db'}")
+
+
+def seen(tmp_path, num):
+    import json
+
+    return json.loads((tmp_path / f"seen-{num}.json").read_text())
+
+
+HEAD = """\
+defaults:
+  - override hydra/sweeper: tunelab
+  - _self_
+x: 0.0
+opt: adam
+momentum: 0.0
+epochs: 1
+"""
+
+
+def test_a_multirun_stores_each_job_as_a_trial_with_the_parameters_the_job_received(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 6
+        n_jobs: 2
+        sampler: {name: random, seed: 3}
+        params:
+          x: interval(-1, 1)
+          opt: choice(sgd, adam)
+          momentum: {space: "tag(log, interval(0.5, 0.99))", when: {opt: sgd}}
+          epochs: 7
+    """)
+    body = "    return (cfg.x - 0.3) ** 2 + (cfg.momentum if cfg.opt == 'sgd' else 0.0) + cfg.epochs"
+    done = run(tmp_path, config, body)
+    study = stored(tmp_path)
+    trials = study.trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE] * 6
+    assert done.stdout.count("Launching 2 jobs") == 3
+    for t in trials:  # trial number n ran as job n: it received exactly the stored parameters
+        job = seen(tmp_path, t.number)
+        assert job["x"] == t.params["x"] and job["opt"] == t.params["opt"] and job["epochs"] == 7
+        assert ("momentum" in t.params) == (t.params["opt"] == "sgd")  # conditional: only with sgd
+        assert job["momentum"] == t.params.get("momentum", 0.0)  # absent: the config's default
+        assert t.values[0] == pytest.approx((job["x"] - 0.3) ** 2 + job["momentum"] + 7)
+    assert {t.params["opt"] for t in trials} == {"sgd", "adam"}
+    best = min(trials, key=lambda t: t.values[0])
+    assert study.best_params == best.params
+    results = (tmp_path / "multirun" / "optimization_results.yaml").read_text()
+    assert f"best_value: {best.values[0]}" in results and "name: tunelab" in results
+
+
+def test_a_job_that_raises_or_returns_none_or_nan_ends_fail_with_its_reason_and_the_sweep_goes_on(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 4
+        sampler: {name: random, seed: 0}
+        params:
+          x: interval(0, 1)
+    """)
+    body = """\
+    mode = ["ok", "raise", "none", "nan"][num % 4]
+    if mode == "raise":
+        raise ValueError("bad batch")
+    return {"ok": cfg.x, "none": None, "nan": float("nan")}[mode]"""
+    run(tmp_path, config, body)
+    trials = stored(tmp_path).trials
+    assert [t.state for t in trials] == [TrialState.COMPLETE, TrialState.FAIL, TrialState.FAIL, TrialState.FAIL]
+    assert trials[0].values[0] == pytest.approx(trials[0].params["x"])
+    assert trials[1].fail_reason == "the task raised ValueError: bad batch"
+    assert "returned None" in trials[2].fail_reason
+    assert "NaN" in trials[3].fail_reason
+
+
+def test_a_task_reports_and_is_pruned_through_the_live_trial(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 8
+        n_jobs: 3
+        sampler: {name: random, seed: 1}
+        pruner: {name: threshold, args: {upper: 0.5}}
+        params:
+          x: interval(0, 1)
+    """)
+    body = """\
+    for step in range(3):
+        th.report(cfg.x, step)
+        if th.should_prune():
+            raise tunelab.TrialPruned()
+    assert th.trial().params["x"] == cfg.x
+    return cfg.x"""
+    run(tmp_path, config, body)
+    trials = stored(tmp_path).trials
+    assert len(trials) == 8
+    for t in trials:
+        if t.params["x"] > 0.5:
+            assert t.state == TrialState.PRUNED and t.intermediate_values == {0: t.params["x"]}
+        else:
+            assert t.state == TrialState.COMPLETE and t.intermediate_values == {s: t.params["x"] for s in range(3)}
+    assert {t.state for t in trials} == {TrialState.PRUNED, TrialState.COMPLETE}
+
+
+def test_a_rerun_resumes_the_study_and_runs_only_the_trials_still_owed(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 3
+        sampler: {name: random, seed: 0}
+        params:
+          x: interval(0, 1)
+    """)
+    run(tmp_path, config)
+    assert len(stored(tmp_path).trials) == 3
+    again = run(tmp_path, config, "    return (cfg.x - 0.3) ** 2", "hydra.sweeper.n_trials=5")
+    trials = stored(tmp_path).trials
+    assert [t.number for t in trials] == [0, 1, 2, 3, 4] and all(t.state == TrialState.COMPLETE for t in trials)
+    assert again.stdout.count("Launching 1 jobs") == 2
+    done = run(tmp_path, config, "    return 0.0", "hydra.sweeper.n_trials=5")
+    assert "Launching" not in done.stdout and len(stored(tmp_path).trials) == 5
+
+
+def test_a_schedule_space_reaches_the_task_as_the_schedule_the_trial_stores(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    lr: "StepLR(0.1, step_size=30)"
+    hydra:
+      sweeper:
+        n_trials: 4
+        direction: [minimize, maximize]
+        sampler: {name: random, seed: 2}
+        params:
+          lr:
+            schedule: {families: [exponential, wsd, cosine], initial: [0.001, 0.1], total_steps: 100}
+    """)
+    body = "    s = th.schedule(cfg.lr)\n    return float(s(0)), float(s(50))"
+    run(tmp_path, config, body)
+    trials = stored(tmp_path).trials
+    assert len(trials) == 4 and all(t.state == TrialState.COMPLETE for t in trials)
+    for t in trials:
+        schedule = t.schedule("lr")
+        assert th.schedule(seen(tmp_path, t.number)["lr"]) == schedule
+        assert t.values == pytest.approx((schedule(0), schedule(50)))
+        assert t.params["lr.family"] in ("exponential", "wsd", "cosine")
+
+
+def test_a_command_line_sweep_replaces_the_configs_entry_and_a_fixed_override_reaches_every_job(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 4
+        sampler: {name: random, seed: 0}
+        params:
+          x: interval(-1, 1)
+    """)
+    run(tmp_path, config, "    return cfg.x", "x=range(2, 4)", "epochs=9")
+    trials = stored(tmp_path).trials
+    assert {t.params["x"] for t in trials} <= {2, 3, 4} and all(isinstance(t.params["x"], int) for t in trials)
+    assert [seen(tmp_path, t.number)["epochs"] for t in trials] == [9] * 4
+
+
+def test_a_bad_sweeper_key_stops_the_run_with_a_message_naming_it(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 2
+        params:
+          x: interval(-1, 1)
+    """)
+    done = run(tmp_path, config, "    return cfg.x", "hydra.sweeper.direction=up", ok=False)
+    assert done.returncode != 0
+    assert "hydra.sweeper.direction='up' is invalid: must be 'minimize', 'maximize'" in done.stdout
+
+
+# -- parsing, in process ---------------------------------------------------------------------------------------
+def test_the_override_spellings_become_the_distributions_the_optuna_sweeper_gives():
+    from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
+
+    space = th.SearchSpace.parse({
+        "a": "interval(0, 1)", "b": "int(interval(1, 10))", "c": "tag(log, interval(0.001, 0.1))",
+        "d": "tag(log, int(interval(1, 64)))", "e": "range(1, 9, 2)", "f": "range(0.5, 2.5, step=0.5)",
+        "g": "choice(a, 1, true)", "+h": "choice(x, y)", "fixed": "3",
+    })
+    got = {p.name: p.space for p in space.params}
+    assert got == {
+        "a": FloatDistribution(0.0, 1.0), "b": IntDistribution(1, 10), "c": FloatDistribution(0.001, 0.1, log=True),
+        "d": IntDistribution(1, 64, log=True), "e": IntDistribution(1, 9, step=2),
+        "f": FloatDistribution(0.5, 2.5, step=0.5), "g": CategoricalDistribution(["a", 1, True]),
+        "h": CategoricalDistribution(["x", "y"]),
+    }
+    assert space.fixed == ["fixed=3"]
+    assert space.overrides({"g": "a", "h": "y", "a": 0.5}) == ["fixed=3", "a=0.5", "g=a", "+h=y"]
+
+
+@pytest.mark.parametrize("value", ["1", "true", "a b", "it's", "x,y", "null"])
+def test_a_string_choice_reaches_the_job_as_that_string(value):
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    space = th.SearchSpace.parse({"k": "choice(a, b)"})
+    (override,) = space.overrides({"k": value})
+    assert OverridesParser.create().parse_overrides([override])[0].value() == value
+
+
+@pytest.mark.parametrize(("params", "message"), [
+    ({"x": "interval(1)"}, r"hydra.sweeper.params.x 'x=interval\(1\)' is invalid"),
+    ({"x": "interval(2, 1)"}, r"hydra.sweeper.params.x='interval\(2, 1\)' is invalid: low=2.0 .*high=1.0"),
+    ({"x": "tag(fast, interval(0, 1))"}, r"tagged only with \['log'\] \(got tags \['fast'\]\)"),
+    ({"x": "shuffle(range(1, 4))"}, r"without shuffle"),
+    ({"x": "tag(log, interval(0, 1))"}, r"hydra.sweeper.params.x='tag\(log, interval\(0, 1\)\)' is invalid"),
+    ({"x": {"space": "interval(0, 1)", "if": {"y": 1}}}, r"hydra.sweeper.params.x=.* is invalid: must be a sweep"),
+    ({"x": {"space": "3"}}, r"hydra.sweeper.params.x.space='3' is invalid: must be a sweep"),
+    ({"y": "choice(a, b)", "x": {"space": "interval(0, 1)", "when": {"z": "a"}}},
+     r"hydra.sweeper.params.x.when=\{'z': 'a'\} is invalid: must be naming a parameter defined above it \(one of \['y'\]\)"),
+    ({"y": "choice(a, b)", "x": {"space": "interval(0, 1)", "when": {"y": "c"}}},
+     r"hydra.sweeper.params.x.when.y='c' is invalid: must be a value y can take"),
+    ({"lr": {"schedule": {"families": ["cosine"]}}}, r"hydra.sweeper.params.lr.schedule.total_steps=None is invalid"),
+    ({"lr": {"schedule": {"families": ["cosin"], "total_steps": 10}}},
+     r"hydra.sweeper.params.lr.schedule: family='cosin' is invalid.*did you mean 'cosine'"),
+    ({"~x": "choice(1, 2)"}, r"hydra.sweeper.params key='~x' is invalid"),
+    (["x"], r"hydra.sweeper.params=\['x'\] is invalid: must be a mapping"),
+])
+def test_a_bad_params_entry_is_refused_naming_the_key_the_value_and_what_is_allowed(params, message):
+    with pytest.raises(tunelab.TunelabError, match=message):
+        th.SearchSpace.parse(params)
+
+
+@pytest.mark.parametrize(("call", "message"), [
+    (lambda: th.directions("up"), r"hydra.sweeper.direction='up' is invalid: must be 'minimize', 'maximize'"),
+    (lambda: th.directions([]), r"hydra.sweeper.direction=\[\] is invalid"),
+    (lambda: th.plugin("sampler", "tp"), r"hydra.sweeper: sampler.name='tp' is invalid: .*did you mean 'tpe'"),
+    (lambda: th.plugin("pruner", {"name": "threshold", "args": {"high": 1}}),
+     r"hydra.sweeper: pruner.args.high is invalid: ThresholdPruner takes"),
+    (lambda: th.plugin("sampler", {"kind": "tpe"}), r"hydra.sweeper.sampler=\{'kind': 'tpe'\} is invalid"),
+    (lambda: th.plugin("sampler", 3), r"hydra.sweeper.sampler=3 is invalid"),
+    (lambda: th.open_study(study_name="", storage=None, direction="minimize", sampler=None, pruner=None),
+     r"hydra.sweeper.study_name='' is invalid"),
+    (lambda: th.run_sweep(None, th.SearchSpace((), (), []), launch=None, n_trials=0),
+     r"hydra.sweeper.n_trials=0 is invalid: must be a positive integer"),
+    (lambda: th.run_sweep(None, th.SearchSpace((), (), []), launch=None, n_trials=2, n_jobs=True),
+     r"hydra.sweeper.n_jobs=True is invalid: must be a positive integer"),
+])
+def test_a_bad_sweeper_setting_is_refused_naming_it(call, message):
+    with pytest.raises(tunelab.TunelabError, match=message):
+        call()
+
+
+def test_plugins_are_built_by_name_with_their_arguments_and_seed():
+    from tunelab.pruners import ThresholdPruner
+    from tunelab.samplers import RandomSampler
+
+    sampler = th.plugin("sampler", {"name": "random", "seed": 4})
+    assert isinstance(sampler, RandomSampler)
+    assert isinstance(th.plugin("pruner", {"name": "threshold", "args": {"upper": 1.0}}), ThresholdPruner)
+    assert th.plugin("pruner", None) is None and th.plugin("sampler", sampler) is sampler
+    assert th.directions(["Minimize", "maximize"]) == ["minimize", "maximize"]
+
+
+def test_the_task_helpers_do_nothing_outside_a_sweep_and_schedule_reads_every_form():
+    from tunelab import schedules
+
+    assert th.trial() is None and th.should_prune() is False
+    th.report(1.0, 0)
+    step = schedules.StepLR(0.1, step_size=30)
+    assert th.schedule("StepLR(base_lr=0.1, step_size=30)") == step
+    assert th.schedule(step.to_config()) == step and th.schedule(step) is step
+    with pytest.raises(tunelab.TunelabError, match=r"value=3 is invalid for tunelab.integrations.hydra.schedule"):
+        th.schedule(3)
+
+
+def test_every_family_of_a_schedule_space_goes_through_an_override_and_back():
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+
+    from tunelab.schedules._space import FAMILIES
+
+    for family in FAMILIES:
+        space = th.SearchSpace.parse({"lr": {"schedule": {"families": [family], "total_steps": 50}}})
+        live = tunelab.create_study(sampler=tunelab.samplers.RandomSampler(seed=0)).ask()
+        values = space.suggest(live)
+        (override,) = space.overrides(values)
+        text = OverridesParser.create().parse_overrides([override])[0].value()
+        assert th.schedule(text) == values["lr"], family
+        assert math.isfinite(float(th.schedule(text)(10)))
+
+
+def test_without_hydra_the_helpers_name_the_extra(monkeypatch):
+    monkeypatch.setitem(sys.modules, "hydra", None)
+    with pytest.raises(tunelab.MissingExtraError, match=r"tunelab\[hydra\]"):
+        th.trial()

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 from tunelab._errors import InvalidArgumentError
 from tunelab._records import FrozenTrial
 from tunelab.study._logs import TrialLog
-from tunelab.study._progress import ProgressLine
+from tunelab.study._progress import make_progress, progress_mode
 
 if TYPE_CHECKING:
     from tunelab.study._study import ObjectiveFn, Study
@@ -99,9 +99,10 @@ def optimize(
     jobs = _jobs(n_jobs)
     catch_t = _normalise_catch(catch)
     callbacks = list(callbacks or [])
+    if show_progress_bar:
+        progress_mode()  # a bad TUNELAB_PROGRESS fails before any pool starts
     pool = resolve_pool(executor, jobs, study.storage)
     study._stop_flag = False
-    progress = ProgressLine(n_trials, timeout) if show_progress_bar else None
     budget = _Budget(study, n_trials, timeout)
     log = TrialLog(study)
 
@@ -122,6 +123,8 @@ def optimize(
 
     from tunelab.study._run import run_trial
 
+    # made last before the try, so that every way out (an error, Ctrl-C, a worker's failure) closes it
+    progress = make_progress(n_trials, timeout) if show_progress_bar else None
     try:
         with InterruptGate() as gate:
             if pool is None:

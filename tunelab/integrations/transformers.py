@@ -195,7 +195,7 @@ def optimizers(model: Any, schedule: Schedule, *, optimizer: str | type = "adamw
         optimizer: a ``torch.optim`` optimizer class, or its name in any case (``"adamw"``, the
             Trainer's default, ``"adam"``, ``"sgd"``, ...).
         weight_decay: as in the Trainer, decays every trainable parameter except biases and
-            normalisation weights (those with fewer than two dimensions).
+            normalisation weights (those with fewer than two dimensions; a second param group).
         **kwargs: the optimizer's other arguments (``betas``, ``eps``, ``momentum``); not ``lr``.
 
     >>> import torch
@@ -204,7 +204,7 @@ def optimizers(model: Any, schedule: Schedule, *, optimizer: str | type = "adamw
     >>> for _ in range(3):
     ...     opt.step(); sched.step()
     >>> type(opt).__name__, sched.get_last_lr()
-    ('SGD', [0.05, 0.05])
+    ('SGD', [0.05])
     """
     if "lr" in kwargs:
         raise invalid("lr", kwargs["lr"], "left out: the schedule sets the rate of every step",
@@ -213,8 +213,9 @@ def optimizers(model: Any, schedule: Schedule, *, optimizer: str | type = "adamw
     params = [p for p in model.parameters() if p.requires_grad]
     if not params:
         raise invalid("model", type(model).__name__, "a model with trainable parameters", where="optimizers")
-    groups = [{"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
-              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}]
-    groups = [g for g in groups if g["params"]]
+    groups = [{"params": params, "weight_decay": 0.0}]
+    if weight_decay:
+        groups = [g for g in ({"params": [p for p in params if p.ndim >= 2], "weight_decay": weight_decay},
+                              {"params": [p for p in params if p.ndim < 2], "weight_decay": 0.0}) if g["params"]]
     opt = cls(groups, lr=float(schedule(0)), **kwargs)
     return opt, ScheduleLR(opt, [schedule] * len(opt.param_groups))

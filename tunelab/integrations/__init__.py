@@ -17,6 +17,9 @@ and ``tunelab.integrations`` stay light), and a missing framework raises
   search estimator whose candidates are a study's trials (Optuna's ``OptunaSearchCV``).
 - :mod:`tunelab.integrations.hydra` (extra ``hydra``): the ``hydra/sweeper=tunelab`` plugin's search
   space, study and loop, and the task's ``trial()`` / ``report`` / ``should_prune`` / ``schedule``.
+- :mod:`tunelab.integrations.mlflow` (extra ``mlflow``), :mod:`tunelab.integrations.wandb` (extra
+  ``wandb``): ``MLflowCallback`` and ``WeightsAndBiasesCallback`` for ``optimize(callbacks=[...])``
+  (Optuna's), logging each trial's parameters, values, curves and applied learning rate: docs/tracking.md.
 
 The submodules are reached as attributes (``tunelab.integrations.torch.scheduler(...)``) after a
 plain ``import tunelab``, as the README's snippets do.
@@ -27,7 +30,8 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-_SUBMODULES = ("hydra", "keras", "keras_callbacks", "lightning", "optax", "sklearn", "torch", "torch_pruning")
+_SUBMODULES = ("hydra", "keras", "keras_callbacks", "lightning", "mlflow", "optax", "sklearn", "torch",
+               "torch_pruning", "wandb")
 
 __all__ = list(_SUBMODULES)
 

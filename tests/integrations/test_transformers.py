@@ -286,3 +286,8 @@ def test_without_transformers_the_error_names_the_extra(monkeypatch):
     monkeypatch.delitem(sys.modules, "tunelab.integrations.transformers")
     with pytest.raises(tunelab.MissingExtraError, match=r"pip install 'tunelab\[transformers\]'"):
         importlib.import_module("tunelab.integrations.transformers")
+
+
+def test_reached_as_an_attribute_after_a_plain_import():
+    assert "transformers" in dir(tunelab.integrations)
+    assert tunelab.integrations.transformers.optimizers is optimizers

@@ -15,6 +15,8 @@ and ``tunelab.integrations`` stay light), and a missing framework raises
   schedule (stepped per epoch, twice per step, another scheduler): docs/stepping.md.
 - :mod:`tunelab.integrations.sklearn` (extra ``sklearn``): ``TunelabSearchCV``, a scikit-learn
   search estimator whose candidates are a study's trials (Optuna's ``OptunaSearchCV``).
+- :mod:`tunelab.integrations.transformers` (extra ``transformers``): a Hugging Face ``Trainer``
+  ``PruningCallback`` and ``optimizers(model, schedule)``, the Trainer's optimizer and scheduler.
 - :mod:`tunelab.integrations.hydra` (extra ``hydra``): the ``hydra/sweeper=tunelab`` plugin's search
   space, study and loop, and the task's ``trial()`` / ``report`` / ``should_prune`` / ``schedule``.
 - :mod:`tunelab.integrations.mlflow` (extra ``mlflow``), :mod:`tunelab.integrations.wandb` (extra
@@ -31,7 +33,7 @@ import importlib
 from typing import Any
 
 _SUBMODULES = ("hydra", "keras", "keras_callbacks", "lightning", "mlflow", "optax", "sklearn", "torch",
-               "torch_pruning", "wandb")
+               "torch_pruning", "transformers", "wandb")
 
 __all__ = list(_SUBMODULES)
 

@@ -337,7 +337,15 @@ def test_every_family_of_a_schedule_space_goes_through_an_override_and_back():
         assert math.isfinite(float(th.schedule(text)(10)))
 
 
-def test_without_hydra_the_helpers_name_the_extra(monkeypatch):
+def test_without_hydra_the_module_names_the_extra_and_import_tunelab_does_not_import_hydra(monkeypatch):
+    import importlib
+
     monkeypatch.setitem(sys.modules, "hydra", None)
-    with pytest.raises(tunelab.MissingExtraError, match=r"tunelab\[hydra\]"):
-        th.trial()
+    monkeypatch.delitem(sys.modules, "tunelab.integrations.hydra")
+    with pytest.raises(tunelab.MissingExtraError, match=r"'hydra' is not installed.*pip install 'tunelab\[hydra\]'"):
+        importlib.import_module("tunelab.integrations.hydra")
+    code = ("import sys, tunelab; assert 'hydra' not in sys.modules; "
+            "m = tunelab.integrations.hydra; assert 'hydra' in sys.modules; print(m.SearchSpace.__name__)")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "SearchSpace"

@@ -3,8 +3,8 @@
 The plugin itself (``hydra_plugins.tunelab_sweeper``) is a thin shell; this module holds what it
 does: reading ``hydra.sweeper.params`` into a search space, building the study, the ask / launch /
 tell loop, and the task's side (:func:`trial`, :func:`report`, :func:`should_prune`,
-:func:`schedule`). Hydra is imported only when something here needs it; without it a
-:class:`tunelab.MissingExtraError` names the extra (``pip install 'tunelab[hydra]'``).
+:func:`schedule`). ``import tunelab`` does not import it; importing it imports Hydra, and without
+Hydra raises :class:`tunelab.MissingExtraError` naming the extra (``pip install 'tunelab[hydra]'``).
 
 ``hydra.sweeper.params`` uses the Optuna sweeper's spelling of Hydra's override grammar:
 
@@ -49,12 +49,10 @@ _log = logging.getLogger("tunelab")
 #: Running trials of the batch being launched, by Hydra job number: the basic launcher runs the
 #: task in the sweeper's process, where :func:`trial` finds its own.
 _LIVE: dict[int, Any] = {}
+#: Hydra itself; without it, importing this module names the extra to install.
+_HYDRA = require_extra("hydra", "hydra")
 _WARNED: set[str] = set()
 _ENTRY_KEYS = ("space", "schedule", "when")
-
-
-def _hydra() -> Any:
-    return require_extra("hydra", "hydra")
 
 
 def _where(key: str) -> str:
@@ -73,7 +71,6 @@ def trial() -> Any:
     >>> trial() is None   # not inside a Hydra job
     True
     """
-    _hydra()
     from hydra.core.hydra_config import HydraConfig
 
     if not HydraConfig.initialized():
@@ -162,7 +159,6 @@ class SearchSpace:
     def parse(cls, params: Any, arguments: Sequence[str] = ()) -> SearchSpace:
         """``hydra.sweeper.params`` then the command line's ``arguments``: a sweep override on the
         command line replaces the config's entry of the same key; other overrides are fixed."""
-        _hydra()
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         parser = OverridesParser.create()
@@ -204,7 +200,6 @@ class SearchSpace:
 
     def overrides(self, values: Mapping[str, Any]) -> list[str]:
         """The job's overrides: the fixed ones, then ``key=value`` for each suggested parameter."""
-        _hydra()
         from hydra.core.override_parser.overrides_parser import OverridesParser
 
         parser = OverridesParser.create()

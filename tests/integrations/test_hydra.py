@@ -27,7 +27,7 @@ from tunelab.integrations import hydra as th
 
 @hydra.main(version_base=None, config_path=".", config_name="config")
 def main(cfg: DictConfig):
-    num = HydraConfig.get().job.num
+    num = HydraConfig.get().job.get("num")  # None in a single run
     seen = OmegaConf.to_container(cfg, resolve=True)
     with open(os.path.join(os.path.dirname(os.path.abspath(__file__)), f"seen-{{num}}.json"), "w") as f:
         json.dump(seen, f)
@@ -38,12 +38,13 @@ if __name__ == "__main__":
 '''
 
 
-def run(tmp_path, config, body="    return (cfg.x - 0.3) ** 2", *args, ok=True):
+def run(tmp_path, config, body="    return (cfg.x - 0.3) ** 2", *args, ok=True, multirun=True):
     """Write the app and its config into tmp_path and run a multirun; the finished process."""
     (tmp_path / "app.py").write_text(APP.format(body=body))
     (tmp_path / "config.yaml").write_text(config)
     done = subprocess.run(
-        [sys.executable, "app.py", "--multirun", f"hydra.sweep.dir={tmp_path / 'multirun'}",
+        [sys.executable, "-W", "error::UserWarning", "app.py", *(["--multirun"] if multirun else []),
+         f"hydra.sweep.dir={tmp_path / 'multirun'}",
          f"hydra.run.dir={tmp_path / 'outputs'}", f"hydra.sweeper.storage=sqlite:///{tmp_path / 'tunelab.db'}",
          *args],
         cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
@@ -212,6 +213,22 @@ def test_a_command_line_sweep_replaces_the_configs_entry_and_a_fixed_override_re
     trials = stored(tmp_path).trials
     assert {t.params["x"] for t in trials} <= {2, 3, 4} and all(isinstance(t.params["x"], int) for t in trials)
     assert [seen(tmp_path, t.number)["epochs"] for t in trials] == [9] * 4
+    run(tmp_path, config, "    return cfg.x", "x=0.125", "hydra.sweeper.study_name=fixed")  # no sweep left
+    trials = stored(tmp_path, "fixed").trials
+    assert [t.params for t in trials] == [{}] * 4 and [t.values[0] for t in trials] == [0.125] * 4
+
+
+def test_a_single_run_of_a_task_configured_for_the_sweeper_runs_without_a_trial(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        params:
+          x: interval(-1, 1)
+    """)
+    body = "    assert th.trial() is None and not th.should_prune()\n    th.report(1.0, 0)\n    return cfg.x"
+    done = run(tmp_path, config, body, "x=0.5", multirun=False)  # warnings are errors (-W error)
+    assert seen(tmp_path, None)["x"] == 0.5
+    assert not (tmp_path / "tunelab.db").exists() and "Warning" not in done.stdout
 
 
 def test_a_bad_sweeper_key_stops_the_run_with_a_message_naming_it(tmp_path):

@@ -72,10 +72,13 @@ def trial() -> Any:
     True
     """
     from hydra.core.hydra_config import HydraConfig
+    from hydra.types import RunMode
 
     if not HydraConfig.initialized():
         return None
     cfg = HydraConfig.get()
+    if cfg.get("mode") != RunMode.MULTIRUN:  # a single run: no sweep, no trial
+        return None
     num = cfg.job.get("num") if "job" in cfg else None
     live = _LIVE.get(num) if num is not None else None
     if live is None and str(cfg.get("sweeper", {}).get("_target_", "")).endswith("TunelabSweeper") \
@@ -173,9 +176,9 @@ class SearchSpace:
         fixed: list[str] = []
         for argument in arguments:
             override = _parse(parser, argument, "command line override")
+            for key in (override.key_or_group, f"+{override.key_or_group}"):  # the command line wins
+                entries.pop(key, None)
             if override.is_sweep_override():
-                entries.pop(override.key_or_group, None)
-                entries.pop(override.get_key_element(), None)
                 entries[override.get_key_element()] = argument.split("=", 1)[1]
             else:
                 fixed.append(argument)

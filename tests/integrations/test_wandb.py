@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
 import struct
 import sys
+import tempfile
 import warnings
 from pathlib import Path
 
@@ -64,7 +66,7 @@ def _key(item) -> str:
 
 
 def read_runs(tmp_path: Path) -> dict[str, dict]:
-    """Every offline run under ``tmp_path`` by name: its config, history rows, summary and exit code.
+    """Every offline run under ``tmp_path`` (at any depth) by name: its config, history rows, summary and exit code.
 
     W&B's service writes the logs in the background: shutting it down (it restarts on the next
     ``wandb.init``) is what makes them complete on disk.
@@ -73,7 +75,7 @@ def read_runs(tmp_path: Path) -> dict[str, dict]:
 
     wandb.teardown()
     runs = {}
-    for path in sorted(tmp_path.glob("wandb/offline-run-*/run-*.wandb")):
+    for path in sorted(tmp_path.glob("**/wandb/offline-run-*/run-*.wandb")):
         run = {"config": {}, "history": [], "summary": {}, "exit_code": None, "group": None}
         name = None
         for record in _records(path):
@@ -232,3 +234,26 @@ def test_without_wandb_the_error_names_the_extra(monkeypatch):
     with pytest.raises(MissingExtraError, match=r"'wandb' is not installed; install it with: "
                        r"pip install 'tunelab\[wandb\]'"):
         WeightsAndBiasesCallback()
+
+
+def test_the_tracking_guide_runs(wandb, tmp_path, monkeypatch):
+    mlflow = pytest.importorskip("mlflow", reason="the guide's first example uses MLflow (extra 'mlflow')")
+    monkeypatch.setenv("MLFLOW_ALLOW_FILE_STORE", "true")
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))  # the guide's temporary directories
+    guide = (Path(__file__).resolve().parents[2] / "docs" / "tracking.md").read_text()
+    blocks = re.findall(r"^```([^\n]*)\n(.*?)^```", guide, re.S | re.M)
+    assert {info for info, _ in blocks} == {"python", "python no-run"}
+    namespace: dict = {}
+    try:
+        for info, code in blocks:
+            if info == "python":
+                exec(compile(code, "docs/tracking.md", "exec"), namespace)
+        client = mlflow.MlflowClient(namespace["uri"])
+        experiment = client.get_experiment_by_name("mlflow-guide")
+        runs = client.search_runs([experiment.experiment_id])
+    finally:
+        mlflow.set_tracking_uri(None)
+    assert len(runs) == 3 and all(len(client.get_metric_history(r.info.run_id, "lr")) == 10 for r in runs)
+    logged = read_runs(tmp_path)
+    assert sorted(logged) == ["trial-0", "trial-1", "trial-2"]
+    assert all(len([r for r in run["history"] if "lr" in r]) == 10 for run in logged.values())

@@ -5,8 +5,11 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import importlib  # noqa: E402
+import importlib.util  # noqa: E402
+import re  # noqa: E402
 import sys  # noqa: E402
 import warnings  # noqa: E402
+from pathlib import Path  # noqa: E402
 
 import pytest  # noqa: E402
 
@@ -291,3 +294,31 @@ def test_without_transformers_the_error_names_the_extra(monkeypatch):
 def test_reached_as_an_attribute_after_a_plain_import():
     assert "transformers" in dir(tunelab.integrations)
     assert tunelab.integrations.transformers.optimizers is optimizers
+
+
+# --- the guide and the example run as written -----------------------------------------------
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def test_the_guides_example_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)  # the guide's output_dir is relative
+    guide = (ROOT / "docs" / "transformers.md").read_text()
+    blocks = re.findall(r"^```([^\n]*)\n(.*?)^```", guide, re.S | re.M)
+    assert {info.strip() for info, _ in blocks} <= {"python", "python no-run"}
+    runnable = [code for info, code in blocks if info.strip() == "python"]
+    assert runnable
+    namespace: dict = {}
+    for code in runnable:
+        exec(compile(code, "docs/transformers.md", "exec"), namespace)
+    assert len(namespace["study"].trials) == 4
+
+
+def test_the_example_runs(monkeypatch, capsys):
+    spec = importlib.util.spec_from_file_location("transformers_tiny", ROOT / "examples" / "transformers_tiny.py")
+    example = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(example)
+    monkeypatch.setattr(sys, "argv", ["transformers_tiny.py", "--trials", "3"])
+    example.main()
+    out = capsys.readouterr().out
+    assert "3 trials, pruned: [" in out and "best eval loss" in out and "its applied rates: step 0" in out

@@ -244,6 +244,25 @@ def test_a_bad_sweeper_key_stops_the_run_with_a_message_naming_it(tmp_path):
     assert "hydra.sweeper.direction='up' is invalid: must be 'minimize', 'maximize'" in done.stdout
 
 
+def test_the_example_tunes_the_digits_classifier_and_its_pruner_stops_poor_trials(tmp_path):
+    pytest.importorskip("sklearn")
+    from pathlib import Path
+
+    script = Path(__file__).resolve().parents[2] / "examples" / "hydra" / "train.py"
+    done = subprocess.run(
+        [sys.executable, str(script), "--multirun", f"hydra.sweep.dir={tmp_path / 'multirun'}",
+         f"hydra.sweeper.storage=sqlite:///{tmp_path / 'tunelab.db'}", "hydra.sweeper.n_trials=8", "epochs=6",
+         "hydra.sweeper.params.lr.schedule.total_steps=6"],
+        cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, timeout=240)
+    assert done.returncode == 0, done.stdout[-3000:]
+    study = stored(tmp_path, "digits-sgd")
+    assert len(study.trials) == 8 and study.direction.name == "MAXIMIZE"
+    assert study.best_value > 0.9  # a linear model on the digits: well above chance (0.1)
+    assert {t.state for t in study.trials} <= {TrialState.COMPLETE, TrialState.PRUNED}
+    assert all(len(t.intermediate_values) <= 6 for t in study.trials)
+    assert study.best_trial.schedule("lr") is not None
+
+
 # -- parsing, in process ---------------------------------------------------------------------------------------
 def test_the_override_spellings_become_the_distributions_the_optuna_sweeper_gives():
     from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution
@@ -366,3 +385,66 @@ def test_without_hydra_the_module_names_the_extra_and_import_tunelab_does_not_im
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "SearchSpace"
+
+
+def _returns(values):
+    from hydra.core.utils import JobReturn, JobStatus
+
+    out = []
+    for value in values:
+        ret = JobReturn()
+        ret.status = JobStatus.FAILED if isinstance(value, BaseException) else JobStatus.COMPLETED
+        ret.return_value = value
+        out.append(ret)
+    return out
+
+
+def test_an_interrupted_batch_ends_fail_uncounted_and_a_rerun_runs_the_whole_budget():
+    study = tunelab.create_study(sampler=tunelab.samplers.RandomSampler(seed=0))
+    space = th.SearchSpace.parse({"x": "interval(0, 1)"})
+
+    def interrupted(overrides, first):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        th.run_sweep(study, space, launch=interrupted, n_trials=4, n_jobs=2)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    assert all(t.fail_reason.startswith("interrupted: KeyboardInterrupt") for t in study.trials)
+    launched = []
+
+    def launch(overrides, first):
+        launched.append((first, overrides))
+        return _returns([float(o[0].split("=")[1]) for o in overrides])
+
+    th.run_sweep(study, space, launch=launch, n_trials=4, n_jobs=3)
+    assert [first for first, _ in launched] == [0, 3] and [len(o) for _, o in launched] == [3, 1]
+    complete = [t for t in study.trials if t.state == TrialState.COMPLETE]
+    assert len(complete) == 4 and all(t.values[0] == t.params["x"] for t in complete)
+
+
+def test_a_batch_that_does_not_compose_ends_fail_and_stops_the_sweep_with_the_error():
+    study = tunelab.create_study()
+    space = th.SearchSpace.parse({"x": "interval(0, 1)"})
+
+    def validate(batch):
+        raise ValueError("Could not override 'x'")
+
+    with pytest.raises(ValueError, match="Could not override"):
+        th.run_sweep(study, space, launch=None, n_trials=3, n_jobs=2, validate=validate)
+    assert [t.state for t in study.trials] == [TrialState.FAIL] * 2
+    assert study.trials[0].fail_reason == "the sweep could not start it: ValueError: Could not override 'x'"
+
+
+def test_a_pruned_job_keeps_its_last_report_and_a_failed_one_its_error():
+    study = tunelab.create_study()
+    space = th.SearchSpace.parse({"x": "interval(0, 1)"})
+
+    def launch(overrides, first):
+        th._LIVE[first].report(0.25, 0)  # the live trial the task would get from th.trial()
+        return _returns([tunelab.TrialPruned(), RuntimeError("out of memory")])
+
+    th.run_sweep(study, space, launch=launch, n_trials=2, n_jobs=2)
+    pruned, failed = study.trials
+    assert pruned.state == TrialState.PRUNED and pruned.values == (0.25,)
+    assert failed.state == TrialState.FAIL and failed.fail_reason == "the task raised RuntimeError: out of memory"
+    assert th._LIVE == {}  # the batch's live trials are let go

@@ -463,20 +463,25 @@ def _end_all(study: Any, batch: list[Any], reason: str) -> None:
 
 
 def _tell(study: Any, live: Any, ret: Any) -> None:
+    from hydra.core.utils import JobStatus
+
     from tunelab import TrialState
 
-    try:
-        value = ret.return_value
-    except TrialPruned:
-        frozen = study.tell(live, state=TrialState.PRUNED, skip_if_finished=True)
-        _log.info("tunelab: trial %d PRUNED (job %s)", frozen.number, " ".join(ret.overrides or []))
+    if ret.status != JobStatus.COMPLETED:
+        # the job's exception: JobReturn.return_value would raise it after printing "Error executing
+        # job", which a pruned trial is not
+        exc = ret._return_value
+        if isinstance(exc, TrialPruned):
+            frozen = study.tell(live, state=TrialState.PRUNED, skip_if_finished=True)
+            _log.info("tunelab: trial %d PRUNED", frozen.number)
+        else:
+            frozen = study.tell(live, state=TrialState.FAIL, skip_if_finished=True,
+                                fail_reason=f"the task raised {type(exc).__name__}: {exc}")
+            _log.warning("tunelab: trial %d FAIL (job %s): %s", frozen.number, " ".join(ret.overrides or []),
+                         frozen.fail_reason, exc_info=(type(exc), exc, exc.__traceback__)
+                         if isinstance(exc, BaseException) else None)
         return
-    except Exception as exc:  # noqa: BLE001 - any error of the task ends its trial, and the sweep goes on
-        frozen = study.tell(live, state=TrialState.FAIL, skip_if_finished=True,
-                            fail_reason=f"the task raised {type(exc).__name__}: {exc}")
-        _log.warning("tunelab: trial %d FAIL: %s", frozen.number, frozen.fail_reason,
-                     exc_info=(type(exc), exc, exc.__traceback__))
-        return
+    value = ret.return_value
     if value is None:
         frozen = study.tell(live, state=TrialState.FAIL, skip_if_finished=True,
                             fail_reason="the task returned None: a tunelab sweep needs the objective value(s) "

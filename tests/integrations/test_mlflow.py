@@ -199,6 +199,20 @@ def test_a_tracker_that_fails_warns_naming_the_trial_and_the_study_goes_on(mlflo
         assert "The study goes on" in message
 
 
+def test_a_record_mlflow_refuses_leaves_its_run_failed_and_warns(mlflow, uri):
+    def odd(trial):
+        trial.set_user_attr("weight*decay", 1)  # MLflow refuses '*' in a tag's name
+        return trial.suggest_float("x", 0, 1)
+
+    study = tunelab.create_study(study_name="refused")
+    with pytest.warns(UserWarning, match=r"MLflowCallback could not log trial 0 \(COMPLETE\): MlflowException: .*"
+                      r"weight\*decay.*The study goes on"):
+        study.optimize(odd, n_trials=1, callbacks=[MLflowCallback(uri)])
+    assert runs_of(mlflow, uri, "refused")["0"].info.status == "FAILED"
+    study.optimize(odd, n_trials=1, callbacks=[MLflowCallback(uri, tag_trial_user_attrs=False)])
+    assert runs_of(mlflow, uri, "refused")["1"].data.metrics["value"] == pytest.approx(study.trials[1].value)
+
+
 @pytest.mark.parametrize(("kwargs", "error", "match"), [
     ({"metric_name": ""}, InvalidArgumentError, r"metric_name='' is invalid for MLflowCallback"),
     ({"metric_name": "lr"}, InvalidArgumentError, r"metric_name='lr' is invalid for MLflowCallback: must be distinct "

@@ -38,6 +38,7 @@ storage. Callbacks run in the process that calls ``optimize``, after each trial,
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import json
 import time
@@ -116,8 +117,27 @@ def direction_text(study: Any) -> str:
 def warn_not_logged(tracker: str, trial: FrozenTrial, exc: BaseException) -> None:
     """Warn that ``tracker`` could not log ``trial`` (the study goes on)."""
     warnings.warn(f"tunelab: {tracker} could not log trial {trial.number} ({trial.state.name}): "
-                  f"{type(exc).__name__}: {exc}. The study goes on; the trial is kept in the study's storage.",
+                  f"{_error_text(exc)}. The study goes on; the trial is kept in the study's storage.",
                   UserWarning, stacklevel=3)
+
+
+def _experiment_id(mlflow: Any, name: str) -> str:
+    """The id of the experiment ``name``, created when missing (by this process or, racing, another)."""
+    client = mlflow.MlflowClient()
+    experiment = client.get_experiment_by_name(name)
+    if experiment is not None:
+        return experiment.experiment_id
+    try:
+        return client.create_experiment(name)
+    except mlflow.exceptions.MlflowException:
+        experiment = client.get_experiment_by_name(name)  # another worker created it meanwhile
+        if experiment is None:
+            raise
+        return experiment.experiment_id
+
+
+def _error_text(exc: BaseException) -> str:
+    return f"{type(exc).__name__}: {str(exc).rstrip('.')}"
 
 
 def _cut(text: Any, limit: int) -> str:
@@ -190,7 +210,7 @@ class MLflowCallback:
                     run_id = self._open(mlflow, trial.study.study_name, trial.number)
                 except Exception as exc:  # noqa: BLE001 - the objective runs all the same
                     warnings.warn(f"tunelab: MLflowCallback could not open an MLflow run for trial {trial.number}: "
-                                  f"{type(exc).__name__}: {exc}. The objective runs without one.",
+                                  f"{_error_text(exc)}. The objective runs without one.",
                                   UserWarning, stacklevel=2)
                     return objective(trial)
                 trial.set_system_attr(RUN_ID_ATTR, run_id)
@@ -207,10 +227,7 @@ class MLflowCallback:
             mlflow.set_tracking_uri(self._tracking_uri)
         kwargs = {"run_name": str(number), **self._kwargs}
         if self._create_experiment:
-            client = mlflow.MlflowClient()
-            experiment = client.get_experiment_by_name(study_name)
-            kwargs["experiment_id"] = (experiment.experiment_id if experiment is not None
-                                       else client.create_experiment(study_name))
+            kwargs["experiment_id"] = _experiment_id(mlflow, study_name)
         with mlflow.start_run(**kwargs) as run:
             return run.info.run_id
 
@@ -236,9 +253,14 @@ class MLflowCallback:
             tags.update({k: v for k, v in trial.user_attrs.items() if k != LR_TRACE_ATTR})
         if self._tag_study:
             tags.update(study.user_attrs)
-        client.log_batch(run_id, metrics=metrics,
-                         params=[Param(k, _cut(v, _MAX_PARAM)) for k, v in params.items()],
-                         tags=[RunTag(k, _cut(v, _MAX_TAG)) for k, v in tags.items() if v is not None])
-        for name, (_, config) in drawn.items():
-            client.log_text(run_id, json.dumps(config, indent=2, sort_keys=True), f"schedules/{name}.json")
+        try:
+            client.log_batch(run_id, metrics=metrics,
+                             params=[Param(k, _cut(v, _MAX_PARAM)) for k, v in params.items()],
+                             tags=[RunTag(k, _cut(v, _MAX_TAG)) for k, v in tags.items() if v is not None])
+            for name, (_, config) in drawn.items():
+                client.log_text(run_id, json.dumps(config, indent=2, sort_keys=True), f"schedules/{name}.json")
+        except Exception:
+            with contextlib.suppress(Exception):  # the run says it is incomplete, where MLflow still answers
+                client.set_terminated(run_id, "FAILED")
+            raise
         client.set_terminated(run_id, "FAILED" if trial.state == TrialState.FAIL else "FINISHED")

@@ -60,6 +60,8 @@ RUN_ID_ATTR = "mlflow:run_id"
 INTERMEDIATE_METRIC = "intermediate_value"
 LR_METRIC = "lr"
 
+# What the MLflow and W&B callbacks share (tunelab.integrations.wandb imports it from here).
+
 #: ``metric_name``: one name, or one per objective.
 METRIC_NAME = (String(non_empty=True),
                ListOf(String(non_empty=True), min_len=1, ordered=True, what="a non-empty list of non-empty strings"))
@@ -71,12 +73,13 @@ _MAX_PARAM, _MAX_TAG = 6000, 8000
 
 def check_metric_name(metric_name: str | Sequence[str], where: str) -> str | list[str]:
     """``metric_name`` as a str or a list, refused when it takes the name of a curve."""
-    names = [metric_name] if isinstance(metric_name, str) else list(metric_name)
+    value = metric_name if isinstance(metric_name, str) else list(metric_name)
+    names = [value] if isinstance(value, str) else value
     taken = [n for n in names if n == LR_METRIC or n.startswith(INTERMEDIATE_METRIC)]
     if taken or len(set(names)) != len(names):
-        raise invalid("metric_name", metric_name if isinstance(metric_name, str) else names, f"distinct names other than {LR_METRIC!r} and "
-                      f"{INTERMEDIATE_METRIC!r}* (the curves' names)", where=where)
-    return metric_name if isinstance(metric_name, str) else names
+        raise invalid("metric_name", value, f"distinct names other than {LR_METRIC!r} and {INTERMEDIATE_METRIC!r}* "
+                      "(the curves' names)", where=where)
+    return value
 
 
 def metric_names(metric_name: str | list[str], n_objectives: int, where: str) -> list[str]:

@@ -325,6 +325,8 @@ def test_a_bad_params_entry_is_refused_naming_the_key_the_value_and_what_is_allo
     (lambda: th.plugin("sampler", 3), r"hydra.sweeper.sampler=3 is invalid"),
     (lambda: th.open_study(study_name="", storage=None, direction="minimize", sampler=None, pruner=None),
      r"hydra.sweeper.study_name='' is invalid"),
+    (lambda: th.open_study(study_name="s", storage="foo://x", direction="minimize", sampler=None, pruner=None),
+     r"hydra.sweeper: storage='foo://x' is invalid: must be a sqlite:/// or postgresql:// URL"),
     (lambda: th.run_sweep(None, th.SearchSpace((), (), []), launch=None, n_trials=0),
      r"hydra.sweeper.n_trials=0 is invalid: must be a positive integer"),
     (lambda: th.run_sweep(None, th.SearchSpace((), (), []), launch=None, n_trials=2, n_jobs=True),

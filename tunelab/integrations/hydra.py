@@ -399,9 +399,12 @@ def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, p
         raise invalid(_where("study_name"), study_name, "a non-empty string or null (a generated name)")
     if storage is not None and (not isinstance(storage, str) or not storage):
         raise invalid(_where("storage"), storage, "a storage URL such as 'sqlite:///tunelab.db', or null (in memory)")
-    return tunelab.create_study(study_name=study_name, storage=storage, directions=directions(direction),
-                                sampler=plugin("sampler", sampler), pruner=plugin("pruner", pruner),
-                                load_if_exists=True)
+    dirs, built = directions(direction), (plugin("sampler", sampler), plugin("pruner", pruner))
+    try:
+        return tunelab.create_study(study_name=study_name, storage=storage, directions=dirs, sampler=built[0],
+                                    pruner=built[1], load_if_exists=True)
+    except InvalidArgumentError as exc:  # a bad storage URL, a stored study of other directions
+        raise InvalidArgumentError(f"hydra.sweeper: {exc}") from None
 
 
 def _count(key: str, value: Any) -> int:

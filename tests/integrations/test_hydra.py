@@ -263,6 +263,20 @@ def test_the_example_tunes_the_digits_classifier_and_its_pruner_stops_poor_trial
     assert study.best_trial.schedule("lr") is not None
 
 
+def test_hydra_finds_the_sweeper_by_its_group_name_with_the_documented_defaults(tmp_path):
+    (tmp_path / "app.py").write_text(APP.format(body="    return 0.0"))
+    (tmp_path / "config.yaml").write_text("x: 0.0\n")
+    done = subprocess.run([sys.executable, "app.py", "hydra/sweeper=tunelab", "--cfg", "hydra", "-p", "hydra.sweeper"],
+                          cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    shown = done.stdout
+    assert "_target_: hydra_plugins.tunelab_sweeper.tunelab_sweeper.TunelabSweeper" in shown
+    for line in ("direction: minimize", "study_name: ${hydra.job.name}", "storage: null", "n_trials: 20",
+                 "n_jobs: 1", "sampler: null", "pruner: null", "params: null"):
+        assert line in shown.splitlines(), line
+    assert not list(tmp_path.glob("outputs"))  # printing the config runs nothing
+
+
 # -- parsing, in process ---------------------------------------------------------------------------------------
 def test_the_override_spellings_become_the_distributions_the_optuna_sweeper_gives():
     from tunelab.space import CategoricalDistribution, FloatDistribution, IntDistribution

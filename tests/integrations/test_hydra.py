@@ -293,7 +293,7 @@ def test_the_override_spellings_become_the_distributions_the_optuna_sweeper_give
         "f": FloatDistribution(0.5, 2.5, step=0.5), "g": CategoricalDistribution(["a", 1, True]),
         "h": CategoricalDistribution(["x", "y"]),
     }
-    assert space.fixed == ["fixed=3"]
+    assert space.fixed == ("fixed=3",)
     assert space.overrides({"g": "a", "h": "y", "a": 0.5}) == ["fixed=3", "a=0.5", "g=a", "+h=y"]
 
 
@@ -341,9 +341,9 @@ def test_a_bad_params_entry_is_refused_naming_the_key_the_value_and_what_is_allo
      r"hydra.sweeper.study_name='' is invalid"),
     (lambda: th.open_study(study_name="s", storage="foo://x", direction="minimize", sampler=None, pruner=None),
      r"hydra.sweeper: storage='foo://x' is invalid: must be a sqlite:/// or postgresql:// URL"),
-    (lambda: th.run_sweep(None, th.SearchSpace((), (), []), launch=None, n_trials=0),
+    (lambda: th.run_sweep(None, th.SearchSpace((), (), ()), launch=None, n_trials=0),
      r"hydra.sweeper.n_trials=0 is invalid: must be a positive integer"),
-    (lambda: th.run_sweep(None, th.SearchSpace((), (), []), launch=None, n_trials=2, n_jobs=True),
+    (lambda: th.run_sweep(None, th.SearchSpace((), (), ()), launch=None, n_trials=2, n_jobs=True),
      r"hydra.sweeper.n_jobs=True is invalid: must be a positive integer"),
 ])
 def test_a_bad_sweeper_setting_is_refused_naming_it(call, message):

@@ -25,7 +25,7 @@ turns back into a :class:`~tunelab.schedules.Schedule`. docs/hydra.md has the wh
 
 >>> space = SearchSpace.parse({"x": "interval(-1, 1)", "opt": "choice(sgd, adam)", "epochs": 3})
 >>> [(p.name, p.kind) for p in space.params], space.fixed
-([('x', 'float'), ('opt', 'categorical')], ['epochs=3'])
+([('x', 'float'), ('opt', 'categorical')], ('epochs=3',))
 >>> space.overrides({"x": 0.25, "opt": "sgd"})
 ['epochs=3', 'x=0.25', 'opt=sgd']
 """
@@ -40,7 +40,7 @@ from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tunelab._errors import InvalidArgumentError, TrialPruned, TunelabError, invalid, require_extra
-from tunelab.config._params import ParamSpec
+from tunelab.config._params import ParamSpec, suggest_all
 
 __all__ = ["SearchSpace", "report", "run_sweep", "schedule", "should_prune", "trial"]
 
@@ -123,19 +123,17 @@ def schedule(value: Any) -> Any:
     """
     from tunelab.schedules import Schedule
 
+    value = _container(value)
     if isinstance(value, Schedule):
         return value
     if isinstance(value, str):
         from tunelab.cli.schedule import parse_schedule
 
         return parse_schedule(value)
-    if not isinstance(value, Mapping):
-        container = _container(value)
-        if not isinstance(container, Mapping):
-            raise invalid("value", value, "a schedule expression such as 'StepLR(0.1, step_size=30)', a schedule "
-                                          "config mapping or a Schedule", where="tunelab.integrations.hydra.schedule")
-        value = container
-    return Schedule.from_config(_container(value))
+    if isinstance(value, Mapping):
+        return Schedule.from_config(dict(value))
+    raise invalid("value", value, "a schedule expression such as 'StepLR(0.1, step_size=30)', a schedule config "
+                                  "mapping or a Schedule", where="tunelab.integrations.hydra.schedule")
 
 
 def _container(value: Any) -> Any:
@@ -156,7 +154,7 @@ class SearchSpace:
 
     params: tuple[ParamSpec, ...]
     keys: tuple[str, ...]
-    fixed: list[str]
+    fixed: tuple[str, ...]
 
     @classmethod
     def parse(cls, params: Any, arguments: Sequence[str] = ()) -> SearchSpace:
@@ -191,15 +189,11 @@ class SearchSpace:
             else:
                 specs.append(spec)
                 keys.append(key)
-        return cls(tuple(specs), tuple(keys), fixed)
+        return cls(tuple(specs), tuple(keys), tuple(fixed))
 
     def suggest(self, live: Any) -> dict[str, Any]:
         """Suggest every active parameter in ``live`` (a running trial); name -> value."""
-        values: dict[str, Any] = {}
-        for spec in self.params:
-            if spec.active(values):
-                values[spec.name] = spec.suggest(live)
-        return values
+        return suggest_all(live, self.params)
 
     def overrides(self, values: Mapping[str, Any]) -> list[str]:
         """The job's overrides: the fixed ones, then ``key=value`` for each suggested parameter."""

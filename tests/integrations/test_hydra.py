@@ -315,7 +315,8 @@ def test_a_string_choice_reaches_the_job_as_that_string(value):
     ({"x": {"space": "interval(0, 1)", "if": {"y": 1}}}, r"hydra.sweeper.params.x=.* is invalid: must be a sweep"),
     ({"x": {"space": "3"}}, r"hydra.sweeper.params.x.space='3' is invalid: must be a sweep"),
     ({"y": "choice(a, b)", "x": {"space": "interval(0, 1)", "when": {"z": "a"}}},
-     r"hydra.sweeper.params.x.when=\{'z': 'a'\} is invalid: must be naming a parameter defined above it \(one of \['y'\]\)"),
+     r"hydra.sweeper.params.x.when=\{'z': 'a'\} is invalid: must be keyed by parameters defined above it "
+     r"\(one of \['y'\]\); 'z' is not one"),
     ({"y": "choice(a, b)", "x": {"space": "interval(0, 1)", "when": {"y": "c"}}},
      r"hydra.sweeper.params.x.when.y='c' is invalid: must be a value y can take"),
     ({"lr": {"schedule": {"families": ["cosine"]}}}, r"hydra.sweeper.params.lr.schedule.total_steps=None is invalid"),

@@ -303,8 +303,8 @@ def _when(where: str, when: Any, earlier: dict[str, ParamSpec]) -> tuple:
     for other, allowed in when.items():
         known = [n for n, s in earlier.items() if s.kind != "schedule"]
         if other not in known:
-            raise invalid(f"{where}.when", dict(when), f"naming a parameter defined above it (one of {known}), "
-                                                       f"not {other!r}")
+            raise invalid(f"{where}.when", dict(when), f"keyed by parameters defined above it (one of {known}); "
+                                                       f"{other!r} is not one")
         values = tuple(allowed) if isinstance(allowed, (list, tuple)) else (allowed,)
         for v in values:
             if not earlier[other].space.contains(v):

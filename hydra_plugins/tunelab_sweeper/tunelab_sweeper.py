@@ -6,7 +6,7 @@ Everything it does beyond Hydra's plumbing is in :mod:`tunelab.integrations.hydr
 import logging
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Dict, List, Optional  # noqa: UP035 - OmegaConf reads these annotations
+from typing import Any, Dict, Optional  # noqa: UP035 - OmegaConf reads the config's annotations
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.plugins import Plugins
@@ -47,8 +47,8 @@ ConfigStore.instance().store(group="hydra/sweeper", name="tunelab", node=Tunelab
 class TunelabSweeper(Sweeper):
     """A Hydra sweeper whose jobs are the trials of a tunelab study (ask, launch, tell)."""
 
-    def __init__(self, sampler: Any = None, direction: Any = "minimize", study_name: Optional[str] = None,  # noqa: UP045
-                 storage: Optional[str] = None, n_trials: int = 20, n_jobs: int = 1, pruner: Any = None,  # noqa: UP045
+    def __init__(self, sampler: Any = None, direction: Any = "minimize", study_name: str | None = None,
+                 storage: str | None = None, n_trials: int = 20, n_jobs: int = 1, pruner: Any = None,
                  params: Any = None) -> None:
         self.sampler = sampler
         self.direction = direction
@@ -58,9 +58,9 @@ class TunelabSweeper(Sweeper):
         self.n_jobs = n_jobs
         self.pruner = pruner
         self.params = params
-        self.config: Optional[DictConfig] = None  # noqa: UP045
+        self.config: DictConfig | None = None
         self.launcher: Any = None
-        self.hydra_context: Optional[HydraContext] = None  # noqa: UP045
+        self.hydra_context: HydraContext | None = None
 
     def setup(self, *, hydra_context: HydraContext, task_function: TaskFunction, config: DictConfig) -> None:
         self.config = config
@@ -68,7 +68,7 @@ class TunelabSweeper(Sweeper):
         self.launcher = Plugins.instance().instantiate_launcher(
             hydra_context=hydra_context, task_function=task_function, config=config)
 
-    def sweep(self, arguments: List[str]) -> Any:  # noqa: UP006
+    def sweep(self, arguments: list[str]) -> Any:
         from tunelab.integrations import hydra as th
 
         space = th.SearchSpace.parse(self.params, arguments)
@@ -101,9 +101,8 @@ class TunelabSweeper(Sweeper):
         else:
             results["solutions"] = [{"params": dict(t.params), "values": list(t.values)} for t in study.best_trials]
             _log.info("Number of best trials (Pareto front): %d", len(study.best_trials))
-        results = {k: (_plain(v)) for k, v in results.items()}
-        assert self.config is not None  # set by setup()
-        folder = Path(str(self.config.hydra.sweep.dir))
+        results = {k: _plain(v) for k, v in results.items()}
+        folder = Path(str(self.config.hydra.sweep.dir))  # type: ignore[union-attr] - set by setup()
         folder.mkdir(parents=True, exist_ok=True)
         OmegaConf.save(OmegaConf.create(results), folder / "optimization_results.yaml")
 

@@ -121,3 +121,34 @@ def exits_on_one(trial):
         sys.exit(3)
     time.sleep(0.05)
     return x
+
+
+def on_a_cluster(trial):
+    """About 1.5 s on a Dask or Ray worker: notes its process and worker in the trial and in an empty
+    file ``<number>.<pid>`` of the directory named by the study's user attribute "marks" (so a test
+    can find, and kill, the process running a trial)."""
+    x = trial.suggest_float("x", -1, 1)
+    trial.set_user_attr("pid", os.getpid())
+    trial.set_user_attr("worker", _worker_name())
+    open(os.path.join(trial.study.user_attrs["marks"], f"{trial.number}.{os.getpid()}"), "w").close()
+    time.sleep(1.5)
+    return x * x
+
+
+def _worker_name() -> str:
+    """The Dask worker's name, or the Ray node's id, this trial runs on."""
+    import sys
+
+    if "distributed" in sys.modules:
+        from distributed import get_worker
+
+        try:
+            return str(get_worker().name)
+        except ValueError:  # not in a Dask worker
+            pass
+    if "ray" in sys.modules:
+        import ray
+
+        if ray.is_initialized():
+            return ray.get_runtime_context().get_node_id()
+    return "?"

@@ -91,6 +91,7 @@ def test_any_concurrent_futures_executor(tmp_path):
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 6
 
 
+@pytest.mark.timeout(300)
 def test_dask_client_runs_the_trials(tmp_path):
     distributed = pytest.importorskip("distributed", reason="dask is not installed (extra 'dask')")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None) as cluster, \
@@ -103,9 +104,12 @@ def test_dask_client_runs_the_trials(tmp_path):
     assert {t.user_attrs["pid"] for t in study.trials[:6]} <= worker_pids
 
 
+@pytest.mark.timeout(300)
 def test_ray_runs_the_trials(tmp_path):
     ray = pytest.importorskip("ray", reason="ray is not installed (extra 'ray')")
-    ray.init(num_cpus=2, include_dashboard=False)
+    # a new local instance: never the cluster another run on this machine recorded in /tmp/ray (a live
+    # one refuses num_cpus; a dead one keeps ray.init() waiting for minutes)
+    ray.init(address="local", num_cpus=2, include_dashboard=False)
     try:
         study = tunelab.create_study(storage=sqlite(tmp_path))
         study.optimize(objectives.quadratic, n_trials=4, n_jobs=2, executor="ray")

@@ -30,6 +30,14 @@ def test_the_dask_storage_is_one_class_on_two_paths():
     assert tunelab.integration.DaskStorage is tunelab.integration.dask.DaskStorage
 
 
+@pytest.mark.parametrize("name, module, extra", [
+    ("MLflowCallback", "mlflow", "mlflow"), ("WeightsAndBiasesCallback", "wandb", "wandb")])
+def test_the_tracking_callbacks_are_tunelabs(name, module, extra):
+    pytest.importorskip(module, reason=f"{module} is not installed (extra '{extra}')")
+    own = getattr(__import__(f"tunelab.integrations.{module}", fromlist=[name]), name)
+    assert getattr(tunelab.integration, name) is own
+
+
 @pytest.mark.parametrize("name, why", [
     ("LightGBMTuner", "no adapter for this framework"),
     ("TFKerasPruningCallback", "use KerasPruningCallback"),

@@ -19,7 +19,7 @@ def test_a_plain_import_reaches_the_torch_adapter_and_loads_torch_only_then():
 
 
 def test_every_listed_integration_is_an_attribute_and_others_are_not():
-    assert set(dir(tunelab.integrations)) == {"keras", "keras_callbacks", "lightning", "optax", "sklearn",
-                                              "torch", "torch_pruning"}
+    assert set(dir(tunelab.integrations)) == {"hydra", "keras", "keras_callbacks", "lightning", "mlflow", "optax",
+                                              "sklearn", "torch", "torch_pruning", "transformers", "wandb"}
     with pytest.raises(AttributeError, match="module 'tunelab.integrations' has no attribute 'tensorflow'"):
         tunelab.integrations.tensorflow  # noqa: B018 - the attribute access is the test

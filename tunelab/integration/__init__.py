@@ -10,28 +10,35 @@
 - ``OptunaSearchCV(estimator, param_distributions, ...)`` is
   :class:`tunelab.integrations.sklearn.TunelabSearchCV`, a scikit-learn search estimator (extra
   ``sklearn``).
+- ``MLflowCallback(tracking_uri=None, metric_name="value", ...)`` and
+  ``WeightsAndBiasesCallback(metric_name="value", wandb_kwargs=None, as_multirun=False)`` are
+  :mod:`tunelab.integrations.mlflow` and :mod:`tunelab.integrations.wandb`'s (extras ``mlflow``,
+  ``wandb``).
 
 Each framework is imported when its name is first used. What Optuna's integrations offer beyond
 these is left out; asking for one says why (``docs/compat-storages.md`` lists them).
 
 >>> import tunelab.integration
->>> tunelab.integration.MLflowCallback
+>>> tunelab.integration.TensorBoardCallback
 Traceback (most recent call last):
 ...
-AttributeError: tunelab.integration has no MLflowCallback: tunelab has no MLflow callback yet (planned with the other tracking callbacks); see docs/compat-storages.md
+AttributeError: tunelab.integration has no TensorBoardCallback: tunelab has no TensorBoard callback; tunelab dashboard shows the study live; see docs/compat-storages.md
 """
 
 from __future__ import annotations
 
 from tunelab._lazy import lazy
 
-__all__ = ["DaskStorage", "KerasPruningCallback", "OptunaSearchCV", "PyTorchLightningPruningCallback", "dask"]
+__all__ = ["DaskStorage", "KerasPruningCallback", "MLflowCallback", "OptunaSearchCV", "PyTorchLightningPruningCallback",
+           "WeightsAndBiasesCallback", "dask"]
 
 _NAMES = {
     "KerasPruningCallback": ("tunelab.integrations.keras_callbacks", "PruningCallback"),
     "PyTorchLightningPruningCallback": ("tunelab.integrations.lightning", "PruningCallback"),
     "DaskStorage": ("tunelab.integration.dask", "DaskStorage"),
     "OptunaSearchCV": ("tunelab.integrations.sklearn", "TunelabSearchCV"),
+    "MLflowCallback": ("tunelab.integrations.mlflow", "MLflowCallback"),
+    "WeightsAndBiasesCallback": ("tunelab.integrations.wandb", "WeightsAndBiasesCallback"),
 }
 
 _FRAMEWORK_LEFT_OUT = "tunelab has no adapter for this framework yet"
@@ -39,8 +46,6 @@ _FRAMEWORK_LEFT_OUT = "tunelab has no adapter for this framework yet"
 LEFT_OUT = {
     "TFKerasPruningCallback": "use KerasPruningCallback (Keras 3 runs on TensorFlow too)",
     "TensorFlowPruningHook": "TensorFlow estimators are gone from TensorFlow 2; use KerasPruningCallback",
-    "MLflowCallback": "tunelab has no MLflow callback yet (planned with the other tracking callbacks)",
-    "WeightsAndBiasesCallback": "tunelab has no W&B callback yet (planned with the other tracking callbacks)",
     "TensorBoardCallback": "tunelab has no TensorBoard callback; tunelab dashboard shows the study live",
     "TorchDistributedTrial": "distributed (DDP) training inside one trial is not supported",
     "BoTorchSampler": "use tunelab.samplers.GPSampler (Gaussian-process Bayesian optimisation)",

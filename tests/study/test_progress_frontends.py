@@ -101,6 +101,16 @@ def test_asking_for_rich_without_rich_falls_back_with_a_note(monkeypatch):
     assert _close(display) is ProgressLine
 
 
+def test_the_fallback_note_points_at_the_users_optimize_call(monkeypatch):
+    _no_rich(monkeypatch)
+    monkeypatch.setenv("TUNELAB_PROGRESS", "rich")
+    study = tunelab.create_study()
+    with pytest.warns(UserWarning, match="progress bar needs rich") as caught:
+        study.optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=1, show_progress_bar=True)  # the line named
+    note = next(w for w in caught if "progress bar needs rich" in str(w.message))
+    assert (note.filename, note.lineno) == (__file__, sys._getframe().f_lineno - 2)
+
+
 def test_a_jupyter_kernel_gets_the_notebook_bar(kernel, capsys):
     assert in_jupyter_kernel()
     # a kernel's stderr is no terminal, and rich is installed: the kernel still decides

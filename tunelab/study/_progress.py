@@ -277,5 +277,15 @@ def make_progress(total: int | None, timeout: float | None, *, stream: TextIO | 
             return RichProgress(total, timeout, console=Console(file=stream) if stream else None)
         warnings.warn(f"the {frontend} progress bar needs {' and '.join(m.split('.')[0] for m in modules)}; "
                       f"showing a plain progress line instead (pip install 'tunelab[{extra}]' gives the bar)",
-                      stacklevel=2)
+                      stacklevel=_caller_outside_tunelab())
     return ProgressLine(total, timeout, stream=stream)
+
+
+def _caller_outside_tunelab() -> int:
+    """The ``stacklevel`` that points a warning of this module's caller at the first frame outside
+    tunelab (the user's ``optimize`` call, past tunelab's wrappers)."""
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    frame, level = sys._getframe(1), 1
+    while frame is not None and (frame.f_code.co_filename.startswith((root, "<constrained"))):
+        frame, level = frame.f_back, level + 1
+    return level

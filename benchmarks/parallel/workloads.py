@@ -34,3 +34,12 @@ def calibrate(seconds: float = 0.1) -> int:
         spin(n)
         best = min(best, time.process_time() - start)
     return int(n * seconds / best)
+
+
+def sleeping(trial):
+    """A trial that waits ``TUNELAB_BENCH_SLEEP`` seconds (default 2): workers that do not load the cores."""
+    import os
+
+    x = trial.suggest_float("x", -1.0, 1.0)
+    time.sleep(float(os.environ.get("TUNELAB_BENCH_SLEEP", "2")))
+    return x * x

@@ -152,3 +152,9 @@ def _worker_name() -> str:
         if ray.is_initialized():
             return ray.get_runtime_context().get_node_id()
     return "?"
+
+
+def sleeps_a_second(trial):
+    x = trial.suggest_float("x", -1, 1)
+    time.sleep(1.0)
+    return x * x

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from concurrent.futures import ProcessPoolExecutor
 
 import pytest
@@ -116,3 +117,34 @@ def test_ray_runs_the_trials(tmp_path):
     finally:
         ray.shutdown()
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
+
+
+def test_workers_that_only_evaluate_hold_no_database_connection(pg_url):
+    """With n_jobs the study process asks and tells: workers whose objective and sampler do not read
+    the study need no connection of their own, so more of them fit a server's max_connections (128
+    workers on one of 100: benchmarks/parallel/scale.py). A sampler that reads the history (the
+    default) connects in each worker."""
+    psycopg = pytest.importorskip("psycopg")
+    database = pg_url.rsplit("/", 1)[1]
+    study = tunelab.create_study(storage=pg_url, sampler=RandomSampler(seed=0))
+    peak = []
+    with psycopg.connect(pg_url.rsplit("/", 1)[0] + "/postgres", autocommit=True) as admin:
+        def held() -> int:
+            return admin.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (database,)).fetchone()[0]
+
+        before = held()
+        done = threading.Event()
+
+        def sample() -> None:
+            while not done.wait(0.1):
+                peak.append(held())
+
+        sampler = threading.Thread(target=sample)
+        sampler.start()
+        try:
+            study.optimize(objectives.sleeps_a_second, n_trials=8, n_jobs=4)
+        finally:
+            done.set()
+            sampler.join()
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8
+    assert peak and max(peak) - before <= 1, (before, str(peak))  # the study process's own, at most

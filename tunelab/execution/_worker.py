@@ -113,6 +113,8 @@ def load(token: str, payload: bytes) -> tuple[Study, Any, tuple[type[Exception],
             sampler.reseed_rng()
             _loaded.clear()  # one optimize call at a time per worker: drop the previous one's study
             hit = _loaded[token] = (Study(study_name, storage, sampler=sampler, pruner=pruner), objective, catch)
+            # the study process asks and tells: a worker whose objective never reports holds no connection
+            storage.release_connections()
         return hit
 
 

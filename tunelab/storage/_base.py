@@ -270,6 +270,10 @@ class Storage(abc.ABC):
         """Whether worker processes can open this storage too (pickled, it reconnects by URL)."""
         return False
 
+    def release_connections(self) -> None:
+        """Close the database connections this object holds idle; the next read or write opens one
+        again. What a worker process that may not touch the storage for long calls (default: nothing)."""
+
     def close(self) -> None:
         """Release connections. The storage must not be used afterwards."""
 

@@ -91,6 +91,17 @@ class SQLStorage(Storage):
         read_only: bool = False,
         engine_kwargs: Mapping[str, Any] | None = None,
     ) -> None:
+        self._open(url, heartbeat_interval, grace_period, retries, read_only, engine_kwargs)
+        try:
+            self._init_schema()
+        except BaseException:
+            self.close()
+            raise
+
+    def _open(self, url: str, heartbeat_interval: float | None, grace_period: float | None, retries: int,
+              read_only: bool, engine_kwargs: Mapping[str, Any] | None) -> None:
+        """Everything but the schema check: no connection is opened here (a PostgreSQL one is taken
+        at the first read or write)."""
         from tunelab.storage import redact_url
 
         self.liveness = Liveness.of(heartbeat_interval, grace_period, retries, beat=self.record_heartbeats)
@@ -108,11 +119,6 @@ class SQLStorage(Storage):
         in_memory = self._backend == "sqlite" and parsed.database in (None, "", ":memory:")
         self._tx = Transactions(self._engine, where=shown, serial=in_memory)
         self._caches: dict[int, TrialCache] = {}
-        try:
-            self._init_schema()
-        except BaseException:
-            self.close()
-            raise
 
     def __repr__(self) -> str:
         return f"SQLStorage({self._tx.where!r})"
@@ -126,6 +132,10 @@ class SQLStorage(Storage):
         """True unless this is an in-memory SQLite database (which only this process can see)."""
         database = self._engine.url.database
         return self._backend != "sqlite" or bool(database and database != ":memory:") or self.read_only
+
+    def release_connections(self) -> None:
+        if self.shared_between_processes:  # an in-memory SQLite database lives in its one connection
+            self._engine.dispose()
 
     def close(self) -> None:
         if self.liveness is not None:
@@ -480,8 +490,12 @@ class SQLStorage(Storage):
 
 def _rebuild(url: str, interval: float | None, grace: float | None, retries: int, read_only: bool,
              engine_kwargs: Mapping[str, Any]) -> SQLStorage:
-    return SQLStorage(url, heartbeat_interval=interval, grace_period=grace, retries=retries, read_only=read_only,
-                      engine_kwargs=engine_kwargs or None)
+    """The storage in a worker process, unpickled: the process that pickled it checked the schema,
+    so nothing connects until the worker reads or writes (a worker that only evaluates objectives
+    holds no database connection: 128 of them fit a server of max_connections=100)."""
+    storage = SQLStorage.__new__(SQLStorage)
+    storage._open(url, interval, grace, retries, read_only, engine_kwargs or None)
+    return storage
 
 
 def _study_row(tx: Tx, study_id: int) -> Any:

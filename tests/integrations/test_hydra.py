@@ -158,6 +158,31 @@ def test_a_task_reports_and_is_pruned_through_the_live_trial(tmp_path):
     assert {t.state for t in trials} == {TrialState.PRUNED, TrialState.COMPLETE}
 
 
+def test_the_task_prunes_through_tunelab_report_and_should_prune_as_under_tunelab_run(tmp_path):
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 6
+        sampler: {name: random, seed: 2}
+        pruner: {name: threshold, args: {upper: 0.5}}
+        params:
+          x: interval(0, 1)
+    """)
+    body = """\
+    for step in range(3):
+        tunelab.report(cfg.x, step=step)
+        if tunelab.should_prune():
+            raise tunelab.TrialPruned()
+    return cfg.x"""
+    run(tmp_path, config, body)
+    trials = stored(tmp_path).trials
+    assert {t.state for t in trials} == {TrialState.PRUNED, TrialState.COMPLETE}
+    for t in trials:
+        pruned = t.params["x"] > 0.5
+        assert t.state == (TrialState.PRUNED if pruned else TrialState.COMPLETE)
+        assert t.intermediate_values == {s: t.params["x"] for s in range(1 if pruned else 3)}
+
+
 def test_a_rerun_resumes_the_study_and_runs_only_the_trials_still_owed(tmp_path):
     config = HEAD + textwrap.dedent("""\
     hydra:

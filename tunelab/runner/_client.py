@@ -1,7 +1,9 @@
 """The script's side: ``tunelab.report`` and ``tunelab.should_prune`` inside a script run by ``tunelab run``.
 
-Outside ``tunelab run`` (no ``TUNELAB_TRIAL`` in the environment) both are harmless: ``report``
-does nothing and ``should_prune`` answers False, so the same script still runs on its own.
+In a job of the tunelab Hydra sweeper (``hydra/sweeper=tunelab``, run in the sweeper's process)
+they report to and ask that job's trial. Elsewhere (no ``TUNELAB_TRIAL`` in the environment, no
+sweep) both are harmless: ``report`` does nothing and ``should_prune`` answers False, so the same
+script still runs on its own.
 
 Under ``tunelab run``, a script whose trial has finished meanwhile (its run was stopped or died
 and the trial was failed and queued again elsewhere) ends at its next ``report`` or
@@ -14,6 +16,7 @@ from __future__ import annotations
 import json
 import numbers
 import os
+import sys
 import time
 from typing import Any
 
@@ -48,7 +51,8 @@ def report(value: float | None = None, step: int | None = None, **metrics: float
 
     ``value`` is the objective metric named in the config (it may be given by name in ``metrics``
     instead). A report with a ``step`` is an intermediate value the pruner sees; one without is the
-    trial's result. Outside ``tunelab run`` this does nothing.
+    trial's result. In a tunelab Hydra sweep, ``report(value, step)`` reports to the job's trial (a
+    final value is the job's return value there); elsewhere this does nothing.
 
     >>> report(0.25, step=3, accuracy=0.9)   # not under tunelab run: no effect
     """
@@ -62,6 +66,9 @@ def report(value: float | None = None, step: int | None = None, **metrics: float
                 raise wrong_type(name, v, "a real number") from None
     ctx = _trial()
     if ctx is None:
+        live = _live_trial()
+        if live is not None and step is not None and value is not None:
+            live.report(float(value), int(step))
         return
     given = {k: float(v) for k, v in metrics.items()}
     if value is not None:
@@ -91,7 +98,10 @@ def should_prune(*, wait: float = 10.0) -> bool:
     False
     """
     ctx = _trial()
-    if ctx is None or ctx["last_step"] is None:
+    if ctx is None:
+        live = _live_trial()
+        return bool(live is not None and live.should_prune())
+    if ctx["last_step"] is None:
         return False
     storage, trial_id = ctx["storage"], ctx["trial_id"]
     deadline = time.monotonic() + wait
@@ -105,6 +115,13 @@ def should_prune(*, wait: float = 10.0) -> bool:
         if attrs.get(P.CHECKED_ATTR, -1) >= ctx["last_step"] or time.monotonic() > deadline:
             return False
         time.sleep(0.02)
+
+
+def _live_trial() -> Any:
+    """The trial of a job the tunelab Hydra sweeper runs in this process (None elsewhere), so that a
+    task reports with ``tunelab.report`` under Hydra as under ``tunelab run``."""
+    hydra = sys.modules.get("tunelab.integrations.hydra")  # loaded by the sweeper when one runs here
+    return None if hydra is None else hydra.trial()
 
 
 def _end_script(ctx: dict[str, Any]) -> None:

@@ -30,6 +30,13 @@ class TunelabSweeperConf:
     study_name: Optional[str] = "${hydra.job.name}"  # noqa: UP045
     #: A tunelab storage URL ("sqlite:///tunelab.db"); None keeps the study in memory.
     storage: Optional[str] = None  # noqa: UP045
+    #: Seconds between heartbeats of the running trials (file and server storages; null: none): a
+    #: sweep killed hard leaves no trial RUNNING for ever, the next sweep fails it and runs it again.
+    heartbeat_interval: Optional[float] = 10.0  # noqa: UP045
+    #: A RUNNING trial silent this long belongs to a dead sweep (default: four intervals).
+    grace_period: Optional[float] = None  # noqa: UP045
+    #: How often such a lost trial is queued again with its parameters.
+    retries: int = 1
     #: The study's budget: the sweep runs until the study holds this many counted trials.
     n_trials: int = 20
     #: Trials launched together in one batch through Hydra's launcher.
@@ -49,7 +56,8 @@ class TunelabSweeper(Sweeper):
 
     def __init__(self, sampler: Any = None, direction: Any = "minimize", study_name: str | None = None,
                  storage: str | None = None, n_trials: int = 20, n_jobs: int = 1, pruner: Any = None,
-                 params: Any = None) -> None:
+                 params: Any = None, heartbeat_interval: float | None = 10.0, grace_period: float | None = None,
+                 retries: int = 1) -> None:
         self.sampler = sampler
         self.direction = direction
         self.study_name = study_name
@@ -58,6 +66,7 @@ class TunelabSweeper(Sweeper):
         self.n_jobs = n_jobs
         self.pruner = pruner
         self.params = params
+        self.liveness = {"heartbeat_interval": heartbeat_interval, "grace_period": grace_period, "retries": retries}
         self.config: DictConfig | None = None
         self.launcher: Any = None
         self.hydra_context: HydraContext | None = None
@@ -73,7 +82,7 @@ class TunelabSweeper(Sweeper):
 
         space = th.SearchSpace.parse(self.params, arguments)
         study = th.open_study(study_name=self.study_name, storage=self.storage, direction=self.direction,
-                              sampler=self.sampler, pruner=self.pruner)
+                              sampler=self.sampler, pruner=self.pruner, **self.liveness)
         _log.info("Study: %s, storage: %s, sampler: %s, pruner: %s, directions: %s", study.study_name,
                   self.storage or "in memory", type(study.sampler).__name__, type(study.pruner).__name__,
                   [d.name.lower() for d in study.directions])

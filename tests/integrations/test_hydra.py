@@ -202,6 +202,56 @@ def test_a_rerun_resumes_the_study_and_runs_only_the_trials_still_owed(tmp_path)
     assert "Launching" not in done.stdout and len(stored(tmp_path).trials) == 5
 
 
+def test_a_sweep_killed_hard_leaves_no_trial_running_the_next_sweep_runs_it_again(tmp_path):
+    import os
+    import signal
+    import time
+
+    from tests.execution.checks import assert_clean
+
+    config = HEAD + textwrap.dedent("""\
+    hydra:
+      sweeper:
+        n_trials: 3
+        heartbeat_interval: 0.2
+        sampler: {name: random, seed: 0}
+        params:
+          x: interval(0, 1)
+    """)
+    body = """\
+    marker = os.path.join(os.path.dirname(os.path.abspath(__file__)), "started")
+    first = not os.path.exists(marker)
+    open(marker, "a").close()
+    if first:  # the first job of the first sweep: long enough to be killed in
+        import time
+        time.sleep(120)
+    return cfg.x"""
+    (tmp_path / "app.py").write_text(APP.format(body=body))
+    (tmp_path / "config.yaml").write_text(config)
+    sweep = subprocess.Popen(
+        [sys.executable, "app.py", "--multirun", f"hydra.sweep.dir={tmp_path / 'multirun'}",
+         f"hydra.sweeper.storage=sqlite:///{tmp_path / 'tunelab.db'}"],
+        cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (tmp_path / "started").exists():
+            assert sweep.poll() is None and time.monotonic() < deadline, "the first job never started"
+            time.sleep(0.05)
+        os.killpg(sweep.pid, signal.SIGKILL)
+        sweep.wait(timeout=30)
+    finally:
+        if sweep.poll() is None:
+            os.killpg(sweep.pid, signal.SIGKILL)
+    lost = stored(tmp_path).trials
+    assert [t.state for t in lost] == [TrialState.RUNNING] and lost[0].params  # what a hard kill leaves
+    time.sleep(1.0)  # past the grace period (four heartbeat intervals)
+    run(tmp_path, config, body)
+    trials = assert_clean(stored(tmp_path))
+    assert trials[0].state == TrialState.FAIL and "no heartbeat" in trials[0].fail_reason
+    assert trials[1].retry_of == 0 and trials[1].params == lost[0].params
+    assert [t.state for t in trials[1:]] == [TrialState.COMPLETE] * 3  # the budget: 3 counted trials
+
+
 def test_a_schedule_space_reaches_the_task_as_the_schedule_the_trial_stores(tmp_path):
     config = HEAD + textwrap.dedent("""\
     lr: "StepLR(0.1, step_size=30)"

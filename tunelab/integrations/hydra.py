@@ -385,8 +385,14 @@ def plugin(kind: str, value: Any) -> Any:
                                        f"building a tunelab.{kind}s.{base.__name__}")
 
 
-def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, pruner: Any) -> Any:
-    """The sweep's study: created, or loaded (a resumed sweep) when the storage holds it already."""
+def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, pruner: Any,
+               heartbeat_interval: Any = None, grace_period: Any = None, retries: Any = 0) -> Any:
+    """The sweep's study: created, or loaded (a resumed sweep) when the storage holds it already.
+
+    On an SQL storage the sweep's running trials heartbeat every ``heartbeat_interval`` seconds (None:
+    not), as under ``tunelab run``: a trial of a sweep killed hard is failed by the next sweep's first
+    ask once silent for ``grace_period`` and queued again (``retries`` times) with its parameters.
+    """
     import tunelab
 
     if study_name is not None and (not isinstance(study_name, str) or not study_name):
@@ -395,10 +401,23 @@ def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, p
         raise invalid(_where("storage"), storage, "a storage URL such as 'sqlite:///tunelab.db', or null (in memory)")
     dirs, built = directions(direction), (plugin("sampler", sampler), plugin("pruner", pruner))
     try:
-        return tunelab.create_study(study_name=study_name, storage=storage, directions=dirs, sampler=built[0],
+        opened = _with_heartbeats(storage, heartbeat_interval, grace_period, retries)
+        return tunelab.create_study(study_name=study_name, storage=opened, directions=dirs, sampler=built[0],
                                     pruner=built[1], load_if_exists=True)
     except InvalidArgumentError as exc:  # a bad storage URL, a stored study of other directions
         raise InvalidArgumentError(f"hydra.sweeper: {exc}") from None
+
+
+def _with_heartbeats(url: str | None, interval: Any, grace: Any, retries: Any) -> Any:
+    """``url``, or an SQLStorage on it whose running trials heartbeat (file and server databases)."""
+    if url is None or interval is None or url.startswith("journal://"):
+        return url
+    text = url if "://" in url else f"sqlite:///{url}"
+    if text in ("sqlite://", "sqlite:///:memory:"):
+        return url
+    from tunelab.storage import SQLStorage
+
+    return SQLStorage(text, heartbeat_interval=interval, grace_period=grace, retries=retries)
 
 
 def _count(key: str, value: Any) -> int:

@@ -119,6 +119,33 @@ def test_ray_runs_the_trials(tmp_path):
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 4
 
 
+@pytest.mark.timeout(120)
+def test_ray_refuses_at_once_a_cluster_that_is_gone(tmp_path, monkeypatch):
+    """ray.init() waits minutes (3m25s measured) for a cluster that RAY_ADDRESS or the machine's last
+    `ray start` names but that has stopped; executor='ray' says so in a moment instead."""
+    import socket
+    import time
+
+    ray = pytest.importorskip("ray", reason="ray is not installed (extra 'ray')")
+    with socket.socket() as s:  # a port nothing listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("RAY_ADDRESS", f"127.0.0.1:{port}")
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    start = time.monotonic()
+    with pytest.raises(InvalidArgumentError, match=rf"executor='ray' would join the Ray cluster at [0-9.]+:{port} "
+                                                   r"\(named by RAY_ADDRESS\), which does not answer: .*RAY_ADDRESS=local"):
+        study.optimize(objectives.quadratic, n_trials=2, n_jobs=2, executor="ray")
+    assert time.monotonic() - start < 30 and not ray.is_initialized()
+    assert study.trials == []  # refused before any trial was asked
+    monkeypatch.setenv("RAY_ADDRESS", "local")  # the way out the message names: a new local instance
+    try:
+        study.optimize(objectives.quadratic, n_trials=2, n_jobs=2, executor="ray")
+    finally:
+        ray.shutdown()
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+
+
 def test_workers_that_only_evaluate_hold_no_database_connection(pg_url):
     """With n_jobs the study process asks and tells: workers whose objective and sampler do not read
     the study need no connection of their own, so more of them fit a server's max_connections (128

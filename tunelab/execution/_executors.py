@@ -148,10 +148,44 @@ def _dask_pool(client: Any, jobs: int, *, close: Callable[[], None] | None = Non
 def _ray_pool(jobs: int) -> FuturePool:
     ray = require_extra("ray", "ray")
     if not ray.is_initialized():
+        _check_ray_cluster_answers()
         ray.init()
     import cloudpickle
 
     return FuturePool("ray", _RayExecutor(ray), jobs=jobs, dumps=cloudpickle.dumps)
+
+
+def _check_ray_cluster_answers(timeout: float = 3.0) -> None:
+    """Refuse at once a Ray cluster that ``ray.init()`` would join but that is gone.
+
+    ``ray.init()`` joins the cluster ``RAY_ADDRESS`` names, else the last one ``ray start`` recorded
+    on this machine (``/tmp/ray/ray_current_cluster``), else starts one here. A recorded cluster that
+    has stopped (its head killed, the machine rebooted) keeps ``ray.init()`` waiting for minutes
+    before it fails; a TCP connection to the cluster's address tells in a moment.
+    """
+    import socket
+
+    try:
+        from ray._private.services import canonicalize_bootstrap_address
+
+        address = canonicalize_bootstrap_address(None)
+    except Exception:  # noqa: BLE001 - Ray's own lookup changed or failed: leave the decision to ray.init()
+        return
+    if not address:
+        return  # a new local instance
+    host, _, port = address.rpartition(":")
+    try:
+        with socket.create_connection((host, int(port)), timeout=timeout):
+            return
+    except (OSError, ValueError):
+        pass
+    import os
+
+    source = "RAY_ADDRESS" if os.environ.get("RAY_ADDRESS") else "the last `ray start` on this machine"
+    raise InvalidArgumentError(
+        f"executor='ray' would join the Ray cluster at {address} (named by {source}), which does not answer: "
+        "start it again (`ray start --head`), forget it (`ray stop`), or set RAY_ADDRESS=local to start a new "
+        "Ray instance on this machine")
 
 
 class _RayExecutor(Executor):

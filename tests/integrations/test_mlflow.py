@@ -183,6 +183,29 @@ def test_track_in_mlflow_logs_the_objectives_own_metrics_into_the_trials_run(mlf
     assert mlflow.active_run() is None
 
 
+def test_track_in_mlflow_with_nested_runs_each_trial_as_a_child_of_the_active_run(mlflow, uri):
+    mlflow.set_tracking_uri(uri)
+    callback = MLflowCallback(uri, mlflow_kwargs={"nested": True})
+
+    @callback.track_in_mlflow()
+    def tracked(trial):
+        x = trial.suggest_float("x", 0, 1)
+        mlflow.log_metric("inner", x)
+        return x
+
+    study = tunelab.create_study(study_name="children")
+    with mlflow.start_run(run_name="parent") as parent:
+        study.optimize(tracked, n_trials=2, callbacks=[callback])
+        assert mlflow.active_run().info.run_id == parent.info.run_id  # the parent is still the active run
+    runs = runs_of(mlflow, uri, "children")
+    assert sorted(runs) == ["0", "1"]
+    for trial in study.trials:
+        run = runs[str(trial.number)]
+        assert run.data.tags["mlflow.parentRunId"] == parent.info.run_id
+        assert run.data.metrics["inner"] == pytest.approx(trial.value) == run.data.metrics["value"]
+        assert run.info.status == "FINISHED"
+
+
 def test_a_tracker_that_fails_warns_naming_the_trial_and_the_study_goes_on(mlflow, tmp_path):
     blocker = tmp_path / "not_a_directory"
     blocker.write_text("")

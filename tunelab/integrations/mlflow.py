@@ -217,7 +217,8 @@ class MLflowCallback:
                                   UserWarning, stacklevel=2)
                     return objective(trial)
                 trial.set_system_attr(RUN_ID_ATTR, run_id)
-                with mlflow.start_run(run_id=run_id):
+                # resumed as it was opened: a child of the active run with nested=True
+                with mlflow.start_run(run_id=run_id, nested=bool(self._kwargs.get("nested", False))):
                     return objective(trial)
 
             return tracked

@@ -22,6 +22,9 @@ class TunelabSweeperConf:
     """``hydra.sweeper`` under ``hydra/sweeper=tunelab`` (docs/hydra.md explains each key)."""
 
     _target_: str = "hydra_plugins.tunelab_sweeper.tunelab_sweeper.TunelabSweeper"
+    #: Hydra passes sampler and pruner as written: tunelab builds their _target_ (an optuna.samplers
+    #: class means tunelab's class of that name, so optuna need not be installed).
+    _recursive_: bool = False
     #: None (tunelab's AutoSampler), a name ("tpe"), {name, args, seed}, or a _target_ mapping.
     sampler: Any = None
     #: "minimize", "maximize" or a list of them, one per objective the task returns.
@@ -46,6 +49,10 @@ class TunelabSweeperConf:
     #: The search space: override key -> sweep (choice / interval / range), fixed value,
     #: {space, when} (conditional) or {schedule: {...}, when} (a learning-rate schedule).
     params: Optional[Dict[str, Any]] = None  # noqa: UP006, UP045
+    #: The Optuna sweeper's keys that tunelab lacks: anything but null is refused, saying what to write.
+    custom_search_space: Optional[str] = None  # noqa: UP045
+    max_failure_rate: Optional[float] = None  # noqa: UP045
+    search_space: Optional[Dict[str, Any]] = None  # noqa: UP006, UP045
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="tunelab", node=TunelabSweeperConf, provider="tunelab")
@@ -57,7 +64,8 @@ class TunelabSweeper(Sweeper):
     def __init__(self, sampler: Any = None, direction: Any = "minimize", study_name: str | None = None,
                  storage: str | None = None, n_trials: int = 20, n_jobs: int = 1, pruner: Any = None,
                  params: Any = None, heartbeat_interval: float | None = 10.0, grace_period: float | None = None,
-                 retries: int = 1) -> None:
+                 retries: int = 1, custom_search_space: str | None = None, max_failure_rate: float | None = None,
+                 search_space: Any = None) -> None:
         self.sampler = sampler
         self.direction = direction
         self.study_name = study_name
@@ -66,6 +74,8 @@ class TunelabSweeper(Sweeper):
         self.n_jobs = n_jobs
         self.pruner = pruner
         self.params = params
+        self.optuna_only = {"custom_search_space": custom_search_space, "max_failure_rate": max_failure_rate,
+                            "search_space": search_space}
         self.liveness = {"heartbeat_interval": heartbeat_interval, "grace_period": grace_period, "retries": retries}
         self.config: DictConfig | None = None
         self.launcher: Any = None
@@ -80,6 +90,7 @@ class TunelabSweeper(Sweeper):
     def sweep(self, arguments: list[str]) -> Any:
         from tunelab.integrations import hydra as th
 
+        th.refuse_optuna_only(**self.optuna_only)
         space = th.SearchSpace.parse(self.params, arguments)
         study = th.open_study(study_name=self.study_name, storage=self.storage, direction=self.direction,
                               sampler=self.sampler, pruner=self.pruner, **self.liveness)

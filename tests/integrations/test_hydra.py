@@ -540,3 +540,58 @@ def test_a_pruned_job_keeps_its_last_report_and_a_failed_one_its_error():
     assert pruned.state == TrialState.PRUNED and pruned.values == (0.25,)
     assert failed.state == TrialState.FAIL and failed.fail_reason == "the task raised RuntimeError: out of memory"
     assert th._LIVE == {}  # the batch's live trials are let go
+
+
+# -- the Optuna sweeper's own spellings ------------------------------------------------------------------------
+def test_an_optuna_sweeper_config_runs_with_its_optuna_sampler_target_and_its_seed_only_sampler(tmp_path):
+    # the Optuna sweeper's documented sampler spelling: Hydra must not build an optuna object (optuna
+    # need not be installed); the class of the same name in tunelab.samplers is used, with the seed
+    for sampler, built in [("{_target_: optuna.samplers.TPESampler, seed: 7}", "TPESampler"),
+                           ("{seed: 7}", "AutoSampler")]:
+        config = HEAD + textwrap.dedent(f"""\
+        hydra:
+          sweeper:
+            sampler: {sampler}
+            pruner: {{_target_: optuna.pruners.NopPruner}}
+            study_name: s{built}
+            n_trials: 3
+            params:
+              x: range(-2, 2, step=0.5)
+        """)
+        done = run(tmp_path, config, "    return cfg.x ** 2")
+        assert f"sampler: {built}, pruner: NopPruner" in done.stdout
+        assert len(stored(tmp_path, f"s{built}").trials) == 3
+
+
+def test_an_optuna_target_is_read_as_the_tunelab_class_of_that_name_or_refused_naming_it():
+    from tunelab.pruners import MedianPruner
+    from tunelab.samplers import TPESampler
+
+    a = th.plugin("sampler", {"_target_": "optuna.samplers.TPESampler", "seed": 3, "n_startup_trials": 4})
+    b = th.plugin("sampler", {"_target_": "tunelab.samplers.TPESampler", "seed": 3, "n_startup_trials": 4})
+    assert isinstance(a, TPESampler) and isinstance(b, TPESampler)
+    assert isinstance(th.plugin("pruner", {"_target_": "optuna.pruners.MedianPruner"}), MedianPruner)
+    with pytest.raises(tunelab.TunelabError, match=r"hydra.sweeper.sampler._target_='optuna.samplers.NSGAIIISampler' "
+                                                   r"is invalid: must be .*tunelab has no NSGAIIISampler"):
+        th.plugin("sampler", {"_target_": "optuna.samplers.NSGAIIISampler"})
+    with pytest.raises(tunelab.TunelabError, match=r"sampler.consider_prior is invalid: TPESampler takes"):
+        th.plugin("sampler", {"_target_": "optuna.samplers.TPESampler", "consider_prior": True})
+    with pytest.raises(tunelab.TunelabError, match=r"hydra.sweeper.sampler._target_='collections.OrderedDict' is "
+                                                   r"invalid: must be .*building a tunelab.samplers.Sampler"):
+        th.plugin("sampler", {"_target_": "collections.OrderedDict"})
+
+
+@pytest.mark.parametrize(("key", "value", "message"), [
+    ("custom_search_space", "app.extend", r"hydra.sweeper.custom_search_space='app.extend' is invalid: must be null"
+                                          r": tunelab's sweeper has no custom_search_space.*when.*trial\(\)"),
+    ("max_failure_rate", "0.5", r"hydra.sweeper.max_failure_rate=0.5 is invalid: must be null: .*FAIL"),
+    ("search_space", "{x: {type: float, low: 0, high: 1}}",
+     r"hydra.sweeper.search_space=\{.*\} is invalid: must be null: .*hydra.sweeper.params"),
+])
+def test_an_optuna_sweeper_key_tunelab_lacks_is_refused_saying_what_to_write_instead(tmp_path, key, value, message):
+    import re
+
+    config = HEAD + f"hydra:\n  sweeper:\n    n_trials: 2\n    {key}: {value}\n    params:\n      x: interval(-1, 1)\n"
+    done = run(tmp_path, config, "    return cfg.x", ok=False)
+    assert done.returncode != 0 and re.search(message, done.stdout), done.stdout[-2000:]
+    assert not (tmp_path / "seen-0.json").exists()  # refused before any job ran

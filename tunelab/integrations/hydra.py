@@ -362,7 +362,14 @@ def directions(value: Any) -> list[str]:
 
 def plugin(kind: str, value: Any) -> Any:
     """``hydra.sweeper.sampler`` / ``.pruner``: None (tunelab's default), a name ("tpe"), a mapping
-    ``{name, args, seed}``, or an instance (Hydra builds one from a ``_target_`` mapping)."""
+    ``{name, args, seed}`` (no name: the default class, e.g. ``{seed: 0}``), a ``_target_`` mapping,
+    or an instance.
+
+    A ``_target_`` naming a class of ``optuna.samplers`` / ``optuna.pruners`` (the Optuna sweeper's
+    spelling) or of ``tunelab.samplers`` / ``tunelab.pruners`` builds tunelab's class of that name
+    with the mapping's other keys as its arguments; any other ``_target_`` is built by Hydra and
+    must give a tunelab sampler / pruner.
+    """
     from tunelab.config._plugins import build
     from tunelab.config._source import Source
     from tunelab.pruners import Pruner
@@ -375,14 +382,64 @@ def plugin(kind: str, value: Any) -> Any:
     src = Source("", "hydra.sweeper")
     if isinstance(value, str):
         return build(kind, value, {}, seed=None, src=src)
+    if isinstance(value, Mapping) and "_target_" in value:
+        return _from_target(kind, base, dict(value), src)
     if isinstance(value, Mapping):
         unknown = sorted(set(value) - {"name", "args", "seed"})
-        if unknown or "name" not in value:
+        if unknown:
             raise invalid(_where(kind), value, f"a {kind} name, a mapping {{name, args, seed}} or a mapping with "
                                                f"_target_ (a tunelab.{kind}s class)")
-        return build(kind, value["name"], value.get("args") or {}, seed=value.get("seed"), src=src)
+        name = value.get("name", _DEFAULT_PLUGIN[kind])
+        return build(kind, name, value.get("args") or {}, seed=value.get("seed"), src=src)
     raise invalid(_where(kind), value, f"a {kind} name, a mapping {{name, args, seed}} or a mapping with _target_, "
                                        f"building a tunelab.{kind}s.{base.__name__}")
+
+
+#: The class a ``{seed, args}`` mapping without a name builds: the one tunelab uses when none is set.
+_DEFAULT_PLUGIN = {"sampler": "auto", "pruner": "median"}
+
+
+def _from_target(kind: str, base: type, value: dict[str, Any], src: Any) -> Any:
+    from tunelab.config._plugins import available, build
+
+    target = value.pop("_target_")
+    where = _where(f"{kind}._target_")
+    module, _, class_name = str(target).rpartition(".")
+    if module in (f"optuna.{kind}s", f"tunelab.{kind}s"):
+        names = {cls.__name__: name for name, cls in available(kind).items()}
+        if class_name not in names:
+            raise invalid(where, target, f"a class of tunelab.{kind}s ({sorted(names)}); tunelab has no {class_name}")
+        try:
+            return build(kind, names[class_name], value, seed=None, src=src)
+        except TunelabError as exc:  # "sampler.args.x": the _target_ mapping holds its arguments itself
+            raise InvalidArgumentError(str(exc).replace(f"{kind}.args.", f"{kind}.")) from None
+    from hydra.utils import instantiate
+
+    try:
+        built = instantiate({"_target_": target, **value})
+    except Exception as exc:  # noqa: BLE001 - Hydra's InstantiationException or the class's own error
+        raise InvalidArgumentError(f"{where}={target!r} could not be built: {exc}") from None
+    if not isinstance(built, base):
+        raise invalid(where, target, f"a class building a tunelab.{kind}s.{base.__name__} (got "
+                                     f"{type(built).__name__})")
+    return built
+
+
+def refuse_optuna_only(**keys: Any) -> None:
+    """Refuse the Optuna sweeper's keys that tunelab's sweeper does not have, saying what to write
+    instead (they are in the sweeper's config only so that a ported config gets this message)."""
+    instead = {
+        "custom_search_space": "tunelab's sweeper has no custom_search_space; write a parameter that depends on "
+                               "another as {space: ..., when: {other: value}} in hydra.sweeper.params, or suggest "
+                               "it inside the task with tunelab.integrations.hydra.trial().suggest_float(...)",
+        "max_failure_rate": "tunelab's sweep records a job that raised as a FAIL trial and goes on (docs/hydra.md)",
+        "search_space": "the Hydra 1.1 search_space is gone; write hydra.sweeper.params in the override grammar "
+                        "(x: interval(0, 1), y: choice(a, b))",
+    }
+    for key, value in keys.items():
+        value = _container(value)
+        if value is not None:
+            raise invalid(_where(key), value, f"null: {instead[key]}")
 
 
 def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, pruner: Any,

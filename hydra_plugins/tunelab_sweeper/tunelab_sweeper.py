@@ -4,9 +4,9 @@ Everything it does beyond Hydra's plumbing is in :mod:`tunelab.integrations.hydr
 """
 
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, Optional  # noqa: UP035 - OmegaConf reads the config's annotations
+from typing import Any, Dict, List, Optional  # noqa: UP035 - OmegaConf reads the config's annotations
 
 from hydra.core.config_store import ConfigStore
 from hydra.core.plugins import Plugins
@@ -22,6 +22,9 @@ class TunelabSweeperConf:
     """``hydra.sweeper`` under ``hydra/sweeper=tunelab`` (docs/hydra.md explains each key)."""
 
     _target_: str = "hydra_plugins.tunelab_sweeper.tunelab_sweeper.TunelabSweeper"
+    #: No sampler config is chosen, so ``override hydra/sweeper/sampler: nsgaii`` (the Optuna
+    #: sweeper's spelling) can choose one of the group's: ``{name: nsgaii}``.
+    defaults: List[Any] = field(default_factory=lambda: ["_self_", {"sampler": None}])  # noqa: UP006
     #: Hydra passes sampler and pruner as written: tunelab builds their _target_ (an optuna.samplers
     #: class means tunelab's class of that name, so optuna need not be installed).
     _recursive_: bool = False
@@ -56,6 +59,11 @@ class TunelabSweeperConf:
 
 
 ConfigStore.instance().store(group="hydra/sweeper", name="tunelab", node=TunelabSweeperConf, provider="tunelab")
+#: ``hydra/sweeper/sampler=<name>``: the samplers tunelab builds from a name alone (a test keeps this list
+#: in step with tunelab.samplers, which is not imported here: Hydra imports every plugin on start).
+SAMPLER_GROUP = ("auto", "bruteforce", "cmaes", "gp", "grid", "nsgaii", "qmc", "random", "tpe")
+for _name in SAMPLER_GROUP:
+    ConfigStore.instance().store(group="hydra/sweeper/sampler", name=_name, node={"name": _name}, provider="tunelab")
 
 
 class TunelabSweeper(Sweeper):

@@ -595,3 +595,33 @@ def test_an_optuna_sweeper_key_tunelab_lacks_is_refused_saying_what_to_write_ins
     done = run(tmp_path, config, "    return cfg.x", ok=False)
     assert done.returncode != 0 and re.search(message, done.stdout), done.stdout[-2000:]
     assert not (tmp_path / "seen-0.json").exists()  # refused before any job ran
+
+
+def test_the_sampler_is_chosen_by_the_optuna_sweepers_config_group_and_seeded_by_the_sampler_key(tmp_path):
+    config = textwrap.dedent("""\
+    defaults:
+      - override hydra/sweeper: tunelab
+      - override hydra/sweeper/sampler: nsgaii
+    x: 0.0
+    y: 0.0
+    hydra:
+      sweeper:
+        sampler: {seed: 123}
+        direction: [minimize, minimize]
+        n_trials: 3
+        params:
+          x: range(0, 4, step=0.5)
+          y: range(0, 2, step=0.5)
+    """)
+    done = run(tmp_path, config, "    return cfg.x + cfg.y, (cfg.x - 2) ** 2 + cfg.y")
+    assert "sampler: NSGAIISampler" in done.stdout and len(stored(tmp_path).trials) == 3
+    done = run(tmp_path, HEAD + "hydra:\n  sweeper:\n    n_trials: 4\n", "    return cfg.x",
+               "hydra/sweeper/sampler=random", "x=interval(0, 1)", "hydra.sweeper.study_name=second")
+    assert "sampler: RandomSampler" in done.stdout
+
+
+def test_the_sampler_group_holds_every_sampler_of_tunelab_but_the_wrapper():
+    from hydra_plugins.tunelab_sweeper.tunelab_sweeper import SAMPLER_GROUP
+    from tunelab.config._plugins import available
+
+    assert set(SAMPLER_GROUP) == set(available("sampler")) - {"partialfixed"}  # it needs a base sampler

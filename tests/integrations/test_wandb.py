@@ -201,6 +201,49 @@ def test_track_in_wandb_logs_the_objectives_own_rows_into_the_trials_run(wandb, 
         assert run["summary"]["value"] == pytest.approx(trial.value)
 
 
+def test_the_study_run_starts_with_the_callback_so_the_objective_can_log_into_it(wandb, tmp_path):
+    callback = WeightsAndBiasesCallback(wandb_kwargs={"project": "p", "name": "study"})  # as Optuna's: run started
+    assert wandb.run is not None
+
+    def logging(trial):  # no decorator: wandb.log goes to the study's run
+        x = trial.suggest_float("x", 0, 1)
+        wandb.log({"train_loss": x})
+        return x
+
+    study = tunelab.create_study(study_name="own-rows")
+    study.optimize(logging, n_trials=2, callbacks=[callback])
+    wandb.finish()
+    (run,) = read_runs(tmp_path).values()
+    assert [r["train_loss"] for r in run["history"] if "train_loss" in r] == pytest.approx(
+        [t.value for t in study.trials])
+    assert [r["trial_number"] for r in run["history"] if "trial_number" in r] == [0, 1]
+
+
+def test_track_in_wandb_in_worker_processes_keeps_each_trials_rows_in_a_run_of_its_own(wandb, tmp_path):
+    callback = WeightsAndBiasesCallback(as_multirun=True)
+
+    @callback.track_in_wandb()
+    def tracked(trial):
+        x = trial.suggest_float("x", 0, 1)
+        wandb.log({"train_loss": x, "trial": trial.number})
+        return x
+
+    study = tunelab.create_study(study_name="workers")
+    study.optimize(tracked, n_trials=4, n_jobs=2, callbacks=[callback])  # worker processes: 2 trials each
+    import wandb as w
+    w.teardown()
+    rows = []
+    for path in sorted(tmp_path.glob("**/wandb/offline-run-*/run-*.wandb")):
+        names = {r.run.display_name for r in _records(path) if r.WhichOneof("record_type") == "run"}
+        logged = [{_key(i): json.loads(i.value_json) for i in r.history.item} for r in _records(path)
+                  if r.WhichOneof("record_type") == "history"]
+        rows.append((names, [r["trial"] for r in logged if "trial" in r]))
+    objective_runs = [(names, trials) for names, trials in rows if trials]
+    assert len(objective_runs) == 4  # one run per trial, not one per worker holding two trials' rows
+    for names, trials in objective_runs:
+        assert len(trials) == 1 and names == {f"trial-{trials[0]}"}
+
+
 def test_a_tracker_that_fails_warns_naming_the_trial_and_the_study_goes_on(wandb, tmp_path):
     callback = WeightsAndBiasesCallback(wandb_kwargs={"mode": "no-such-mode"}, as_multirun=True)
     study = tunelab.create_study(study_name="lost")

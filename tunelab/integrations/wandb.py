@@ -16,7 +16,9 @@ One run per study (``as_multirun=False``): each finished trial logs a row holdin
 each schedule it drew with ``suggest_schedule`` (under its name, as the schedule's repr), its
 value(s) under ``metric_name`` (or ``<metric_name>_<i>``), ``trial_number`` and ``state``; the
 run's config holds the study's ``direction`` and ``study_name``. The run is W&B's active run
-(``wandb.run``), started with ``wandb_kwargs`` when there is none.
+(``wandb.run``); as Optuna's callback does, the constructor starts it with ``wandb_kwargs`` when
+there is none (so the objective can ``wandb.log`` into it at once), and a trial after
+``wandb.finish()`` starts the next.
 
 One run per trial (``as_multirun=True``): the run (``name="trial-<number>"``, ``group=<study
 name>`` unless ``wandb_kwargs`` say otherwise) has the parameters, the schedules' reprs and configs
@@ -27,8 +29,11 @@ own step key: ``intermediate_value`` (``intermediate_value_<i>`` for a multi-obj
 training integrations store) ``lr`` over ``lr_step``. A failed trial's run ends with exit code 1.
 
 ``track_in_wandb()`` decorates the objective so that its ``wandb.log`` calls go to its trial's run
-(``as_multirun=True``) or to the study's run. W&B keeps one active run per process: use it with
-``optimize(n_jobs=1)``.
+(``as_multirun=True``) or to the study's run. W&B keeps one active run per process, and callbacks
+run in the study's process: with ``n_jobs=1`` the trial's run holds both the objective's rows and
+the callback's record. In worker processes (``n_jobs > 1``) the objective's rows go to a run of
+their own (same name and group), which ends with the objective, and the callback's record to
+another; threads (``executor="thread"``) would mix trials in one run.
 
 The tracker never loses a trial: when W&B raises, the callback warns, naming the trial and the
 error, and the study goes on; the trial stays in the study's storage. Tested in W&B's offline mode
@@ -38,12 +43,15 @@ error, and the study goes on; the trial stays in the study's storage. Tested in 
 from __future__ import annotations
 
 import functools
+import multiprocessing
+import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from tunelab._constraints import Bool, constrained
-from tunelab._errors import require_extra
+from tunelab._errors import TrialPruned, require_extra
 from tunelab._records import FrozenTrial, TrialState
+from tunelab.execution._startup import WORKER_NAME
 from tunelab.integrations.mlflow import (
     KWARGS,
     METRIC_NAME,
@@ -77,8 +85,11 @@ class WeightsAndBiasesCallback:
                  as_multirun: bool = False) -> None:
         self._metric_name = check_metric_name(metric_name, "WeightsAndBiasesCallback")
         self._kwargs = dict(wandb_kwargs or {})
-        require_extra("wandb", "wandb")
+        wandb = require_extra("wandb", "wandb")
         self._as_multirun = as_multirun
+        self._pid = os.getpid()  # the process whose optimize runs this callback (a copy keeps it)
+        if not as_multirun and wandb.run is None and not _in_worker_process():
+            self._init(wandb, "", 0)  # as Optuna's: the objective can wandb.log into the study's run at once
 
     def __repr__(self) -> str:
         return f"WeightsAndBiasesCallback(metric_name={self._metric_name!r}, as_multirun={self._as_multirun})"
@@ -102,6 +113,8 @@ class WeightsAndBiasesCallback:
             @functools.wraps(objective)
             def tracked(trial: Any) -> Any:
                 wandb = require_extra("wandb", "wandb")
+                if self._as_multirun and (os.getpid() != self._pid or _in_worker_process()):
+                    return self._run_in_worker(wandb, objective, trial)
                 if wandb.run is None:
                     self._init(wandb, trial.study.study_name, trial.number)
                 return objective(trial)
@@ -109,6 +122,23 @@ class WeightsAndBiasesCallback:
             return tracked
 
         return decorator
+
+    def _run_in_worker(self, wandb: Any, objective: Callable[[Any], Any], trial: Any) -> Any:
+        """Run ``objective`` in a run of its trial that ends with it: the callback runs in the study's
+        process, so it cannot end a worker's run (which the worker's next trial would log into)."""
+        if wandb.run is not None:
+            wandb.run.finish()
+        run = self._init(wandb, trial.study.study_name, trial.number)
+        failed = True
+        try:
+            result = objective(trial)
+            failed = False
+            return result
+        except TrialPruned:
+            failed = False
+            raise
+        finally:
+            run.finish(exit_code=1 if failed else 0)
 
     def _init(self, wandb: Any, study_name: str, number: int) -> Any:
         if not self._as_multirun:
@@ -141,3 +171,8 @@ class WeightsAndBiasesCallback:
             failed = False
         finally:
             run.finish(exit_code=1 if failed or trial.state == TrialState.FAIL else 0)
+
+
+def _in_worker_process() -> bool:
+    """Whether this is a worker process of ``optimize(n_jobs=...)`` (it imports the main script again)."""
+    return multiprocessing.current_process().name.startswith(WORKER_NAME)

@@ -206,6 +206,25 @@ def test_track_in_mlflow_with_nested_runs_each_trial_as_a_child_of_the_active_ru
         assert run.info.status == "FINISHED"
 
 
+def test_track_in_mlflow_runs_in_the_studys_experiment_whatever_experiment_is_set(mlflow, uri):
+    mlflow.set_tracking_uri(uri)
+    chosen = mlflow.set_experiment("set-by-the-user").experiment_id
+    callback = MLflowCallback(uri)
+
+    @callback.track_in_mlflow()
+    def tracked(trial):
+        x = trial.suggest_float("x", 0, 1)
+        mlflow.log_metric("inner", x)
+        return x
+
+    study = tunelab.create_study(study_name="own-experiment")
+    study.optimize(tracked, n_trials=2, callbacks=[callback])
+    assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 2
+    runs = runs_of(mlflow, uri, "own-experiment")
+    assert sorted(runs) == ["0", "1"] and all(r.data.metrics["inner"] == r.data.metrics["value"] for r in runs.values())
+    assert mlflow.MlflowClient(uri).search_runs([chosen]) == []
+
+
 def test_a_tracker_that_fails_warns_naming_the_trial_and_the_study_goes_on(mlflow, tmp_path):
     blocker = tmp_path / "not_a_directory"
     blocker.write_text("")

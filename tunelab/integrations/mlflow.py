@@ -210,15 +210,14 @@ class MLflowCallback:
             def tracked(trial: Any) -> Any:
                 mlflow = require_extra("mlflow", "mlflow")
                 try:
-                    run_id = self._open(mlflow, trial.study.study_name, trial.number)
+                    active = self._start(mlflow, trial.study.study_name, trial.number)
                 except Exception as exc:  # noqa: BLE001 - the objective runs all the same
                     warnings.warn(f"tunelab: MLflowCallback could not open an MLflow run for trial {trial.number}: "
                                   f"{_error_text(exc)}. The objective runs without one.",
                                   UserWarning, stacklevel=2)
                     return objective(trial)
-                trial.set_system_attr(RUN_ID_ATTR, run_id)
-                # resumed as it was opened: a child of the active run with nested=True
-                with mlflow.start_run(run_id=run_id, nested=bool(self._kwargs.get("nested", False))):
+                with active as run:  # started here, not resumed: MLflow refuses to resume a run outside
+                    trial.set_system_attr(RUN_ID_ATTR, run.info.run_id)  # the experiment set active
                     return objective(trial)
 
             return tracked
@@ -227,13 +226,17 @@ class MLflowCallback:
 
     def _open(self, mlflow: Any, study_name: str, number: int) -> str:
         """Start and end (FINISHED) a run for trial ``number``; its id."""
+        with self._start(mlflow, study_name, number) as run:
+            return run.info.run_id
+
+    def _start(self, mlflow: Any, study_name: str, number: int) -> Any:
+        """Start the run of trial ``number`` (``mlflow.start_run``'s active run)."""
         if self._tracking_uri is not None:
             mlflow.set_tracking_uri(self._tracking_uri)
         kwargs = {"run_name": str(number), **self._kwargs}
         if self._create_experiment:
             kwargs["experiment_id"] = _experiment_id(mlflow, study_name)
-        with mlflow.start_run(**kwargs) as run:
-            return run.info.run_id
+        return mlflow.start_run(**kwargs)
 
     def _log(self, study: Any, trial: FrozenTrial, names: list[str]) -> None:
         mlflow = require_extra("mlflow", "mlflow")

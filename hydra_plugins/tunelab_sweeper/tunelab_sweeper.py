@@ -101,7 +101,7 @@ class TunelabSweeper(Sweeper):
         th.refuse_optuna_only(**self.optuna_only)
         space = th.SearchSpace.parse(self.params, arguments)
         study = th.open_study(study_name=self.study_name, storage=self.storage, direction=self.direction,
-                              sampler=self.sampler, pruner=self.pruner, **self.liveness)
+                              sampler=self.sampler, pruner=self.pruner, space=space, **self.liveness)
         _log.info("Study: %s, storage: %s, sampler: %s, pruner: %s, directions: %s", study.study_name,
                   self.storage or "in memory", type(study.sampler).__name__, type(study.pruner).__name__,
                   [d.name.lower() for d in study.directions])

@@ -579,6 +579,9 @@ def test_an_optuna_target_is_read_as_the_tunelab_class_of_that_name_or_refused_n
     with pytest.raises(tunelab.TunelabError, match=r"hydra.sweeper.sampler._target_='collections.OrderedDict' is "
                                                    r"invalid: must be .*building a tunelab.samplers.Sampler"):
         th.plugin("sampler", {"_target_": "collections.OrderedDict"})
+    with pytest.raises(tunelab.TunelabError, match=r"hydra.sweeper.sampler=.* is invalid: must be a name "
+                                                   r"\(hydra/sweeper/sampler=<name> sets one\) or a _target_, not both"):
+        th.plugin("sampler", {"name": "grid", "_target_": "optuna.samplers.GridSampler"})
 
 
 @pytest.mark.parametrize(("key", "value", "message"), [
@@ -625,3 +628,36 @@ def test_the_sampler_group_holds_every_sampler_of_tunelab_but_the_wrapper():
     from tunelab.config._plugins import available
 
     assert set(SAMPLER_GROUP) == set(available("sampler")) - {"partialfixed"}  # it needs a base sampler
+
+
+def test_the_grid_sampler_takes_its_grid_from_params_and_the_sweep_ends_when_every_point_ran(tmp_path):
+    config = textwrap.dedent("""\
+    defaults:
+      - override hydra/sweeper: tunelab
+      - override hydra/sweeper/sampler: grid
+    x: 0
+    opt: adam
+    hydra:
+      sweeper:
+        n_trials: 20
+        n_jobs: 4
+        params:
+          x: range(-1, 1)
+          opt: choice(sgd, adam)
+    """)
+    run(tmp_path, config, "    return cfg.x")
+    trials = stored(tmp_path).trials
+    assert sorted((t.params["x"], t.params["opt"]) for t in trials) == sorted(
+        (x, o) for x in (-1, 0, 1) for o in ("sgd", "adam"))  # each point once, range's stop included
+    assert {t.state for t in trials} == {TrialState.COMPLETE}
+
+
+def test_a_grid_needs_discrete_parameters_and_says_which_one_is_not():
+    space = th.SearchSpace.parse({"x": "range(0.0, 1.0, step=0.25)", "n": "tag(log, int(interval(1, 4)))",
+                                  "o": "choice(a, b)"})
+    assert space.grid() == {"x": [0.0, 0.25, 0.5, 0.75, 1.0], "n": [1, 2, 3, 4], "o": ["a", "b"]}
+    with pytest.raises(tunelab.TunelabError, match=r"hydra.sweeper.params.y=FloatDistribution\(.*\) is invalid: "
+                                                   r"must be discrete for the grid sampler"):
+        th.SearchSpace.parse({"y": "interval(0, 1.5)"}).grid()
+    built = th.plugin("sampler", {"name": "grid"}, space=space)
+    assert built.search_space["o"] == ("a", "b")

@@ -191,6 +191,27 @@ class SearchSpace:
                 keys.append(key)
         return cls(tuple(specs), tuple(keys), tuple(fixed))
 
+    def grid(self) -> dict[str, list[Any]]:
+        """Every value of each parameter, for the grid sampler: name -> values (range's stop included).
+
+        >>> SearchSpace.parse({"x": "range(1, 3)", "o": "choice(a, b)"}).grid()
+        {'x': [1, 2, 3], 'o': ['a', 'b']}
+        """
+        out: dict[str, list[Any]] = {}
+        for spec, key in zip(self.params, self.keys):
+            space = spec.space
+            if spec.kind == "categorical" and not spec.when:
+                out[spec.name] = list(space.choices)
+            elif spec.kind == "int" and not spec.when:
+                out[spec.name] = list(range(space.low, space.high + 1, space.step))
+            elif spec.kind == "float" and space.step is not None and not spec.when:
+                count = round((space.high - space.low) / space.step)
+                out[spec.name] = [round(space.low + i * space.step, 12) for i in range(count + 1)]
+            else:
+                raise invalid(_where(f"params.{key}"), space, "discrete for the grid sampler: choice(...), "
+                                                              "range(...) or int(interval(...)), with no when")
+        return out
+
     def suggest(self, live: Any) -> dict[str, Any]:
         """Suggest every active parameter in ``live`` (a running trial); name -> value."""
         return suggest_all(live, self.params)
@@ -360,7 +381,7 @@ def directions(value: Any) -> list[str]:
     return [item.lower() for item in items]
 
 
-def plugin(kind: str, value: Any) -> Any:
+def plugin(kind: str, value: Any, *, space: SearchSpace | None = None) -> Any:
     """``hydra.sweeper.sampler`` / ``.pruner``: None (tunelab's default), a name ("tpe"), a mapping
     ``{name, args, seed}`` (no name: the default class, e.g. ``{seed: 0}``), a ``_target_`` mapping,
     or an instance.
@@ -368,7 +389,8 @@ def plugin(kind: str, value: Any) -> Any:
     A ``_target_`` naming a class of ``optuna.samplers`` / ``optuna.pruners`` (the Optuna sweeper's
     spelling) or of ``tunelab.samplers`` / ``tunelab.pruners`` builds tunelab's class of that name
     with the mapping's other keys as its arguments; any other ``_target_`` is built by Hydra and
-    must give a tunelab sampler / pruner.
+    must give a tunelab sampler / pruner. The grid sampler named without a ``search_space`` takes
+    ``space``'s grid (:meth:`SearchSpace.grid`), as the Optuna sweeper's does.
     """
     from tunelab.config._plugins import build
     from tunelab.config._source import Source
@@ -381,7 +403,9 @@ def plugin(kind: str, value: Any) -> Any:
         return value
     src = Source("", "hydra.sweeper")
     if isinstance(value, str):
-        return build(kind, value, {}, seed=None, src=src)
+        value = {"name": value}
+    if space is not None and kind == "sampler":
+        value = _with_grid(value, space)
     if isinstance(value, Mapping) and "_target_" in value:
         return _from_target(kind, base, dict(value), src)
     if isinstance(value, Mapping):
@@ -395,6 +419,21 @@ def plugin(kind: str, value: Any) -> Any:
                                        f"building a tunelab.{kind}s.{base.__name__}")
 
 
+def _with_grid(value: Any, space: SearchSpace) -> Any:
+    """``value``, with the grid of ``space`` as its search_space when it names the grid sampler without one."""
+    if not isinstance(value, Mapping):
+        return value
+    if "_target_" in value:
+        module, _, name = str(value["_target_"]).rpartition(".")
+        if module in ("optuna.samplers", "tunelab.samplers") and name == "GridSampler" and "search_space" not in value:
+            return {**value, "search_space": space.grid()}
+        return value
+    name, args = value.get("name"), value.get("args") or {}
+    if isinstance(name, str) and name.lower() == "grid" and isinstance(args, Mapping) and "search_space" not in args:
+        return {**value, "args": {**args, "search_space": space.grid()}}
+    return value
+
+
 #: The class a ``{seed, args}`` mapping without a name builds: the one tunelab uses when none is set.
 _DEFAULT_PLUGIN = {"sampler": "auto", "pruner": "median"}
 
@@ -402,6 +441,8 @@ _DEFAULT_PLUGIN = {"sampler": "auto", "pruner": "median"}
 def _from_target(kind: str, base: type, value: dict[str, Any], src: Any) -> Any:
     from tunelab.config._plugins import available, build
 
+    if "name" in value:  # e.g. hydra/sweeper/sampler=tpe beside a sampler: {_target_: ...}
+        raise invalid(_where(kind), value, f"a name (hydra/sweeper/{kind}=<name> sets one) or a _target_, not both")
     target = value.pop("_target_")
     where = _where(f"{kind}._target_")
     module, _, class_name = str(target).rpartition(".")
@@ -443,7 +484,8 @@ def refuse_optuna_only(**keys: Any) -> None:
 
 
 def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, pruner: Any,
-               heartbeat_interval: Any = None, grace_period: Any = None, retries: Any = 0) -> Any:
+               heartbeat_interval: Any = None, grace_period: Any = None, retries: Any = 0,
+               space: SearchSpace | None = None) -> Any:
     """The sweep's study: created, or loaded (a resumed sweep) when the storage holds it already.
 
     On an SQL storage the sweep's running trials heartbeat every ``heartbeat_interval`` seconds (None:
@@ -456,7 +498,7 @@ def open_study(*, study_name: Any, storage: Any, direction: Any, sampler: Any, p
         raise invalid(_where("study_name"), study_name, "a non-empty string or null (a generated name)")
     if storage is not None and (not isinstance(storage, str) or not storage):
         raise invalid(_where("storage"), storage, "a storage URL such as 'sqlite:///tunelab.db', or null (in memory)")
-    dirs, built = directions(direction), (plugin("sampler", sampler), plugin("pruner", pruner))
+    dirs, built = directions(direction), (plugin("sampler", sampler, space=space), plugin("pruner", pruner))
     try:
         opened = _with_heartbeats(storage, heartbeat_interval, grace_period, retries)
         return tunelab.create_study(study_name=study_name, storage=opened, directions=dirs, sampler=built[0],
@@ -493,6 +535,8 @@ def run_sweep(study: Any, space: SearchSpace, *, launch: Callable[[list[list[str
     returns Hydra's JobReturns; ``validate`` checks a batch composes before anything runs. A job
     that raised ends FAIL with the error as its reason, and the sweep goes on; one that raised
     :class:`tunelab.TrialPruned` ends PRUNED; a return of None or NaN ends FAIL, saying so.
+    ``study.stop()`` (a grid sampler calls it on handing out its last point) ends the sweep after
+    the batch, as it ends ``optimize``.
     """
     from tunelab.runner import counted
 
@@ -502,8 +546,11 @@ def run_sweep(study: Any, space: SearchSpace, *, launch: Callable[[list[list[str
         _log.info("tunelab: study %r holds %d counted trials already (n_trials=%d): nothing to run",
                   study.study_name, n_trials - owed, n_trials)
     job = 0
-    while owed > 0:
-        batch = [study.ask() for _ in range(min(n_jobs, owed))]
+    study._stop_flag = False  # noqa: SLF001 - as optimize does: study.stop() ends the sweep
+    while owed > 0 and not study._stop_flag:  # noqa: SLF001
+        batch = []
+        while len(batch) < min(n_jobs, owed) and not (batch and study._stop_flag):  # noqa: SLF001
+            batch.append(study.ask())  # a grid sampler stops the study when it hands out its last point
         try:
             overrides = [space.overrides(space.suggest(t)) for t in batch]
             if validate is not None:
@@ -525,6 +572,9 @@ def run_sweep(study: Any, space: SearchSpace, *, launch: Callable[[list[list[str
         for live, ret in zip(batch, returns):
             _tell(study, live, ret)
         owed = n_trials - counted(study.trials)
+    if owed > 0:
+        _log.info("tunelab: the study was stopped (study.stop(); a grid sampler does so once every point "
+                  "ran) with %d of n_trials=%d still owed", owed, n_trials)
     return study
 
 

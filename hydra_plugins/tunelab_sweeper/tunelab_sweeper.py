@@ -22,9 +22,9 @@ class TunelabSweeperConf:
     """``hydra.sweeper`` under ``hydra/sweeper=tunelab`` (docs/hydra.md explains each key)."""
 
     _target_: str = "hydra_plugins.tunelab_sweeper.tunelab_sweeper.TunelabSweeper"
-    #: No sampler config is chosen, so ``override hydra/sweeper/sampler: nsgaii`` (the Optuna
-    #: sweeper's spelling) can choose one of the group's: ``{name: nsgaii}``.
-    defaults: List[Any] = field(default_factory=lambda: ["_self_", {"sampler": None}])  # noqa: UP006
+    #: No sampler or pruner config is chosen, so ``override hydra/sweeper/sampler: nsgaii`` (the
+    #: Optuna sweeper's spelling) can choose one of the group's: ``{name: nsgaii}``.
+    defaults: List[Any] = field(default_factory=lambda: ["_self_", {"sampler": None}, {"pruner": None}])  # noqa: UP006
     #: Hydra passes sampler and pruner as written: tunelab builds their _target_ (an optuna.samplers
     #: class means tunelab's class of that name, so optuna need not be installed).
     _recursive_: bool = False
@@ -62,8 +62,13 @@ ConfigStore.instance().store(group="hydra/sweeper", name="tunelab", node=Tunelab
 #: ``hydra/sweeper/sampler=<name>``: the samplers tunelab builds from a name alone (a test keeps this list
 #: in step with tunelab.samplers, which is not imported here: Hydra imports every plugin on start).
 SAMPLER_GROUP = ("auto", "bruteforce", "cmaes", "gp", "grid", "nsgaii", "qmc", "random", "tpe")
-for _name in SAMPLER_GROUP:
-    ConfigStore.instance().store(group="hydra/sweeper/sampler", name=_name, node={"name": _name}, provider="tunelab")
+#: ``hydra/sweeper/pruner=<name>``, likewise (the Optuna sweeper's group holds ``hyperband``).
+PRUNER_GROUP = ("hyperband", "median", "none", "percentile", "rescaledhyperband", "rescaledsuccessivehalving",
+                "successivehalving", "threshold", "wilcoxon")
+for _group, _names in (("sampler", SAMPLER_GROUP), ("pruner", PRUNER_GROUP)):
+    for _name in _names:
+        ConfigStore.instance().store(group=f"hydra/sweeper/{_group}", name=_name, node={"name": _name},
+                                     provider="tunelab")
 
 
 class TunelabSweeper(Sweeper):

@@ -661,3 +661,13 @@ def test_a_grid_needs_discrete_parameters_and_says_which_one_is_not():
         th.SearchSpace.parse({"y": "interval(0, 1.5)"}).grid()
     built = th.plugin("sampler", {"name": "grid"}, space=space)
     assert built.search_space["o"] == ("a", "b")
+
+
+def test_the_pruner_is_chosen_by_its_config_group_as_the_sampler_is(tmp_path):
+    from hydra_plugins.tunelab_sweeper.tunelab_sweeper import PRUNER_GROUP
+    from tunelab.config._plugins import available
+
+    assert set(PRUNER_GROUP) == set(available("pruner")) - {"patient", "nop"} | {"none"}  # patient wraps one
+    done = run(tmp_path, HEAD + "hydra:\n  sweeper:\n    n_trials: 2\n    pruner: {args: {min_resource: 2}}\n",
+               "    return cfg.x", "hydra/sweeper/pruner=hyperband", "x=interval(0, 1)")
+    assert "pruner: HyperbandPruner" in done.stdout

@@ -158,3 +158,9 @@ def sleeps_a_second(trial):
     x = trial.suggest_float("x", -1, 1)
     time.sleep(1.0)
     return x * x
+
+
+def notes_the_environment(trial):
+    """Stores the worker's value of TUNELAB_TEST_ENV (None where unset)."""
+    trial.set_user_attr("env", os.environ.get("TUNELAB_TEST_ENV"))
+    return trial.suggest_float("x", -1, 1)

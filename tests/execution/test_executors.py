@@ -175,3 +175,18 @@ def test_workers_that_only_evaluate_hold_no_database_connection(pg_url):
             sampler.join()
     assert [t.state for t in study.trials] == [TrialState.COMPLETE] * 8
     assert peak and max(peak) - before <= 1, (before, str(peak))  # the study process's own, at most
+
+
+def test_workers_see_the_environment_of_each_optimize_call(tmp_path, monkeypatch):
+    """Worker processes come from a forkserver, which keeps the environment it started with: each
+    optimize call hands its own to its workers (a variable set, changed or removed in between)."""
+    study = tunelab.create_study(storage=sqlite(tmp_path))
+    monkeypatch.delenv("TUNELAB_TEST_ENV", raising=False)
+    study.optimize(objectives.notes_the_environment, n_trials=2, n_jobs=2)  # the forkserver runs from here on
+    monkeypatch.setenv("TUNELAB_TEST_ENV", "offline")
+    study.optimize(objectives.notes_the_environment, n_trials=2, n_jobs=2)
+    monkeypatch.setenv("TUNELAB_TEST_ENV", "changed")
+    study.optimize(objectives.notes_the_environment, n_trials=2, n_jobs=2)
+    monkeypatch.delenv("TUNELAB_TEST_ENV")
+    study.optimize(objectives.notes_the_environment, n_trials=2, n_jobs=2)
+    assert [t.user_attrs["env"] for t in study.trials] == [None] * 2 + ["offline"] * 2 + ["changed"] * 2 + [None] * 2

@@ -34,7 +34,8 @@ class _Worker:
 
         self.index = index
         self.conn, child = context.Pipe()
-        self.process = context.Process(target=serve, args=(child,), name=f"{WORKER_NAME}-{index}")
+        # the environment of this optimize call: a forkserver's children inherit the one it started with
+        self.process = context.Process(target=serve, args=(child, dict(os.environ)), name=f"{WORKER_NAME}-{index}")
         self.process.start()
         child.close()
         self.tasks: deque[tuple[int, tuple[Any, ...]]] = deque()  # (task id, its arguments)

@@ -139,15 +139,23 @@ def _on_sigint(signum: int, frame: Any) -> None:
         raise KeyboardInterrupt
 
 
-def serve(conn: Any) -> None:
+def serve(conn: Any, environ: dict[str, str] | None = None) -> None:
     """A worker process's life: load the study sent first, say ready, then evaluate each trial
     sent, in order, replying with its :class:`Outcome`; end on None or when the pipe closes.
+
+    ``environ``: the study process's environment when it started this worker, taken over whole (a
+    forkserver's children inherit the environment it had when it started, not the caller's now:
+    ``os.environ["CUDA_VISIBLE_DEVICES"] = ...`` between two optimize calls must reach the workers).
 
     Once interrupted (SIGINT, from Ctrl-C or from the study process), trials not yet started are
     answered ``skipped``. The process ends with the study process, even in the middle of a trial.
     """
     signal.signal(signal.SIGINT, _on_sigint)
     _exit_with_parent()
+    if environ is not None:
+        for key in set(os.environ) - set(environ):
+            del os.environ[key]
+        os.environ.update(environ)
     try:
         token, payload = conn.recv()
         try:

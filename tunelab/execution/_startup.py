@@ -21,6 +21,13 @@ WORKER_NAME = "tunelab-worker"
 REIMPORT_EXIT = 86
 
 
+def in_worker_process() -> bool:
+    """Whether this process is a worker of ``optimize(n_jobs=...)`` (named ``tunelab-worker-<n>``)."""
+    import multiprocessing
+
+    return multiprocessing.current_process().name.startswith(WORKER_NAME)
+
+
 class WorkerStartError(TunelabError, RuntimeError):
     """Worker processes of ``executor='process'`` could not start; no trial was asked."""
 

@@ -43,7 +43,6 @@ error, and the study goes on; the trial stays in the study's storage. Tested in 
 from __future__ import annotations
 
 import functools
-import multiprocessing
 import os
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -51,8 +50,8 @@ from typing import Any
 from tunelab._constraints import Bool, constrained
 from tunelab._errors import TrialPruned, require_extra
 from tunelab._records import FrozenTrial, TrialState
-from tunelab.execution._startup import WORKER_NAME
-from tunelab.integrations.mlflow import (
+from tunelab.execution._startup import in_worker_process
+from tunelab.integrations._tracking import (
     KWARGS,
     METRIC_NAME,
     check_metric_name,
@@ -88,7 +87,7 @@ class WeightsAndBiasesCallback:
         wandb = require_extra("wandb", "wandb")
         self._as_multirun = as_multirun
         self._pid = os.getpid()  # the process whose optimize runs this callback (a copy keeps it)
-        if not as_multirun and wandb.run is None and not _in_worker_process():
+        if not as_multirun and wandb.run is None and not in_worker_process():
             self._init(wandb, "", 0)  # as Optuna's: the objective can wandb.log into the study's run at once
 
     def __repr__(self) -> str:
@@ -113,7 +112,7 @@ class WeightsAndBiasesCallback:
             @functools.wraps(objective)
             def tracked(trial: Any) -> Any:
                 wandb = require_extra("wandb", "wandb")
-                if self._as_multirun and (os.getpid() != self._pid or _in_worker_process()):
+                if self._as_multirun and (os.getpid() != self._pid or in_worker_process()):
                     return self._run_in_worker(wandb, objective, trial)
                 if wandb.run is None:
                     self._init(wandb, trial.study.study_name, trial.number)
@@ -171,8 +170,3 @@ class WeightsAndBiasesCallback:
             failed = False
         finally:
             run.finish(exit_code=1 if failed or trial.state == TrialState.FAIL else 0)
-
-
-def _in_worker_process() -> bool:
-    """Whether this is a worker process of ``optimize(n_jobs=...)`` (it imports the main script again)."""
-    return multiprocessing.current_process().name.startswith(WORKER_NAME)

@@ -129,6 +129,20 @@ def test_a_finished_trial_refuses():
         trial.set_schedule("lr", schedules.StepLR(0.1, 3))
 
 
+def _dashboard_families(url: str) -> list:
+    """The schedule-family figures the dashboard serves for study 1 of ``url``."""
+    from tunelab.dashboard import make_server
+
+    srv = make_server(url, port=0)
+    threading.Thread(target=srv.serve_forever, daemon=True).start()
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/api/studies/1/families") as response:
+            return json.loads(response.read())["figures"]
+    finally:
+        srv.shutdown()
+        srv.server_close()
+
+
 def test_the_dashboard_draws_the_families_of_a_study_that_only_set_schedules(tmp_path):
     url = f"sqlite:///{tmp_path / 'set.db'}"
     study = tunelab.create_study(storage=url, study_name="set-only")
@@ -136,16 +150,7 @@ def test_the_dashboard_draws_the_families_of_a_study_that_only_set_schedules(tmp
         trial = study.ask()
         trial.set_schedule("lr", schedule, total_steps=9)
         study.tell(trial, float(i))
-    from tunelab.dashboard import make_server
-
-    srv = make_server(url, port=0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/api/studies/1/families") as response:
-            [found] = json.loads(response.read())["figures"]
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    [found] = _dashboard_families(url)
     assert found["schedule"] == "lr"
     boxes = {t["name"]: t["y"] for t in found["figure"]["data"] if t["type"] == "box"}
     assert boxes == {"StepLR (2)": [0.0, 1.0], "constant_schedule (1)": [2.0]}
@@ -160,14 +165,5 @@ def test_the_dashboard_reads_a_family_stored_after_the_arguments(tmp_path):
         study.storage.set_trial_attr(trial._trial_id, "core", "schedule:lr",
                                      {"args": {"base_lr": 0.1, "step_size": 3, "gamma": 0.5}, "family": "StepLR"})
         study.tell(trial, float(i))
-    from tunelab.dashboard import make_server
-
-    srv = make_server(url, port=0)
-    threading.Thread(target=srv.serve_forever, daemon=True).start()
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{srv.server_address[1]}/api/studies/1/families") as response:
-            [found] = json.loads(response.read())["figures"]
-    finally:
-        srv.shutdown()
-        srv.server_close()
+    [found] = _dashboard_families(url)
     assert {t["name"]: t["y"] for t in found["figure"]["data"] if t["type"] == "box"} == {"StepLR (2)": [0.0, 1.0]}

@@ -671,3 +671,13 @@ def test_the_pruner_is_chosen_by_its_config_group_as_the_sampler_is(tmp_path):
     done = run(tmp_path, HEAD + "hydra:\n  sweeper:\n    n_trials: 2\n    pruner: {args: {min_resource: 2}}\n",
                "    return cfg.x", "hydra/sweeper/pruner=hyperband", "x=interval(0, 1)")
     assert "pruner: HyperbandPruner" in done.stdout
+
+
+def test_the_sweepers_heartbeat_defaults_are_tunelab_runs():
+    """The plugin's config does not import tunelab at Hydra's start-up, so it repeats the numbers:
+    they must stay those of `tunelab run` (docs/hydra.md says "as tunelab run")."""
+    from hydra_plugins.tunelab_sweeper.tunelab_sweeper import TunelabSweeperConf
+    from tunelab.config._storage import HEARTBEAT_S, RETRIES
+
+    conf = TunelabSweeperConf()
+    assert (conf.heartbeat_interval, conf.grace_period, conf.retries) == (HEARTBEAT_S, None, RETRIES)

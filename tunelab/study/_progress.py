@@ -80,8 +80,6 @@ class ProgressLine:
 
     def __init__(self, total: int | None, timeout: float | None, *, stream: TextIO | None = None) -> None:
         self._tally = _Tally(total, timeout)
-        self.total = total
-        self.timeout = timeout
         self.stream = stream or sys.stderr
         self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._closed = False

@@ -54,6 +54,7 @@ _LAZY_MODULES = (
     "storage",
     "study",
     "execution",
+    "fidelity",
     "config",
     "runner",
     "reporting",

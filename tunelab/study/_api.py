@@ -24,6 +24,7 @@ def _study(study_name: str, backend: Any, sampler: Sampler | None, pruner: Prune
     _configure()
     study = Study(study_name, backend, sampler=sampler or AutoSampler(), pruner=pruner or MedianPruner())
     study._defaults = (None if sampler else study.sampler, None if pruner else study.pruner)
+    study._default_pruner = None if pruner else study.pruner
     return study
 
 

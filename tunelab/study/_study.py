@@ -95,6 +95,10 @@ class Study:
         if chosen:
             _log.info("Study %r: %s", self.study_name, "; ".join(chosen))
 
+    #: The pruner create_study / load_study chose because none was given, while the study uses it
+    #: (:mod:`tunelab.fidelity` replaces it with the schedule-aware default for rung training).
+    _default_pruner: Pruner | None = None
+
     #: True for an unpickled copy of an in-memory study (see :mod:`tunelab.study._pickling`).
     _memory_copy = False
 

@@ -1,0 +1,171 @@
+"""tunelab.fidelity: rung budgets from the study's pruner, the schedule-aware default, a crash mid-rung."""
+
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+import tunelab
+from tests.faults.procs import child_env, wait_for
+from tunelab import fidelity, pruners, schedules
+from tunelab.storages import RDBStorage, RetryFailedTrialCallback
+
+SPACE = schedules.space(families=["constant", "cosine", "wsd"], initial=(1e-3, 1.0))
+
+
+class Recorder:
+    """A training function that records the budgets it was called with, per trial."""
+
+    def __init__(self) -> None:
+        self.calls: dict[int, list[int]] = {}
+
+    def __call__(self, trial: tunelab.Trial, epochs: int) -> float:
+        self.calls.setdefault(trial.number, []).append(epochs)
+        x = trial.suggest_float("x", 0.0, 1.0)
+        lr = trial.suggest_schedule("lr", SPACE, total_steps=epochs * 10)
+        return x + lr(0) / 100 + 1.0 / epochs
+
+
+def test_no_pruner_named_gets_the_schedule_aware_default_and_says_so(caplog):
+    study = tunelab.create_study(study_name="default-choice")
+    train = Recorder()
+    with caplog.at_level(logging.INFO, logger="tunelab"):
+        study.optimize(lambda t: fidelity.run(t, train, max_epochs=27), n_trials=20)
+    assert study.pruner == fidelity.default_pruner(27) or repr(study.pruner) == repr(fidelity.default_pruner(27))
+    chosen = [r.getMessage() for r in caplog.records if "tunelab.fidelity.run" in r.getMessage()]
+    assert len(chosen) == 1 and "RescaledHyperband(min_resource=1, max_resource=27" in chosen[0]
+    rungs = {e: study.pruner.rungs_of(e) for e in range(study.pruner.n_brackets)}
+    for t in study.trials:  # each trial trains at a prefix of its bracket's budgets, fresh runs
+        bracket = rungs[study.pruner.bracket(study.study_name, t.number)]
+        assert train.calls[t.number] == bracket[:len(train.calls[t.number])]
+        assert sorted(t.intermediate_values) == train.calls[t.number]
+        if t.state == tunelab.TrialState.COMPLETE:
+            assert train.calls[t.number][-1] == 27 and t.value == t.intermediate_values[27]
+    states = {t.state for t in study.trials}
+    assert tunelab.TrialState.PRUNED in states and tunelab.TrialState.COMPLETE in states
+
+
+def test_a_named_rescaled_pruner_gives_the_budgets():
+    pruner = pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9, reduction_factor=3)
+    study = tunelab.create_study(pruner=pruner, sampler=tunelab.samplers.RandomSampler(seed=0))
+    train = Recorder()
+    study.optimize(lambda t: fidelity.run(t, train, max_epochs=9), n_trials=9)
+    assert study.pruner is pruner
+    assert train.calls[0] == [1, 3, 9]  # the first trial at each rung is promoted
+    for t in study.trials:
+        calls = train.calls[t.number]
+        assert calls == [1, 3, 9][:len(calls)] and sorted(t.intermediate_values) == calls
+        assert (t.state == tunelab.TrialState.COMPLETE) == (calls[-1] == 9)
+    assert sum(t.state == tunelab.TrialState.PRUNED for t in study.trials) >= 3
+
+
+def test_a_named_pruner_without_budgets_trains_once_at_max_epochs(caplog):
+    for pruner in (pruners.MedianPruner(), pruners.NopPruner()):
+        study = tunelab.create_study(pruner=pruner)
+        train = Recorder()
+        with caplog.at_level(logging.INFO, logger="tunelab"):
+            study.optimize(lambda t: fidelity.run(t, train, max_epochs=27), n_trials=3)
+        assert study.pruner is pruner
+        assert list(train.calls.values()) == [[27]] * 3
+        assert all(t.state == tunelab.TrialState.COMPLETE for t in study.trials)
+    assert not [r for r in caplog.records if "tunelab.fidelity.run" in r.getMessage()]
+
+
+def test_a_pruner_set_after_create_study_is_kept():
+    study = tunelab.create_study()
+    chosen = pruners.NopPruner()
+    study.pruner = chosen
+    train = Recorder()
+    study.optimize(lambda t: fidelity.run(t, train, max_epochs=9), n_trials=2)
+    assert study.pruner is chosen and list(train.calls.values()) == [[9], [9]]
+
+
+def test_one_epoch_has_no_rung_below_it():
+    study = tunelab.create_study()
+    train = Recorder()
+    study.optimize(lambda t: fidelity.run(t, train, max_epochs=1), n_trials=2)
+    assert list(train.calls.values()) == [[1], [1]]
+    assert isinstance(study.pruner, pruners.MedianPruner)
+
+
+def test_bad_input_is_refused_with_what_is_allowed():
+    study = tunelab.create_study(pruner=pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9))
+    trial = study.ask()
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"max_epochs=27 is invalid.*trains trials up to 9"):
+        fidelity.run(trial, Recorder(), max_epochs=27)
+    with pytest.raises(tunelab.InvalidArgumentError, match="max_epochs=0 is invalid for tunelab.fidelity.run"):
+        fidelity.run(trial, Recorder(), max_epochs=0)
+    with pytest.raises(tunelab.InvalidTypeError, match="train=.*is invalid for tunelab.fidelity.run: must be a callable"):
+        fidelity.run(trial, "train", max_epochs=9)
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"train returned 'bad'.* at 1 epochs: it must return"):
+        fidelity.run(trial, lambda t, e: "bad", max_epochs=9)
+    with pytest.raises(tunelab.InvalidArgumentError, match="max_epochs=1 is invalid"):
+        fidelity.default_pruner(1)
+
+
+def test_train_that_reports_itself_is_told_to_stop():
+    study = tunelab.create_study()
+
+    def train(trial, epochs):
+        for e in range(epochs):
+            trial.report(1.0 / (e + 1), step=e)
+        return 0.5
+
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"train reported for trial 0 while training \d+ epochs: under tunelab.fidelity.run"):
+        study.optimize(lambda t: fidelity.run(t, train, max_epochs=9), n_trials=1)
+
+
+_CHILD = textwrap.dedent("""
+    import os, sys, time
+    import tunelab
+    from tunelab import fidelity, pruners
+    from tunelab.storages import RDBStorage, RetryFailedTrialCallback
+
+    url, log = sys.argv[1], sys.argv[2]
+    storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,
+                         failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
+    study = tunelab.create_study(storage=storage, study_name="crash", load_if_exists=True,
+                                 pruner=pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9))
+
+    def train(trial, epochs):
+        x = trial.suggest_float("x", 0.0, 1.0)
+        with open(log, "a") as f:
+            f.write(f"{trial.number} {epochs}\\n")
+        if epochs == 9 and trial.number == 0:
+            time.sleep(600)  # killed here, in the middle of the last rung
+        return x + 1.0 / epochs
+
+    study.optimize(lambda t: fidelity.run(t, train, max_epochs=9), n_trials=1)
+""")
+
+
+def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_path):
+    url, log = f"sqlite:///{tmp_path / 'study.db'}", tmp_path / "budgets.log"
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, url, str(log)], env=child_env(),
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
+    try:
+        wait_for(lambda: log.exists() and "0 9" in log.read_text(), 60, "the 9-epoch rung of trial 0", proc=child)
+        os.killpg(child.pid, signal.SIGKILL)
+        child.wait(10)
+    finally:
+        if child.poll() is None:
+            os.killpg(child.pid, signal.SIGKILL)
+            child.wait(10)
+    time.sleep(3)  # past the grace period of 2 s: the next run fails the lost trial and retries it
+    subprocess.run([sys.executable, "-c", _CHILD, url, str(log)], env=child_env(), check=True, timeout=120,
+                   capture_output=True)
+    assert log.read_text().split("\n")[:-1] == ["0 1", "0 3", "0 9", "1 9"]  # the retry trains only the 9
+    storage = RDBStorage(url)
+    lost, retry = tunelab.load_study(study_name="crash", storage=storage).trials
+    assert lost.state == tunelab.TrialState.FAIL and sorted(lost.intermediate_values) == [1, 3]
+    assert retry.retry_of == 0 and retry.state == tunelab.TrialState.COMPLETE
+    assert retry.params == lost.params and retry.intermediate_values == {
+        1: lost.intermediate_values[1], 3: lost.intermediate_values[3], 9: retry.value}
+    assert retry.value == pytest.approx(lost.params["x"] + 1 / 9)

@@ -1,0 +1,159 @@
+"""Rung budgets without a rewrite: train a trial at the budgets its pruner gives it.
+
+Schedule-aware early stopping (:class:`~tunelab.pruners.RescaledHyperband`) judges a trial at a
+short budget by a *fresh* training of that many epochs with the whole learning-rate schedule
+compressed into it, not by epoch ``r`` of the full run, where a long warmup or a late decay has
+not done its work yet. The training function stays "train for ``epochs`` epochs, return the
+validation value"; :func:`run` calls it once per rung and reports each value::
+
+    def train(trial, epochs):                    # a fresh model trained for `epochs` epochs
+        lr = trial.suggest_schedule("lr", space, total_steps=epochs * steps_per_epoch)
+        ...
+        return val_loss
+
+    study = tunelab.create_study()               # no pruner named: the schedule-aware default
+    study.optimize(lambda trial: tunelab.fidelity.run(trial, train, max_epochs=27), n_trials=81)
+
+Which budgets a trial trains at:
+
+- the study's pruner has budgets (:class:`~tunelab.pruners.RescaledSuccessiveHalving`,
+  :class:`~tunelab.pruners.RescaledHyperband`): its budgets for this trial;
+- the study names no pruner (``create_study()`` without ``pruner``): :func:`default_pruner`
+  (``max_epochs``), the schedule-aware pruner ``benchmarks/pruning`` supports; the study uses it
+  from then on and says so once in the log;
+- the study names a pruner without budgets (``MedianPruner()``, ``NopPruner()`` ...): one
+  training of ``max_epochs`` (``train`` may report per epoch and ask ``should_prune`` itself).
+
+A trial that is a retry of one lost in the middle of a rung (a killed worker: see heartbeats)
+does not train again the budgets its predecessor finished: their values are reported again and
+judged against the study as it is now, and training resumes at the first budget not finished.
+Each budget is a fresh run, so nothing but the values needs to survive the crash.
+
+>>> import tunelab
+>>> from tunelab import fidelity
+>>> study = tunelab.create_study(study_name="fidelity-doc")
+>>> def train(trial, epochs):
+...     x = trial.suggest_float("x", 0.0, 1.0)
+...     return x + 1.0 / epochs
+>>> study.optimize(lambda trial: fidelity.run(trial, train, max_epochs=9), n_trials=12)
+>>> study.pruner
+RescaledHyperband(min_resource=1, max_resource=9, reduction_factor=3, compress_below=1)
+>>> sorted({len(t.intermediate_values) for t in study.trials}) != [1]   # some stopped early
+True
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from tunelab._constraints import Function, Integral, constrained
+from tunelab._errors import InvalidArgumentError
+
+if TYPE_CHECKING:
+    from tunelab.pruners import Pruner
+    from tunelab.study import Trial
+
+__all__ = ["budgets_of", "default_pruner", "run"]
+
+_log = logging.getLogger("tunelab")
+
+@constrained({"max_epochs": Integral(min=2)}, where="tunelab.fidelity.default_pruner")
+def default_pruner(max_epochs: int) -> Pruner:
+    """The pruner a study that names none uses when its trials train through :func:`run`.
+
+    ``RescaledHyperband(min_resource=1, max_resource=max_epochs, reduction_factor=3)``: Hyperband
+    whose rungs are fresh trainings with the schedule compressed into the rung's budget; the
+    brackets hedge against a short budget misjudging a configuration. Chosen by the tuning half of
+    ``benchmarks/pruning`` (docs/pruning.md gives the tables and the rule).
+
+    >>> default_pruner(27)
+    RescaledHyperband(min_resource=1, max_resource=27, reduction_factor=3, compress_below=1)
+    """
+    from tunelab.pruners import RescaledHyperband
+
+    return RescaledHyperband(min_resource=1, max_resource=max_epochs, reduction_factor=3)
+
+
+def budgets_of(trial: Trial, max_epochs: int) -> Pruner | None:
+    """The pruner whose ``budgets(trial)`` :func:`run` follows, or None for one full training.
+
+    The study's own pruner when it has budgets (its ``max_resource`` must be ``max_epochs``);
+    :func:`default_pruner` when the study named no pruner (the study keeps it and logs the
+    choice once); None when the study named a pruner without budgets.
+    """
+    study = trial.study
+    pruner = study.pruner
+    if max_epochs > 1 and study._default_pruner is pruner:  # create_study / load_study chose it
+        pruner = default_pruner(max_epochs)
+        study.pruner, study._default_pruner = pruner, None
+        _log.info("Study %r: no pruner given and trials train through tunelab.fidelity.run: %r "
+                  "(schedule-aware rungs: each budget a fresh training with the schedule compressed "
+                  "into it; docs/pruning.md)", study.study_name, pruner)
+    if not hasattr(pruner, "budgets"):
+        return None
+    rungs = getattr(pruner, "rungs", None)
+    top = rungs[-1] if rungs else getattr(pruner, "max_resource", None)
+    if top is not None and top != max_epochs:
+        raise InvalidArgumentError(
+            f"max_epochs={max_epochs!r} is invalid for tunelab.fidelity.run: the study's pruner {pruner!r} "
+            f"trains trials up to {top} epochs; pass max_epochs={top} or a pruner with max_resource={max_epochs}")
+    return pruner
+
+
+def _carried(trial: Trial) -> dict[int, Any]:
+    """The values the trial this one retries reported, by step (empty for a first run)."""
+    number = trial.freeze().retry_of
+    if number is None:
+        return {}
+    earlier = next((t for t in trial.study.get_trials(deepcopy=False) if t.number == number), None)
+    if earlier is None:
+        return {}
+    if earlier.intermediate_vectors:
+        return {s: list(v) for s, v in earlier.intermediate_vectors.items()}
+    return dict(earlier.intermediate_values)
+
+
+def _checked(value: Any, trial: Trial, epochs: int) -> Any:
+    """``value`` as a number (or vector), refusing what cannot be a rung's value."""
+    if isinstance(value, (list, tuple)):
+        return [_checked(v, trial, epochs) for v in value]
+    try:
+        return float(value)  # NaN is reported as it is: the pruners stop a NaN trial at its rung
+    except (TypeError, ValueError):
+        raise InvalidArgumentError(
+            f"train returned {value!r} for trial {trial.number} at {epochs} epochs: it must return the validation "
+            "value (a real number) of a model trained for that many epochs") from None
+
+
+@constrained({"train": Function(), "max_epochs": Integral(min=1)}, where="tunelab.fidelity.run")
+def run(trial: Trial, train: Callable[[Trial, int], Any], *, max_epochs: int) -> Any:
+    """Train ``trial`` at its budgets (``train(trial, epochs)`` each time); return the last value.
+
+    ``train(trial, epochs)`` trains a fresh model for ``epochs`` epochs and returns its validation
+    value; it builds its schedule for that horizon (``trial.suggest_schedule(name, space,
+    total_steps=epochs * steps_per_epoch)`` returns the trial's one schedule rebuilt for it) and
+    must not report itself. After each budget but the last, the value is reported at
+    ``step=epochs`` and the pruner may stop the trial (:class:`~tunelab.TrialPruned` propagates);
+    the value at ``max_epochs`` is the trial's result. See the module docstring for where the
+    budgets come from.
+    """
+    pruner = budgets_of(trial, max_epochs)
+    if pruner is None:
+        return _checked(train(trial, max_epochs), trial, max_epochs)
+    carried = _carried(trial)
+    value = None
+    for epochs in pruner.budgets(trial):
+        if epochs in carried:
+            value = carried[epochs]
+        else:
+            before = set(trial.freeze().intermediate_values)
+            value = _checked(train(trial, epochs), trial, epochs)
+            if set(trial.freeze().intermediate_values) != before:
+                raise InvalidArgumentError(
+                    f"train reported for trial {trial.number} while training {epochs} epochs: under "
+                    "tunelab.fidelity.run the rung's value is what train returns, reported at step=epochs; "
+                    "remove trial.report (and pruning callbacks) from train")
+        trial.report(value, step=epochs)
+    return value

@@ -15,7 +15,7 @@ import pytest
 import tunelab
 from tests.faults.procs import child_env, wait_for
 from tunelab import fidelity, pruners, schedules
-from tunelab.storages import RDBStorage, RetryFailedTrialCallback
+from tunelab.storages import RDBStorage
 
 SPACE = schedules.space(families=["constant", "cosine", "wsd"], initial=(1e-3, 1.0))
 
@@ -71,7 +71,7 @@ def test_a_named_pruner_without_budgets_trains_once_at_max_epochs(caplog):
         study = tunelab.create_study(pruner=pruner)
         train = Recorder()
         with caplog.at_level(logging.INFO, logger="tunelab"):
-            study.optimize(lambda t: fidelity.run(t, train, max_epochs=27), n_trials=3)
+            study.optimize(lambda t, train=train: fidelity.run(t, train, max_epochs=27), n_trials=3)
         assert study.pruner is pruner
         assert list(train.calls.values()) == [[27]] * 3
         assert all(t.state == tunelab.TrialState.COMPLETE for t in study.trials)
@@ -126,7 +126,7 @@ _CHILD = textwrap.dedent("""
     import os, sys, time
     import tunelab
     from tunelab import fidelity, pruners
-    from tunelab.storages import RDBStorage, RetryFailedTrialCallback
+    from tunelab.storages import RDBStorage
 
     url, log = sys.argv[1], sys.argv[2]
     storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,

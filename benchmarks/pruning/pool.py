@@ -7,7 +7,7 @@ import os
 from pathlib import Path
 
 import tunelab
-from benchmarks.pruning import problems
+from benchmarks.pruning import problems, wide
 from tunelab import schedules
 from tunelab.samplers import RandomSampler
 
@@ -38,7 +38,8 @@ def load(problem: str, seed: int, cache: Path, n: int | None = None,
     sampler draws them in the same order), so their cached results are reused.
 
     Each row holds the curves of :func:`problems.curves` and ``probe_epochs[r]``, the cost of the
-    cooldown probe at rung ``r`` in epochs."""
+    cooldown probe at rung ``r`` in epochs; a wsd configuration also ``branch[r]`` and its cost
+    ``branch_epochs[r]`` (empty in rows cached before branches were recorded)."""
     n = POOL_SIZE[problem] if n is None else n
     stem = f"{problem}-seed{seed}" if steps_per_epoch == 4 else f"{problem}-spe{steps_per_epoch}-seed{seed}"
     path = cache / f"{stem}-{n}.jsonl"
@@ -59,8 +60,10 @@ def load(problem: str, seed: int, cache: Path, n: int | None = None,
     with path.open("a") as f:
         for i in range(len(done), n):
             p = params[i]
+            branch = (None if p["lr.family"] != "wsd" else
+                      lambda rate, epochs, p=p: wide.wsd_branch_rates(p, rate, epochs, steps_per_epoch))
             c = problems.curves(problem, seed, i, lambda total, p=p: build(p, total, steps_per_epoch),
-                                steps_per_epoch)
+                                steps_per_epoch, branch)
             row = {"params": p, **{k: {str(e): v for e, v in c[k].items()} for k in c}}
             f.write(json.dumps(row) + "\n")
             f.flush()
@@ -69,6 +72,7 @@ def load(problem: str, seed: int, cache: Path, n: int | None = None,
                                        for k in r if k != "params"}} for r in done]
     for r in rows:
         r["probe_epochs"] = {e: s / steps_per_epoch for e, s in r["probe_steps"].items()}
+        r["branch_epochs"] = {e: s / steps_per_epoch for e, s in r.get("branch_steps", {}).items()}
     return rows
 
 

@@ -9,7 +9,11 @@ signal the pruning benchmark compares, from runs sharing one initialisation:
 - ``probe[r]``: at rung epoch ``r`` of the full run, the loss after a cooldown probe
   (:func:`tunelab.integrations.torch_pruning.cooldown_probe`), the run then continuing unchanged;
 - ``rescaled[r]``: the loss of a fresh run of ``r`` epochs with the schedule rebuilt for ``r``
-  epochs (budget-rescaled rung); ``rescaled_probe[r]``: the same run followed by a cooldown probe.
+  epochs (budget-rescaled rung); ``rescaled_probe[r]``: the same run followed by a cooldown probe;
+- ``branch[r]`` (wsd configurations, when ``curves`` is given ``branch``): at rung epoch ``r`` of
+  the full run, the loss after the rates ``branch(rate_now, r)`` (the wsd decay compressed into
+  ``decay_fraction * r`` epochs, :func:`wide.wsd_branch_rates`) on the upcoming batches, the run
+  then continuing unchanged; ``branch_steps[r]`` its length.
 """
 
 from __future__ import annotations
@@ -20,7 +24,7 @@ import numpy as np
 import torch
 from sklearn.datasets import load_digits
 
-from tunelab.integrations.torch_pruning import cooldown_probe
+from tunelab.integrations.torch_pruning import cooldown_probe, restore, snapshot
 
 MAX_EPOCHS = 27
 RUNGS = (1, 3, 9)
@@ -104,20 +108,38 @@ class _Run:
                                steps_so_far=self.step, **PROBE)
         return value, counter["n"]
 
+    def branch(self, rates) -> float:
+        """Loss after training on the upcoming batches at ``rates``; the state is restored after."""
+        state = snapshot(self.net, self.opt)
+        try:
+            for i, lr in enumerate(rates):
+                self.train_step(float(lr), batch=self.step + i)
+            return self.evaluate()
+        finally:
+            restore(state, self.net, self.opt)
 
-def curves(problem: str, seed: int, index: int, build, steps_per_epoch: int = STEPS_PER_EPOCH) -> dict:
-    """Every signal of configuration ``index``; ``build(total_steps)`` returns its schedule."""
+
+def curves(problem: str, seed: int, index: int, build, steps_per_epoch: int = STEPS_PER_EPOCH,
+           branch=None) -> dict:
+    """Every signal of configuration ``index``; ``build(total_steps)`` returns its schedule and
+    ``branch(rate_now, epoch)``, if given, the rates of its branch at a rung."""
     torch.set_num_threads(1)
     init_seed = seed * 100_003 + index
     out: dict = {"full": {}, "probe": {}, "rescaled": {}, "rescaled_probe": {}, "probe_steps": {}}
+    if branch is not None:
+        out["branch"], out["branch_steps"] = {}, {}
     run = _Run(problem, seed, init_seed, steps_per_epoch)
+    full = build(MAX_EPOCHS * steps_per_epoch)
 
     def at_end(epoch: int) -> None:
         out["full"][epoch] = run.evaluate()
         if epoch in RUNGS:
             out["probe"][epoch], out["probe_steps"][epoch] = run.probe()
+            if branch is not None:
+                rates = branch(float(full(run.step - 1)), epoch)
+                out["branch"][epoch], out["branch_steps"][epoch] = run.branch(rates), len(rates)
 
-    run.epochs(build(MAX_EPOCHS * steps_per_epoch), MAX_EPOCHS, at_end)
+    run.epochs(full, MAX_EPOCHS, at_end)
     for r in RUNGS:
         short = _Run(problem, seed, init_seed, steps_per_epoch)
         short.epochs(build(r * steps_per_epoch), r)

@@ -29,6 +29,9 @@ A complete file (every key but ``[objective]``'s ``command`` / ``function``, ``[
 
     [pruner]
     name = "none"                    # any tunelab.pruners class, "none" / "nop" never prunes
+    budget = "epochs"                # train in rungs: the script runs once per budget with --epochs=<b>
+    max_budget = 27                  # (and schedules rebuilt for b / max_budget of their steps); without
+                                     # a name, the schedule-aware default (tunelab.fidelity.default_pruner)
 
     [parameters]                     # see tunelab.config._params
 """
@@ -91,6 +94,8 @@ class Config:
     heartbeat_interval: float | None = None
     grace_period: float | None = None
     retries: int = 0
+    #: ``(argument, max_budget)`` of ``[pruner] budget``: each trial trains in rungs (tunelab.fidelity).
+    budget: tuple[str, int] | None = None
 
     @property
     def directory(self) -> Path:
@@ -124,17 +129,40 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     plugins = {}
     for kind, default in (("sampler", "tpe"), ("pruner", "none")):
         table = _table(data, kind, src, default={"name": default})
-        check_keys(table, ("name", "args"), (kind,), src)
+        check_keys(table, ("name", "args", *(("budget", "max_budget") if kind == "pruner" else ())), (kind,), src)
         plugins[kind] = (table.get("name", default), table.get("args", {}))
     sampler = _plugins.build("sampler", *plugins["sampler"], seed=seed, src=src)
-    pruner = _plugins.build("pruner", *plugins["pruner"], seed=seed, src=src)
+    rungs = _budget(_table(data, "pruner", src, default={}), parameters, src)
+    named = "name" in data.get("pruner", {})
+    # a budget without a pruner named: the study's default, which tunelab.fidelity makes schedule-aware
+    pruner = _plugins.build("pruner", *plugins["pruner"], seed=seed, src=src) if named or not rungs else None
     storage = parse_storage(data.get("storage"), config_path, src, script=objective.command is not None)
     return Config(
         path=config_path, study_name=study, storage=storage.url,
         seed=seed, n_jobs=n_jobs, objective=objective, metrics=metrics, directions=directions,
         parameters=parameters, n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
         heartbeat_interval=storage.heartbeat_interval, grace_period=storage.grace_period, retries=storage.retries,
+        budget=rungs,
     )
+
+
+def _budget(table: dict[str, Any], parameters: tuple[ParamSpec, ...], src: Source) -> tuple[str, int] | None:
+    """``[pruner] budget`` / ``max_budget``: the script's budget argument and its full value."""
+    key = ("pruner",)
+    name, top = table.get("budget"), table.get("max_budget")
+    if name is None and top is None:
+        return None
+    if name is None or top is None:
+        given, missing = ("budget", "max_budget") if top is None else ("max_budget", "budget")
+        raise src.error(key, f"[pruner] {given} needs {missing} too: budget names the script's argument "
+                             '(e.g. budget = "epochs"), max_budget its value for a full training (e.g. 27)')
+    if not isinstance(name, str) or not name.isidentifier():
+        raise src.error((*key, "budget"), f"pruner.budget={name!r} is invalid: must be the name of the script's "
+                                          'budget argument, an identifier such as "epochs"', kind=ConfigTypeError)
+    if name in {p.name for p in parameters}:
+        raise src.error((*key, "budget"), f"pruner.budget={name!r} is invalid: {name!r} is a searched parameter; "
+                                          "the budget is set by the rungs, not searched")
+    return name, src.check((*key, "max_budget"), top, Integral(min=1))
 
 
 def _table(data: dict[str, Any], name: str, src: Source, *, default: Any = None) -> dict[str, Any]:

@@ -51,7 +51,8 @@ def report(value: float | None = None, step: int | None = None, **metrics: float
 
     ``value`` is the objective metric named in the config (it may be given by name in ``metrics``
     instead). A report with a ``step`` is an intermediate value the pruner sees; one without is the
-    trial's result. In a tunelab Hydra sweep, ``report(value, step)`` reports to the job's trial (a
+    trial's result. When the script trains one rung of a config with ``[pruner] budget``, the rung's
+    value is its final report, else its last one with a step (the pruner judges rungs, not steps). In a tunelab Hydra sweep, ``report(value, step)`` reports to the job's trial (a
     final value is the job's return value there); elsewhere this does nothing.
 
     >>> report(0.25, step=3, accuracy=0.9)   # not under tunelab run: no effect
@@ -78,6 +79,11 @@ def report(value: float | None = None, step: int | None = None, **metrics: float
         given[ctx["objective"][0]] = float(value)
     if not given:
         raise InvalidArgumentError("report() needs a value or named metrics")
+    if os.environ.get(P.ENV_RUNG) is not None:  # one rung of a [pruner] budget: the rung's value, no steps
+        if step is not None and ctx.get("final_given"):
+            return
+        ctx["final_given"] = ctx.get("final_given") or step is None
+        step = None
     try:
         ctx["known"] = P.record(ctx["storage"], ctx["trial_id"], ctx["objective"], step, given, ctx["known"])
     except TrialFinishedError:

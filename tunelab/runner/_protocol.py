@@ -35,6 +35,9 @@ ENV_TRIAL = "TUNELAB_TRIAL"
 ENV_METRICS = "TUNELAB_METRICS"
 ENV_PARAMS_FILE = "TUNELAB_PARAMS_FILE"
 ENV_PARAM_PREFIX = "TUNELAB_PARAM_"
+#: Set (to the rung's budget) when the script trains one rung of a ``[pruner] budget`` config: its
+#: reports are the rung's result, not intermediate values of the trial.
+ENV_RUNG = "TUNELAB_RUNG"
 
 #: Trial user attribute: the path of the trial's output log.
 LOG_ATTR = "log"

@@ -68,14 +68,15 @@ def make_objective(config: Any) -> Callable[[Any], Any]:
             config.objective.command, config.parameters, storage_url=config.storage, metrics=config.metrics,
             pass_params=config.objective.pass_params, cwd=config.directory,
             log_dir=config.directory / f"{config.study_name}-logs", timeout=config.objective.timeout,
-            grace=config.objective.grace, env=config.objective.env)
+            grace=config.objective.grace, env=config.objective.env, budget=config.budget)
     return FunctionObjective(config)
 
 
 class FunctionObjective:
     """``function = "module:function"``: the config's parameters are suggested, then the function
     is called with the trial (it reads ``trial.params`` and may suggest more); the module is
-    imported with the config's folder first on ``sys.path``."""
+    imported with the config's folder first on ``sys.path``. With ``[pruner] budget = "epochs"`` it
+    is called once per rung as ``function(trial, epochs=b)`` (:func:`tunelab.fidelity.run`)."""
 
     def __init__(self, config: Any) -> None:
         module_name, _, attr = config.objective.function.partition(":")
@@ -93,12 +94,18 @@ class FunctionObjective:
         finally:
             sys.dont_write_bytecode = writes
         self.parameters = config.parameters
+        self.budget = config.budget
 
     def __call__(self, trial: Any) -> Any:
         from tunelab.config import suggest_all
 
         suggest_all(trial, self.parameters)
-        return self.function(trial)
+        if self.budget is None:
+            return self.function(trial)
+        from tunelab import fidelity
+
+        name, top = self.budget
+        return fidelity.run(trial, lambda t, b: self.function(t, **{name: b}), max_epochs=top)
 
 
 def run_config(config: Any, *, study: Any = None, objective: Any = None, show_progress: bool = True,

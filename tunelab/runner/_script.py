@@ -174,11 +174,16 @@ class ScriptObjective:
         cwd: the folder the script runs in; logs go to ``log_dir``.
         timeout: seconds per trial (None: no limit); grace: seconds from SIGTERM to SIGKILL.
         env: extra environment variables.
+        budget: ``(argument, max_budget)`` to train the trial in rungs (:func:`tunelab.fidelity.run`):
+            the script runs once per budget ``b`` with ``--argument=b`` (or as ``pass`` says) and its
+            schedules rebuilt for ``b / max_budget`` of their steps; what it reports is the rung's
+            value, reported at ``step=b``.
     """
 
     def __init__(self, command: tuple[str, ...], parameters: tuple, *, storage_url: str, metrics: tuple[str, ...],
                  pass_params: str = "args", cwd: Path, log_dir: Path, timeout: float | None = None,
-                 grace: float = 5.0, env: dict[str, str] | None = None) -> None:
+                 grace: float = 5.0, env: dict[str, str] | None = None,
+                 budget: tuple[str, int] | None = None) -> None:
         self.command = tuple(command)
         self.parameters = parameters
         self.storage_url = storage_url
@@ -189,6 +194,7 @@ class ScriptObjective:
         self.timeout = timeout
         self.grace = grace
         self.env = dict(env or {})
+        self.budget = budget
 
     def __call__(self, trial: Any) -> Any:
         global _calls
@@ -214,11 +220,38 @@ class ScriptObjective:
         if P.METRICS_ATTR in trial.user_attrs:  # a repeated trial: what the lost run reported is not this run's
             trial.set_user_attr(P.METRICS_ATTR, {})
         trial.save_params()  # the script may read its parameters and schedules back from the storage
+        if self.budget is None:
+            return self._script(trial, values, log_path)
+        from tunelab import fidelity
+
+        log_path.write_text("")
+        name, top = self.budget
+        return fidelity.run(trial, lambda t, b: self._script(t, self._for_rung(t, values, b), log_path, rung=b),
+                            max_epochs=top)
+
+    def _for_rung(self, trial: Any, values: dict[str, Any], b: int) -> dict[str, Any]:
+        """The values of one rung: the budget argument, and each schedule with a horizon in the config
+        rebuilt for ``b / max_budget`` of it (the script rebuilds the others with ``tunelab.schedule``)."""
+        name, top = self.budget
+        out = {**values, name: b}
+        for spec in self.parameters:
+            if spec.kind == "schedule" and spec.name in values and spec.total_steps:
+                steps = max(1, round(spec.total_steps * b / top))
+                out[spec.name] = trial.suggest_schedule(spec.name, spec.space, total_steps=steps)
+        return out
+
+    def _script(self, trial: Any, values: dict[str, Any], log_path: Path, *, rung: int | None = None) -> Any:
+        """Run the script once with ``values``; its result (the value of budget ``rung`` when given)."""
         passed = {k: (v.to_config() if hasattr(v, "to_config") else v) for k, v in values.items()}
         argv, env = self._delivery(trial, passed)
-        with open(log_path, "w", encoding="utf-8", errors="replace") as log:
-            outcome, code, tail, script_killed = self._watch(trial, argv, env, log)
-        return self._result(trial, outcome, code, tail, log_path, script_killed=script_killed)
+        if rung is not None:
+            env[P.ENV_RUNG] = str(rung)
+            trial.study.storage.set_trial_attr(trial.trial_id, "system", P.FINAL_ATTR, {})  # the last rung's
+        with open(log_path, "a" if rung is not None else "w", encoding="utf-8", errors="replace") as log:
+            if rung is not None:
+                log.write(f"[tunelab] rung: {self.budget[0]}={rung}\n")
+            outcome, code, tail, script_killed = self._watch(trial, argv, env, log, prune=rung is None)
+        return self._result(trial, outcome, code, tail, log_path, script_killed=script_killed, rung=rung)
 
     # -- starting ---------------------------------------------------------------------------------------------
     def _delivery(self, trial: Any, passed: dict[str, Any]) -> tuple[list[str], dict[str, str]]:
@@ -237,16 +270,18 @@ class ScriptObjective:
         return argv, env
 
     def _watch(self, trial: Any, argv: list[str], env: dict[str, str],
-               log: Any) -> tuple[str, int, collections.deque, bool]:
-        """Run the script and watch it; (outcome, exit status, last lines, whether the script itself
-        was killed by the signal of a negative status rather than its guard)."""
+               log: Any, *, prune: bool = True) -> tuple[str, int, collections.deque, bool]:
+        """Run the script and watch it (asking the pruner after each report when ``prune``); (outcome,
+        exit status, last lines, whether the script itself was killed by the signal of a negative
+        status rather than its guard)."""
         storage, trial_id = trial.study.storage, trial.trial_id
         tail: collections.deque[str] = collections.deque(maxlen=TAIL_LINES)
         known: dict[str, float] = {}
         guard_said_killed = False
+        final_given = False  # a rung (no pruning): a printed line with a step is the value until a final one
 
         def read(stream: Any) -> None:
-            nonlocal known, guard_said_killed
+            nonlocal known, guard_said_killed, final_given
             for line in iter(stream.readline, ""):
                 log.write(line)
                 log.flush()
@@ -255,6 +290,10 @@ class ScriptObjective:
                     continue
                 tail.append(line.rstrip("\n"))
                 parsed = P.parse_line(line)
+                if parsed is not None and not prune:  # one rung: the line is the rung's value, not a step
+                    step, metrics = parsed
+                    parsed = None if step is not None and final_given else (None, metrics)
+                    final_given = final_given or step is None
                 if parsed is not None:
                     try:
                         known = P.record(storage, trial_id, self.metrics, parsed[0], parsed[1], known)
@@ -282,7 +321,7 @@ class ScriptObjective:
                 if self.timeout is not None and time.monotonic() - started > self.timeout:
                     outcome = "timeout"
                     break
-                checked, pruned = self._check_pruning(trial, checked)
+                checked, pruned = self._check_pruning(trial, checked) if prune else (checked, False)
                 if pruned:
                     outcome = "pruned"
                     try:  # a script that asks tunelab.should_prune() ends by itself: give it a moment
@@ -301,7 +340,7 @@ class ScriptObjective:
                 _live.discard(proc)
         if outcome == "exited" and proc.returncode != 0 and _interrupted.is_set():
             outcome = "interrupted"  # the script died of the interrupt's SIGTERM before this loop saw the flag
-        if outcome == "exited":
+        if outcome == "exited" and prune:
             self._check_pruning(trial, checked)  # reports read after the last poll
         return outcome, proc.returncode, tail, guard_said_killed or not _GUARDED
 
@@ -327,7 +366,7 @@ class ScriptObjective:
 
     # -- the outcome ------------------------------------------------------------------------------------------
     def _result(self, trial: Any, outcome: str, code: int, tail: collections.deque, log_path: Path, *,
-                script_killed: bool = True) -> Any:
+                script_killed: bool = True, rung: int | None = None) -> Any:
         trial.refresh()  # what the script reported through the storage
         frozen = trial.freeze()
         evidence = f"log: {log_path}\n--- last output ---\n" + ("\n".join(tail) or "(no output)")
@@ -352,7 +391,7 @@ class ScriptObjective:
         for name in self.metrics:
             if name in final:
                 value = P.unjson(final[name])
-            elif len(self.metrics) == 1 and frozen.intermediate_values:
+            elif len(self.metrics) == 1 and frozen.intermediate_values and rung is None:
                 value = frozen.intermediate_values[max(frozen.intermediate_values)]
             else:
                 raise ScriptFailedError(f"the script never reported the metric {name!r}: call tunelab.report({name}=...) "

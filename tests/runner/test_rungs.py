@@ -144,3 +144,13 @@ def test_a_script_killed_in_the_middle_of_a_rung_is_retried_from_that_rung(tmp_p
     assert [r["epochs"] for r in runs(tmp_path)] == [1, 3, 3, 9]  # the 1-epoch rung is not run again
     assert retry.intermediate_values[1] == lost.intermediate_values[1]
     assert sorted(retry.intermediate_values) == [1, 3, 9]
+
+
+def test_the_digits_rungs_example_config_trains_train_py_in_rungs():
+    from pathlib import Path
+
+    path = Path(__file__).parents[2] / "examples" / "digits" / "rungs.toml"
+    config = load_config(path)
+    assert config.budget == ("epochs", 27) and config.pruner is None
+    assert config.objective.command[1:] == ("train.py", "--patience=100")
+    assert "--epochs" in (path.parent / "train.py").read_text()  # the argument the rungs set

@@ -169,3 +169,51 @@ def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_pat
     assert retry.params == lost.params and retry.intermediate_values == {
         1: lost.intermediate_values[1], 3: lost.intermediate_values[3], 9: retry.value}
     assert retry.value == pytest.approx(lost.params["x"] + 1 / 9)
+
+
+class Toy:
+    """A training run of one weight (gradient descent on w**2/2): the shared run, its branches."""
+
+    def __init__(self) -> None:
+        self.w, self.calls = 10.0, []
+
+    def train_steps(self, rates):
+        self.calls.append(list(rates))
+        for r in rates:
+            self.w -= r * self.w
+
+    def kwargs(self):
+        return {"train_steps": self.train_steps, "evaluate": lambda: self.w, "snapshot": lambda: self.w,
+                "restore": lambda w: setattr(self, "w", w)}
+
+
+def test_wsd_rungs_branch_a_cooldown_off_one_shared_run():
+    wsd = schedules.WarmupStableDecay(0.05, 90, warmup_fraction=0.1, decay_fraction=0.3, decay_shape="1-sqrt",
+                                      final_lr=0.005)
+    study = tunelab.create_study(pruner=pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9))
+    trial, toy = study.ask(), Toy()
+    value = fidelity.run_wsd(trial, schedule=wsd, steps_per_epoch=10, max_epochs=9, **toy.kwargs())
+    shared, branches = toy.calls[0::2], toy.calls[1::2]
+    assert sum(shared, []) == pytest.approx(list(wsd(list(range(90)))))  # the run itself: the schedule, once
+    plain = Toy()
+    plain.train_steps(list(wsd(list(range(90)))))
+    assert value == pytest.approx(plain.w)  # the branches left no trace on the run
+    for (epochs, branch), lr_now in zip(zip((1, 3), branches), (wsd(9), wsd(29))):
+        assert len(branch) == round(0.3 * epochs * 10)  # the schedule's own decay fraction of the rung
+        assert branch[0] < lr_now and branch[-1] == pytest.approx(0.005)  # from the rate now to final_lr
+    reported = trial.freeze().intermediate_values
+    assert sorted(reported) == [1, 3, 9] and reported[9] == value
+    steps_trained = sum(len(c) for c in toy.calls)
+    assert steps_trained == 90 + 3 + 9 < (1 + 3 + 9) * 10  # the shared run and two cooldowns vs fresh runs
+
+
+def test_wsd_rungs_refuse_another_schedule_or_horizon():
+    trial = tunelab.create_study().ask()
+    kw = Toy().kwargs()
+    with pytest.raises(tunelab.InvalidTypeError, match="schedule=.*is invalid for tunelab.fidelity.run_wsd: must be "
+                                                       "a WarmupStableDecay"):
+        fidelity.run_wsd(trial, schedule=schedules.CosineDecay(0.1, 90), steps_per_epoch=10, max_epochs=9, **kw)
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"over max_epochs \* steps_per_epoch = 270 steps \(its "
+                                                           r"total_steps is 90\)"):
+        fidelity.run_wsd(trial, schedule=schedules.WarmupStableDecay(0.1, 90, decay_fraction=0.2),
+                         steps_per_epoch=10, max_epochs=27, **kw)

@@ -48,14 +48,15 @@ import logging
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from tunelab._constraints import Function, Integral, constrained
-from tunelab._errors import InvalidArgumentError
+from tunelab._constraints import Function, InstanceOf, Integral, constrained
+from tunelab._errors import InvalidArgumentError, invalid
+from tunelab.schedules import WarmupStableDecay
 
 if TYPE_CHECKING:
     from tunelab.pruners import Pruner
     from tunelab.study import Trial
 
-__all__ = ["budgets_of", "default_pruner", "run"]
+__all__ = ["budgets_of", "default_pruner", "run", "run_wsd"]
 
 _log = logging.getLogger("tunelab")
 
@@ -156,4 +157,78 @@ def run(trial: Trial, train: Callable[[Trial, int], Any], *, max_epochs: int) ->
                     "tunelab.fidelity.run the rung's value is what train returns, reported at step=epochs; "
                     "remove trial.report (and pruning callbacks) from train")
         trial.report(value, step=epochs)
+    return value
+
+
+#: WarmupStableDecay's decay shapes under the names of :func:`tunelab.pruners.cooldown_rates`.
+_COOLDOWN_SHAPE = {"linear": "linear", "cosine": "cosine", "1-sqrt": "sqrt"}
+
+
+@constrained({"schedule": InstanceOf(WarmupStableDecay, "a WarmupStableDecay"), "steps_per_epoch": Integral(min=1),
+              "train_steps": Function(), "evaluate": Function(), "snapshot": Function(), "restore": Function(),
+              "max_epochs": Integral(min=1)}, where="tunelab.fidelity.run_wsd")
+def run_wsd(trial: Trial, *, schedule: Any, steps_per_epoch: int, train_steps: Callable[[list[float]], Any],
+            evaluate: Callable[[], float], snapshot: Callable[[], Any], restore: Callable[[Any], Any],
+            max_epochs: int) -> float:
+    """Rungs of a warmup-stable-decay trial branched off one shared run: no fresh run per budget.
+
+    A WSD schedule holds its peak rate until the decay, and the decay is a fixed fraction of the
+    training, so a rung of ``b`` epochs does not need a fresh ``b``-epoch run: the shared run with
+    ``schedule`` (built for ``max_epochs * steps_per_epoch`` steps) trains up to epoch ``b``, then
+    a *branch* cools the rate down from its current value as the schedule's own decay would
+    (``decay_fraction`` of the ``b`` epochs, its decay shape, down to its ``final_lr``), is
+    evaluated, and the run is put back (``restore(snapshot())``) and goes on. A rung costs its
+    cooldown (``decay_fraction * b`` epochs) instead of ``b`` epochs; at ``max_epochs`` the run
+    ends with the schedule's own decay and ``evaluate()`` is the trial's value.
+
+    ``train_steps(rates)`` trains one optimisation step per rate (set the rate, then step),
+    ``evaluate()`` returns the validation value, ``snapshot()`` returns the training state and
+    ``restore(state)`` puts it back (for PyTorch, :func:`tunelab.integrations.torch_pruning.snapshot`
+    of model and optimizer). The budgets come from the study's pruner as for :func:`run`, and a
+    retry of a lost trial reuses the rung values its predecessor reported (it trains the shared run
+    through them without branching).
+
+    >>> import tunelab
+    >>> from tunelab.schedules import WarmupStableDecay
+    >>> state = {"w": 10.0}
+    >>> def train_steps(rates):
+    ...     for r in rates:
+    ...         state["w"] -= r * state["w"]          # a step of gradient descent on w ** 2 / 2
+    >>> study = tunelab.create_study(pruner=tunelab.pruners.RescaledSuccessiveHalving(max_resource=9))
+    >>> trial = study.ask()
+    >>> run_wsd(trial, schedule=WarmupStableDecay(0.1, 90, decay_fraction=0.2), steps_per_epoch=10,
+    ...         train_steps=train_steps, evaluate=lambda: state["w"], snapshot=lambda: dict(state),
+    ...         restore=state.update, max_epochs=9) < 1.0
+    True
+    >>> sorted(trial.freeze().intermediate_values)
+    [1, 3, 9]
+    """
+    from tunelab.pruners import cooldown_probe
+
+    if schedule.total_steps != max_epochs * steps_per_epoch:
+        raise invalid("schedule", schedule, f"a WarmupStableDecay over max_epochs * steps_per_epoch = "
+                      f"{max_epochs * steps_per_epoch} steps (its total_steps is {schedule.total_steps})",
+                      where="tunelab.fidelity.run_wsd")
+    pruner = budgets_of(trial, max_epochs)
+    carried = _carried(trial) if pruner is not None else {}
+    decay = (schedule.decay_steps / schedule.total_steps if schedule.decay_fraction is None
+             else schedule.decay_fraction)
+    done, value = 0, None
+    for epochs in (pruner.budgets(trial) if pruner is not None else [max_epochs]):
+        target = epochs * steps_per_epoch
+        train_steps([float(r) for r in schedule(list(range(done, target)))] if target > done else [])
+        done = target
+        if epochs in carried:
+            value = carried[epochs]
+        elif epochs == max_epochs:
+            value = _checked(evaluate(), trial, epochs)
+        else:
+            lr = float(schedule(target - 1))
+            final = min(1.0, schedule.final_lr / lr) if lr > 0 else 0.0
+            value = _checked(cooldown_probe(snapshot=snapshot, restore=restore, train_steps=train_steps,
+                                            evaluate=evaluate, lr=lr, steps_so_far=target, fraction=decay,
+                                            final_factor=final, shape=_COOLDOWN_SHAPE[schedule.decay_shape]),
+                             trial, epochs)
+        if pruner is not None:
+            trial.report(value, step=epochs)
     return value

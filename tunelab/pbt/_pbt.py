@@ -14,6 +14,7 @@ from tunelab._constraints import Bool, Function, Integral, ListOf, Options, Real
 from tunelab._errors import InvalidArgumentError, invalid
 from tunelab._records import TrialState
 from tunelab.pbt import _checkpoints
+from tunelab.pbt._drive import drive
 from tunelab.pbt._explore import explore
 from tunelab.pbt._lineage import (
     ATTR,
@@ -174,10 +175,7 @@ class PopulationBasedTraining:
         settings = self._settings(study, root)
         objective = IntervalObjective(train, save, load, root, settings)
         self._abandon_running(study)
-        for generation in range(self.n_generations):
-            self._run_generation(study, objective, generation, settings, n_jobs=n_jobs, executor=executor)
-            if not self.keep_checkpoints and generation > 0:
-                self._prune_checkpoints(study, root, generation)
+        drive(study, objective, _Tickets(self, study, settings, root), n_jobs=n_jobs, executor=executor)
         return result(study)
 
     def _settings(self, study: Any, root: Path) -> dict[str, Any]:
@@ -204,43 +202,6 @@ class PopulationBasedTraining:
             if isinstance(t.user_attrs.get(ATTR), dict):
                 study.storage.fail_trial(t.trial_id, "abandoned: the population-based training driver that "
                                          "ran it stopped; the member's interval runs again", max_retries=0)
-
-    def _run_generation(self, study: Any, objective: IntervalObjective, generation: int, settings: dict[str, Any],
-                        *, n_jobs: int, executor: Any) -> None:
-        key = f"{EVENTS_PREFIX}{generation}"
-        while True:
-            trials = [t for t in study.get_trials() if isinstance(t.user_attrs.get(ATTR), dict)
-                      and t.user_attrs[ATTR].get("generation") == generation]
-            done = {t.user_attrs[ATTR]["member"] for t in trials if t.state == TrialState.COMPLETE}
-            if len(done) == self.population_size:
-                return
-            plan = study.system_attrs.get(key)
-            if plan is None:
-                started = time.perf_counter()
-                plan = self._plan(study, generation, settings)
-                study.set_system_attr(key, plan)
-                _log_overhead(study, generation, time.perf_counter() - started)
-            pending = {t.user_attrs[ATTR]["member"] for t in trials
-                       if t.state in (TrialState.WAITING, TrialState.RUNNING)}
-            for step in plan:
-                member = step["member"]
-                if member in done or member in pending:
-                    continue
-                failed = [t for t in trials if t.user_attrs[ATTR]["member"] == member and t.state.is_finished()]
-                if len(failed) > self.max_retries:
-                    last = failed[-1]
-                    raise PBTError(f"member {member}'s interval {generation} failed {len(failed)} times (max_retries="
-                                   f"{self.max_retries}); the last, trial {last.number}: "
-                                   f"{last.fail_reason or last.state.name}")
-                params = dict(step["params"])
-                if failed and not params:  # generation 0: run again with what the lost trial drew
-                    params = dict(failed[-1].params)
-                start, stop = bounds(generation, interval=self.interval, budget=self.budget)
-                info = {"member": member, "generation": generation, "start": start, "stop": stop,
-                        "parent": step["parent"], "lrs": step["lrs"], "attempt": len(failed)}
-                study.enqueue_trial(params, user_attrs={ATTR: info})
-            waiting = len(study.get_trials(states=(TrialState.WAITING,)))
-            study.optimize(objective, n_trials=waiting, n_jobs=max(1, min(n_jobs, waiting)), executor=executor)
 
     def _plan(self, study: Any, generation: int, settings: dict[str, Any]) -> list[dict[str, Any]]:
         """Each member's next interval: where it starts from, with which parameters, and why."""
@@ -272,11 +233,86 @@ class PopulationBasedTraining:
                          "params": params, "lrs": lrs, "perturbation": how})
         return plan
 
-    def _prune_checkpoints(self, study: Any, root: Path, generation: int) -> None:
-        """Remove the checkpoints of generations before ``generation`` (no member starts from them now)."""
-        old = [t.number for t in study.get_trials() if isinstance(t.user_attrs.get(ATTR), dict)
-               and t.user_attrs[ATTR].get("generation", generation) < generation]
-        _checkpoints.remove(root, old)
+
+
+class _Tickets:
+    """The budget :func:`~tunelab.pbt._drive.drive` runs under: each ticket is one queued population
+    trial, granted just before ``ask`` takes it. When none is left, :meth:`take` reads the current
+    generation back from the study: complete, it plans and queues the next one; a member whose
+    interval failed (its worker killed, its objective raised) and that is not queued again is
+    queued again, up to ``max_retries`` times; members still running mean "not now"."""
+
+    def __init__(self, pbt: PopulationBasedTraining, study: Any, settings: dict[str, Any], root: Path) -> None:
+        self.pbt = pbt
+        self.study = study
+        self.settings = settings
+        self.root = root
+        # population trials a previous run queued and never ran are granted first
+        self.tickets = sum(1 for t in study.get_trials(states=(TrialState.WAITING,))
+                           if isinstance(t.user_attrs.get(ATTR), dict))
+        self.generation = 0
+
+    def give_back(self) -> None:
+        """The storage queued a lost trial's retry itself (its retry policy): ask may take it."""
+        self.tickets += 1
+
+    def take(self) -> bool:
+        if self.tickets > 0:
+            self.tickets -= 1
+            return True
+        pbt, study = self.pbt, self.study
+        while True:
+            g = self.generation
+            trials = [t for t in study.get_trials() if isinstance(t.user_attrs.get(ATTR), dict)
+                      and t.user_attrs[ATTR].get("generation") == g]
+            done = {t.user_attrs[ATTR]["member"] for t in trials if t.state == TrialState.COMPLETE}
+            if len(done) == pbt.population_size:
+                if not pbt.keep_checkpoints:  # no member starts from generation g - 1 any more
+                    _checkpoints.remove(self.root, _numbers_before(study, g))
+                if g + 1 == pbt.n_generations:
+                    return False
+                self.generation += 1
+                continue
+            queued = self._queue(g, trials, done)
+            if queued:
+                self.tickets += queued - 1
+                return True
+            return False  # members still running
+
+    def _queue(self, g: int, trials: list[Any], done: set[int]) -> int:
+        pbt, study = self.pbt, self.study
+        key = f"{EVENTS_PREFIX}{g}"
+        plan = study.system_attrs.get(key)
+        if plan is None:
+            started = time.perf_counter()
+            plan = pbt._plan(study, g, self.settings)
+            study.set_system_attr(key, plan)
+            _log_overhead(study, g, time.perf_counter() - started)
+        pending = {t.user_attrs[ATTR]["member"] for t in trials if t.state in (TrialState.WAITING, TrialState.RUNNING)}
+        queued = 0
+        for step in plan:
+            member = step["member"]
+            if member in done or member in pending:
+                continue
+            failed = [t for t in trials if t.user_attrs[ATTR]["member"] == member and t.state.is_finished()]
+            if len(failed) > pbt.max_retries:
+                last = failed[-1]
+                raise PBTError(f"member {member}'s interval {g} failed {len(failed)} times (max_retries="
+                               f"{pbt.max_retries}); the last, trial {last.number}: {last.fail_reason or last.state.name}")
+            params = dict(step["params"])
+            if failed and not params:  # generation 0: run again with what the lost trial drew
+                params = dict(failed[-1].params)
+            start, stop = bounds(g, interval=pbt.interval, budget=pbt.budget)
+            info = {"member": member, "generation": g, "start": start, "stop": stop, "parent": step["parent"],
+                    "lrs": step["lrs"], "attempt": len(failed)}
+            study.enqueue_trial(params, user_attrs={ATTR: info})
+            queued += 1
+        return queued
+
+
+def _numbers_before(study: Any, generation: int) -> list[int]:
+    return [t.number for t in study.get_trials() if isinstance(t.user_attrs.get(ATTR), dict)
+            and t.user_attrs[ATTR].get("generation", generation) < generation]
 
 
 def _log_overhead(study: Any, generation: int, seconds: float) -> None:

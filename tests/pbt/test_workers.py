@@ -1,0 +1,37 @@
+"""Members in worker processes: a killed worker's member resumes from its last checkpoint."""
+
+import pytest
+
+import tunelab
+from tests.pbt import toys
+from tunelab.pbt import PopulationBasedTraining
+from tunelab.samplers import RandomSampler
+
+
+def test_a_killed_worker_loses_only_its_interval_which_runs_again_from_the_same_checkpoint(tmp_path, monkeypatch):
+    monkeypatch.setenv("TUNELAB_PBT_KILL_MARKER", str(tmp_path / "killed"))
+    study = tunelab.create_study(storage=f"sqlite:///{tmp_path / 'pbt.db'}", study_name="killed",
+                                 sampler=RandomSampler(seed=0))
+    pbt = PopulationBasedTraining(4, budget=8, interval=2, steps_per_unit=3, seed=0)
+    found = pbt.optimize(study, toys.train_killed_once, save=toys.save, load=toys.load, n_jobs=2)
+
+    assert (tmp_path / "killed").exists()  # the worker did kill itself
+    trials = [t for t in study.trials if "pbt" in t.user_attrs]
+    failed = [t for t in trials if t.state == tunelab.TrialState.FAIL]
+    assert len(failed) == 1 and "its worker died" in failed[0].fail_reason
+    info = failed[0].user_attrs["pbt"]
+    assert (info["member"], info["generation"]) == (1, 2)
+    again = [t for t in trials if t.state == tunelab.TrialState.COMPLETE
+             and (t.user_attrs["pbt"]["member"], t.user_attrs["pbt"]["generation"]) == (1, 2)]
+    assert len(again) == 1  # one COMPLETE interval per member and generation, the retry's
+    assert again[0].user_attrs["pbt"]["parent"] == info["parent"] and again[0].params == failed[0].fixed_params
+    assert again[0].user_attrs["pbt"]["attempt"] == 1
+    assert len(trials) == 4 * 4 + 1
+    # every lineage's state holds each optimizer step exactly once, at the rate of its schedule
+    for t in trials:
+        if t.state == tunelab.TrialState.COMPLETE and t.user_attrs["pbt"]["generation"] == 3:
+            used = toys.load(study.system_attrs["pbt:config"]["checkpoint_dir"] + f"/trial_{t.number}")["used"]
+            assert [s for s, _ in used] == list(range(24))
+            assert all(t.schedule("lr")(s) == rate for s, rate in used)
+    assert found.best_value == pytest.approx(min(t.value for t in trials if t.state == tunelab.TrialState.COMPLETE
+                                                 and t.user_attrs["pbt"]["generation"] == 3))

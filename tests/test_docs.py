@@ -29,4 +29,4 @@ def test_the_pruning_guide_runs():
 
 def test_every_block_of_the_pruning_guide_is_marked_runnable_or_sketch():
     infos = {info.strip() for info, _ in blocks("pruning.md")}
-    assert infos <= {"python", "python no-run"}, infos
+    assert infos <= {"python", "python no-run", "toml"}, infos

@@ -35,3 +35,30 @@ def test_a_killed_worker_loses_only_its_interval_which_runs_again_from_the_same_
             assert all(t.schedule("lr")(s) == rate for s, rate in used)
     assert found.best_value == pytest.approx(min(t.value for t in trials if t.state == tunelab.TrialState.COMPLETE
                                                  and t.user_attrs["pbt"]["generation"] == 3))
+
+
+def _on_engine(tmp_path, executor):
+    study = tunelab.create_study(storage=f"sqlite:///{tmp_path / 'pbt.db'}", study_name="engine",
+                                 sampler=RandomSampler(seed=0))
+    found = PopulationBasedTraining(4, budget=6, interval=2, steps_per_unit=3, seed=0).optimize(
+        study, toys.train, save=toys.save, load=toys.load, n_jobs=2, executor=executor)
+    trials = [t for t in study.trials if "pbt" in t.user_attrs]
+    assert len(trials) == 12 and all(t.state == tunelab.TrialState.COMPLETE for t in trials)
+    used = toys.load(found.checkpoint)["used"]
+    assert [s for s, _ in used] == list(range(18)) and all(found.schedule(s) == r for s, r in used)
+
+
+def test_members_run_on_a_dask_cluster(tmp_path):
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        _on_engine(tmp_path, client)
+
+
+@pytest.mark.timeout(120)
+def test_members_run_on_ray(tmp_path):
+    ray = pytest.importorskip("ray")
+    try:
+        _on_engine(tmp_path, "ray")
+    finally:
+        ray.shutdown()

@@ -126,7 +126,7 @@ _CHILD = textwrap.dedent("""
     import os, sys, time
     import tunelab
     from tunelab import fidelity, pruners
-    from tunelab.storages import RDBStorage
+    from tunelab.storages import RDBStorage, RetryFailedTrialCallback
 
     url, log = sys.argv[1], sys.argv[2]
     storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,
@@ -217,3 +217,22 @@ def test_wsd_rungs_refuse_another_schedule_or_horizon():
                                                            r"total_steps is 90\)"):
         fidelity.run_wsd(trial, schedule=schedules.WarmupStableDecay(0.1, 90, decay_fraction=0.2),
                          steps_per_epoch=10, max_epochs=27, **kw)
+
+
+def test_a_schedule_searched_in_a_per_epoch_loop_under_the_default_says_how_to_get_rungs(caplog):
+    def objective(trial):
+        lr = trial.suggest_schedule("lr", SPACE, total_steps=30)
+        for epoch in range(3):
+            trial.report(lr(epoch * 10), step=epoch)
+        return lr(29)
+
+    study = tunelab.create_study()
+    with caplog.at_level(logging.INFO, logger="tunelab"):
+        study.optimize(objective, n_trials=3)
+    told = [r.getMessage() for r in caplog.records if "tunelab.fidelity.run(trial, train" in r.getMessage()]
+    assert len(told) == 1 and "searches a learning-rate schedule with the default pruner MedianPruner(" in told[0]
+    assert isinstance(study.pruner, pruners.MedianPruner)  # the per-epoch loop keeps Optuna's default
+    caplog.clear()
+    with caplog.at_level(logging.INFO, logger="tunelab"):  # a named pruner: nothing to say
+        tunelab.create_study(pruner=pruners.NopPruner()).optimize(objective, n_trials=2)
+    assert not [r for r in caplog.records if "tunelab.fidelity.run(trial, train" in r.getMessage()]

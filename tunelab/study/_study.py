@@ -98,6 +98,19 @@ class Study:
     #: The pruner create_study / load_study chose because none was given, while the study uses it
     #: (:mod:`tunelab.fidelity` replaces it with the schedule-aware default for rung training).
     _default_pruner: Pruner | None = None
+    _told_rungs = False
+
+    def _tell_schedule_aware_rungs(self) -> None:
+        """At the first schedule searched under the default pruner (a per-epoch loop, since
+        :mod:`tunelab.fidelity` replaces it first), say once how to get schedule-aware rungs."""
+        if self._told_rungs or self._default_pruner is None or self.pruner is not self._default_pruner:
+            return
+        self._told_rungs = True  # once per study object
+        _log.info("Study %r searches a learning-rate schedule with the default pruner %r, which compares trials "
+                  "at the same epoch, where a long warmup or a late decay looks worse than it ends; for "
+                  "schedule-aware rungs (RescaledHyperband), train through tunelab.fidelity.run(trial, train, "
+                  "max_epochs=...) with your training function unchanged (docs/pruning.md)",
+                  self.study_name, self.pruner)
 
     #: True for an unpickled copy of an in-memory study (see :mod:`tunelab.study._pickling`).
     _memory_copy = False

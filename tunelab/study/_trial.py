@@ -202,6 +202,7 @@ class Trial(OldSuggestions):
         schedule = space.suggest(self, name, total_steps=total_steps)
         horizon = space_horizon(space, total_steps)
         self._record_schedule(name, schedule_record(schedule, horizon, "Trial.suggest_schedule"))
+        self.study._tell_schedule_aware_rungs()
         return schedule
 
     @constrained({"name": NAME, "total_steps": (None, Integral(min=1))}, where="Trial.set_schedule")

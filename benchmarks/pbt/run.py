@@ -1,0 +1,155 @@
+"""PBT against tunelab's static search on the digits MLP and CNN, at equal total epochs.
+
+    .venv/bin/python benchmarks/pbt/run.py --seeds 5            # writes benchmarks/pbt/RESULTS.md
+
+Per problem and seed:
+
+- **PBT**: :class:`tunelab.pbt.PopulationBasedTraining`, 8 members x 20 epochs (160 epochs), an
+  exploit/explore step every 2 epochs, defaults otherwise (quantile 0.25, factors 1.2 / 0.8,
+  resample probability 0.25); the initial population drawn by ``RandomSampler(seed)``.
+- **static**: ``create_study()``'s default sampler with a pruner, one constant learning rate and
+  weight decay per trial, trials of 20 epochs until 160 epochs were spent (the trial running then
+  finishes, so static spends a few epochs more); pruners: the default (Median) and Hyperband.
+- **static schedule**: the same with the learning rate drawn as a schedule
+  (``schedules.space(["constant", "cosine", "exponential"])``) and Hyperband.
+- **replay**: the PBT winner's lineage (its hyperparameters per interval and its learning-rate
+  schedule) retrained from scratch with ``tunelab.pbt.replay`` under other seeds.
+
+Reported: the best final validation loss each method found (what every method selects on), the
+held-out test loss of that model, epochs spent, and PBT's overhead per exploit/explore step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+import tunelab  # noqa: E402
+from benchmarks.pbt import problems as pr  # noqa: E402
+from tunelab import pbt as tpbt  # noqa: E402
+from tunelab.pbt import _pbt  # noqa: E402
+from tunelab.samplers import RandomSampler  # noqa: E402
+
+POPULATION, INTERVAL = 8, 2
+BUDGET = POPULATION * pr.EPOCHS
+
+
+class Timer:
+    """Time spent planning and queueing generations (exploit, explore, lineage, enqueue)."""
+
+    def __init__(self) -> None:
+        self.seconds: list[float] = []
+        original = _pbt._Tickets._queue
+        timer = self
+
+        def timed(self, *args, **kwargs):
+            t = time.perf_counter()
+            try:
+                return original(self, *args, **kwargs)
+            finally:
+                timer.seconds.append(time.perf_counter() - t)
+
+        _pbt._Tickets._queue = timed
+
+
+def run_pbt(problem: str, seed: int, timer: Timer, root: Path) -> dict:
+    study = tunelab.create_study(study_name=f"pbt-{problem}-{seed}", sampler=RandomSampler(seed=seed),
+                                 pruner=tunelab.pruners.NopPruner())
+    before = len(timer.seconds)
+    t = time.perf_counter()
+    found = tpbt.PopulationBasedTraining(POPULATION, budget=pr.EPOCHS, interval=INTERVAL,
+                                         steps_per_unit=pr.STEPS_PER_EPOCH, seed=seed).optimize(
+        study, pr.pbt_train(problem), save=pr.save, load=pr.load, checkpoint_dir=root / study.study_name)
+    wall = time.perf_counter() - t
+    trained = sum(tr.duration.total_seconds() for tr in study.trials)
+    generations = pr.EPOCHS // INTERVAL
+    return {"val": found.best_value, "test": pr.test_loss(problem, found.checkpoint), "epochs": BUDGET,
+            "wall": wall, "plan": sum(timer.seconds[before:]) / generations,
+            "bookkeeping": (wall - trained) / generations, "found": found,
+            "lrs": [iv.params["lr"] for iv in found.lineage]}
+
+
+def run_static(problem: str, seed: int, pruner, space=None) -> dict:
+    study = tunelab.create_study(study_name=f"static-{problem}-{seed}", pruner=pruner)
+    spent = {"epochs": 0}
+
+    def budget(study, trial):
+        spent["epochs"] += len(trial.intermediate_values)
+        if spent["epochs"] >= BUDGET:
+            study.stop()
+
+    t = time.perf_counter()
+    study.optimize(pr.static_objective(problem, seed, space), callbacks=[budget])
+    best = study.best_trial
+    return {"val": best.value, "test": best.user_attrs["test_loss"], "epochs": spent["epochs"],
+            "wall": time.perf_counter() - t, "trials": len(study.trials)}
+
+
+def mean_sd(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.4f}"
+    return f"{statistics.mean(values):.4f} ± {statistics.stdev(values):.4f}"
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--replays", type=int, default=2, help="replays of each PBT winner (other seeds)")
+    p.add_argument("--problems", nargs="+", default=["mlp", "cnn"])
+    p.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
+    args = p.parse_args()
+    logging.getLogger("tunelab").setLevel(logging.WARNING)
+    timer = Timer()
+    lines = ["# PBT against static search on digits (CPU)", "",
+             f"Command: `.venv/bin/python benchmarks/pbt/run.py --seeds {args.seeds} --replays {args.replays}` "
+             "(2 CPU cores, one process, in-memory storage). See the module docstring of "
+             "`benchmarks/pbt/run.py` for the setup. Mean ± standard deviation over seeds; val = the best final "
+             "validation loss the method found (what it selects on), test = that model's loss on 297 held-out "
+             "images.", ""]
+    for problem in args.problems:
+        rows: dict[str, list[dict]] = {"PBT": [], "static, Median (default)": [], "static, Hyperband": [],
+                                       "static schedule, Hyperband": []}
+        replays: list[float] = []
+        with tempfile.TemporaryDirectory() as tmp:
+            for seed in range(args.seeds):
+                r = run_pbt(problem, seed, timer, Path(tmp))
+                rows["PBT"].append(r)
+                for k in range(args.replays):
+                    replays.append(tpbt.replay(r["found"], pr.pbt_train(problem), seed=1000 + 10 * seed + k,
+                                               save=pr.save, load=pr.load))
+                rows["static, Median (default)"].append(run_static(problem, seed, tunelab.pruners.MedianPruner()))
+                hb = tunelab.pruners.HyperbandPruner(min_resource=1, max_resource=pr.EPOCHS)
+                rows["static, Hyperband"].append(run_static(problem, seed, hb))
+                space = tunelab.schedules.space(["constant", "cosine", "exponential"], initial=pr.LR)
+                hb = tunelab.pruners.HyperbandPruner(min_resource=1, max_resource=pr.EPOCHS)
+                rows["static schedule, Hyperband"].append(run_static(problem, seed, hb, space))
+                print(problem, seed, {k: round(v[-1]["val"], 4) for k, v in rows.items()}, flush=True)
+        lines += [f"## {problem.upper()}", "", "| method | val loss | test loss | epochs | wall s |",
+                  "|---|---|---|---|---|"]
+        for name, rs in rows.items():
+            lines.append(f"| {name} | {mean_sd([r['val'] for r in rs])} | {mean_sd([r['test'] for r in rs])} | "
+                         f"{statistics.mean(r['epochs'] for r in rs):.0f} | {statistics.mean(r['wall'] for r in rs):.1f} |")
+        pbt_vals = [r["val"] for r in rows["PBT"]]
+        lines += ["", f"Replay of each PBT winner from scratch ({args.replays} other seeds each, "
+                  f"{len(replays)} runs): val loss {mean_sd(replays)}, range [{min(replays):.4f}, {max(replays):.4f}]; "
+                  f"the PBT winners over seeds: {mean_sd(pbt_vals)}, range [{min(pbt_vals):.4f}, {max(pbt_vals):.4f}].",
+                  "", f"PBT overhead per exploit/explore step: planning, lineage and queueing "
+                  f"{1000 * statistics.mean(r['plan'] for r in rows['PBT']):.1f} ms; all bookkeeping outside "
+                  f"training (ask, tell, storage, logging, checkpoint save/load excluded) "
+                  f"{1000 * statistics.mean(r['bookkeeping'] for r in rows['PBT']):.1f} ms per generation of "
+                  f"{POPULATION} members.", "",
+                  "Winner's learning rate per 2-epoch interval, seed 0: "
+                  + ", ".join(f"{v:.3g}" for v in rows["PBT"][0]["lrs"]), ""]
+    Path(args.out).write_text("\n".join(lines) + "\n")
+    print("\n".join(lines))
+
+
+if __name__ == "__main__":
+    main()

@@ -228,3 +228,14 @@ def test_replay_retrains_the_lineage_from_scratch(tmp_path):
     b = tunelab.pbt.replay(found, toys.train, seed=2)
     assert a != b and np.isfinite(b)
     assert a < 5.0 and b < 5.0  # from 3.0 everywhere (loss 26) to near the optimum, as the winner did
+
+
+def test_tunelab_schedule_show_takes_the_winner_as_printed(tmp_path, capsys):
+    from tunelab.cli import main
+
+    study = make_study()
+    _, found = run(study, tmp_path)
+    assert main(["schedule", "show", repr(found.schedule), "--steps", str(BUDGET * SPU), "--every", "10"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == repr(found.schedule)
+    assert [float(line.split()[1]) for line in lines[2:]] == [found.schedule(s) for s in range(0, 60, 10)]

@@ -62,3 +62,48 @@ def test_members_run_on_ray(tmp_path):
         _on_engine(tmp_path, "ray")
     finally:
         ray.shutdown()
+
+
+DRIVER = """
+import sys
+sys.path.insert(0, {root!r})
+import tunelab
+from tests.pbt import toys
+from tunelab.pbt import PopulationBasedTraining
+study = tunelab.create_study(storage={url!r}, study_name="driver", sampler=tunelab.samplers.RandomSampler(seed=0),
+                             load_if_exists=True)
+PopulationBasedTraining(3, budget=8, interval=2, seed=0).optimize(study, toys.train_stalls_once, save=toys.save,
+                                                                   load=toys.load)
+"""
+
+
+def test_a_killed_driver_resumes_from_the_study_and_its_checkpoints(tmp_path, monkeypatch):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    root = str(Path(__file__).resolve().parents[2])
+    url = f"sqlite:///{tmp_path / 'pbt.db'}"
+    marker = tmp_path / "stalled"
+    monkeypatch.setenv("TUNELAB_PBT_STALL_MARKER", str(marker))
+    child = subprocess.Popen([sys.executable, "-c", DRIVER.format(root=root, url=url)], env=os.environ.copy())
+    try:
+        deadline = time.monotonic() + 60
+        while not marker.exists() and time.monotonic() < deadline and child.poll() is None:
+            time.sleep(0.05)
+        assert marker.exists(), "the driver never reached generation 2"
+    finally:
+        os.kill(child.pid, signal.SIGKILL)
+        child.wait()
+    study = tunelab.load_study(study_name="driver", storage=url)
+    assert [t.state for t in study.trials].count(tunelab.TrialState.RUNNING) == 1
+    found = PopulationBasedTraining(3, budget=8, interval=2, seed=0).optimize(
+        study, toys.train_stalls_once, save=toys.save, load=toys.load)
+    trials = [t for t in study.trials if "pbt" in t.user_attrs]
+    abandoned = [t for t in trials if t.state == tunelab.TrialState.FAIL]
+    assert len(abandoned) == 1 and abandoned[0].fail_reason.startswith("abandoned")
+    assert len([t for t in trials if t.state == tunelab.TrialState.COMPLETE]) == 3 * 4
+    assert [s for s, _ in toys.load(found.checkpoint)["used"]] == list(range(8))

@@ -49,3 +49,15 @@ def train_killed_once(member, state):
         marker.write_text(str(os.getpid()))
         os.kill(os.getpid(), signal.SIGKILL)
     return train(member, state)
+
+
+def train_stalls_once(member, state):
+    """``train``, but member 0's generation 2 writes a marker file and hangs the first time (the
+    test kills the driver then)."""
+    import time
+
+    marker = Path(os.environ["TUNELAB_PBT_STALL_MARKER"])
+    if member.member == 0 and member.generation == 2 and not marker.exists():
+        marker.write_text(str(os.getpid()))
+        time.sleep(120)
+    return train(member, state)

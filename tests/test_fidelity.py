@@ -236,3 +236,21 @@ def test_a_schedule_searched_in_a_per_epoch_loop_under_the_default_says_how_to_g
     with caplog.at_level(logging.INFO, logger="tunelab"):  # a named pruner: nothing to say
         tunelab.create_study(pruner=pruners.NopPruner()).optimize(objective, n_trials=2)
     assert not [r for r in caplog.records if "tunelab.fidelity.run(trial, train" in r.getMessage()]
+
+
+def test_a_schedule_built_for_a_fixed_length_is_flagged_once(caplog):
+    def train(trial, epochs):  # the mistake: the schedule's horizon does not follow the budget
+        trial.suggest_schedule("lr", SPACE, total_steps=270)
+        return trial.suggest_float("x", 0.0, 1.0) + 1.0 / epochs
+
+    study = tunelab.create_study(pruner=pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9))
+    with caplog.at_level(logging.WARNING, logger="tunelab"):
+        study.optimize(lambda t: fidelity.run(t, train, max_epochs=9), n_trials=1)
+    said = [r.getMessage() for r in caplog.records if "was built for 270 steps" in r.getMessage()]
+    assert said == ["trial 0: schedule 'lr' was built for 270 steps at both the 1- and the 3-epoch budget: build "
+                    "it for the budget, trial.suggest_schedule('lr', space, total_steps=epochs * steps_per_epoch), "
+                    "or a rung trains only part of it"]
+    caplog.clear()
+    with caplog.at_level(logging.WARNING, logger="tunelab"):  # built for the budget: nothing to say
+        study.optimize(lambda t: fidelity.run(t, Recorder(), max_epochs=9), n_trials=2)
+    assert not [r for r in caplog.records if "was built for" in r.getMessage()]

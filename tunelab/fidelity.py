@@ -144,20 +144,37 @@ def run(trial: Trial, train: Callable[[Trial, int], Any], *, max_epochs: int) ->
     if pruner is None:
         return _checked(train(trial, max_epochs), trial, max_epochs)
     carried = _carried(trial)
-    value = None
+    value, horizons = None, {}
     for epochs in pruner.budgets(trial):
         if epochs in carried:
             value = carried[epochs]
         else:
             before = set(trial.freeze().intermediate_values)
             value = _checked(train(trial, epochs), trial, epochs)
-            if set(trial.freeze().intermediate_values) != before:
+            frozen = trial.freeze()
+            if set(frozen.intermediate_values) != before:
                 raise InvalidArgumentError(
                     f"train reported for trial {trial.number} while training {epochs} epochs: under "
                     "tunelab.fidelity.run the rung's value is what train returns, reported at step=epochs; "
                     "remove trial.report (and pruning callbacks) from train")
+            _check_horizons(trial, frozen.schedule_configs, epochs, horizons)
         trial.report(value, step=epochs)
     return value
+
+
+def _check_horizons(trial: Trial, configs: dict[str, Any], epochs: int, horizons: dict[str, Any]) -> None:
+    """Warn (once per schedule in a trial's run) when a schedule kept one horizon across two budgets:
+    it was built for a fixed length, not for the budget, so the shorter rung ran part of it.
+    ``horizons`` holds, per schedule, the first budget and horizon seen (None once warned)."""
+    for name, config in configs.items():
+        steps = config.get("horizon")
+        first = horizons.setdefault(name, (epochs, steps))
+        if steps is not None and first is not None and first[0] != epochs and first[1] == steps:
+            horizons[name] = None
+            _log.warning("trial %d: schedule %r was built for %d steps at both the %d- and the %d-epoch budget: "
+                         "build it for the budget, trial.suggest_schedule(%r, space, total_steps=epochs * "
+                         "steps_per_epoch), or a rung trains only part of it", trial.number, name, steps,
+                         first[0], epochs, name)
 
 
 #: WarmupStableDecay's decay shapes under the names of :func:`tunelab.pruners.cooldown_rates`.

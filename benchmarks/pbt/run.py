@@ -136,7 +136,19 @@ def main() -> None:
         for name, rs in rows.items():
             lines.append(f"| {name} | {mean_sd([r['val'] for r in rs])} | {mean_sd([r['test'] for r in rs])} | "
                          f"{statistics.mean(r['epochs'] for r in rs):.0f} | {statistics.mean(r['wall'] for r in rs):.1f} |")
+        lines += ["", "Per seed (val loss):", "", "| seed | " + " | ".join(rows) + " |",
+                  "|---|" + "---|" * len(rows)]
+        for seed in range(args.seeds):
+            lines.append(f"| {seed} | " + " | ".join(f"{rs[seed]['val']:.4f}" for rs in rows.values()) + " |")
         pbt_vals = [r["val"] for r in rows["PBT"]]
+        static = {name: statistics.mean(r["val"] for r in rs) for name, rs in rows.items() if name != "PBT"}
+        best_static = min(static, key=static.get)
+        pbt_mean = statistics.mean(pbt_vals)
+        wins = sum(r["val"] < min(rs[i]["val"] for n, rs in rows.items() if n != "PBT")
+                   for i, r in enumerate(rows["PBT"]))
+        lines += ["", f"PBT against the best static search ({best_static}): mean val loss {pbt_mean:.4f} vs "
+                  f"{static[best_static]:.4f} ({'PBT better' if pbt_mean < static[best_static] else 'PBT worse'}); "
+                  f"PBT beats every static search on {wins} of {args.seeds} seeds."]
         lines += ["", f"Replay of each PBT winner from scratch ({args.replays} other seeds each, "
                   f"{len(replays)} runs): val loss {mean_sd(replays)}, range [{min(replays):.4f}, {max(replays):.4f}]; "
                   f"the PBT winners over seeds: {mean_sd(pbt_vals)}, range [{min(pbt_vals):.4f}, {max(pbt_vals):.4f}].",

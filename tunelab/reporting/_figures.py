@@ -79,6 +79,10 @@ def figures(study: Any, trials: Sequence[FrozenTrial], names: Sequence[str]) -> 
         lr_view = TrialsView(trials, dirs, study_name=study.study_name, user_attrs=_user_attrs(study))
         out.append(("lr", _schedules.lr_spec(_schedules.lr_info(lr_view, [t.number for t in _front_or_best(
             study, done, best)], None, False))))
+    if "pbt:config" in (getattr(study, "system_attrs", None) or {}):  # a population-based training run
+        from tunelab.visualization._pbt import lineage_spec
+
+        out.append(("pbt-lineage", lineage_spec(study)))
     return out
 
 

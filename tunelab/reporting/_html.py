@@ -140,7 +140,8 @@ def _best_section(study: Any, done: list[Any], best: list[Any], names: list[str]
 
 #: The section heading above each figure of the page.
 _HEADINGS = {"pareto": "Pareto front", "importance": "Parameter importance", "parallel": "Parallel coordinates",
-             "intermediate": "Intermediate values", "timeline": "Timeline", "lr": "Learning rates of the best trials"}
+             "intermediate": "Intermediate values", "timeline": "Timeline", "lr": "Learning rates of the best trials",
+             "pbt-lineage": "Population lineage (who copied whom)"}
 
 _NOTES = {
     "importance": ("Parameter importance: each parameter's share of the value's variance that its main effect "

@@ -48,6 +48,10 @@ def _on_engine(tmp_path, executor):
     assert [s for s, _ in used] == list(range(18)) and all(found.schedule(s) == r for s, r in used)
 
 
+def test_members_run_in_threads(tmp_path):
+    _on_engine(tmp_path, "thread")
+
+
 def test_members_run_on_a_dask_cluster(tmp_path):
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster, \

@@ -254,3 +254,22 @@ def test_a_schedule_built_for_a_fixed_length_is_flagged_once(caplog):
     with caplog.at_level(logging.WARNING, logger="tunelab"):  # built for the budget: nothing to say
         study.optimize(lambda t: fidelity.run(t, Recorder(), max_epochs=9), n_trials=2)
     assert not [r for r in caplog.records if "was built for" in r.getMessage()]
+
+
+def _train_x(trial, epochs):
+    return trial.suggest_float("x", 0.0, 1.0) + 1.0 / epochs
+
+
+def _objective_in_workers(trial):
+    return fidelity.run(trial, _train_x, max_epochs=9)
+
+
+def test_worker_processes_train_in_rungs_under_the_default_too(tmp_path):
+    """The default pruner travels to worker processes as the default, so fidelity replaces it there."""
+    study = tunelab.create_study(storage=f"sqlite:///{tmp_path / 's.db'}", study_name="workers")
+    study.optimize(_objective_in_workers, n_trials=12, n_jobs=2)
+    assert {t.state for t in study.trials} == {tunelab.TrialState.COMPLETE, tunelab.TrialState.PRUNED}
+    hyperband = fidelity.default_pruner(9)
+    for t in study.trials:
+        budgets = hyperband.rungs_of(hyperband.bracket("workers", t.number))
+        assert sorted(t.intermediate_values) == budgets[:len(t.intermediate_values)]

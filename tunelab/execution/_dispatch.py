@@ -200,10 +200,12 @@ class _Run:
 
 
 def _payload(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Any) -> bytes:
-    """What each worker loads once: (storage, study name, sampler, pruner, objective, catch), pickled
-    by ``pool.dumps``. Raises, naming the argument at fault, when it cannot be sent."""
+    """What each worker loads once: (storage, study name, sampler, pruner, whether the pruner is the
+    default create_study chose, objective, catch), pickled by ``pool.dumps``. Raises, naming the
+    argument at fault, when it cannot be sent."""
     parts = {"storage": pool.share(study.storage), "study_name": study.study_name, "sampler": study.sampler,
-             "pruner": study.pruner, "objective": objective, "catch": catch}
+             "pruner": study.pruner, "default_pruner": study._default_pruner is study.pruner,
+             "objective": objective, "catch": catch}
     try:
         return pool.dumps(tuple(parts.values()))
     except Exception as exc:  # noqa: BLE001 - pickling fails in many ways

@@ -38,7 +38,7 @@ def run_task(token: str, payload: bytes, frozen: FrozenTrial, relative_space: di
              relative: dict[str, Any]) -> Outcome:
     """Evaluate the objective on the asked trial ``frozen``; the study process tells the outcome.
 
-    ``payload`` holds (storage, study name, sampler, pruner, objective, catch), unpickled once
+    ``payload`` holds (storage, study name, sampler, pruner, default or not, objective, catch), unpickled once
     per process and ``token`` (one optimize call). Parameters the study process sampled jointly
     come as ``relative``; the rest are drawn here by this process's reseeded copy of the sampler.
     Reports, attributes and pruning questions go through the storage as the objective runs.
@@ -104,7 +104,7 @@ def load(token: str, payload: bytes) -> tuple[Study, Any, tuple[type[Exception],
         hit = _loaded.get(token)
         if hit is None:
             try:
-                storage, study_name, sampler, pruner, objective, catch = pickle.loads(payload)
+                storage, study_name, sampler, pruner, default_pruner, objective, catch = pickle.loads(payload)
             except Exception as exc:
                 raise InvalidArgumentError(
                     f"the worker process could not load the objective ({type(exc).__name__}: {exc}): it, or the "
@@ -112,7 +112,9 @@ def load(token: str, payload: bytes) -> tuple[Study, Any, tuple[type[Exception],
                     "define it in a file on the import path, or pass executor='thread'") from None
             sampler.reseed_rng()
             _loaded.clear()  # one optimize call at a time per worker: drop the previous one's study
-            hit = _loaded[token] = (Study(study_name, storage, sampler=sampler, pruner=pruner), objective, catch)
+            study = Study(study_name, storage, sampler=sampler, pruner=pruner)
+            study._default_pruner = pruner if default_pruner else None  # tunelab.fidelity may replace it
+            hit = _loaded[token] = (study, objective, catch)
             # the study process asks and tells: a worker whose objective never reports holds no connection
             storage.release_connections()
         return hit

@@ -5,6 +5,10 @@ which passes each trial's parameters as ``--name=value`` arguments. The script r
 validation loss after every epoch (``tunelab.report(val_loss, step=epoch)``), stops when the
 pruner says so (``tunelab.should_prune()``) or when the validation loss has not improved for
 ``--patience`` epochs (early stopping), and reports the best validation loss as its result.
+
+Under ``tunelab run pbt.toml`` (population-based training) it also gets ``--checkpoint_in`` (the
+checkpoint to resume from, empty at the start) and ``--checkpoint_out`` (where to save one), and
+``--epochs`` is the epoch to train up to; without them it trains from scratch as before.
 """
 
 import argparse
@@ -56,6 +60,8 @@ def main() -> None:
     p.add_argument("--lr", default=None, help="the schedule's config (JSON), set by tunelab run")
     p.add_argument("--epochs", type=int, default=15)
     p.add_argument("--patience", type=int, default=4)
+    p.add_argument("--checkpoint_in", default="", help="resume from this checkpoint (population-based training)")
+    p.add_argument("--checkpoint_out", default="", help="save a checkpoint here at the end")
     args = p.parse_args()
     torch.set_num_threads(1)
     torch.manual_seed(0)
@@ -71,22 +77,36 @@ def main() -> None:
 
     model = build(args.n_layers, args.width, args.activation)
     # the schedule searched by tunelab, rebuilt for this run's real number of optimizer steps
-    lr = tunelab.runner.schedule("lr", total_steps=total_steps) if args.lr else constant_schedule(1e-3)
+    if args.lr and _is_number(args.lr):  # a plain rate (population-based training searches one per interval)
+        lr = constant_schedule(float(args.lr))
+    else:
+        lr = tunelab.runner.schedule("lr", total_steps=total_steps) if args.lr else constant_schedule(1e-3)
     opt_cls = {"sgd": torch.optim.SGD, "rmsprop": torch.optim.RMSprop, "adam": torch.optim.Adam}[args.optimizer]
     extra = {"momentum": args.momentum} if args.optimizer == "sgd" else {}
     optimizer = opt_cls(model.parameters(), lr=float(lr(0)), weight_decay=args.weight_decay, **extra)
+    start = 0
+    if args.checkpoint_in:
+        saved = torch.load(args.checkpoint_in, weights_only=True)
+        model.load_state_dict(saved["model"])
+        optimizer.load_state_dict(saved["optimizer"])
+        for group in optimizer.param_groups:  # this run's values, not the saved ones
+            group.update(lr=float(lr(0)), weight_decay=args.weight_decay, **extra)
+            group.pop("initial_lr", None)
+        start = int(saved["epoch"])
     lr_scheduler = scheduler(optimizer, lr)
     loss_fn = torch.nn.CrossEntropyLoss()
 
     best, since_best = float("inf"), 0
     generator = torch.Generator().manual_seed(1)
-    for epoch in range(args.epochs):
+    trained = start
+    for epoch in range(start, args.epochs):
         model.train()
         for idx in torch.randperm(len(xt), generator=generator).split(args.batch_size):
             optimizer.zero_grad()
             loss_fn(model(xt[idx]), yt[idx]).backward()
             optimizer.step()
             lr_scheduler.step()
+        trained = epoch + 1
         model.eval()
         with torch.no_grad():
             logits = model(xv)
@@ -103,7 +123,18 @@ def main() -> None:
             if since_best >= args.patience:
                 print(f"early stop after epoch {epoch}: no improvement for {args.patience} epochs")
                 break
+    if args.checkpoint_out:
+        torch.save({"model": model.state_dict(), "optimizer": optimizer.state_dict(), "epoch": trained},
+                   args.checkpoint_out)
     tunelab.report(best)
+
+
+def _is_number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 if __name__ == "__main__":

@@ -63,7 +63,11 @@ def _run(args: argparse.Namespace, config: Any, objective: Any) -> int:
         raise RunError(f"cannot open the storage {shown} of {config.path}: {_hidden(detail, config)}") from None
     done = counted(study.trials)
     total = config.n_trials if config.n_trials is not None else "?"
-    if study.trials:
+    if config.pbt is not None:
+        from tunelab.runner._pbt import heading
+
+        print(heading(config, study, shown))
+    elif study.trials:
         print(f"continuing study {config.study_name!r} ({done} of {total} trials done) in {shown}")
     else:
         print(f"study {config.study_name!r} in {shown}: {total} trials")
@@ -78,7 +82,12 @@ def _run(args: argparse.Namespace, config: Any, objective: Any) -> int:
               f"to run first; run 'tunelab run {args.config}' again to continue", file=sys.stderr)
         _write_report(study, config, args)
         return 130
-    print(summary(study))
+    if config.pbt is not None:
+        from tunelab.runner._pbt import summary as population_summary
+
+        print(population_summary(study) or summary(study))
+    else:
+        print(summary(study))
     _write_report(study, config, args)
     return 0
 

@@ -1,4 +1,5 @@
-"""``tunelab schedule show|plot EXPRESSION``: print or draw a schedule written as a call.
+"""``tunelab schedule show|plot EXPRESSION``: print or draw a schedule written as a call (or, with
+``--study NAME --storage URL`` instead of EXPRESSION, a population-based training winner's).
 
 ``EXPRESSION`` is a call of a registered family with literal arguments, for example
 ``"ExponentialDecay(0.1, 1000, 0.96, staircase=True)"`` or
@@ -18,7 +19,7 @@ import io
 from typing import Any
 
 from tunelab._errors import require_extra
-from tunelab.cli._common import integer, writable_output, write_output
+from tunelab.cli._common import add_storage_argument, integer, storage_url, writable_output, write_output
 from tunelab.schedules import Schedule, ScheduleError, schedule_families
 
 __all__ = ["add_parser", "cmd_schedule", "parse_schedule"]
@@ -68,12 +69,33 @@ def _literal(node: ast.AST, text: str) -> Any:
     raise ScheduleError(f"expression={text!r} is invalid: {snippet!r} is not allowed; must be {ALLOWED}")
 
 
+def _from_study(args: argparse.Namespace) -> Schedule:
+    """The winner's learning-rate schedule of the population-based training study ``--study``; with
+    ``--steps`` left at its default, the steps its whole budget trained."""
+    import tunelab
+    from tunelab.pbt import result
+
+    study = tunelab.load_study(study_name=args.study, storage=storage_url(args))
+    found = result(study)
+    if found.schedule is None:
+        raise ScheduleError(f"--study={args.study!r} is invalid: its population-based training recorded no learning "
+                            "rate (it ran with lr_param=None)")
+    if args.steps_default:
+        args.steps = int(found.settings["budget"]) * int(found.settings["steps_per_unit"])
+    return found.schedule
+
+
 def add_parser(subparsers: Any) -> None:
     """Register ``schedule show`` and ``schedule plot`` on the main command line."""
     p = subparsers.add_parser("schedule", help="print or plot a learning-rate schedule")
     p.add_argument("action", choices=("show", "plot"), help="show: print a table; plot: write a PNG")
-    p.add_argument("expression", help='e.g. "ExponentialDecay(0.1, 1000, 0.96, staircase=True)"')
-    p.add_argument("--steps", type=integer(1, MAX_STEPS), default=100, help="evaluate steps 0 .. N-1 (default 100)")
+    p.add_argument("expression", nargs="?", default=None,
+                   help='e.g. "ExponentialDecay(0.1, 1000, 0.96, staircase=True)"; or --study')
+    p.add_argument("--study", default=None, help="instead of an expression: the winner's learning rate of this "
+                                                 "population-based training study (with --storage)")
+    add_storage_argument(p)
+    p.add_argument("--steps", type=integer(1, MAX_STEPS), default=None,
+                   help="evaluate steps 0 .. N-1 (default 100; with --study, the run's whole budget)")
     p.add_argument("--every", type=integer(1, MAX_STEPS), default=1, help="show every K-th step (default 1)")
     p.add_argument("--output", default="schedule.png", help="PNG file for plot (default schedule.png)")
     p.set_defaults(handler=cmd_schedule)
@@ -81,7 +103,17 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Handle ``tunelab schedule``: print the table or write the plot; return the exit status."""
-    schedule = parse_schedule(args.expression)
+    args.steps_default = args.steps is None
+    if args.steps is None:
+        args.steps = 100
+    schedule = _from_study(args) if args.study is not None else None
+    if schedule is None:
+        if args.expression is None:
+            raise ScheduleError("expression is missing: give a schedule such as \"StepLR(0.1, step_size=30)\", "
+                                "or --study NAME --storage URL for a population-based training winner's")
+        schedule = parse_schedule(args.expression)
+    elif args.expression is not None:
+        raise ScheduleError(f"expression={args.expression!r} is invalid with --study: give one or the other")
     if args.steps < 1:
         raise ScheduleError(f"--steps={args.steps} is invalid: must be an integer >= 1")
     if args.every < 1:

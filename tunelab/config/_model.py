@@ -34,6 +34,11 @@ A complete file (every key but ``[objective]``'s ``command`` / ``function``, ``[
                                      # a name, the schedule-aware default (tunelab.fidelity.default_pruner)
 
     [parameters]                     # see tunelab.config._params
+
+    [pbt]                            # population-based training instead of a search: see
+    population_size = 8              # tunelab.config._pbt (no [budget] nor [pruner] then; the script
+    budget = 12                      # gets --epochs=<interval's end>, --checkpoint_in=<path or "">
+    interval = 3                     # and --checkpoint_out=<path> besides its parameters)
 """
 
 from __future__ import annotations
@@ -49,11 +54,12 @@ from typing import Any
 from tunelab._constraints import InstanceOf, Integral, Options, Real
 from tunelab.config import _plugins
 from tunelab.config._params import ParamSpec, parse_parameters
+from tunelab.config._pbt import PBTConfig, parse_pbt
 from tunelab.config._source import ConfigError, ConfigTypeError, Source, check_keys, load_toml
 from tunelab.config._storage import parse_storage
 
 TOP_KEYS = ("study", "storage", "seed", "n_jobs", "objective", "metric", "budget", "sampler", "pruner",
-            "parameters")
+            "parameters", "pbt")
 OBJECTIVE_KEYS = ("command", "function", "pass", "timeout", "grace", "env")
 PASS_MODES = ("args", "env", "json")
 _SECONDS = Real(0, None, min_open=True, what="a positive number of seconds")
@@ -96,6 +102,8 @@ class Config:
     retries: int = 0
     #: ``(argument, max_budget)`` of ``[pruner] budget``: each trial trains in rungs (tunelab.fidelity).
     budget: tuple[str, int] | None = None
+    #: ``[pbt]``: population-based training of the script instead of a search (tunelab.config._pbt).
+    pbt: PBTConfig | None = None
 
     @property
     def directory(self) -> Path:
@@ -119,13 +127,17 @@ def load_config(path: str | os.PathLike[str]) -> Config:
         raise src.error(("study",), f"study={study!r} is invalid: must be a non-empty string", kind=ConfigTypeError)
     objective = _objective(_table(data, "objective", src), config_path.parent, src)
     metrics, directions = _metric(_table(data, "metric", src), src)
+    parameters = parse_parameters(data["parameters"], src)
+    pbt = parse_pbt(data, parameters, config_path.parent, seed, src)
+    if pbt is not None and len(metrics) != 1:
+        raise src.error(("metric",), f"[metric] names {len(metrics)} metrics, which is invalid with [pbt]: members "
+                                     "are ranked by one metric")
     budget = _table(data, "budget", src, default={})
     check_keys(budget, ("n_trials", "timeout"), ("budget",), src)
     n_trials = _int(budget, "n_trials", src, low=1, default=None, key=("budget",))
     timeout = _number(budget, "timeout", src, key=("budget",))
-    if n_trials is None and timeout is None:
+    if n_trials is None and timeout is None and pbt is None:
         raise src.error(("budget",), "[budget] needs n_trials or timeout (or both): the run must know when to stop")
-    parameters = parse_parameters(data["parameters"], src)
     plugins = {}
     for kind, default in (("sampler", "tpe"), ("pruner", "none")):
         table = _table(data, kind, src, default={"name": default})
@@ -136,13 +148,19 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     named = "name" in data.get("pruner", {})
     # a budget without a pruner named: the study's default, which tunelab.fidelity makes schedule-aware
     pruner = _plugins.build("pruner", *plugins["pruner"], seed=seed, src=src) if named or not rungs else None
+    if pbt is not None:  # a member is never pruned: it goes on, or copies a better one
+        pruner = _plugins.build("pruner", "none", {}, seed=seed, src=src)
     storage = parse_storage(data.get("storage"), config_path, src, script=objective.command is not None)
+    if pbt is not None and pbt.checkpoint_dir is None and not storage.url.startswith("sqlite:///"):
+        raise src.error(("pbt",), "[pbt] needs checkpoint_dir = \"a/folder\" with this storage: checkpoints are "
+                                  "kept beside an SQLite file by default, and this storage has none (give a folder "
+                                  "every machine of the run can reach)")
     return Config(
         path=config_path, study_name=study, storage=storage.url,
         seed=seed, n_jobs=n_jobs, objective=objective, metrics=metrics, directions=directions,
         parameters=parameters, n_trials=n_trials, timeout=timeout, sampler=sampler, pruner=pruner,
         heartbeat_interval=storage.heartbeat_interval, grace_period=storage.grace_period, retries=storage.retries,
-        budget=rungs,
+        budget=rungs, pbt=pbt,
     )
 
 

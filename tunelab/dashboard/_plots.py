@@ -9,6 +9,7 @@ route answers ``{"figure": {"data": [...], "layout": {...}}, ...}``, which the p
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 import math
@@ -251,3 +252,48 @@ def trial_figures(trial: FrozenTrial, directions: Sequence[StudyDirection]) -> d
             "intermediate": figure(_trials.intermediate_spec(_trials.intermediate_info(view))),
             "curves": [{"name": c["name"], "repr": c.get("repr", ""), "source": c["source"],
                         "last_step": c["steps"][-1] if c["steps"] else None} for c in lr["curves"]]}
+
+
+#: The study system attributes of a population-based training run (tunelab.pbt._lineage).
+PBT_PREFIX = "pbt:"
+
+
+def is_population(cache: StudyCache) -> bool:
+    """Whether the study holds a population-based training run (its settings are stored)."""
+    from tunelab.pbt._lineage import CONFIG_KEY
+
+    return CONFIG_KEY in cache.source.study_system_attrs(cache.study_id, CONFIG_KEY)
+
+
+def pbt_lineage(cache: StudyCache) -> dict[str, Any]:
+    """The lineage of a population-based training study, drawn by the report's own builder
+    (:func:`tunelab.visualization._pbt.lineage_spec`) from the study's finished intervals: their
+    values, parameters and ``pbt`` attributes, and the run's stored plans. ``{"figure": None}`` for
+    a study that is no population."""
+    from tunelab.pbt._lineage import ATTR, CONFIG_KEY
+    from tunelab.visualization._pbt import lineage_spec
+
+    attrs = cache.source.study_system_attrs(cache.study_id, PBT_PREFIX)
+    if CONFIG_KEY not in attrs or len(cache.directions) != 1:
+        return {"figure": None}
+    info = cache.source.user_attr(cache.study_id, ATTR, TrialState.COMPLETE)
+    rows = [r for r in cache.completed() if isinstance(info.get(r["trial_id"]), dict)]
+    trials = [dataclasses.replace(t, user_attrs={**t.user_attrs, ATTR: info[t.trial_id]})
+              for t in frozen(cache.with_params(rows))]
+    view = _Population(trials, cache.directions, study_name=cache.name, user_attrs=cache.user_attrs,
+                       system_attrs=attrs)
+    return {"figure": figure(lineage_spec(view)), "n_intervals": len(trials)}
+
+
+class _Population(TrialsView):
+    """A TrialsView with what :func:`tunelab.pbt.result` reads of a study: its system attributes
+    and its one direction."""
+
+    def __init__(self, trials: Sequence[FrozenTrial], directions: Sequence[Any], *, study_name: str,
+                 user_attrs: dict[str, Any], system_attrs: dict[str, Any]) -> None:
+        super().__init__(trials, directions, study_name=study_name, user_attrs=user_attrs)
+        self.system_attrs = dict(system_attrs)
+
+    @property
+    def direction(self) -> StudyDirection:
+        return self.directions[0]

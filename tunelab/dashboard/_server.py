@@ -68,6 +68,7 @@ class Dashboard:
             (re.compile(r"/api/studies/(\d+)/families"), lambda q, sid: self._memo(sid, "families", _plots.families)),
             (re.compile(r"/api/studies/(\d+)/pareto"), lambda q, sid: self._memo(sid, "pareto", _plots.pareto)),
             (re.compile(r"/api/studies/(\d+)/lr"), self.api_lr),
+            (re.compile(r"/api/studies/(\d+)/pbt"), lambda q, sid: self._memo(sid, "pbt", _plots.pbt_lineage)),
             (re.compile(r"/api/studies/(\d+)/trials"), self.api_trials),
             (re.compile(r"/api/studies/(\d+)/trials\.csv"), self.api_csv),
             (re.compile(r"/api/studies/(\d+)/trials/(\d+)"), self.api_trial),
@@ -117,6 +118,7 @@ class Dashboard:
         cache = self.study(sid)
         return {"id": cache.study_id, "name": cache.name, "directions": [d.name.lower() for d in cache.directions],
                 "objectives": _plots.objective_names(cache), "schedules": _plots.schedule_names(cache),
+                "pbt": _plots.is_population(cache),
                 **_counts(cache)}
 
     def api_updates(self, q: dict[str, str], sid: str) -> Any:

@@ -120,6 +120,22 @@ class ReadOnlySource:
             (a.c.study_id == study_id) & (a.c.kind == "user"))).all())
         return {key: json.loads(value) for key, value in rows}
 
+    def study_system_attrs(self, study_id: int, prefix: str) -> dict[str, Any]:
+        """One study's system attributes whose keys start with ``prefix`` (e.g. ``"pbt:"``: a
+        population-based training run's settings and lineage)."""
+        a = S.study_attrs
+        rows = self._read(lambda conn: conn.execute(sa.select(a.c.key, a.c.value_json).where(
+            (a.c.study_id == study_id) & (a.c.kind == "system")
+            & a.c.key.startswith(prefix, autoescape=True))).all())
+        return {key: json.loads(value) for key, value in rows}
+
+    def user_attr(self, study_id: int, key: str, state: TrialState) -> dict[int, Any]:
+        """``{trial_id: value}`` of the user attribute ``key`` of the study's trials in ``state``."""
+        a, t = S.trial_attrs, S.trials
+        query = sa.select(a.c.trial_id, a.c.value_json).select_from(a.join(t, a.c.trial_id == t.c.trial_id)).where(
+            (t.c.study_id == study_id) & (t.c.state == int(state)) & (a.c.kind == "user") & (a.c.key == key))
+        return {int(trial_id): json.loads(value) for trial_id, value in self._read(lambda conn: conn.execute(query).all())}
+
     # -- trials, light ----------------------------------------------------------------------------------
     def light_trials(self, study_id: int, *, after_id: int, also: Iterable[int] = ()
                      ) -> tuple[list[dict[str, Any]], dict[str, BaseDistribution]]:

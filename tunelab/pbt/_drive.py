@@ -18,8 +18,10 @@ from typing import Any
 __all__: list[str] = []
 
 
-def drive(study: Any, objective: Any, budget: Any, *, n_jobs: int, executor: Any) -> None:
-    """Run trials while ``budget.take()`` grants them, ``n_jobs`` at once on ``executor``."""
+def drive(study: Any, objective: Any, budget: Any, *, n_jobs: int, executor: Any,
+          catch: tuple[type[Exception], ...] = ()) -> None:
+    """Run trials while ``budget.take()`` grants them, ``n_jobs`` at once on ``executor``; an error of
+    a class in ``catch`` fails its trial only (as in ``Study.optimize``)."""
     from tunelab.execution._dispatch import run_pooled
     from tunelab.execution._ending import was_retried
     from tunelab.execution._executors import THREADS, resolve_pool
@@ -40,10 +42,10 @@ def drive(study: Any, objective: Any, budget: Any, *, n_jobs: int, executor: Any
     with InterruptGate() as gate:
         if pool is None:
             while budget.take():
-                frozen = run_trial(study, objective, (), gate=gate, on_lost=lost)
+                frozen = run_trial(study, objective, catch, gate=gate, on_lost=lost)
                 with gate.opened():
                     log(frozen)
         elif pool == THREADS:
-            _run_threads(study, objective, (), n_jobs, budget, log, gate=gate, lost=lost)
+            _run_threads(study, objective, catch, n_jobs, budget, log, gate=gate, lost=lost)
         else:
-            run_pooled(study, objective, (), pool, budget=budget, finished=log, gate=gate)
+            run_pooled(study, objective, catch, pool, budget=budget, finished=log, gate=gate)

@@ -10,7 +10,17 @@ from typing import Any
 
 import numpy as np
 
-from tunelab._constraints import Bool, Function, Integral, ListOf, Options, Real, String, constrained
+from tunelab._constraints import (
+    Bool,
+    Function,
+    Integral,
+    ListOf,
+    Options,
+    Real,
+    String,
+    SubclassOf,
+    constrained,
+)
 from tunelab._errors import InvalidArgumentError, invalid
 from tunelab._records import TrialState
 from tunelab.pbt import _checkpoints
@@ -32,11 +42,15 @@ from tunelab.space import FloatDistribution
 
 __all__ = ["PopulationBasedTraining"]
 
+#: The first word of the fail reason of every interrupted trial (Ctrl-C; tunelab.execution._ending).
+INTERRUPTED_PREFIX = "interrupted"
 #: Settings a resumed run must share with the run stored in the study.
 _SHARED = ("population_size", "budget", "interval", "steps_per_unit", "lr_param", "lr_segment")
 
 
-@constrained({
+#: The constraint of each setting, declared once: ``PopulationBasedTraining`` checks its arguments
+#: with it, and ``tunelab run`` checks a config's ``[pbt]`` table with it.
+CONSTRAINTS = {
     "population_size": Integral(min=2),
     "budget": Integral(min=1),
     "interval": Integral(min=1),
@@ -50,7 +64,10 @@ _SHARED = ("population_size", "budget", "interval", "steps_per_unit", "lr_param"
     "max_retries": Integral(min=0),
     "keep_checkpoints": Bool(),
     "seed": (None, Integral(min=0)),
-})
+}
+
+
+@constrained(CONSTRAINTS)
 class PopulationBasedTraining:
     """Population-based training (Jaderberg et al. 2017) on a tunelab study.
 
@@ -145,10 +162,12 @@ class PopulationBasedTraining:
     @constrained({"train": Function(what="a callable train(member, state)"),
                   "save": (None, Function(what="a callable save(state, path)")),
                   "load": (None, Function(what="a callable load(path) -> state")),
-                  "n_jobs": Integral(min=1)}, where="PopulationBasedTraining.optimize")
+                  "n_jobs": Integral(min=1),
+                  "catch": ListOf(SubclassOf(Exception), what="a tuple of exception classes")},
+                 where="PopulationBasedTraining.optimize")
     def optimize(self, study: Any, train: Callable[..., Any], *, save: Callable[[Any, Path], None] | None = None,
                  load: Callable[[Path], Any] | None = None, n_jobs: int = 1, executor: Any = None,
-                 checkpoint_dir: Any = None) -> PBTResult:
+                 checkpoint_dir: Any = None, catch: Sequence[type[Exception]] = ()) -> PBTResult:
         """Train the population on ``study`` to the end of the budget and return the :class:`PBTResult`.
 
         ``train(member, state)`` trains one interval (``member.units``) from ``state`` (None in
@@ -158,7 +177,9 @@ class PopulationBasedTraining:
         ``member.checkpoint`` and writes into ``member.save_path`` itself.
 
         Intervals run as the study's trials, ``n_jobs`` at once on ``executor`` (as
-        :meth:`Study.optimize`: worker processes by default, ``"thread"``, Dask, Ray). Calling
+        :meth:`Study.optimize`: worker processes by default, ``"thread"``, Dask, Ray). An error of a
+        class in ``catch`` fails only its interval, which runs again from the same checkpoint (up to
+        ``max_retries`` times); any other error stops the run. Calling
         ``optimize`` again on the same study resumes the run where it stopped (a killed driver
         included); an interval whose worker died runs again from the same checkpoint. Checkpoints
         are kept under ``checkpoint_dir`` (default: beside the study's SQLite or journal file).
@@ -175,7 +196,8 @@ class PopulationBasedTraining:
         settings = self._settings(study, root)
         objective = IntervalObjective(train, save, load, root, settings)
         self._abandon_running(study)
-        drive(study, objective, _Tickets(self, study, settings, root), n_jobs=n_jobs, executor=executor)
+        drive(study, objective, _Tickets(self, study, settings, root), n_jobs=n_jobs, executor=executor,
+              catch=tuple(catch))
         return result(study)
 
     def _settings(self, study: Any, root: Path) -> dict[str, Any]:
@@ -295,16 +317,18 @@ class _Tickets:
             if member in done or member in pending:
                 continue
             failed = [t for t in trials if t.user_attrs[ATTR]["member"] == member and t.state.is_finished()]
-            if len(failed) > pbt.max_retries:
-                last = failed[-1]
-                raise PBTError(f"member {member}'s interval {g} failed {len(failed)} times (max_retries="
+            # an interrupted interval (Ctrl-C) is no failure of the member: it does not spend a retry
+            spent = [t for t in failed if not str(t.fail_reason or "").startswith(INTERRUPTED_PREFIX)]
+            if len(spent) > pbt.max_retries:
+                last = spent[-1]
+                raise PBTError(f"member {member}'s interval {g} failed {len(spent)} times (max_retries="
                                f"{pbt.max_retries}); the last, trial {last.number}: {last.fail_reason or last.state.name}")
             params = dict(step["params"])
             if failed and not params:  # generation 0: run again with what the lost trial drew
                 params = dict(failed[-1].params)
             start, stop = bounds(g, interval=pbt.interval, budget=pbt.budget)
             info = {"member": member, "generation": g, "start": start, "stop": stop, "parent": step["parent"],
-                    "lrs": step["lrs"], "attempt": len(failed)}
+                    "lrs": step["lrs"], "attempt": len(spent)}
             study.enqueue_trial(params, user_attrs={ATTR: info})
             queued += 1
         return queued

@@ -123,9 +123,14 @@ def run_config(config: Any, *, study: Any = None, objective: Any = None, show_pr
     Ctrl-C or SIGTERM stops the running scripts (a second Ctrl-C kills them), ends their trials
     FAIL as interrupted, queues each again with its parameters and raises KeyboardInterrupt;
     everything finished is stored, and calling this again continues with the queued trials.
+
+    A config with ``[pbt]`` trains its population instead (:mod:`tunelab.runner._pbt`), to the end
+    of the population's budget; calling this again resumes it.
     """
     study = study if study is not None else open_study(config)
     objective = objective if objective is not None else make_objective(config)
+    if config.pbt is not None:
+        return _run_population(config, study, objective)
     script = isinstance(objective, ScriptObjective)
     # a script trial is its own process: the driver only waits, so threads are enough
     executor = "thread" if script and config.n_jobs > 1 else None
@@ -147,6 +152,23 @@ def run_config(config: Any, *, study: Any = None, objective: Any = None, show_pr
         except KeyboardInterrupt:
             if script:  # the other trials' threads still stop their scripts: let them end their trials
                 wait_idle(config.objective.grace + IDLE_WAIT_S)
+            raise
+    return study
+
+
+def _run_population(config: Any, study: Any, objective: Any) -> Any:
+    """``[pbt]``: the population trains to the end of its budget; Ctrl-C as for a search (the
+    running intervals FAIL as interrupted and are queued to run first, from the same checkpoints)."""
+    from tunelab.runner._pbt import run_pbt
+
+    reset_interrupt()
+    with _stop_signals(study):
+        try:
+            run_pbt(config, study, objective)
+            if interrupted():
+                raise KeyboardInterrupt
+        except KeyboardInterrupt:
+            wait_idle(config.objective.grace + IDLE_WAIT_S)
             raise
     return study
 

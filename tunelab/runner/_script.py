@@ -196,18 +196,20 @@ class ScriptObjective:
         self.env = dict(env or {})
         self.budget = budget
 
-    def __call__(self, trial: Any) -> Any:
+    def __call__(self, trial: Any, extra: dict[str, Any] | None = None) -> Any:
+        """Run the script for ``trial``; ``extra`` values are passed to it besides the parameters
+        (as ``pass`` says), without being parameters of the trial (PBT's epochs and checkpoints)."""
         global _calls
         with _idle:
             _calls += 1
         try:
-            return self._run(trial)
+            return self._run(trial, dict(extra or {}))
         finally:
             with _idle:
                 _calls -= 1
                 _idle.notify_all()
 
-    def _run(self, trial: Any) -> Any:
+    def _run(self, trial: Any, extra: dict[str, Any]) -> Any:
         from tunelab.config import suggest_all
 
         if _interrupted.is_set():  # Ctrl-C came while this trial was asked: do not start its script
@@ -221,7 +223,7 @@ class ScriptObjective:
             trial.set_user_attr(P.METRICS_ATTR, {})
         trial.save_params()  # the script may read its parameters and schedules back from the storage
         if self.budget is None:
-            return self._script(trial, values, log_path)
+            return self._script(trial, {**values, **extra}, log_path)
         from tunelab import fidelity
 
         log_path.write_text("")

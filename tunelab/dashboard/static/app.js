@@ -153,6 +153,7 @@ async function studyPage(id) {
       plotBox("intermediate", "Intermediate values (× pruned)", true),
       plotBox("timeline", "Timeline per worker", true),
       plotBox("lr", "Learning rate of the selected trials", true),
+      study.pbt ? plotBox("pbt", "Population lineage (who copied whom)", true) : null,
       study.schedules.map((name, i) => plotBox(`families-${i}`, `Schedule families of ${name}`))),
     el("h2", {}, "Trials"),
     el("div", { class: "controls" }, stateSel, vmin, vmax, el("button", { id: "prev" }, "‹ prev"), el("button", { id: "next" }, "next ›"), pager, csv),
@@ -225,6 +226,11 @@ async function studyPage(id) {
     const f = await api(`${base}/families`);
     f.figures.forEach((item, i) => drawFigure(`families-${i}`, item.figure));
   };
+  const loadLineage = async () => {
+    if (!study.pbt) return;
+    const d = await api(`${base}/pbt`);
+    if (d.figure) { drawFigure("pbt", d.figure); setNote("pbt", `${d.n_intervals} finished intervals; dashed: a member copied a better one; bold: the winner's lineage`); }
+  };
   const loadPlots = () => Promise.all([
     loadHistory(),
     loadParallel().catch((e) => fail("parallel", e)),
@@ -238,6 +244,7 @@ async function studyPage(id) {
     loadLr().catch((e) => fail("lr", e)),
     loadPareto().catch((e) => fail("pareto", e)),
     loadFamilies().catch((e) => study.schedules.forEach((_, i) => fail(`families-${i}`, e))),
+    loadLineage().catch((e) => fail("pbt", e)),
   ]);
 
   topInput.addEventListener("change", () => loadParallel().catch((e) => fail("parallel", e)));

@@ -28,4 +28,5 @@ def test_schedule_show_refuses_a_study_that_is_no_population_and_two_sources(tmp
     assert done.returncode != 0 and "holds no finished population-based training interval" in done.stderr
     assert "Traceback" not in done.stderr
     both = run("schedule", "show", "StepLR(0.1, step_size=3)", "--study", "plain", "--storage", url)
-    assert both.returncode != 0 and "Traceback" not in both.stderr
+    assert both.returncode != 0 and "invalid with --study: give one or the other" in both.stderr
+    assert "Traceback" not in both.stderr

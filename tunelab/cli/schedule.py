@@ -69,20 +69,17 @@ def _literal(node: ast.AST, text: str) -> Any:
     raise ScheduleError(f"expression={text!r} is invalid: {snippet!r} is not allowed; must be {ALLOWED}")
 
 
-def _from_study(args: argparse.Namespace) -> Schedule:
-    """The winner's learning-rate schedule of the population-based training study ``--study``; with
-    ``--steps`` left at its default, the steps its whole budget trained."""
+def _from_study(name: str, args: argparse.Namespace) -> tuple[Schedule, int]:
+    """The winner's learning-rate schedule of the population-based training study ``name`` (in
+    ``--storage``) and the optimizer steps its whole budget trained."""
     import tunelab
     from tunelab.pbt import result
 
-    study = tunelab.load_study(study_name=args.study, storage=storage_url(args))
-    found = result(study)
+    found = result(tunelab.load_study(study_name=name, storage=storage_url(args)))
     if found.schedule is None:
-        raise ScheduleError(f"--study={args.study!r} is invalid: its population-based training recorded no learning "
+        raise ScheduleError(f"--study={name!r} is invalid: its population-based training recorded no learning "
                             "rate (it ran with lr_param=None)")
-    if args.steps_default:
-        args.steps = int(found.settings["budget"]) * int(found.settings["steps_per_unit"])
-    return found.schedule
+    return found.schedule, int(found.settings["budget"]) * int(found.settings["steps_per_unit"])
 
 
 def add_parser(subparsers: Any) -> None:
@@ -103,25 +100,22 @@ def add_parser(subparsers: Any) -> None:
 
 def cmd_schedule(args: argparse.Namespace) -> int:
     """Handle ``tunelab schedule``: print the table or write the plot; return the exit status."""
-    args.steps_default = args.steps is None
-    if args.steps is None:
-        args.steps = 100
-    schedule = _from_study(args) if args.study is not None else None
-    if schedule is None:
-        if args.expression is None:
-            raise ScheduleError("expression is missing: give a schedule such as \"StepLR(0.1, step_size=30)\", "
-                                "or --study NAME --storage URL for a population-based training winner's")
-        schedule = parse_schedule(args.expression)
-    elif args.expression is not None:
+    study = getattr(args, "study", None)  # a handler called with a namespace of its own may lack it
+    if study is not None and args.expression is not None:
         raise ScheduleError(f"expression={args.expression!r} is invalid with --study: give one or the other")
-    if args.steps < 1:
-        raise ScheduleError(f"--steps={args.steps} is invalid: must be an integer >= 1")
+    if study is None and args.expression is None:
+        raise ScheduleError("expression is missing: give a schedule such as \"StepLR(0.1, step_size=30)\", "
+                            "or --study NAME --storage URL for a population-based training winner's")
+    schedule, budget = _from_study(study, args) if study is not None else (parse_schedule(args.expression), 100)
+    n_steps = budget if args.steps is None else args.steps
+    if n_steps < 1:
+        raise ScheduleError(f"--steps={n_steps} is invalid: must be an integer >= 1")
     if args.every < 1:
         raise ScheduleError(f"--every={args.every} is invalid: must be an integer >= 1")
-    points = range(0, args.steps, args.every)
+    points = range(0, n_steps, args.every)
     if len(points) > MAX_POINTS:
-        raise ScheduleError(f"--steps={args.steps} --every={args.every} is invalid: {len(points)} steps to evaluate; "
-                            f"must be at most {MAX_POINTS} (raise --every to {-(-args.steps // MAX_POINTS)})")
+        raise ScheduleError(f"--steps={n_steps} --every={args.every} is invalid: {len(points)} steps to evaluate; "
+                            f"must be at most {MAX_POINTS} (raise --every to {-(-n_steps // MAX_POINTS)})")
     output = writable_output(args.output, "--output") if args.action == "plot" else None
     steps = list(points)
     if args.action == "show":

@@ -21,9 +21,10 @@ from benchmarks.pruning import pool, wide
 
 GROUPS = {"narrow": ("cnn", "mlp"), "wide": wide.PROBLEMS}
 POOL = 81  # configurations per (problem, seed): an 81-trial study replays one pool
-#: Seeds (pools) per problem by half: every pool of the wide problems takes 20-70 s to train on one
-#: core, the narrow ones 2-4 minutes (16 steps of 75 per epoch).
-SEEDS = {("narrow", "tuning"): 3, ("narrow", "held-out"): 3, ("wide", "tuning"): 6, ("wide", "held-out"): 9}
+#: Seeds (pools) per problem by half, sized to train every pool in about 40 minutes on 2 shared
+#: cores: a wide pool takes 1-4 minutes on one core (0.6-2.8 s per configuration, 44 epochs of
+#: training each), a narrow one 2-3 minutes.
+SEEDS = {("narrow", "tuning"): 3, ("narrow", "held-out"): 3, ("wide", "tuning"): 6, ("wide", "held-out"): 6}
 
 
 def group(problem: str) -> str:

@@ -273,3 +273,11 @@ def test_worker_processes_train_in_rungs_under_the_default_too(tmp_path):
     for t in study.trials:
         budgets = hyperband.rungs_of(hyperband.bracket("workers", t.number))
         assert sorted(t.intermediate_values) == budgets[:len(t.intermediate_values)]
+
+
+@pytest.mark.parametrize("kind", [pruners.RescaledSuccessiveHalving, pruners.RescaledHyperband])
+def test_a_pruner_whose_later_budgets_continue_one_run_is_refused(kind):
+    study = tunelab.create_study(pruner=kind(min_resource=1, max_resource=27, compress_below=1 / 3))
+    with pytest.raises(tunelab.InvalidArgumentError, match=r"its budgets \[9\] are points of one continuing "
+                                                           r"full-length run \(compress_below < 1\)"):
+        fidelity.run(study.ask(), Recorder(), max_epochs=27)

@@ -110,7 +110,7 @@ class Method:
 
 
 def _hb(kind, **kw):
-    return lambda: kind(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3, **kw)
+    return lambda: kind(**{"min_resource": 1, "max_resource": MAX_EPOCHS, "reduction_factor": 3, **kw})
 
 
 def _rows() -> list[Method]:
@@ -132,6 +132,14 @@ def _rows() -> list[Method]:
         for below, label in ((1.0, "1"), (1 / 3, "1/3")):
             rows.append(Method(f"tunelab {short} (compress_below={label}) + WSD branch",
                                _hb(kind, compress_below=below), wsd_branch))
+    # variants tried on the tuning half while choosing the default (the lead engineer's rows): a later
+    # first rung, and successive halving that skips the first rung
+    rows += [
+        Method("tunelab HyperbandPruner (min_resource=3)", _hb(pruners.HyperbandPruner, min_resource=3), same_step),
+        Method("tunelab RescaledHyperband (min_resource=3)", _hb(pruners.RescaledHyperband, min_resource=3), rescaled),
+        Method("tunelab RescaledSH (min_early_stopping_rate=1)",
+               _hb(pruners.RescaledSuccessiveHalving, min_early_stopping_rate=1), rescaled),
+    ]
     # ---- TUNELAB DEFAULT: the lead engineer's row. tunelab.fidelity.default_pruner(max_epochs) builds
     # the pruner; a pruner with budgets()/compressed() is replayed by the rescaled objective, any other
     # by same_step. Included as soon as tunelab.fidelity has default_pruner.

@@ -1,0 +1,44 @@
+"""How well each rung value ranks a pool by its final loss: Kendall's tau per problem and rung.
+
+Run from the repository root (pools cached by ``benchmarks.pruning.run``)::
+
+    PYTHONPATH=. .venv/bin/python -m benchmarks.pruning.taus [--seeds 6]
+
+Signals at rung ``r`` (1, 3, 9): ``full`` the 27-epoch run's loss after epoch ``r``, ``probe`` the
+same run after a cooldown probe, ``rescaled`` a fresh ``r``-epoch run with the schedule compressed
+into it. Means over the pools.
+"""
+
+from __future__ import annotations
+
+import argparse
+
+import numpy as np
+from scipy.stats import kendalltau
+
+from benchmarks.pruning import suite
+from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS
+
+SIGNALS = ("full", "probe", "rescaled")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=6)
+    args = parser.parse_args()
+    print("| problem | half | " + " | ".join(f"{s}@{r}" for r in RUNGS for s in SIGNALS) + " |")
+    print("|---|---|" + "---|" * (len(RUNGS) * len(SIGNALS)))
+    for problem in suite.problems("all"):
+        taus: dict[tuple[str, int], list[float]] = {}
+        for seed in range(args.seeds):
+            rows = suite.load(problem, seed)
+            final = [r["full"][MAX_EPOCHS] for r in rows]
+            for r in RUNGS:
+                for s in SIGNALS:
+                    taus.setdefault((s, r), []).append(kendalltau([row[s][r] for row in rows], final)[0])
+        cells = " | ".join(f"{np.mean(taus[(s, r)]):.2f}" for r in RUNGS for s in SIGNALS)
+        print(f"| {problem} | {suite.half(problem)} | {cells} |")
+
+
+if __name__ == "__main__":
+    main()

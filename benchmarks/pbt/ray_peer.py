@@ -37,6 +37,7 @@ from benchmarks.pbt.run import INTERVAL, POPULATION, Timer, mean_sd, run_pbt  # 
 
 def _ray_trainable(config):
     import ray.tune as tune
+
     from benchmarks.pruning.problems import model
 
     torch.set_num_threads(1)

@@ -71,17 +71,26 @@ class _Run:
         self.batches = torch.arange(1200).reshape(steps_per_epoch, -1)
         self.step = 0
 
-    def train_step(self, lr: float | None = None, batch: int | None = None) -> None:
+    def batch(self, step: int) -> torch.Tensor:
+        """The mini-batch of ``step``: the same ``steps_per_epoch`` fixed batches every epoch."""
+        return self.batches[step % self.steps_per_epoch]
+
+    def probe_step(self, n: int) -> int:
+        """The step whose batch the ``n``-th step of a cooldown probe trains on (here: from the first)."""
+        return n
+
+    def train_step(self, lr: float | None = None, step: int | None = None) -> None:
+        """One step at rate ``lr`` on the batch of ``step`` (default: the next training step, counted)."""
         if lr is not None:
             for g in self.opt.param_groups:
                 g["lr"] = lr
-        idx = self.batches[(self.step if batch is None else batch) % self.steps_per_epoch]
+        idx = self.batch(self.step if step is None else step)
         self.opt.zero_grad()
         loss = torch.nn.functional.cross_entropy(self.net(self.xt[idx]), self.yt[idx])
         loss.backward()
         torch.nn.utils.clip_grad_norm_(self.net.parameters(), 10.0)
         self.opt.step()
-        if batch is None:
+        if step is None:
             self.step += 1
 
     def evaluate(self) -> float:
@@ -98,22 +107,22 @@ class _Run:
 
     def probe(self) -> tuple[float, int]:
         """Cooled-down loss from the current state and the probe's number of steps."""
-        counter = {"n": 0}
+        count = [0]
 
         def step() -> None:
-            self.train_step(batch=counter["n"])
-            counter["n"] += 1
+            self.train_step(step=self.probe_step(count[0]))
+            count[0] += 1
 
         value = cooldown_probe(self.net, self.opt, train_step=step, evaluate=self.evaluate,
                                steps_so_far=self.step, **PROBE)
-        return value, counter["n"]
+        return value, count[0]
 
     def branch(self, rates) -> float:
         """Loss after training on the upcoming batches at ``rates``; the state is restored after."""
         state = snapshot(self.net, self.opt)
         try:
             for i, lr in enumerate(rates):
-                self.train_step(float(lr), batch=self.step + i)
+                self.train_step(float(lr), step=self.step + i)
             return self.evaluate()
         finally:
             restore(state, self.net, self.opt)

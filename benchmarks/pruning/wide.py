@@ -27,7 +27,6 @@ evaluated and then undone, as warmup-stable-decay training branches off a cooldo
 from __future__ import annotations
 
 import json
-import math
 import time
 from pathlib import Path
 
@@ -35,9 +34,9 @@ import numpy as np
 import torch
 
 import tunelab
-from benchmarks.pruning.problems import DIVERGED, MAX_EPOCHS, PROBE, RUNGS, data
+from benchmarks.pruning import problems
+from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS, data
 from tunelab import schedules
-from tunelab.integrations.torch_pruning import cooldown_probe, restore, snapshot
 from tunelab.pruners import NopPruner
 from tunelab.samplers import RandomSampler
 
@@ -109,8 +108,9 @@ def model(problem: str, width: int) -> torch.nn.Module:
                          nn.Flatten(), nn.Linear(128, width), nn.ReLU(), nn.Linear(width, 10))
 
 
-class _Run:
-    """One training run of a configuration: model, optimizer, data order and a step counter."""
+class _Run(problems._Run):
+    """One training run of a configuration: its model, optimizer, data order; the training steps,
+    probes and branches are those of :class:`problems._Run`."""
 
     def __init__(self, problem: str, seed: int, init_seed: int, params: dict) -> None:
         self.xt, self.yt = _train_data(problem, seed)
@@ -134,53 +134,9 @@ class _Run:
             self._order = (epoch, list(torch.tensor_split(perm, self.steps_per_epoch)))
         return self._order[1][step % self.steps_per_epoch]
 
-    def train_step(self, lr: float | None = None, step: int | None = None) -> None:
-        """One step at rate ``lr`` on the batch of ``step`` (default: the next training step, counted)."""
-        if lr is not None:
-            for g in self.opt.param_groups:
-                g["lr"] = lr
-        idx = self.batch(self.step if step is None else step)
-        self.opt.zero_grad()
-        loss = torch.nn.functional.cross_entropy(self.net(self.xt[idx]), self.yt[idx])
-        loss.backward()
-        torch.nn.utils.clip_grad_norm_(self.net.parameters(), 10.0)
-        self.opt.step()
-        if step is None:
-            self.step += 1
-
-    def evaluate(self) -> float:
-        with torch.no_grad():
-            loss = float(torch.nn.functional.cross_entropy(self.net(self.xv), self.yv))
-        return loss if math.isfinite(loss) and loss < DIVERGED else DIVERGED
-
-    def epochs(self, schedule, n: int, at_end=None) -> None:
-        for _ in range(n):
-            for _ in range(self.steps_per_epoch):
-                self.train_step(float(schedule(self.step)))
-            if at_end is not None:
-                at_end(self.step // self.steps_per_epoch)
-
-    def probe(self) -> tuple[float, int]:
-        """Cooled-down loss from the current state (on the upcoming batches) and the probe's steps."""
-        count = [0]
-
-        def step() -> None:
-            self.train_step(step=self.step + count[0])
-            count[0] += 1
-
-        value = cooldown_probe(self.net, self.opt, train_step=step, evaluate=self.evaluate,
-                               steps_so_far=self.step, **PROBE)
-        return value, count[0]
-
-    def branch(self, rates) -> float:
-        """Loss after training on the upcoming batches at ``rates``; the state is restored after."""
-        state = snapshot(self.net, self.opt)
-        try:
-            for i, lr in enumerate(rates):
-                self.train_step(float(lr), step=self.step + i)
-            return self.evaluate()
-        finally:
-            restore(state, self.net, self.opt)
+    def probe_step(self, n: int) -> int:
+        """A probe trains on the upcoming batches."""
+        return self.step + n
 
 
 def wsd_branch_rates(params: dict, lr_now: float, epochs: int, spe: int) -> np.ndarray:

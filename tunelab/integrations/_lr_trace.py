@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 import weakref
@@ -11,7 +12,7 @@ from typing import Any
 import numpy as np
 
 from tunelab._constraints import Integral, String, constrained
-from tunelab._errors import InvalidArgumentError, TrialPruned
+from tunelab._errors import InvalidArgumentError, TrialPruned, invalid
 
 #: User attribute holding a trial's applied learning rates as ``[[step, lr], ...]``.
 LR_TRACE_ATTR = "lr_trace"
@@ -204,3 +205,19 @@ TORCH_FIXES = {
 def torch_fix(cause: str) -> str:
     """The fix for a plain PyTorch loop."""
     return TORCH_FIXES[cause]
+
+
+def rung_callbacks(callbacks: list[Any], pruning: type, argument: str, where: str) -> list[Any]:
+    """A copy of the callbacks every rung's fit of ``fit_rungs`` starts from (each fit copies it
+    again: framework callbacks such as EarlyStopping and ModelCheckpoint keep state from one fit to
+    the next, and the caller's stay untouched); refused when one is tunelab's ``pruning`` callback
+    (the rungs report) or cannot be copied."""
+    if any(isinstance(c, pruning) for c in callbacks):
+        raise invalid(argument, callbacks, "without a tunelab PruningCallback: fit_rungs reports each rung's value "
+                      "itself, at step=epochs", where=where)
+    try:
+        return copy.deepcopy(callbacks)
+    except Exception as exc:  # noqa: BLE001 - whatever stops the copy, the fix is the same
+        raise invalid(argument, callbacks, "callbacks that copy.deepcopy can copy (each fit gets its own: callbacks "
+                      f"such as EarlyStopping and ModelCheckpoint keep state from one fit to the next); {exc}",
+                      where=where) from exc

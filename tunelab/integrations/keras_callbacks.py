@@ -25,6 +25,7 @@ from tunelab.integrations._lr_trace import (
     RateCheck,
     monitored,
     report_and_prune,
+    rung_callbacks,
 )
 from tunelab.integrations.keras import BACKEND_HINT
 
@@ -159,15 +160,7 @@ def fit_rungs(trial: Any, make_model: Callable[[Any, int], Any], x: Any = None, 
                           f"(epochs up to max_epochs={max_epochs}) and the data are fit_rungs' own arguments "
                           "(x, y, validation_data)", where=_FIT_RUNGS)
     callbacks = list(kwargs.pop("callbacks", None) or ())
-    if any(isinstance(c, PruningCallback) for c in callbacks):
-        raise invalid("fit_kwargs['callbacks']", callbacks, "without a tunelab PruningCallback: "
-                      "fit_rungs reports each rung's value itself, at step=epochs", where=_FIT_RUNGS)
-    try:
-        callbacks = copy.deepcopy(callbacks)  # the caller's stay untouched; each fit copies these
-    except Exception as exc:  # noqa: BLE001 - whatever stops the copy, the fix is the same
-        raise invalid("fit_kwargs['callbacks']", callbacks, "callbacks that copy.deepcopy can copy (each fit gets "
-                      f"its own: ModelCheckpoint keeps its best value from one fit to the next); {exc}",
-                      where=_FIT_RUNGS) from exc
+    callbacks = rung_callbacks(callbacks, PruningCallback, "fit_kwargs['callbacks']", _FIT_RUNGS)
     kwargs.setdefault("verbose", 0)
 
     def train(trial: Any, epochs: int) -> float:

@@ -25,6 +25,7 @@ from tunelab.integrations._lr_trace import (
     RateCheck,
     monitored,
     report_and_prune,
+    rung_callbacks,
     torch_fix,
 )
 
@@ -180,15 +181,7 @@ def fit_rungs(trial: Any, make_model: Callable[[Any, int], Any], *, max_epochs: 
                           where=_FIT_RUNGS)
     callbacks = kwargs.get("callbacks")
     callbacks = [] if callbacks is None else list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
-    if any(isinstance(c, PruningCallback) for c in callbacks):
-        raise invalid("trainer_kwargs['callbacks']", callbacks, "without a tunelab PruningCallback: fit_rungs "
-                      "reports each rung's value itself, at step=epochs", where=_FIT_RUNGS)
-    try:
-        callbacks = copy.deepcopy(callbacks)  # the caller's stay untouched; each fit copies these
-    except Exception as exc:  # noqa: BLE001 - whatever stops the copy, the fix is the same
-        raise invalid("trainer_kwargs['callbacks']", callbacks, "callbacks that copy.deepcopy can copy (each fit "
-                      f"gets its own: Lightning callbacks keep state from one fit to the next); {exc}",
-                      where=_FIT_RUNGS) from exc
+    callbacks = rung_callbacks(callbacks, PruningCallback, "trainer_kwargs['callbacks']", _FIT_RUNGS)
     kwargs = {**{key: off for key, (off, asks) in _QUIET.items()
                  if not (asks and any(isinstance(c, asks) for c in callbacks))}, **kwargs}
 

@@ -60,6 +60,7 @@ __all__ = ["budgets_of", "default_pruner", "run", "run_wsd"]
 
 _log = logging.getLogger("tunelab")
 
+
 @constrained({"max_epochs": Integral(min=2)}, where="tunelab.fidelity.default_pruner")
 def default_pruner(max_epochs: int) -> Pruner:
     """The pruner a study that names none uses when its trials train through :func:`run`.

@@ -1,4 +1,5 @@
-"""How well each rung value ranks a pool by its final loss: Kendall's tau per problem and rung.
+"""How well each rung value ranks a pool by its final loss: Kendall's tau per problem and rung, and
+where each signal puts the pool's three best configurations (a pruner keeps the top of a rung).
 
 Run from the repository root (pools cached by ``benchmarks.pruning.run``)::
 
@@ -37,6 +38,21 @@ def main() -> None:
                 for s in SIGNALS:
                     taus.setdefault((s, r), []).append(kendalltau([row[s][r] for row in rows], final)[0])
         cells = " | ".join(f"{np.mean(taus[(s, r)]):.2f}" for r in RUNGS for s in SIGNALS)
+        print(f"| {problem} | {suite.half(problem)} | {cells} |")
+    print("\nMean rank of the pool's 3 best configurations (by final loss) under each signal, as a fraction "
+          "of the pool (0 = first, lower is better):\n")
+    print("| problem | half | " + " | ".join(f"{s}@{r}" for r in RUNGS for s in SIGNALS) + " |")
+    print("|---|---|" + "---|" * (len(RUNGS) * len(SIGNALS)))
+    for problem in suite.problems("all"):
+        ranks: dict[tuple[str, int], list[float]] = {}
+        for seed in range(args.seeds):
+            rows = suite.load(problem, seed)
+            best = np.argsort([r["full"][MAX_EPOCHS] for r in rows])[:3]
+            for r in RUNGS:
+                for s in SIGNALS:
+                    order = np.argsort(np.argsort([row[s][r] for row in rows]))
+                    ranks.setdefault((s, r), []).append(float(np.mean(order[best])) / len(rows))
+        cells = " | ".join(f"{np.mean(ranks[(s, r)]):.2f}" for r in RUNGS for s in SIGNALS)
         print(f"| {problem} | {suite.half(problem)} | {cells} |")
 
 

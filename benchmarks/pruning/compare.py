@@ -35,7 +35,6 @@ from collections.abc import Callable
 from typing import Any
 
 import numpy as np
-import optuna
 
 import tunelab
 from benchmarks.pruning.problems import MAX_EPOCHS
@@ -46,7 +45,20 @@ Objective = Callable[[Any, list, np.ndarray, list], Callable[[Any], float]]
 
 
 def _pruned(trial: Any) -> Exception:
-    return optuna.TrialPruned() if isinstance(trial, optuna.Trial) else tunelab.TrialPruned()
+    if type(trial).__module__.startswith("optuna"):  # Optuna is imported only by its own rows
+        import optuna
+
+        return optuna.TrialPruned()
+    return tunelab.TrialPruned()
+
+
+def _optuna(name: str, **kwargs: Any) -> Callable[[], Any]:
+    """A factory of Optuna's pruner ``name`` (Optuna is imported when a row of it runs)."""
+    def make() -> Any:
+        import optuna
+
+        return getattr(optuna.pruners, name)(**kwargs)
+    return make
 
 
 def same_step(pruner, rows, order, log):
@@ -116,10 +128,12 @@ def _hb(kind, **kw):
 def _rows() -> list[Method]:
     rows = [
         Method("no pruning", pruners.NopPruner, same_step),
-        Method("Optuna MedianPruner", lambda: optuna.pruners.MedianPruner(n_startup_trials=5), same_step, "optuna"),
+        Method("Optuna MedianPruner", _optuna("MedianPruner", n_startup_trials=5), same_step, "optuna"),
         Method("Optuna SuccessiveHalvingPruner",
-               lambda: optuna.pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), same_step, "optuna"),
-        Method("Optuna HyperbandPruner", _hb(optuna.pruners.HyperbandPruner), same_step, "optuna"),
+               _optuna("SuccessiveHalvingPruner", min_resource=1, reduction_factor=3), same_step, "optuna"),
+        Method("Optuna HyperbandPruner",
+               _optuna("HyperbandPruner", min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3),
+               same_step, "optuna"),
         Method("tunelab MedianPruner", lambda: pruners.MedianPruner(n_startup_trials=5), same_step),
         Method("tunelab SuccessiveHalvingPruner",
                lambda: pruners.SuccessiveHalvingPruner(min_resource=1, reduction_factor=3), same_step),
@@ -166,6 +180,8 @@ def study(method: Method, rows: list[dict], order: np.ndarray, name: str) -> lis
     pruner = method.pruner()
     objective = method.objective(pruner, rows, order, log)
     if method.library == "optuna":
+        import optuna
+
         optuna.logging.set_verbosity(logging.WARNING)
         s = optuna.create_study(study_name=name, pruner=pruner, sampler=optuna.samplers.RandomSampler(seed=0))
     else:

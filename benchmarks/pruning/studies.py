@@ -12,11 +12,17 @@ from __future__ import annotations
 import logging
 
 import numpy as np
-import optuna
 
 import tunelab
 from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS
 from tunelab import pruners
+
+
+def _optuna():
+    """Optuna, imported only when one of its rows runs (the helpers here serve tests without it)."""
+    import optuna
+
+    return optuna
 
 
 def _same_step(rows, order, spent, completed, probe):
@@ -31,7 +37,7 @@ def _same_step(rows, order, spent, completed, probe):
             trial.report(v, e)
             if e < MAX_EPOCHS and trial.should_prune():
                 completed.append((spent[0], None))
-                raise (optuna.TrialPruned if isinstance(trial, optuna.Trial) else tunelab.TrialPruned)()
+                raise (tunelab.TrialPruned if isinstance(trial, tunelab.Trial) else _optuna().TrialPruned)()
         completed.append((spent[0], row["full"][MAX_EPOCHS]))
         return row["full"][MAX_EPOCHS]
     return objective
@@ -80,6 +86,7 @@ def run(method: str, rows: list[dict], order: np.ndarray, name: str) -> list[tup
     spent, completed = [0.0], []
     n = len(rows)
     if method.startswith("Optuna"):
+        optuna = _optuna()
         optuna.logging.set_verbosity(logging.WARNING)
         p = (optuna.pruners.MedianPruner(n_startup_trials=5) if "Median" in method else
              optuna.pruners.HyperbandPruner(min_resource=1, max_resource=MAX_EPOCHS, reduction_factor=3))

@@ -23,37 +23,39 @@ from benchmarks.pruning.problems import MAX_EPOCHS, RUNGS
 SIGNALS = ("full", "probe", "rescaled")
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, default=6)
-    args = parser.parse_args()
+def _tau(values: list[float], final: list[float]) -> float:
+    return float(kendalltau(values, final)[0])
+
+
+def _best_rank(values: list[float], final: list[float]) -> float:
+    """Mean rank of the 3 configurations with the best final loss, as a fraction of the pool."""
+    order = np.argsort(np.argsort(values))
+    return float(np.mean(order[np.argsort(final)[:3]])) / len(values)
+
+
+def _table(score, seeds: int) -> None:
     print("| problem | half | " + " | ".join(f"{s}@{r}" for r in RUNGS for s in SIGNALS) + " |")
     print("|---|---|" + "---|" * (len(RUNGS) * len(SIGNALS)))
     for problem in suite.problems("all"):
-        taus: dict[tuple[str, int], list[float]] = {}
-        for seed in range(args.seeds):
+        per: dict[tuple[str, int], list[float]] = {}
+        for seed in range(seeds):
             rows = suite.load(problem, seed)
             final = [r["full"][MAX_EPOCHS] for r in rows]
             for r in RUNGS:
                 for s in SIGNALS:
-                    taus.setdefault((s, r), []).append(kendalltau([row[s][r] for row in rows], final)[0])
-        cells = " | ".join(f"{np.mean(taus[(s, r)]):.2f}" for r in RUNGS for s in SIGNALS)
+                    per.setdefault((s, r), []).append(score([row[s][r] for row in rows], final))
+        cells = " | ".join(f"{np.mean(per[(s, r)]):.2f}" for r in RUNGS for s in SIGNALS)
         print(f"| {problem} | {suite.half(problem)} | {cells} |")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=6)
+    args = parser.parse_args()
+    _table(_tau, args.seeds)
     print("\nMean rank of the pool's 3 best configurations (by final loss) under each signal, as a fraction "
           "of the pool (0 = first, lower is better):\n")
-    print("| problem | half | " + " | ".join(f"{s}@{r}" for r in RUNGS for s in SIGNALS) + " |")
-    print("|---|---|" + "---|" * (len(RUNGS) * len(SIGNALS)))
-    for problem in suite.problems("all"):
-        ranks: dict[tuple[str, int], list[float]] = {}
-        for seed in range(args.seeds):
-            rows = suite.load(problem, seed)
-            best = np.argsort([r["full"][MAX_EPOCHS] for r in rows])[:3]
-            for r in RUNGS:
-                for s in SIGNALS:
-                    order = np.argsort(np.argsort([row[s][r] for row in rows]))
-                    ranks.setdefault((s, r), []).append(float(np.mean(order[best])) / len(rows))
-        cells = " | ".join(f"{np.mean(ranks[(s, r)]):.2f}" for r in RUNGS for s in SIGNALS)
-        print(f"| {problem} | {suite.half(problem)} | {cells} |")
+    _table(_best_rank, args.seeds)
 
 
 if __name__ == "__main__":

@@ -80,9 +80,9 @@ def report(value: float | None = None, step: int | None = None, **metrics: float
     if not given:
         raise InvalidArgumentError("report() needs a value or named metrics")
     if os.environ.get(P.ENV_RUNG) is not None:  # one rung of a [pruner] budget: the rung's value, no steps
-        if step is not None and ctx.get("final_given"):
+        keep, ctx["final_given"] = P.rung_report(step, ctx.get("final_given", False))
+        if not keep:
             return
-        ctx["final_given"] = ctx.get("final_given") or step is None
         step = None
     try:
         ctx["known"] = P.record(ctx["storage"], ctx["trial_id"], ctx["objective"], step, given, ctx["known"])

@@ -103,6 +103,13 @@ def env_name(name: str) -> str:
     return ENV_PARAM_PREFIX + re.sub(r"\W", "_", name).upper()
 
 
+def rung_report(step: int | None, final_given: bool) -> tuple[bool, bool]:
+    """A report made while the script trains one rung (``[pruner] budget``): the rung's value is the
+    script's final report, else its last one with a step. Returns whether to record this report as
+    the trial's final value (never as a step), and whether a final report has been made by now."""
+    return not (step is not None and final_given), final_given or step is None
+
+
 def record(storage: Any, trial_id: int, objective: tuple[str, ...], step: int | None,
            metrics: dict[str, float], known: dict[str, float]) -> dict[str, float]:
     """Store one report of ``metrics`` at ``step`` (None: final) for a running trial.

@@ -293,9 +293,8 @@ class ScriptObjective:
                 tail.append(line.rstrip("\n"))
                 parsed = P.parse_line(line)
                 if parsed is not None and not prune:  # one rung: the line is the rung's value, not a step
-                    step, metrics = parsed
-                    parsed = None if step is not None and final_given else (None, metrics)
-                    final_given = final_given or step is None
+                    keep, final_given = P.rung_report(parsed[0], final_given)
+                    parsed = (None, parsed[1]) if keep else None
                 if parsed is not None:
                     try:
                         known = P.record(storage, trial_id, self.metrics, parsed[0], parsed[1], known)

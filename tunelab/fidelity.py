@@ -99,15 +99,15 @@ def budgets_of(trial: Trial, max_epochs: int) -> Pruner | None:
                   "into it; docs/pruning.md)", study.study_name, pruner)
     if not hasattr(pruner, "budgets"):
         return None
-    every = pruner.rungs if hasattr(pruner, "rungs") else pruner.rungs_of(0) if hasattr(pruner, "rungs_of") else []
-    continued = [b for b in every[:-1] if hasattr(pruner, "compressed") and not pruner.compressed(b)]
+    # the budgets of the most aggressive bracket (all of them, for successive halving)
+    rungs = pruner.rungs if hasattr(pruner, "rungs") else pruner.rungs_of(0) if hasattr(pruner, "rungs_of") else []
+    continued = [b for b in rungs[:-1] if hasattr(pruner, "compressed") and not pruner.compressed(b)]
     if continued:
         raise InvalidArgumentError(
             f"the study's pruner {pruner!r} is invalid for tunelab.fidelity.run: its budgets {continued} are points "
             "of one continuing full-length run (compress_below < 1), and fidelity.run trains every budget as a "
             "fresh run; use compress_below=1, or write the loop of RescaledSuccessiveHalving's docstring")
-    rungs = getattr(pruner, "rungs", None)
-    top = rungs[-1] if rungs else getattr(pruner, "max_resource", None)
+    top = rungs[-1] if rungs else None
     if top is not None and top != max_epochs:
         raise InvalidArgumentError(
             f"max_epochs={max_epochs!r} is invalid for tunelab.fidelity.run: the study's pruner {pruner!r} "

@@ -91,8 +91,7 @@ def optimize(
 
     The arguments are those :meth:`Study.optimize` checked against its table.
     """
-    from tunelab.execution._executors import THREADS, resolve_pool
-    from tunelab.execution._interrupt import InterruptGate
+    from tunelab.execution._executors import resolve_pool
     from tunelab.execution._startup import refuse_reimported_main
 
     refuse_reimported_main()
@@ -115,32 +114,42 @@ def optimize(
         if progress is not None:
             progress.update(_best_text(study))
 
-    def lost(record: FrozenTrial) -> None:
-        from tunelab.execution._ending import was_retried
-
-        if was_retried(study, record):
-            budget.give_back()
-
-    from tunelab.study._run import run_trial
-
     # made last before the try, so that every way out (an error, Ctrl-C, a worker's failure) closes it
     progress = make_progress(n_trials, timeout) if show_progress_bar else None
     try:
-        with InterruptGate() as gate:
-            if pool is None:
-                while budget.take():
-                    frozen = run_trial(study, objective, catch_t, gate=gate, on_lost=lost)
-                    with gate.opened():
-                        finished(frozen)
-            elif pool == THREADS:
-                _run_threads(study, objective, catch_t, jobs, budget, finished, gate=gate, lost=lost)
-            else:
-                from tunelab.execution._dispatch import run_pooled
-
-                run_pooled(study, objective, catch_t, pool, budget=budget, finished=finished, gate=gate)
+        dispatch(study, objective, catch_t, pool, jobs, budget, finished)
     finally:
         if progress is not None:
             progress.close()
+
+
+def dispatch(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], pool: Any, jobs: int,
+             budget: Any, finished: Callable[[FrozenTrial], None]) -> None:
+    """Run trials while ``budget.take()`` grants them: in this thread (``pool`` None), ``jobs``
+    threads, or a worker pool; ``finished(frozen)`` gets each ended trial in this thread. A lost
+    trial that was queued again gives its ticket back (its retry stands in for it). Shared by
+    :func:`optimize` and population-based training, which owns its budget."""
+    from tunelab.execution._ending import was_retried
+    from tunelab.execution._executors import THREADS
+    from tunelab.execution._interrupt import InterruptGate
+    from tunelab.study._run import run_trial
+
+    def lost(record: FrozenTrial) -> None:
+        if was_retried(study, record):
+            budget.give_back()
+
+    with InterruptGate() as gate:
+        if pool is None:
+            while budget.take():
+                frozen = run_trial(study, objective, catch, gate=gate, on_lost=lost)
+                with gate.opened():
+                    finished(frozen)
+        elif pool == THREADS:
+            _run_threads(study, objective, catch, jobs, budget, finished, gate=gate, lost=lost)
+        else:
+            from tunelab.execution._dispatch import run_pooled
+
+            run_pooled(study, objective, catch, pool, budget=budget, finished=finished, gate=gate)
 
 
 def _run_threads(study: Study, objective: ObjectiveFn, catch: tuple[type[Exception], ...], jobs: int,

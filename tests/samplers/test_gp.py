@@ -157,3 +157,21 @@ def test_failed_and_infinite_trials_do_not_break_the_model():
 def test_bad_arguments_raise(kwargs, error, match):
     with pytest.raises(error, match=match):
         GPSampler(**kwargs)
+
+
+def test_a_discrete_configuration_is_not_proposed_twice_while_new_ones_remain():
+    # a step function with wide plateaus over 6 x 6 x 2 = 72 configurations: before the fix the
+    # snapped optimum kept landing on configurations already evaluated
+    def plateaus(t):
+        a, b = t.suggest_int("a", 0, 5), t.suggest_int("b", 1, 6, log=True)
+        c = t.suggest_categorical("c", ["u", "v"])
+        return float((a >= 2) + (b <= 2) + (c == "u"))
+
+    for seed in range(3):
+        study = tunelab.create_study(sampler=GPSampler(seed=seed, n_startup_trials=5))
+        study.optimize(plateaus, n_trials=40)
+        keys = [tuple(sorted(t.params.items())) for t in study.trials]
+        assert len(set(keys)) == len(keys)
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
+    study.optimize(lambda t: float(t.suggest_int("a", 0, 2)), n_trials=5)  # 3 configurations: repeats allowed
+    assert {t.params["a"] for t in study.trials} == {0, 1, 2}

@@ -204,7 +204,8 @@ class GPSampler(Sampler):
                 best = max(best, float(believed.max()))
         # local search starts from the best feasible trials (then the least infeasible ones)
         rank = np.where(feasible, f, f.min() - 1.0 - self._violations(complete))
-        point = self._maximize(post, best, space, categorical, X, rank, constraints)
+        tried = np.vstack([X, *running]) if running else X
+        point = self._maximize(post, best, space, categorical, X, rank, constraints, tried)
         proposal = {name: from_unit(d, inside_bounds(d, u, self._rng))
                     for (name, d), u in zip(space.items(), point) if not np.isnan(u)}
         trial.set_system_attr(PROPOSAL_ATTR, proposal)
@@ -284,7 +285,7 @@ class GPSampler(Sampler):
 
     def _maximize(self, post: Posterior, best: float | None, space: dict[str, BaseDistribution],
                   categorical: np.ndarray, X: np.ndarray, f: np.ndarray,
-                  constraints: tuple[Constraint, ...]) -> np.ndarray:
+                  constraints: tuple[Constraint, ...], tried: np.ndarray) -> np.ndarray:
         dists = list(space.values())
         masks, counts = np.unique(~np.isnan(X), axis=0, return_counts=True)
         seen_anywhere = {d: set(X[~np.isnan(X[:, d]), d].astype(int)) for d in np.flatnonzero(categorical)}
@@ -300,7 +301,7 @@ class GPSampler(Sampler):
                       snap=lambda d, u: snap_array(dists[d], u))
             top = np.flatnonzero(rows)[np.argsort(-f[rows])[:5]]
             point, value = maximize_log_ei(post, best, box, X[top], self._rng, n_candidates=self.n_candidates,
-                                           constraints=constraints)
+                                           constraints=constraints, seen=tried)
             if value > best_value:
                 best_point, best_value = point, value
         return best_point

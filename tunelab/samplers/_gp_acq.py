@@ -177,8 +177,15 @@ class Box:
 
 def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: np.ndarray, rng: np.random.Generator,
                     *, n_candidates: int = 1024, n_refine: int = 5,
-                    constraints: tuple[Constraint, ...] = ()) -> tuple[np.ndarray, float]:
-    """The point of ``box`` with the highest :func:`acquisition` found, and that value."""
+                    constraints: tuple[Constraint, ...] = (), seen: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The point of ``box`` with the highest :func:`acquisition` found, and that value.
+
+    A point equal to a row of ``seen`` (trials already evaluated or running) is passed over for
+    the best candidate that is not: on integer and categorical spaces the snapped optimum often
+    lands on a configuration already tried (a plateau of a step-function objective, a fitted
+    noise that leaves EI above zero there), and proposing it again spends a trial on a known
+    value. Only when every candidate was seen is a seen point returned.
+    """
     def score(Z: np.ndarray) -> np.ndarray:
         return acquisition(post, best, constraints, Z)
 
@@ -200,8 +207,29 @@ def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: n
         starts = box.snapped(starts)
     starts = _sweep_categories(score, box, starts)
     final = score(starts)
+    if seen is not None and len(seen):
+        pool = np.vstack([starts, Z[order]])
+        values = np.concatenate([final, score(Z[order])])
+        new = ~_matches(pool, box.snapped(seen))
+        if new.any():
+            i = int(np.flatnonzero(new)[np.argmax(values[new])])
+            return pool[i], float(values[i])
     i = int(np.argmax(final))
     return starts[i], float(final[i])
+
+
+def _matches(A: np.ndarray, B: np.ndarray) -> np.ndarray:
+    """For each row of ``A``, whether some row of ``B`` equals it (NaN equal to NaN).
+
+    >>> _matches(np.array([[0.5, np.nan], [0.5, 0.1]]), np.array([[0.5, np.nan]])).tolist()
+    [True, False]
+    """
+    out = np.zeros(len(A), dtype=bool)
+    nan_a = np.isnan(A)
+    for b in B:
+        same = (np.abs(A - b) < 1e-9) | (nan_a & np.isnan(b))
+        out |= same.all(axis=1)
+    return out
 
 
 def _refine(value_and_grad: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], starts: np.ndarray,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import math
+import pathlib
 import time
 import warnings
 from collections.abc import Callable
@@ -11,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from benchmarks.samplers.spaces import flatten, hyperopt_space, suggest
+from benchmarks.samplers.spaces import C, F, I, flatten, hyperopt_space, suggest
 
 warnings.filterwarnings("ignore")
 logging.getLogger("tunelab").setLevel(logging.WARNING)
@@ -31,7 +32,7 @@ def _optuna(kind: str) -> Callable[..., list[float]]:
     def run(problem: Any, seed: int, n_trials: int) -> list[float]:
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         sampler = optuna.samplers.TPESampler(seed=seed) if kind == "tpe" else optuna.samplers.GPSampler(seed=seed)
         study = optuna.create_study(sampler=sampler)
         study.optimize(lambda t: problem.evaluate(suggest(t, problem.space)), n_trials=n_trials)
@@ -53,6 +54,150 @@ def _hyperopt(problem: Any, seed: int, n_trials: int) -> list[float]:
     return values
 
 
+def _flat(space: list) -> list:
+    """Every parameter of ``space``, branches included, once (for peers without conditional spaces)."""
+    out = []
+    for p in space:
+        out.append(p)
+        if isinstance(p, C):
+            for branch in p.branches.values():
+                out += [q for q in _flat(branch) if q.name not in {r.name for r in out}]
+    return out
+
+
+def _active(space: list, flat: dict[str, Any]) -> dict[str, Any]:
+    """The parameters of a flat sample that the branches taken ask for (what ``suggest`` would return)."""
+    out: dict[str, Any] = {}
+    for p in space:
+        out[p.name] = flat[p.name]
+        if isinstance(p, C):
+            out.update(_active(p.branches.get(flat[p.name], []), flat))
+    return out
+
+
+def _skopt_dims(space: list) -> list:
+    from skopt.space import Categorical, Integer, Real
+
+    dims = []
+    for p in _flat(space):
+        prior = "log-uniform" if getattr(p, "log", False) else "uniform"
+        if isinstance(p, F):
+            dims.append(Real(p.low, p.high, prior=prior, name=p.name))
+        elif isinstance(p, I):
+            dims.append(Integer(p.low, p.high, prior=prior, name=p.name))
+        else:
+            dims.append(Categorical(list(p.choices), name=p.name))
+    return dims
+
+
+def _skopt(batch: int) -> Callable[..., list[float]]:
+    """scikit-optimize's GP (``gp_minimize``'s defaults: Matérn GP, 10 random initial points,
+    gp_hedge); a batch asks ``n_points`` at once with the constant liar ``cl_min``."""
+    def run(problem: Any, seed: int, n_trials: int) -> list[float]:
+        from skopt import Optimizer
+
+        dims = _skopt_dims(problem.space)
+        opt = Optimizer(dims, base_estimator="GP", n_initial_points=10, acq_func="gp_hedge",
+                        random_state=seed)
+        values: list[float] = []
+        while len(values) < n_trials:
+            k = min(batch, n_trials - len(values))
+            xs = opt.ask() if batch == 1 else opt.ask(n_points=k, strategy="cl_min")
+            xs = [xs] if batch == 1 else xs
+            ys = [float(problem.evaluate(_active(problem.space, {d.name: _plain(v) for d, v in zip(dims, x)})))
+                  for x in xs]
+            opt.tell(xs if batch > 1 else xs[0], ys if batch > 1 else ys[0])
+            values += ys
+        return values
+    return run
+
+
+def _plain(v: Any) -> Any:
+    return v.item() if hasattr(v, "item") else v
+
+
+def _configspace(space: list, seed: int) -> Any:
+    from ConfigSpace import Categorical, ConfigurationSpace, EqualsCondition, Float, Integer
+
+    cs = ConfigurationSpace(seed=seed)
+
+    def add(params: list, parent: Any = None, value: Any = None) -> None:
+        for p in params:
+            if isinstance(p, F):
+                hp = Float(p.name, (p.low, p.high), log=p.log)
+            elif isinstance(p, I):
+                hp = Integer(p.name, (p.low, p.high), log=p.log)
+            else:
+                hp = Categorical(p.name, list(p.choices))
+            cs.add(hp)
+            if parent is not None:
+                cs.add(EqualsCondition(hp, parent, value))
+            if isinstance(p, C):
+                for choice, branch in p.branches.items():
+                    add(branch, hp, choice)
+    add(space)
+    return cs
+
+
+def _smac(problem: Any, seed: int, n_trials: int) -> list[float]:
+    """SMAC3's ``HyperparameterOptimizationFacade`` (random forest, its own initial design) by ask / tell."""
+    import tempfile
+
+    from smac import HyperparameterOptimizationFacade, Scenario
+    from smac.runhistory.dataclasses import TrialValue
+
+    values: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        scenario = Scenario(_configspace(problem.space, seed), deterministic=True, n_trials=n_trials, seed=seed,
+                            output_directory=pathlib.Path(tmp))
+        smac = HyperparameterOptimizationFacade(scenario, lambda config, seed=0: 0.0, overwrite=True,
+                                                logging_level=40)
+        while len(values) < n_trials:
+            info = smac.ask()
+            values.append(float(problem.evaluate(dict(info.config))))
+            smac.tell(info, TrialValue(cost=values[-1]))
+    return values
+
+
+def _tunelab_batch(make: Callable[[int], Any], batch: int) -> Callable[..., list[float]]:
+    """``batch`` trials asked before any is told (parallel workers), told together."""
+    def run(problem: Any, seed: int, n_trials: int) -> list[float]:
+        import tunelab
+
+        study = tunelab.create_study(sampler=make(seed))
+        values: list[float] = []
+        while len(values) < n_trials:
+            trials = [study.ask() for _ in range(min(batch, n_trials - len(values)))]
+            ys = [float(problem.evaluate(suggest(t, problem.space))) for t in trials]
+            for t, y in zip(trials, ys):
+                study.tell(t, y)
+            values += ys
+        return values
+    return run
+
+
+def _optuna_batch(batch: int) -> Callable[..., list[float]]:
+    """Optuna's TPE with ``constant_liar=True`` (its advice for parallel workers), ``batch`` asked at once."""
+    def run(problem: Any, seed: int, n_trials: int) -> list[float]:
+        import optuna
+
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
+        study = optuna.create_study(sampler=optuna.samplers.TPESampler(seed=seed, constant_liar=True))
+        values: list[float] = []
+        while len(values) < n_trials:
+            trials = [study.ask() for _ in range(min(batch, n_trials - len(values)))]
+            ys = [float(problem.evaluate(suggest(t, problem.space))) for t in trials]
+            for t, y in zip(trials, ys):
+                study.tell(t, y)
+            values += ys
+        return values
+    return run
+
+
+#: Samplers run in batches of 4 (scored against their sequential runs, not in the main tables).
+BATCH = ("tunelab default (Auto), batch 4", "optuna TPE (constant liar), batch 4", "skopt GP (cl_min), batch 4")
+
+
 def runners() -> dict[str, Callable[..., list[float]]]:
     """Every sampler in the comparison, by label (tunelab's GP sampler runs inside the default)."""
     import tunelab.samplers as ts
@@ -66,6 +211,11 @@ def runners() -> dict[str, Callable[..., list[float]]]:
         "optuna TPE (default)": _optuna("tpe"),
         "optuna GPSampler": _optuna("gp"),
         "hyperopt TPE": _hyperopt,
+        "skopt GP": _skopt(1),
+        "SMAC3 HPO": _smac,
+        BATCH[0]: _tunelab_batch(lambda s: ts.AutoSampler(seed=s), 4),
+        BATCH[1]: _optuna_batch(4),
+        BATCH[2]: _skopt(4),
     })
     return out
 
@@ -89,7 +239,7 @@ def overhead(label: str, n_trials: int, seed: int = 0) -> list[float]:
     if label.startswith("optuna"):
         import optuna
 
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+        optuna.logging.set_verbosity(optuna.logging.ERROR)
         sampler = (optuna.samplers.TPESampler(seed=seed) if "TPE" in label
                    else optuna.samplers.GPSampler(seed=seed))
         study = optuna.create_study(sampler=sampler)

@@ -23,6 +23,7 @@ import pathlib
 import shlex
 import sys
 import time
+from typing import Any
 
 import numpy as np
 from scipy.stats import rankdata
@@ -55,71 +56,117 @@ def _overhead_job(args: tuple[str, int]) -> tuple[str, int, list[float]]:
 
 
 def scores(raw: list, budgets: list[int]) -> dict:
-    """Normalised scores, standard errors, ranks and the per-problem table for each budget."""
+    """Per half of the suite and per budget: normalised scores, standard errors, ranks, per-problem tables.
+
+    Batch runs (``peers.BATCH``) are scored with the same normalisation but kept out of the main
+    tables; each is set beside its sequential counterpart at every budget both reached."""
+    from benchmarks.samplers.problems import half
+
+    out: dict = {}
+    for name in ("held-out", "tuning"):
+        part = [r for r in raw if half(r[1]) == name]
+        if part:
+            out[name] = {b: _scores(part, b) for b in budgets}
+    return out
+
+
+def _sequential(label: str) -> str:
+    return {"tunelab default (Auto), batch 4": "tunelab default (Auto)",
+            "optuna TPE (constant liar), batch 4": "optuna TPE (default)",
+            "skopt GP (cl_min), batch 4": "skopt GP"}[label]
+
+
+def _scores(raw: list, b: int) -> dict:
+    from benchmarks.samplers.peers import BATCH
     from benchmarks.samplers.problems import all_problems
 
     optimum = {p.name: p.optimum for p in all_problems()}
     best_any: dict[str, float] = {}
     for _, prob, _, values, _ in raw:
         best_any[prob] = min(best_any.get(prob, math.inf), min(values))
-    labels = sorted({r[0] for r in raw}, key=lambda s: [r[0] for r in raw].index(s))
-    problems = sorted({r[1] for r in raw}, key=lambda s: [r[1] for r in raw].index(s))
-    out = {}
-    for b in budgets:
-        reach = {lab: min(len(r[3]) for r in raw if r[0] == lab) for lab in labels}
-        labs = [lab for lab in labels if reach[lab] >= b]
-        best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw if lab in labs}
-        seeds = sorted({k[2] for k in best})
-        probs = [prob for prob in problems if all((lab, prob, s) in best for lab in labs for s in seeds)]
-        table: dict[str, dict[str, list[float]]] = {lab: {} for lab in labs}
-        ranks: dict[str, list[float]] = {lab: [] for lab in labs}
-        for prob in probs:
-            opt = optimum[prob] if optimum[prob] is not None else best_any[prob]
-            rand = float(np.mean([best[("random", prob, s)] for s in seeds]))
-            for lab in labs:
+    labels = list(dict.fromkeys(r[0] for r in raw))
+    problems = list(dict.fromkeys(r[1] for r in raw))
+    reach = {lab: min(len(r[3]) for r in raw if r[0] == lab) for lab in labels}
+    labs = [lab for lab in labels if reach[lab] >= b]
+    best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw if lab in labs}
+    seeds = sorted({k[2] for k in best if k[0] == "random"})
+    main = [lab for lab in labs if lab not in BATCH]
+    probs = [prob for prob in problems if all((lab, prob, s) in best for lab in main for s in seeds)]
+    table: dict[str, dict[str, list[float]]] = {lab: {} for lab in labs}
+    ranks: dict[str, list[float]] = {lab: [] for lab in main}
+    for prob in probs:
+        opt = optimum[prob] if optimum[prob] is not None else best_any[prob]
+        rand = float(np.mean([best[("random", prob, s)] for s in seeds]))
+        for lab in labs:
+            if all((lab, prob, s) in best for s in seeds):
                 table[lab][prob] = [100.0 if rand == opt else 100.0 * (rand - best[(lab, prob, s)]) / (rand - opt)
                                     for s in seeds]
-            for s in seeds:
-                r = rankdata([best[(lab, prob, s)] for lab in labs])
-                for lab, rk in zip(labs, r):
-                    ranks[lab].append(float(rk))
-        summary = {}
-        for lab in labs:
-            flat = np.array([v for prob in probs for v in table[lab][prob]])
-            summary[lab] = {"mean": float(flat.mean()), "se": float(flat.std(ddof=1) / math.sqrt(len(flat))),
-                            "rank": float(np.mean(ranks[lab])),
-                            "per_problem": {prob: float(np.mean(table[lab][prob])) for prob in probs}}
-        default = "tunelab default (Auto)"
-        peers = [lab for lab in labs if not lab.startswith("tunelab")]
+        for s in seeds:
+            r = rankdata([best[(lab, prob, s)] for lab in main])
+            for lab, rk in zip(main, r):
+                ranks[lab].append(float(rk))
+    summary = {}
+    for lab in labs:
+        if set(table[lab]) != set(probs):
+            continue
+        flat = np.array([v for prob in probs for v in table[lab][prob]])
+        summary[lab] = {"mean": float(flat.mean()), "se": float(flat.std(ddof=1) / math.sqrt(len(flat))),
+                        "rank": float(np.mean(ranks[lab])) if lab in ranks else None,
+                        "per_problem": {prob: float(np.mean(table[lab][prob])) for prob in probs},
+                        "per_problem_se": {prob: _se(table[lab][prob]) for prob in probs}}
+    default = "tunelab default (Auto)"
+    peers = [lab for lab in main if not lab.startswith("tunelab") and lab in summary]
+    res = {"summary": summary, "problems": probs, "seeds": seeds,
+           "left_out": [lab for lab in labels if lab not in summary]}
+    if peers:
         best_peer = max(peers, key=lambda lab: summary[lab]["mean"])
-        out[b] = {"summary": summary, "problems": probs, "left_out": [lab for lab in labels if lab not in labs],
-                  "best_peer": best_peer}
-        if default in labs:
+        res["best_peer"] = best_peer
+        if default in summary:
             diff = np.array([a - p for prob in probs for a, p in zip(table[default][prob], table[best_peer][prob])])
-            out[b].update(diff_mean=float(diff.mean()), diff_se=float(diff.std(ddof=1) / math.sqrt(len(diff))))
-    return out
+            res.update(diff_mean=float(diff.mean()), diff_se=_se(diff))
+            res["below_random"] = [prob for prob in probs
+                                   if summary[default]["per_problem"][prob] < -summary[default]["per_problem_se"][prob]]
+    res["batch"] = {lab: (summary[lab]["mean"], summary[lab]["se"], summary[_sequential(lab)]["mean"], _se(
+        [a - q for prob in probs for a, q in zip(table[lab][prob], table[_sequential(lab)][prob])]))
+        for lab in BATCH if lab in summary and _sequential(lab) in summary}
+    return res
 
 
-def markdown(result: dict, overheads: dict, command: str, seeds: int, wall: float) -> str:
+def _se(values: Any) -> float:
+    v = np.asarray(values, dtype=float)
+    return float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.nan
+
+
+def markdown(result: dict, overheads: dict, command: str, wall: float) -> str:
     lines = ["# Sampler benchmark", "", f"Command: `{command}`", "",
-             f"{seeds} seeds per (sampler, problem); wall time {wall / 60:.1f} min on a shared 2-core machine.",
+             f"Wall time {wall / 60:.1f} min on a shared 2-core machine.",
              "Score per problem: 100 = best known value (the optimum for synthetic functions, the best value "
              "any run found for the real models), 0 = random search's mean best value at the same budget. "
              "Mean and standard error over all (problem, seed) pairs; rank 1 = best within a (problem, seed).", ""]
-    for b, res in result.items():
-        s = res["summary"]
-        lines += [f"## Budget {b} trials", "", "| sampler | mean score | SE | mean rank |", "|---|---:|---:|---:|"]
-        for lab in sorted(s, key=lambda lab: -s[lab]["mean"]):
-            lines.append(f"| {lab} | {s[lab]['mean']:.1f} | {s[lab]['se']:.1f} | {s[lab]['rank']:.2f} |")
-        if res["left_out"]:
-            lines += ["", f"Not run to {b} trials (left out of this table): {', '.join(res['left_out'])}."]
-        if "diff_mean" in res:
-            lines += ["", f"Default minus best peer ({res['best_peer']}), paired over (problem, seed): "
-                      f"{res['diff_mean']:.1f} ± {res['diff_se']:.1f} (SE)."]
-        lines += ["", "| problem | " + " | ".join(s) + " |", "|---|" + "---:|" * len(s)]
-        for prob in res["problems"]:
-            lines.append(f"| {prob} | " + " | ".join(f"{s[lab]['per_problem'][prob]:.1f}" for lab in s) + " |")
-        lines.append("")
+    for name, per_budget in result.items():
+        lines += [f"# {name.capitalize()} half", ""]
+        for b, res in per_budget.items():
+            s = {lab: v for lab, v in res["summary"].items() if v["rank"] is not None}
+            if not s:
+                continue
+            lines += [f"## {name}: budget {b} trials ({len(res['problems'])} problems, seeds "
+                      f"{res['seeds'][0]}-{res['seeds'][-1]})", "",
+                      "| sampler | mean score | SE | mean rank |", "|---|---:|---:|---:|"]
+            for lab in sorted(s, key=lambda lab: -s[lab]["mean"]):
+                lines.append(f"| {lab} | {s[lab]['mean']:.1f} | {s[lab]['se']:.1f} | {s[lab]['rank']:.2f} |")
+            if res["left_out"]:
+                lines += ["", f"Not run on all these problems to {b} trials (left out): {', '.join(res['left_out'])}."]
+            if "diff_mean" in res:
+                lines += ["", f"Default minus best peer ({res['best_peer']}), paired over (problem, seed): "
+                          f"{res['diff_mean']:.1f} ± {res['diff_se']:.1f} (SE). Problems where the default is "
+                          f"below random search by more than its SE: {', '.join(res['below_random']) or 'none'}."]
+            for lab, (mean, se, seq, dse) in res["batch"].items():
+                lines += ["", f"{lab}: {mean:.1f} ± {se:.1f}; sequential {seq:.1f}; batch minus sequential, "
+                          f"paired: {mean - seq:.1f} ± {dse:.1f}."]
+            lines += ["", "| problem | " + " | ".join(s) + " |", "|---|" + "---:|" * len(s)]
+            for prob in res["problems"]:
+                lines.append(f"| {prob} | " + " | ".join(f"{s[lab]['per_problem'][prob]:.1f}" for lab in s) + " |")
+            lines.append("")
     if overheads:
         ns = sorted({n for _, n in overheads})
         labs = list(dict.fromkeys(lab for lab, _ in overheads))
@@ -133,11 +180,6 @@ def markdown(result: dict, overheads: dict, command: str, seeds: int, wall: floa
                 t = overheads.get((lab, n))
                 cells.append("-" if t is None else f"{1000 * float(np.mean(t[n - 20:n])):.1f}")
             lines.append(f"| {lab} | " + " | ".join(cells) + " |")
-        tpe, opt = overheads.get(("tunelab TPE", max(ns))), overheads.get(("optuna TPE (default)", max(ns)))
-        if tpe and opt:
-            n = max(ns)
-            lines += ["", f"tunelab TPE / optuna TPE overhead at {n} trials: "
-                      f"{np.mean(tpe[n - 20:n]) / np.mean(opt[n - 20:n]):.3f}"]
         lines.append("")
     return "\n".join(lines)
 
@@ -153,6 +195,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--overhead-samplers", nargs="*", default=None,
                         help="labels whose overhead is measured (default: all; GP samplers up to 300 trials)")
     parser.add_argument("--problems", nargs="*", default=None)
+    parser.add_argument("--half", choices=("tuning", "held-out", "all"), default="all",
+                        help="which half of the suite runs (tune samplers on 'tuning' only)")
     parser.add_argument("--samplers", nargs="*", default=None, help="labels to run (default: all)")
     parser.add_argument("--short", nargs="*", default=[], help="labels that run the smallest budget only")
     parser.add_argument("--merge", nargs="*", default=[], help="JSON files whose runs join this run's")
@@ -160,10 +204,11 @@ def main(argv: list[str] | None = None) -> None:
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     from benchmarks.samplers.peers import runners
-    from benchmarks.samplers.problems import all_problems
+    from benchmarks.samplers.problems import all_problems, half
 
     labels = list(runners())
-    problems = [p.name for p in all_problems() if args.problems is None or p.name in args.problems]
+    problems = [p.name for p in all_problems() if (args.problems is None or p.name in args.problems)
+                and args.half in ("all", half(p.name))]
 
     def merged() -> tuple[list, dict]:
         runs, over = [], {}
@@ -208,7 +253,7 @@ def main(argv: list[str] | None = None) -> None:
     save()
     result = scores(raw, sorted(args.budget))
     command = ".venv/bin/python -m benchmarks.samplers.run " + shlex.join(sys.argv[1:])
-    text = markdown(result, overheads, command, args.seeds, wall)
+    text = markdown(result, overheads, command, wall)
     (HERE / args.out).write_text(text)
     print(text)
 

@@ -175,3 +175,34 @@ def test_a_discrete_configuration_is_not_proposed_twice_while_new_ones_remain():
     study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=3))
     study.optimize(lambda t: float(t.suggest_int("a", 0, 2)), n_trials=5)  # 3 configurations: repeats allowed
     assert {t.params["a"] for t in study.trials} == {0, 1, 2}
+
+
+def test_kernel_distances_match_their_definition_with_inactive_and_categorical_dimensions():
+    from tunelab.samplers._gp_kernel import r2_matrix
+
+    def direct(A, B, w, categorical):  # the definition, one pair at a time
+        out = np.zeros((len(A), len(B)))
+        for i, a in enumerate(A):
+            for j, b in enumerate(B):
+                for d in range(len(w)):
+                    if np.isnan(a[d]) and np.isnan(b[d]):
+                        continue
+                    if np.isnan(a[d]) or np.isnan(b[d]):
+                        out[i, j] += w[d]
+                    else:
+                        out[i, j] += w[d] * (float(a[d] != b[d]) if categorical[d] else (a[d] - b[d]) ** 2)
+        return out
+
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        D = int(rng.integers(1, 8))
+        categorical = rng.random(D) < 0.3
+
+        def rows(n, D=D, categorical=categorical):
+            X = rng.random((n, D))
+            X[:, categorical] = rng.integers(0, 4, (n, int(categorical.sum())))
+            X[rng.random((n, D)) < 0.3] = np.nan
+            return X
+
+        A, B, w = rows(int(rng.integers(1, 12))), rows(int(rng.integers(1, 12))), np.exp(rng.normal(0, 2, D))
+        np.testing.assert_allclose(r2_matrix(A, B, w, categorical), direct(A, B, w, categorical), rtol=1e-9, atol=1e-9)

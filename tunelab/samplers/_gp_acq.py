@@ -199,7 +199,8 @@ def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: n
         local[:, free] = np.clip(base[:, free] + rng.normal(0.0, 0.05, (len(base), len(free))), 0.0, 1.0)
         cands.append(box.snapped(local))
     Z = np.vstack(cands)
-    order = np.argsort(-score(Z))
+    z_values = score(Z)
+    order = np.argsort(-z_values)
     starts = Z[order[:n_refine]]
     if len(free):
         starts = np.vstack([starts, _refine(lambda Z: _acquisition_with_grad(post, best, constraints, Z, free),
@@ -209,7 +210,7 @@ def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: n
     final = score(starts)
     if seen is not None and len(seen):
         pool = np.vstack([starts, Z[order]])
-        values = np.concatenate([final, score(Z[order])])
+        values = np.concatenate([final, z_values[order]])
         new = ~_matches(pool, box.snapped(seen))
         if new.any():
             i = int(np.flatnonzero(new)[np.argmax(values[new])])
@@ -219,17 +220,17 @@ def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: n
 
 
 def _matches(A: np.ndarray, B: np.ndarray) -> np.ndarray:
-    """For each row of ``A``, whether some row of ``B`` equals it (NaN equal to NaN).
+    """For each row of ``A``, whether some row of ``B`` equals it (to 1e-9; NaN equal to NaN).
 
     >>> _matches(np.array([[0.5, np.nan], [0.5, 0.1]]), np.array([[0.5, np.nan]])).tolist()
     [True, False]
     """
-    out = np.zeros(len(A), dtype=bool)
-    nan_a = np.isnan(A)
-    for b in B:
-        same = (np.abs(A - b) < 1e-9) | (nan_a & np.isnan(b))
-        out |= same.all(axis=1)
-    return out
+    def keys(M: np.ndarray) -> list[bytes]:
+        R = np.round(np.where(np.isnan(M), -1.0, M), 9) + 0.0  # + 0.0: -0.0 and 0.0 alike
+        return [row.tobytes() for row in R]
+
+    seen = set(keys(B))
+    return np.array([k in seen for k in keys(A)], dtype=bool)
 
 
 def _refine(value_and_grad: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]], starts: np.ndarray,

@@ -1,15 +1,20 @@
-"""Sampler benchmark: best value within a budget on real and synthetic problems, and suggestion cost.
+"""Sampler benchmark: best value within a budget on 49 problems split into a tuning half and a
+held-out half, every peer in the same run, and the suggestion cost.
 
-    .venv/bin/python -m benchmarks.samplers.run --budget 32 100 --seeds 10 --processes 2
+    OMP_NUM_THREADS=1 .venv/bin/python -m benchmarks.samplers.run --half all --budget 16 32 64 200 --seeds 3
 
-Every (sampler, problem, seed) runs once for the largest budget; the best value within each
-smaller budget is read from the same run (no sampler here is told the budget, so a shorter run
-would propose exactly the same first trials). Samplers named by ``--short`` run the smallest budget
-only and are left out of the larger budgets' tables. Writes benchmarks/samplers/RESULTS.md and
-RESULTS.json (the raw values, rewritten after every finished run, so an interrupted run keeps
-them); ``--samplers`` runs some samplers only, and ``--merge`` adds the runs of earlier JSON files
-(same problems and seeds; a run found there when this one starts is not repeated; the files are
-read again at the end, and their suggestion-overhead timings are kept too).
+runs the whole suite (problems, peers, split, tables). The split is the fixed rule
+``problems.half``: change samplers looking at ``--half tuning`` only; the held-out tables are the
+result. Every (sampler, problem, seed) runs once for the largest budget; the best value within each
+smaller budget is read from the same run (only SMAC3 is told the budget: its initial design is a
+quarter of it). Samplers in ``peers.BUDGET_CAP`` (the slow GP peers, the batch-of-4 runs) stop at
+their cap and are left out of larger budgets' tables; batch runs are scored beside their
+sequential counterparts. Samplers named by ``--short`` run the smallest budget only. Writes
+benchmarks/samplers/RESULTS.md and RESULTS.json (the raw values, rewritten after every finished
+run, so an interrupted run keeps them); ``--samplers`` runs some samplers only, and ``--merge``
+adds the runs of earlier JSON files (same problems and seeds; a run found there when this one
+starts is not repeated; the files are read again at the end, and their suggestion-overhead timings
+are kept too).
 """
 
 from __future__ import annotations
@@ -45,14 +50,14 @@ def _job(args: tuple[str, str, int, int]) -> tuple[str, str, int, list[float], f
     return label, problem_name, seed, [float(v) for v in values], time.perf_counter() - t0
 
 
-def _overhead_job(args: tuple[str, int]) -> tuple[str, int, list[float]]:
+def _overhead_job(args: tuple[str, int, str | None]) -> tuple[str, int, list[float]]:
     from benchmarks.samplers.peers import overhead
 
-    label, n = args
+    label, n, problem = args
     import torch
 
     torch.set_num_threads(1)
-    return label, n, overhead(label, n)
+    return label if problem is None else f"{label} [{problem} space]", n, overhead(label, n, problem=problem)
 
 
 def scores(raw: list, budgets: list[int]) -> dict:
@@ -90,8 +95,12 @@ def _scores(raw: list, b: int) -> dict:
     labs = [lab for lab in labels if reach[lab] >= b]
     best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw if lab in labs}
     seeds = sorted({k[2] for k in best if k[0] == "random"})
-    main = [lab for lab in labs if lab not in BATCH]
-    probs = [prob for prob in problems if all((lab, prob, s) in best for lab in main for s in seeds)]
+
+    def covered(lab: str) -> set[str]:
+        return {prob for prob in problems if all((lab, prob, s) in best for s in seeds)}
+
+    probs = [prob for prob in problems if prob in covered("random")]
+    main = [lab for lab in labs if lab not in BATCH and covered(lab) >= set(probs)]  # others: left out
     table: dict[str, dict[str, list[float]]] = {lab: {} for lab in labs}
     ranks: dict[str, list[float]] = {lab: [] for lab in main}
     for prob in probs:
@@ -170,7 +179,9 @@ def markdown(result: dict, overheads: dict, command: str, wall: float) -> str:
     if overheads:
         ns = sorted({n for _, n in overheads})
         labs = list(dict.fromkeys(lab for lab, _ in overheads))
-        lines += ["## Suggestion overhead (ask + tell), ms per trial, 10-parameter mixed space", "",
+        lines += ["## Suggestion overhead (ask + suggest + tell), ms per trial", "",
+                  "On the 10-parameter mixed space (4 float, 3 int, 3 categorical), or the space of the problem "
+                  "named in brackets.", "",
                   "Mean over the 20 trials before the count shown, one run each (timings on a shared machine "
                   "are noisy: compare ratios within this run).", "",
                   "| sampler | " + " | ".join(f"at {n}" for n in ns) + " |", "|---|" + "---:|" * len(ns)]
@@ -186,14 +197,17 @@ def markdown(result: dict, overheads: dict, command: str, wall: float) -> str:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--budget", type=int, nargs="+", default=[32, 100])
-    parser.add_argument("--seeds", type=int, default=30)
+    parser.add_argument("--budget", type=int, nargs="+", default=[16, 32, 64, 200])
+    parser.add_argument("--seeds", type=int, default=3)
     parser.add_argument("--first-seed", type=int, default=0,
                         help="seeds run are first-seed .. first-seed + seeds - 1 (tune on seeds other than 0-9)")
     parser.add_argument("--processes", type=int, default=2)
-    parser.add_argument("--overhead", type=int, nargs="*", default=[100, 300, 1000])
+    parser.add_argument("--overhead", type=int, nargs="*", default=[200])
     parser.add_argument("--overhead-samplers", nargs="*", default=None,
-                        help="labels whose overhead is measured (default: all; GP samplers up to 300 trials)")
+                        help="labels whose overhead is measured (default: tunelab's, random, Optuna's, Hyperopt's, those "
+                        "run; GP samplers up to 300 trials)")
+    parser.add_argument("--overhead-problems", nargs="*", default=[],
+                        help="benchmark problems whose spaces are timed too (beside the 10-parameter mixed one)")
     parser.add_argument("--problems", nargs="*", default=None)
     parser.add_argument("--half", choices=("tuning", "held-out", "all"), default="all",
                         help="which half of the suite runs (tune samplers on 'tuning' only)")
@@ -203,7 +217,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", default="RESULTS.md", help="report file name, in benchmarks/samplers/")
     args = parser.parse_args(argv)
     os.environ.setdefault("OMP_NUM_THREADS", "1")
-    from benchmarks.samplers.peers import runners
+    from benchmarks.samplers.peers import BUDGET_CAP, runners
     from benchmarks.samplers.problems import all_problems, half
 
     labels = list(runners())
@@ -220,17 +234,19 @@ def main(argv: list[str] | None = None) -> None:
 
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     done = {r[:3] for r in merged()[0]}
-    jobs = [(lab, prob, seed, min(args.budget) if lab in args.short else max(args.budget))
+    jobs = [(lab, prob, seed, min(args.budget) if lab in args.short else min(max(args.budget), BUDGET_CAP.get(lab, 10**9)))
             for prob in problems for lab in labels for seed in seeds
             if (args.samplers is None or lab in args.samplers) and (lab, prob, seed) not in done]
-    over_jobs = [(lab, n) for lab in labels for n in args.overhead
-                 if (args.overhead_samplers is None or lab in args.overhead_samplers) and (n <= 300 or "GP" not in lab)]
+    timed = args.overhead_samplers or ["tunelab default (Auto)", "tunelab TPE", "random", "optuna TPE (default)",
+                                       "optuna GPSampler", "hyperopt TPE"]
+    over_jobs = [(lab, n, space) for lab in labels for n in args.overhead for space in [None, *args.overhead_problems]
+                 if lab in timed and (args.samplers is None or lab in args.samplers) and (n <= 300 or "GP" not in lab)]
     t0 = time.perf_counter()
     raw, overheads = [], {}
     path = HERE / (pathlib.Path(args.out).stem + ".json")
 
     def save() -> None:
-        raw.sort(key=lambda r: (labels.index(r[0]), r[1], r[2]))
+        raw.sort(key=lambda r: (labels.index(r[0]) if r[0] in labels else len(labels), r[0], r[1], r[2]))
         path.write_text(json.dumps({"runs": raw, "overhead": [[k[0], k[1], v] for k, v in overheads.items()]}))
 
     ctx = multiprocessing.get_context("fork")

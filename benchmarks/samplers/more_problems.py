@@ -181,8 +181,11 @@ def _cv(model: Any, data: str, metric: str) -> float:
 
     x, y = _more_data(data)
     split = (KFold if metric == "mse" else StratifiedKFold)(3, shuffle=True, random_state=0)
-    score = cross_val_score(make_pipeline(StandardScaler(), model), x, y, cv=split, scoring=_SCORING[metric],
-                            n_jobs=1, error_score=np.nan)
+    try:
+        score = cross_val_score(make_pipeline(StandardScaler(), model), x, y, cv=split, scoring=_SCORING[metric],
+                                n_jobs=1, error_score=np.nan)
+    except ValueError:  # a diverged fit scikit-learn refuses to score (an MLP's non-finite weights)
+        score = np.array([np.nan])
     value = -float(np.mean(score))
     if metric == "acc":
         value += 1.0  # error rate

@@ -156,7 +156,7 @@ def markdown(result: dict, overheads: dict, command: str, wall: float) -> str:
         lines += [f"# {name.capitalize()} half", ""]
         for b, res in per_budget.items():
             s = {lab: v for lab, v in res["summary"].items() if v["rank"] is not None}
-            if not s:
+            if not s or not res["problems"]:  # a partial run (no random search to score against)
                 continue
             lines += [f"## {name}: budget {b} trials ({len(res['problems'])} problems, seeds "
                       f"{res['seeds'][0]}-{res['seeds'][-1]})", "",

@@ -65,7 +65,6 @@ class AutoSampler(Locked, Sampler):
         self._feasibility = Feasibility(constraints_func, where="AutoSampler")
         self._delegates: dict[str, Sampler] = {}
         self._by_trial: dict[int, Sampler] = {}
-        self._seen: set[int] = set()
         self._choice: tuple[str, str] | None = None
         Locked.__init__(self)
 
@@ -140,5 +139,4 @@ class AutoSampler(Locked, Sampler):
         """The number of finished (COMPLETE or PRUNED) trials."""
         from tunelab.study import TrialState
 
-        self._seen.update(t.number for t in study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED)))
-        return len(self._seen)
+        return len(study.get_trials(states=(TrialState.COMPLETE, TrialState.PRUNED)))

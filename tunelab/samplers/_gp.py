@@ -194,10 +194,9 @@ class GPSampler(Sampler):
         constraints, feasible = self._constraint_models(complete, space, X, categorical)
         running = [self._running_row(space, t) for t in study.get_trials(states=(TrialState.RUNNING,))
                    if t.number != trial.number]
-        running = [r for r in running if r is not None]
+        R = np.array([r for r in running if r is not None]).reshape(-1, len(space))
         best = float(f[feasible].max()) if feasible.any() else None
-        if running:  # kriging believer: believed values count as observations, incumbent included
-            R = np.array(running)
+        if len(R):  # kriging believer: believed values count as observations, incumbent included
             believed = post.predict(R)[0]
             post = Posterior(np.vstack([X, R]), np.concatenate([f, believed]), categorical, post.theta,
                              n_exact=len(R))
@@ -205,8 +204,7 @@ class GPSampler(Sampler):
                 best = max(best, float(believed.max()))
         # local search starts from the best feasible trials (then the least infeasible ones)
         rank = np.where(feasible, f, f.min() - 1.0 - self._violations(complete))
-        tried = np.vstack([X, *running]) if running else X
-        point = self._maximize(post, best, space, categorical, X, rank, constraints, tried)
+        point = self._maximize(post, best, space, categorical, X, rank, constraints, np.vstack([X, R]))
         proposal = {name: from_unit(d, inside_bounds(d, u, self._rng))
                     for (name, d), u in zip(space.items(), point) if not np.isnan(u)}
         trial.set_system_attr(PROPOSAL_ATTR, proposal)

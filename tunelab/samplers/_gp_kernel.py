@@ -59,8 +59,8 @@ def r2_matrix(A: np.ndarray, B: np.ndarray, w: np.ndarray, categorical: np.ndarr
     ``dist_d`` is ``(a - b)**2`` for a numeric dimension and ``a != b`` for a categorical one when
     both are active, 1 when exactly one is (NaN: inactive), 0 when neither is. Written as sums of
     products: with ``u = 1`` where active and ``a0`` the value (0 where inactive), the numeric part
-    is ``(u a0**2) w (v)' + (u) w (v b0**2)' - 2 (a0) w (b0)'``, a categorical choice contributes
-    ``u v - onehot(a) onehot(b)'``, and the one-sided part is ``(1 - u) w v' + u w (1 - v)'``.
+    is ``(u a0**2) w (v)' + (u) w (v b0**2)' - 2 (a0) w (b0)'`` and the one-sided part
+    ``(1 - u) w v' + u w (1 - v)'``; the few categorical dimensions are compared directly.
 
     >>> A = np.array([[0.1, 1.0, np.nan], [0.5, 0.0, 0.3]]); B = np.array([[0.2, 1.0, 0.3], [np.nan, 2.0, np.nan]])
     >>> cat = np.array([False, True, False]); w = np.array([1.0, 2.0, 3.0])

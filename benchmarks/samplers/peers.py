@@ -66,13 +66,11 @@ def _flat(space: list) -> list:
 
 
 def _active(space: list, flat: dict[str, Any]) -> dict[str, Any]:
-    """The parameters of a flat sample that the branches taken ask for (what ``suggest`` would return)."""
-    out: dict[str, Any] = {}
-    for p in space:
-        out[p.name] = flat[p.name]
-        if isinstance(p, C):
-            out.update(_active(p.branches.get(flat[p.name], []), flat))
-    return out
+    """The parameters of a flat sample that the branches taken ask for: ``suggest`` on a trial
+    fixed to the sample."""
+    import tunelab
+
+    return suggest(tunelab.FixedTrial(flat), space)
 
 
 def _skopt_dims(space: list) -> list:
@@ -102,11 +100,10 @@ def _skopt(batch: int) -> Callable[..., list[float]]:
         values: list[float] = []
         while len(values) < n_trials:
             k = min(batch, n_trials - len(values))
-            xs = opt.ask() if batch == 1 else opt.ask(n_points=k, strategy="cl_min")
-            xs = [xs] if batch == 1 else xs
+            xs = [opt.ask()] if batch == 1 else opt.ask(n_points=k, strategy="cl_min")
             ys = [float(problem.evaluate(_active(problem.space, {d.name: _plain(v) for d, v in zip(dims, x)})))
                   for x in xs]
-            opt.tell(xs if batch > 1 else xs[0], ys if batch > 1 else ys[0])
+            opt.tell(xs, ys)  # a list of points: one refit, as telling one point does
             values += ys
         return values
     return run
@@ -190,14 +187,17 @@ def _optuna_batch(batch: int) -> Callable[..., list[float]]:
     return run
 
 
+#: Samplers run in batches of 4 and the sequential sampler each is scored against (batch runs stay
+#: out of the main tables).
+BATCH = {"tunelab default (Auto), batch 4": "tunelab default (Auto)",
+         "optuna TPE (constant liar), batch 4": "optuna TPE (default)",
+         "skopt GP (cl_min), batch 4": "skopt GP"}
+
 #: Trials per run for the peers too slow for the largest budget on this machine (scikit-optimize's
 #: GP refits and optimises from scratch every trial: about 40 s per 64-trial run, growing with the
-#: square of the trials): their runs stop here and they are left out of larger budgets' tables.
-BUDGET_CAP = {"skopt GP": 64, "skopt GP (cl_min), batch 4": 64, "optuna GPSampler": 64, "SMAC3 HPO": 64,
-              "tunelab default (Auto), batch 4": 64, "optuna TPE (constant liar), batch 4": 64}
-
-#: Samplers run in batches of 4 (scored against their sequential runs, not in the main tables).
-BATCH = ("tunelab default (Auto), batch 4", "optuna TPE (constant liar), batch 4", "skopt GP (cl_min), batch 4")
+#: square of the trials), and for the batch runs (compared at 64): their runs stop here and they are
+#: left out of larger budgets' tables.
+BUDGET_CAP = {"skopt GP": 64, "optuna GPSampler": 64, "SMAC3 HPO": 64, **{label: 64 for label in BATCH}}
 
 
 def runners() -> dict[str, Callable[..., list[float]]]:
@@ -215,9 +215,9 @@ def runners() -> dict[str, Callable[..., list[float]]]:
         "hyperopt TPE": _hyperopt,
         "skopt GP": _skopt(1),
         "SMAC3 HPO": _smac,
-        BATCH[0]: _tunelab_batch(lambda s: ts.AutoSampler(seed=s), 4),
-        BATCH[1]: _optuna_batch(4),
-        BATCH[2]: _skopt(4),
+        "tunelab default (Auto), batch 4": _tunelab_batch(lambda s: ts.AutoSampler(seed=s), 4),
+        "optuna TPE (constant liar), batch 4": _optuna_batch(4),
+        "skopt GP (cl_min), batch 4": _skopt(4),
     })
     return out
 

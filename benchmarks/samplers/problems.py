@@ -218,6 +218,7 @@ FIRST_SUITE = ("branin", "hartmann6", "rosenbrock4", "ackley5", "mixed_int_cat",
                "rf_diabetes", "enet_diabetes", "model_choice_wine", "mlp_lr_schedule")
 
 
+@functools.cache
 def half(name: str) -> str:
     """``"tuning"`` or ``"held-out"``: the fixed rule that splits the suite, decided once.
 

@@ -75,12 +75,6 @@ def scores(raw: list, budgets: list[int]) -> dict:
     return out
 
 
-def _sequential(label: str) -> str:
-    return {"tunelab default (Auto), batch 4": "tunelab default (Auto)",
-            "optuna TPE (constant liar), batch 4": "optuna TPE (default)",
-            "skopt GP (cl_min), batch 4": "skopt GP"}[label]
-
-
 def _scores(raw: list, b: int) -> dict:
     from benchmarks.samplers.peers import BATCH
     from benchmarks.samplers.problems import all_problems
@@ -135,9 +129,9 @@ def _scores(raw: list, b: int) -> dict:
             res.update(diff_mean=float(diff.mean()), diff_se=_se(diff))
             res["below_random"] = [prob for prob in probs
                                    if summary[default]["per_problem"][prob] < -summary[default]["per_problem_se"][prob]]
-    res["batch"] = {lab: (summary[lab]["mean"], summary[lab]["se"], summary[_sequential(lab)]["mean"], _se(
-        [a - q for prob in probs for a, q in zip(table[lab][prob], table[_sequential(lab)][prob])]))
-        for lab in BATCH if lab in summary and _sequential(lab) in summary}
+    res["batch"] = {lab: (summary[lab]["mean"], summary[lab]["se"], summary[seq]["mean"], _se(
+        [a - q for prob in probs for a, q in zip(table[lab][prob], table[seq][prob])]))
+        for lab, seq in BATCH.items() if lab in summary and seq in summary}
     return res
 
 
@@ -211,7 +205,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--problems", nargs="*", default=None)
     parser.add_argument("--half", choices=("tuning", "held-out", "all"), default="all",
                         help="which half of the suite runs (tune samplers on 'tuning' only)")
-    parser.add_argument("--samplers", nargs="*", default=None, help="labels to run (default: all)")
+    parser.add_argument("--samplers", nargs="*", default=None,
+                        help="labels to run (default: all; the option alone: none, to tabulate --merge files)")
     parser.add_argument("--short", nargs="*", default=[], help="labels that run the smallest budget only")
     parser.add_argument("--merge", nargs="*", default=[], help="JSON files whose runs join this run's")
     parser.add_argument("--out", default="RESULTS.md", help="report file name, in benchmarks/samplers/")
@@ -221,8 +216,18 @@ def main(argv: list[str] | None = None) -> None:
     from benchmarks.samplers.problems import all_problems, half
 
     labels = list(runners())
-    problems = [p.name for p in all_problems() if (args.problems is None or p.name in args.problems)
-                and args.half in ("all", half(p.name))]
+    names = [p.name for p in all_problems()]
+    for option, given, known in (("--samplers", args.samplers, labels), ("--overhead-samplers", args.overhead_samplers,
+                                 labels), ("--short", args.short, labels), ("--problems", args.problems, names),
+                                 ("--overhead-problems", args.overhead_problems, names)):
+        unknown = [v for v in given or [] if v not in known]
+        if unknown:
+            parser.error(f"{option}: unknown {unknown}; known: {', '.join(known)} (none given: run none)")
+    path = HERE / (pathlib.Path(args.out).stem + ".json")
+    if any(pathlib.Path(f).resolve() == path.resolve() for f in args.merge):
+        parser.error(f"--merge: {path} is this run's own output (rewritten as the run goes); name another --out")
+    problems = [name for name in names if (args.problems is None or name in args.problems)
+                and args.half in ("all", half(name))]
 
     def merged() -> tuple[list, dict]:
         runs, over = [], {}
@@ -243,7 +248,6 @@ def main(argv: list[str] | None = None) -> None:
                  if lab in timed and (args.samplers is None or lab in args.samplers) and (n <= 300 or "GP" not in lab)]
     t0 = time.perf_counter()
     raw, overheads = [], {}
-    path = HERE / (pathlib.Path(args.out).stem + ".json")
 
     def save() -> None:
         raw.sort(key=lambda r: (labels.index(r[0]) if r[0] in labels else len(labels), r[0], r[1], r[2]))
@@ -254,8 +258,8 @@ def main(argv: list[str] | None = None) -> None:
         for i, res in enumerate(pool.imap_unordered(_job, jobs)):
             raw.append(res)
             save()
-            print(f"[{i + 1}/{len(jobs)}] {res[0]} {res[1]} seed={res[2]} best={min(res[3]):.5g} "
-                  f"{res[4]:.1f}s", flush=True)
+            seen = f"best={min(res[3]):.5g}" if half(res[1]) == "tuning" else "(held-out: value not shown)"
+            print(f"[{i + 1}/{len(jobs)}] {res[0]} {res[1]} seed={res[2]} {seen} {res[4]:.1f}s", flush=True)
         for lab, n, times in pool.imap_unordered(_overhead_job, over_jobs):
             overheads[(lab, n)] = times
             save()

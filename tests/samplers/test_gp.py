@@ -106,6 +106,30 @@ def test_conditional_branches_are_modelled_and_proposed_whole():
     assert study.best_params["family"] == "b" and study.best_value < 0.25
 
 
+def test_four_branches_share_the_candidates_and_the_two_best_are_refined(monkeypatch):
+    from tunelab.samplers import _gp
+
+    events = []
+    screen, polish = _gp.screen, _gp.polish
+    monkeypatch.setattr(_gp, "screen", lambda *a, **k: events.append(("screen", k["n_candidates"])) or screen(*a, **k))
+    monkeypatch.setattr(_gp, "polish", lambda *a, **k: events.append(("polish", None)) or polish(*a, **k))
+
+    def objective(t):  # branch "d" holds the optimum, a rare pattern in a draw that favours "a"
+        family = t.suggest_categorical("family", ["a", "b", "c", "d"])
+        x = t.suggest_float(f"x{family}", 0, 1)
+        return {"a": 1.0, "b": 1.5, "c": 2.0, "d": 0.0}[family] + (x - 0.7) ** 2
+
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=8, n_candidates=1024))
+    for family in "aaaabbcd":  # every pattern seen before the model starts
+        study.enqueue_trial({"family": family})
+    study.optimize(objective, n_trials=20)
+    proposals = 20 - 8
+    screens = [n for kind, n in events if kind == "screen"]
+    assert len(screens) == 4 * proposals and set(screens) == {256}  # 1024 shared by four patterns
+    assert sum(kind == "polish" for kind, _ in events) == 2 * proposals
+    assert study.best_params["family"] == "d" and study.best_value < 0.01
+
+
 def test_same_seed_same_proposals():
     runs = []
     for _ in range(2):

@@ -14,7 +14,7 @@ from tunelab._constraints import Bool, Function, InstanceOf, Integral, constrain
 from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
 from tunelab.samplers._feasibility import Feasibility
-from tunelab.samplers._gp_acq import Box, Constraint, maximize_log_ei
+from tunelab.samplers._gp_acq import Box, Constraint, polish, screen
 from tunelab.samplers._gp_kernel import Posterior, fit_theta
 from tunelab.samplers._independent import Independent
 from tunelab.samplers._qmc import QMCSampler
@@ -24,6 +24,8 @@ from tunelab.space import BaseDistribution, CategoricalDistribution
 
 PROPOSAL_ATTR = "gp:proposal"
 _MAX_PATTERNS = 4
+#: Of those, how many (the best by their screened candidates) are refined by L-BFGS-B.
+_POLISHED_PATTERNS = 2
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
@@ -95,9 +97,10 @@ class GPSampler(Sampler):
 
     **Conditional parameters**: a parameter absent from a trial is *inactive* there; the kernel
     puts two inactive values at distance 0 and an inactive and an active one at distance 1.
-    The acquisition is maximised once for each of the (up to four most frequent) patterns of
-    active parameters seen, with categorical parameters restricted to the choices seen in that
-    pattern (or never seen at all), and the winner's active parameters are proposed.
+    Candidates are drawn for each of the (up to four most frequent) patterns of active parameters
+    seen, the candidate budget shared among them, with categorical parameters restricted to the
+    choices seen in that pattern (or never seen at all); the two patterns with the best candidates
+    are refined, and the winner's active parameters are proposed.
     **Independent rule**: a parameter the proposal does not cover (new, or on a branch the
     pattern did not predict) is drawn at random, or by ``independent_sampler`` when given; with
     ``warn_independent_sampling=True`` each such draw past the start-up is logged as a warning
@@ -302,8 +305,13 @@ class GPSampler(Sampler):
         dists = list(space.values())
         masks, counts = np.unique(~np.isnan(X), axis=0, return_counts=True)
         seen_anywhere = {d: set(X[~np.isnan(X[:, d]), d].astype(int)) for d in np.flatnonzero(categorical)}
-        best_point, best_value = None, -math.inf
-        for mask in masks[np.argsort(-counts, kind="stable")][:_MAX_PATTERNS]:
+        patterns = masks[np.argsort(-counts, kind="stable")][:_MAX_PATTERNS]
+        # the candidate budget is shared among the patterns, and only the most promising ones are
+        # refined: scoring and refining every pattern in full made a proposal on a four-pattern
+        # space take four times as long as on a plain one
+        n_candidates = max(self.n_candidates // len(patterns), min(self.n_candidates, 256))
+        screened = []
+        for mask in patterns:
             rows = np.all((~np.isnan(X)) == mask, axis=1)
             choices = {}
             for d, seen in seen_anywhere.items():
@@ -313,8 +321,12 @@ class GPSampler(Sampler):
             box = Box(categorical=categorical, active=mask, choices=choices,
                       snap=lambda d, u: snap_array(dists[d], u))
             top = np.flatnonzero(rows)[np.argsort(-f[rows])[:5]]
-            point, value = maximize_log_ei(post, best, box, X[top], self._rng, n_candidates=self.n_candidates,
-                                           constraints=constraints, seen=tried)
+            screened.append(screen(post, best, box, X[top], self._rng, n_candidates=n_candidates,
+                                   constraints=constraints))
+        screened.sort(key=lambda s: -s.top)  # stable: ties keep the more frequent pattern first
+        best_point, best_value = None, -math.inf
+        for found in screened[:_POLISHED_PATTERNS]:
+            point, value = polish(post, best, found, constraints=constraints, seen=tried)
             if value > best_value:
                 best_point, best_value = point, value
         return best_point

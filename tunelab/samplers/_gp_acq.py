@@ -175,20 +175,23 @@ class Box:
         return Z
 
 
-def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: np.ndarray, rng: np.random.Generator,
-                    *, n_candidates: int = 1024, n_refine: int = 5,
-                    constraints: tuple[Constraint, ...] = (), seen: np.ndarray | None = None) -> tuple[np.ndarray, float]:
-    """The point of ``box`` with the highest :func:`acquisition` found, and that value.
+@dataclasses.dataclass
+class Screened:
+    """Candidates of one box scored by the acquisition, best first."""
 
-    A point equal to a row of ``seen`` (trials already evaluated or running) is passed over for
-    the best candidate that is not: on integer and categorical spaces the snapped optimum often
-    lands on a configuration already tried (a plateau of a step-function objective, a fitted
-    noise that leaves EI above zero there), and proposing it again spends a trial on a known
-    value. Only when every candidate was seen is a seen point returned.
-    """
-    def score(Z: np.ndarray) -> np.ndarray:
-        return acquisition(post, best, constraints, Z)
+    box: Box
+    Z: np.ndarray
+    values: np.ndarray
 
+    @property
+    def top(self) -> float:
+        return float(self.values[0])
+
+
+def screen(post: Posterior, best: float | None, box: Box, incumbents: np.ndarray, rng: np.random.Generator,
+           *, n_candidates: int, constraints: tuple[Constraint, ...] = ()) -> Screened:
+    """Score ``n_candidates`` scrambled Sobol points of ``box`` plus Gaussian steps (sd 0.05 of the
+    unit range) around ``incumbents`` (an eighth as many, at least 64)."""
     dim = len(box.active)
     U = qmc.Sobol(dim, scramble=True, seed=rng).random(n_candidates)
     cands = [box.fill(U)]
@@ -199,9 +202,29 @@ def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: n
         local[:, free] = np.clip(base[:, free] + rng.normal(0.0, 0.05, (len(base), len(free))), 0.0, 1.0)
         cands.append(box.snapped(local))
     Z = np.vstack(cands)
-    z_values = score(Z)
-    order = np.argsort(-z_values)
-    starts = Z[order[:n_refine]]
+    values = acquisition(post, best, constraints, Z)
+    order = np.argsort(-values)
+    return Screened(box, Z[order], values[order])
+
+
+def polish(post: Posterior, best: float | None, found: Screened, *, n_refine: int = 5,
+           constraints: tuple[Constraint, ...] = (), seen: np.ndarray | None = None) -> tuple[np.ndarray, float]:
+    """The best point found from screened candidates, and its :func:`acquisition` value: the
+    ``n_refine`` best refined by L-BFGS-B, every choice of each categorical dimension tried at the
+    best of them.
+
+    A point equal to a row of ``seen`` (trials already evaluated or running) is passed over for
+    the best candidate that is not: on integer and categorical spaces the snapped optimum often
+    lands on a configuration already tried (a plateau of a step-function objective, a fitted
+    noise that leaves EI above zero there), and proposing it again spends a trial on a known
+    value. Only when every candidate was seen is a seen point returned.
+    """
+    def score(Z: np.ndarray) -> np.ndarray:
+        return acquisition(post, best, constraints, Z)
+
+    box = found.box
+    free = np.flatnonzero(box.active & ~box.categorical)
+    starts = found.Z[:n_refine]
     if len(free):
         starts = np.vstack([starts, _refine(lambda Z: _acquisition_with_grad(post, best, constraints, Z, free),
                                             starts, free)])
@@ -209,8 +232,8 @@ def maximize_log_ei(post: Posterior, best: float | None, box: Box, incumbents: n
     starts = _sweep_categories(score, box, starts)
     final = score(starts)
     if seen is not None and len(seen):
-        pool = np.vstack([starts, Z[order]])
-        values = np.concatenate([final, z_values[order]])
+        pool = np.vstack([starts, found.Z])
+        values = np.concatenate([final, found.values])
         new = ~_matches(pool, box.snapped(seen))
         if new.any():
             i = int(np.flatnonzero(new)[np.argmax(values[new])])

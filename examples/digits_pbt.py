@@ -71,7 +71,7 @@ def load(path):
 
 if __name__ == "__main__":
     study = tunelab.create_study(storage="sqlite:///digits_pbt.db", study_name="digits-pbt",
-                                 sampler=tunelab.samplers.RandomSampler(seed=0), load_if_exists=True)
+                                 sampler=tunelab.samplers.AutoSampler(seed=0), load_if_exists=True)
     pbt = PopulationBasedTraining(8, budget=EPOCHS, interval=2, steps_per_unit=STEPS_PER_EPOCH, seed=0)
     found = pbt.optimize(study, train, save=save, load=load, n_jobs=2)  # checkpoints in digits_pbt.db.pbt/
     print(f"winner: member {found.member}, validation loss {found.best_value:.4f}")

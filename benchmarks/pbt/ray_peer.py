@@ -8,8 +8,8 @@ extra). Both sides train the same model the same way (``benchmarks/pbt/problems.
 per epoch, the learning rate and weight decay searched log-uniformly in the same ranges): 8 members
 x 20 epochs, an exploit/explore step every 2 epochs, quantile 0.25, factors 1.2 / 0.8, resample
 probability 0.25, synchronous generations (Ray's ``synch=True``), explored: both parameters. Per
-seed, tunelab draws its first population with ``RandomSampler(seed)`` and seeds exploit/explore
-with ``seed``; Ray Tune's draws come from Python's and numpy's global generators, seeded with
+seed, tunelab draws its first population with the default sampler (``AutoSampler(seed)``, as
+``run.py`` does) and seeds exploit/explore with ``seed``; Ray Tune's draws come from Python's and numpy's global generators, seeded with
 ``seed`` before ``Tuner.fit``. A member's model is seeded per seed and member on both sides
 (Ray's trainable reads its member index from the trial's config). Ray runs all 8 members at once
 as actors of 1/4 CPU each; tunelab one at a time in its process (as in ``run.py``).
@@ -100,6 +100,7 @@ def run_ray(seed: int, root: Path) -> dict:
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--seeds", type=int, default=5)
+    p.add_argument("--first-seed", type=int, default=0, help="seeds run: first-seed, first-seed + 1, ...")
     p.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = p.parse_args()
     import ray
@@ -108,16 +109,18 @@ def main() -> None:
                                  logging_level="ERROR", runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
     start_ray()
     rows: dict[str, list[dict]] = {"tunelab PBT": [], "Ray Tune PBT": []}
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     timer = Timer()
     with tempfile.TemporaryDirectory() as tmp:
-        for seed in range(args.seeds):
+        for seed in seeds:
             rows["tunelab PBT"].append(run_pbt("mlp", seed, timer, Path(tmp)))
             if not ray.is_initialized():
                 start_ray()
             rows["Ray Tune PBT"].append(run_ray(seed, Path(tmp)))
             print(seed, {k: round(v[-1]["val"], 4) for k, v in rows.items()}, flush=True)
     lines = ["", "## Peer: Ray Tune's PopulationBasedTraining (MLP)", "",
-             f"Command: `.venv/bin/python benchmarks/pbt/ray_peer.py --seeds {args.seeds}` (ray {ray.__version__}, "
+             f"Command: `.venv/bin/python benchmarks/pbt/ray_peer.py --seeds {args.seeds} --first-seed "
+             f"{args.first_seed}` (ray {ray.__version__}, "
              "2 CPU cores; setup in the script's docstring). Same model, data, search space, population, interval, "
              "quantile, factors and resample probability; mean ± standard deviation over seeds.", "",
              "| method | val loss | test loss | epochs | wall s |", "|---|---|---|---|---|"]
@@ -125,8 +128,8 @@ def main() -> None:
         lines.append(f"| {name} | {mean_sd([r['val'] for r in rs])} | {mean_sd([r['test'] for r in rs])} | "
                      f"{statistics.mean(r['epochs'] for r in rs):.0f} | {statistics.mean(r['wall'] for r in rs):.1f} |")
     lines += ["", "| seed | " + " | ".join(rows) + " |", "|---|" + "---|" * len(rows)]
-    for seed in range(args.seeds):
-        lines.append(f"| {seed} | " + " | ".join(f"{rs[seed]['val']:.4f}" for rs in rows.values()) + " |")
+    for i, seed in enumerate(seeds):
+        lines.append(f"| {seed} | " + " | ".join(f"{rs[i]['val']:.4f}" for rs in rows.values()) + " |")
     text = "\n".join(lines) + "\n"
     out = Path(args.out)
     old = out.read_text() if out.exists() else ""

@@ -1,0 +1,32 @@
+"""The PBT benchmark runs end to end on chosen seeds and states its goal checks."""
+
+from __future__ import annotations
+
+import re
+import sys
+
+import pytest
+
+pytest.importorskip("torch")
+
+from benchmarks.pbt import run  # noqa: E402
+from tunelab.pbt import _pbt  # noqa: E402
+
+
+def test_the_benchmark_reports_the_seeds_asked_and_its_goal_checks(tmp_path, monkeypatch):
+    monkeypatch.setattr(_pbt._Tickets, "_queue", _pbt._Tickets._queue)  # the benchmark's timer wraps it
+    out = tmp_path / "RESULTS.md"
+    monkeypatch.setattr(sys, "argv", ["run.py", "--seeds", "2", "--first-seed", "7", "--replays", "1",
+                                      "--problems", "mlp", "--out", str(out)])
+    run.main()
+    text = out.read_text()
+    rows = re.findall(r"^\| (\d+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", text, flags=re.M)
+    assert [r[0] for r in rows] == ["7", "8"]
+    pbt = [float(r[1]) for r in rows]
+    match = re.search(r"paired difference PBT - (.+?) ([+-][\d.]+) ± ([\d.]+) \(SE\)", text)
+    assert match is not None
+    column = ["static, Median (default)", "static, Hyperband", "static schedule, Hyperband"].index(match.group(1))
+    static = [float(r[2 + column]) for r in rows]
+    assert float(match.group(2)) == pytest.approx(sum(p - s for p, s in zip(pbt, static)) / 2, abs=1e-4)
+    assert re.search(r"The replays' mean is (within|outside) the winners' mean ± one standard deviation", text)
+    assert "Winner's learning rate per 2-epoch interval, seed 7:" in text

@@ -10,13 +10,14 @@ Per problem and seed:
   (``AutoSampler(seed)``, whose first draws are scrambled Sobol points, as a plain ``create_study()``
   gives; with ``RandomSampler`` draws, used up to stop 26, PBT scored worse on both problems on the
   development seeds 100-131: CNN 0.0696 against 0.0673, MLP 0.0667 against 0.0657).
-- **static**: ``create_study()``'s default sampler with a pruner, one constant learning rate and
+- **static**: ``create_study()``'s default sampler (seeded with the seed) with a pruner, one constant learning rate and
   weight decay per trial, trials of 20 epochs until 160 epochs were spent (the trial running then
   finishes, so static spends a few epochs more); pruners: the default (Median) and Hyperband.
 - **static schedule**: the same with the learning rate drawn as a schedule
   (``schedules.space(["constant", "cosine", "exponential"])``) and Hyperband.
 - **replay**: the PBT winner's lineage (its hyperparameters per interval and its learning-rate
-  schedule) retrained from scratch with ``tunelab.pbt.replay`` under other seeds.
+  schedule) retrained from scratch with ``tunelab.pbt.replay`` under other seeds; for comparison,
+  the configuration each static search chose, trained again under other seeds.
 
 Reported: the best final validation loss each method found (what every method selects on), the
 held-out test loss of that model, epochs spent, and PBT's overhead per exploit/explore step.
@@ -80,7 +81,7 @@ def run_pbt(problem: str, seed: int, timer: Timer, root: Path) -> dict:
 
 
 def run_static(problem: str, seed: int, pruner, space=None) -> dict:
-    study = tunelab.create_study(study_name=f"static-{problem}-{seed}", pruner=pruner)
+    study = tunelab.create_study(study_name=f"static-{problem}-{seed}", sampler=AutoSampler(seed=seed), pruner=pruner)
     spent = {"epochs": 0}
 
     def budget(study, trial):
@@ -92,7 +93,13 @@ def run_static(problem: str, seed: int, pruner, space=None) -> dict:
     study.optimize(pr.static_objective(problem, seed, space), callbacks=[budget])
     best = study.best_trial
     return {"val": best.value, "test": best.user_attrs["test_loss"], "epochs": spent["epochs"],
-            "wall": time.perf_counter() - t, "trials": len(study.trials)}
+            "wall": time.perf_counter() - t, "trials": len(study.trials), "params": best.params, "space": space}
+
+
+def replay_static(problem: str, seed: int, found: dict, k: int) -> float:
+    """The best static configuration trained from scratch again with another seed (its value)."""
+    trial = tunelab.FixedTrial(found["params"], number=1_000_000 + k)
+    return pr.static_objective(problem, seed, found["space"])(trial)
 
 
 def mean_sd(values: list[float]) -> str:
@@ -130,6 +137,7 @@ def main() -> None:
         rows: dict[str, list[dict]] = {"PBT": [], "static, Median (default)": [], "static, Hyperband": [],
                                        "static schedule, Hyperband": []}
         replays: list[float] = []
+        static_replays: dict[str, list[float]] = {name: [] for name in rows if name != "PBT"}
         with tempfile.TemporaryDirectory() as tmp:
             for seed in seeds:
                 r = run_pbt(problem, seed, timer, Path(tmp))
@@ -143,6 +151,8 @@ def main() -> None:
                 space = tunelab.schedules.space(["constant", "cosine", "exponential"], initial=pr.LR)
                 hb = tunelab.pruners.HyperbandPruner(min_resource=1, max_resource=pr.EPOCHS)
                 rows["static schedule, Hyperband"].append(run_static(problem, seed, hb, space))
+                for name, found in static_replays.items():
+                    found.extend(replay_static(problem, seed, rows[name][-1], k) for k in range(args.replays))
                 print(problem, seed, {k: round(v[-1]["val"], 4) for k, v in rows.items()}, flush=True)
         lines += [f"## {problem.upper()}", "", "| method | val loss | test loss | epochs | wall s |",
                   "|---|---|---|---|---|"]
@@ -169,7 +179,11 @@ def main() -> None:
                   f"{len(replays)} runs): val loss {mean_sd(replays)}, range [{min(replays):.4f}, {max(replays):.4f}]; "
                   f"the PBT winners over seeds: {mean_sd(pbt_vals)}, range [{min(pbt_vals):.4f}, {max(pbt_vals):.4f}]. "
                   f"The replays' mean is {'within' if abs(statistics.mean(replays) - pbt_mean) <= spread else 'outside'}"
-                  f" the winners' mean ± one standard deviation ({pbt_mean - spread:.4f} to {pbt_mean + spread:.4f}).",
+                  f" the winners' mean ± one standard deviation ({pbt_mean - spread:.4f} to {pbt_mean + spread:.4f}). "
+                  f"For comparison, the configuration each static search chose, trained again from scratch with "
+                  f"{args.replays} other seeds: " + "; ".join(
+                      f"{name} {mean_sd(vals)} (its chosen runs: {static[name]:.4f})"
+                      for name, vals in static_replays.items()) + ".",
                   "", f"PBT overhead per exploit/explore step: planning, lineage and queueing "
                   f"{1000 * statistics.mean(r['plan'] for r in rows['PBT']):.1f} ms; all bookkeeping outside "
                   f"training (ask, tell, storage, logging, checkpoint save/load excluded) "

@@ -9,8 +9,8 @@ per epoch, the learning rate and weight decay searched log-uniformly in the same
 x 20 epochs, an exploit/explore step every 2 epochs, quantile 0.25, factors 1.2 / 0.8, resample
 probability 0.25, synchronous generations (Ray's ``synch=True``), explored: both parameters. Per
 seed, tunelab draws its first population with the default sampler (``AutoSampler(seed)``, as
-``run.py`` does) and seeds exploit/explore with ``seed``; Ray Tune's draws come from Python's and numpy's global generators, seeded with
-``seed`` before ``Tuner.fit``. A member's model is seeded per seed and member on both sides
+``run.py`` does) and seeds exploit/explore with ``seed``; Ray Tune's draws come from Python's and
+numpy's global generators, seeded with ``seed`` before ``Tuner.fit``. A member's model is seeded per seed and member on both sides
 (Ray's trainable reads its member index from the trial's config). Ray runs all 8 members at once
 as actors of 1/4 CPU each; tunelab one at a time in its process (as in ``run.py``).
 """
@@ -32,7 +32,7 @@ import numpy as np  # noqa: E402
 import torch  # noqa: E402
 
 from benchmarks.pbt import problems as pr  # noqa: E402
-from benchmarks.pbt.run import INTERVAL, POPULATION, Timer, mean_sd, run_pbt  # noqa: E402
+from benchmarks.pbt.run import INTERVAL, POPULATION, Timer, mean_sd, run_pbt, seed_options, seeds_of  # noqa: E402
 
 
 def _ray_trainable(config):
@@ -99,8 +99,7 @@ def run_ray(seed: int, root: Path) -> dict:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--first-seed", type=int, default=0, help="seeds run: first-seed, first-seed + 1, ...")
+    seed_options(p)
     p.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = p.parse_args()
     import ray
@@ -109,7 +108,7 @@ def main() -> None:
                                  logging_level="ERROR", runtime_env={"env_vars": {"PYTHONPATH": str(ROOT)}})
     start_ray()
     rows: dict[str, list[dict]] = {"tunelab PBT": [], "Ray Tune PBT": []}
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    seeds = seeds_of(args)
     timer = Timer()
     with tempfile.TemporaryDirectory() as tmp:
         for seed in seeds:

@@ -10,8 +10,8 @@ Per problem and seed:
   (``AutoSampler(seed)``, whose first draws are scrambled Sobol points, as a plain ``create_study()``
   gives; with ``RandomSampler`` draws, used up to stop 26, PBT scored worse on both problems on the
   development seeds 100-131: CNN 0.0696 against 0.0673, MLP 0.0667 against 0.0657).
-- **static**: ``create_study()``'s default sampler (seeded with the seed) with a pruner, one constant learning rate and
-  weight decay per trial, trials of 20 epochs until 160 epochs were spent (the trial running then
+- **static**: ``create_study()``'s default sampler (seeded with the seed) with a pruner, one
+  constant learning rate and weight decay per trial, trials of 20 epochs until 160 epochs were spent (the trial running then
   finishes, so static spends a few epochs more); pruners: the default (Median) and Hyperband.
 - **static schedule**: the same with the learning rate drawn as a schedule
   (``schedules.space(["constant", "cosine", "exponential"])``) and Hyperband.
@@ -26,11 +26,13 @@ held-out test loss of that model, epochs spent, and PBT's overhead per exploit/e
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -46,21 +48,40 @@ BUDGET = POPULATION * pr.EPOCHS
 
 
 class Timer:
-    """Time spent planning and queueing generations (exploit, explore, lineage, enqueue)."""
+    """Time spent planning and queueing generations (exploit, explore, lineage, enqueue), measured
+    while :meth:`watching`: only then is ``_Tickets._queue`` wrapped."""
 
     def __init__(self) -> None:
         self.seconds: list[float] = []
-        original = _pbt._Tickets._queue
-        timer = self
 
-        def timed(self, *args, **kwargs):
+    @contextlib.contextmanager
+    def watching(self) -> Iterator[None]:
+        original = _pbt._Tickets._queue
+        seconds = self.seconds
+
+        def timed(tickets, *args, **kwargs):
             t = time.perf_counter()
             try:
-                return original(self, *args, **kwargs)
+                return original(tickets, *args, **kwargs)
             finally:
-                timer.seconds.append(time.perf_counter() - t)
+                seconds.append(time.perf_counter() - t)
 
         _pbt._Tickets._queue = timed
+        try:
+            yield
+        finally:
+            _pbt._Tickets._queue = original
+
+
+def seed_options(parser: argparse.ArgumentParser) -> None:
+    """``--seeds`` and ``--first-seed``, as this script and ``ray_peer.py`` take them."""
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--first-seed", type=int, default=0,
+                        help="seeds run: first-seed, first-seed + 1, ... (100-131 were used to develop PBT's setup)")
+
+
+def seeds_of(args: argparse.Namespace) -> list[int]:
+    return list(range(args.first_seed, args.first_seed + args.seeds))
 
 
 def run_pbt(problem: str, seed: int, timer: Timer, root: Path) -> dict:
@@ -68,9 +89,11 @@ def run_pbt(problem: str, seed: int, timer: Timer, root: Path) -> dict:
                                  pruner=tunelab.pruners.NopPruner())
     before = len(timer.seconds)
     t = time.perf_counter()
-    found = tpbt.PopulationBasedTraining(POPULATION, budget=pr.EPOCHS, interval=INTERVAL,
-                                         steps_per_unit=pr.STEPS_PER_EPOCH, seed=seed).optimize(
-        study, pr.pbt_train(problem), save=pr.save, load=pr.load, checkpoint_dir=root / study.study_name)
+    pbt = tpbt.PopulationBasedTraining(POPULATION, budget=pr.EPOCHS, interval=INTERVAL,
+                                       steps_per_unit=pr.STEPS_PER_EPOCH, seed=seed)
+    with timer.watching():
+        found = pbt.optimize(study, pr.pbt_train(problem), save=pr.save, load=pr.load,
+                             checkpoint_dir=root / study.study_name)
     wall = time.perf_counter() - t
     trained = sum(tr.duration.total_seconds() for tr in study.trials)
     generations = pr.EPOCHS // INTERVAL
@@ -116,16 +139,14 @@ def mean_se(values: list[float]) -> str:
 
 def main() -> None:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--seeds", type=int, default=5)
-    p.add_argument("--first-seed", type=int, default=0,
-                   help="seeds run: first-seed, first-seed + 1, ... (100-131 were used to develop PBT's setup)")
+    seed_options(p)
     p.add_argument("--replays", type=int, default=2, help="replays of each PBT winner (other seeds)")
     p.add_argument("--problems", nargs="+", default=["mlp", "cnn"])
     p.add_argument("--out", default=str(Path(__file__).with_name("RESULTS.md")))
     args = p.parse_args()
     logging.getLogger("tunelab").setLevel(logging.WARNING)
     timer = Timer()
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    seeds = seeds_of(args)
     lines = ["# PBT against static search on digits (CPU)", "",
              f"Command: `.venv/bin/python benchmarks/pbt/run.py --seeds {args.seeds} --first-seed {args.first_seed} "
              f"--replays {args.replays}` "

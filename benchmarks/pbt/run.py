@@ -19,6 +19,9 @@ Per problem and seed:
   schedule) retrained from scratch with ``tunelab.pbt.replay`` under other seeds; for comparison,
   the configuration each static search chose, trained again under other seeds.
 
+`attainable.py` gives the floor a replay can reach on average (the seed-averaged loss of a grid of
+fixed configurations), against which the replay check is read.
+
 Reported: the best final validation loss each method found (what every method selects on), the
 held-out test loss of that model, epochs spent, and PBT's overhead per exploit/explore step.
 """

@@ -36,3 +36,17 @@ def test_the_benchmark_reports_the_seeds_asked_and_its_goal_checks(tmp_path, mon
     assert replayed is not None and [part.split(" 0.")[0] for part in replayed.group(1).split("; ")] == [
         "static, Median (default)", "static, Hyperband", "static schedule, Hyperband"]
     assert "Winner's learning rate per 2-epoch interval, seed 7:" in text
+
+
+def test_the_floor_trains_each_configuration_as_a_replay_does():
+    from benchmarks.pbt import attainable, problems
+
+    total = problems.EPOCHS * problems.STEPS_PER_EPOCH
+    for shape, last in (("constant", 0.3), ("cosine", 0.0), ("linear", 0.0)):
+        rate = attainable.rate_of(shape, 0.3)
+        assert float(rate(0)) == pytest.approx(0.3)
+        assert float(rate(total)) == pytest.approx(last, abs=1e-12)
+    one = attainable.final_loss(("mlp", "linear", 0.25, 1e-3, 1000))
+    assert one == attainable.final_loss(("mlp", "linear", 0.25, 1e-3, 1000))  # a seed fixes the run
+    assert one != attainable.final_loss(("mlp", "linear", 0.25, 1e-3, 1001))
+    assert 0.0 < one < 0.5  # a good configuration learns digits

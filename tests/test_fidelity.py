@@ -14,6 +14,7 @@ import pytest
 
 import tunelab
 from tests.faults.procs import child_env, wait_for
+from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab import fidelity, pruners, schedules
 from tunelab.storages import RDBStorage
 
@@ -128,10 +129,10 @@ _CHILD = textwrap.dedent("""
     from tunelab import fidelity, pruners
     from tunelab.storages import RDBStorage, RetryFailedTrialCallback
 
-    url, log = sys.argv[1], sys.argv[2]
+    url, log, name = sys.argv[1:4]
     storage = RDBStorage(url, heartbeat_interval=1, grace_period=2,
                          failed_trial_callback=RetryFailedTrialCallback(max_retry=1))
-    study = tunelab.create_study(storage=storage, study_name="crash", load_if_exists=True,
+    study = tunelab.create_study(storage=storage, study_name=name, load_if_exists=True,
                                  pruner=pruners.RescaledSuccessiveHalving(min_resource=1, max_resource=9))
 
     def train(trial, epochs):
@@ -146,9 +147,16 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_path):
-    url, log = f"sqlite:///{tmp_path / 'study.db'}", tmp_path / "budgets.log"
-    child = subprocess.Popen([sys.executable, "-c", _CHILD, url, str(log)], env=child_env(),
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def crash_url(request, tmp_path):
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.db'}"
+    return request.getfixturevalue("pg_url")  # skips, saying why, where no server answers
+
+
+def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_path, crash_url):
+    url, log, name = crash_url, tmp_path / "budgets.log", f"crash-{tmp_path.name}"
+    child = subprocess.Popen([sys.executable, "-c", _CHILD, url, str(log), name], env=child_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
         wait_for(lambda: log.exists() and "0 9" in log.read_text(), 60, "the 9-epoch rung of trial 0", proc=child)
@@ -159,11 +167,11 @@ def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_pat
             os.killpg(child.pid, signal.SIGKILL)
             child.wait(10)
     time.sleep(3)  # past the grace period of 2 s: the next run fails the lost trial and retries it
-    subprocess.run([sys.executable, "-c", _CHILD, url, str(log)], env=child_env(), check=True, timeout=120,
+    subprocess.run([sys.executable, "-c", _CHILD, url, str(log), name], env=child_env(), check=True, timeout=120,
                    capture_output=True)
     assert log.read_text().split("\n")[:-1] == ["0 1", "0 3", "0 9", "1 9"]  # the retry trains only the 9
     storage = RDBStorage(url)
-    lost, retry = tunelab.load_study(study_name="crash", storage=storage).trials
+    lost, retry = tunelab.load_study(study_name=name, storage=storage).trials
     assert lost.state == tunelab.TrialState.FAIL and sorted(lost.intermediate_values) == [1, 3]
     assert retry.retry_of == 0 and retry.state == tunelab.TrialState.COMPLETE
     assert retry.params == lost.params and retry.intermediate_values == {

@@ -1,19 +1,33 @@
 """Members in worker processes: a killed worker's member resumes from its last checkpoint."""
 
+import uuid
+
 import pytest
 
 import tunelab
 from tests.pbt import toys
+from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab.pbt import PopulationBasedTraining
 from tunelab.samplers import RandomSampler
 
 
-def test_a_killed_worker_loses_only_its_interval_which_runs_again_from_the_same_checkpoint(tmp_path, monkeypatch):
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def storage(request, tmp_path):
+    """Where the study lives, and the checkpoint directory to name (None: beside the SQLite file)."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'pbt.db'}", None
+    return request.getfixturevalue("pg_url"), str(tmp_path / "checkpoints")  # pg_url skips where no server answers
+
+
+def test_a_killed_worker_loses_only_its_interval_which_runs_again_from_the_same_checkpoint(tmp_path, monkeypatch,
+                                                                                          storage):
+    url, checkpoint_dir = storage
     monkeypatch.setenv("TUNELAB_PBT_KILL_MARKER", str(tmp_path / "killed"))
-    study = tunelab.create_study(storage=f"sqlite:///{tmp_path / 'pbt.db'}", study_name="killed",
+    study = tunelab.create_study(storage=url, study_name=f"killed-{uuid.uuid4().hex[:8]}",
                                  sampler=RandomSampler(seed=0))
     pbt = PopulationBasedTraining(4, budget=8, interval=2, steps_per_unit=3, seed=0)
-    found = pbt.optimize(study, toys.train_killed_once, save=toys.save, load=toys.load, n_jobs=2)
+    found = pbt.optimize(study, toys.train_killed_once, save=toys.save, load=toys.load, n_jobs=2,
+                         checkpoint_dir=checkpoint_dir)
 
     assert (tmp_path / "killed").exists()  # the worker did kill itself
     trials = [t for t in study.trials if "pbt" in t.user_attrs]
@@ -74,14 +88,14 @@ sys.path.insert(0, {root!r})
 import tunelab
 from tests.pbt import toys
 from tunelab.pbt import PopulationBasedTraining
-study = tunelab.create_study(storage={url!r}, study_name="driver", sampler=tunelab.samplers.RandomSampler(seed=0),
+study = tunelab.create_study(storage={url!r}, study_name={name!r}, sampler=tunelab.samplers.RandomSampler(seed=0),
                              load_if_exists=True)
 PopulationBasedTraining(3, budget=8, interval=2, seed=0).optimize(study, toys.train_stalls_once, save=toys.save,
-                                                                   load=toys.load)
+                                                                   load=toys.load, checkpoint_dir={checkpoints!r})
 """
 
 
-def test_a_killed_driver_resumes_from_the_study_and_its_checkpoints(tmp_path, monkeypatch):
+def test_a_killed_driver_resumes_from_the_study_and_its_checkpoints(tmp_path, monkeypatch, storage):
     import os
     import signal
     import subprocess
@@ -90,10 +104,11 @@ def test_a_killed_driver_resumes_from_the_study_and_its_checkpoints(tmp_path, mo
     from pathlib import Path
 
     root = str(Path(__file__).resolve().parents[2])
-    url = f"sqlite:///{tmp_path / 'pbt.db'}"
+    (url, checkpoints), name = storage, f"driver-{uuid.uuid4().hex[:8]}"
     marker = tmp_path / "stalled"
     monkeypatch.setenv("TUNELAB_PBT_STALL_MARKER", str(marker))
-    child = subprocess.Popen([sys.executable, "-c", DRIVER.format(root=root, url=url)], env=os.environ.copy())
+    child = subprocess.Popen([sys.executable, "-c", DRIVER.format(root=root, url=url, name=name, checkpoints=checkpoints)],
+                             env=os.environ.copy())
     try:
         deadline = time.monotonic() + 60
         while not marker.exists() and time.monotonic() < deadline and child.poll() is None:
@@ -102,12 +117,13 @@ def test_a_killed_driver_resumes_from_the_study_and_its_checkpoints(tmp_path, mo
     finally:
         os.kill(child.pid, signal.SIGKILL)
         child.wait()
-    study = tunelab.load_study(study_name="driver", storage=url)
+    study = tunelab.load_study(study_name=name, storage=url)
     assert [t.state for t in study.trials].count(tunelab.TrialState.RUNNING) == 1
-    found = PopulationBasedTraining(3, budget=8, interval=2, seed=0).optimize(
+    found = PopulationBasedTraining(3, budget=8, interval=2, seed=0).optimize(  # the study knows its checkpoints
         study, toys.train_stalls_once, save=toys.save, load=toys.load)
     trials = [t for t in study.trials if "pbt" in t.user_attrs]
     abandoned = [t for t in trials if t.state == tunelab.TrialState.FAIL]
     assert len(abandoned) == 1 and abandoned[0].fail_reason.startswith("abandoned")
     assert len([t for t in trials if t.state == tunelab.TrialState.COMPLETE]) == 3 * 4
     assert [s for s, _ in toys.load(found.checkpoint)["used"]] == list(range(8))
+    assert Path(found.checkpoint).is_relative_to(checkpoints or tmp_path)

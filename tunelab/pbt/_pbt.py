@@ -182,7 +182,9 @@ class PopulationBasedTraining:
         ``max_retries`` times); any other error stops the run. Calling
         ``optimize`` again on the same study resumes the run where it stopped (a killed driver
         included); an interval whose worker died runs again from the same checkpoint. Checkpoints
-        are kept under ``checkpoint_dir`` (default: beside the study's SQLite or journal file).
+        are kept under ``checkpoint_dir`` (default: beside the study's SQLite or journal file; for a
+        storage without a file, such as PostgreSQL, the first call names it and a resuming call may
+        leave it out: the study remembers it).
         """
         if (save is None) != (load is None):
             given, missing = ("save", "load") if load is None else ("load", "save")
@@ -191,6 +193,8 @@ class PopulationBasedTraining:
         if len(study.directions) > 1:
             raise InvalidArgumentError("study is invalid for PopulationBasedTraining.optimize: it has "
                                        f"{len(study.directions)} objectives; members are ranked by one value")
+        if checkpoint_dir is None and _checkpoints.default_root(study) is None:
+            checkpoint_dir = (study.system_attrs.get(CONFIG_KEY) or {}).get("checkpoint_dir")
         root = _checkpoints.resolve_root(study, checkpoint_dir)
         root.mkdir(parents=True, exist_ok=True)
         settings = self._settings(study, root)

@@ -1,5 +1,7 @@
 import pytest
 
+from tests.storage.postgres import pg_url, sql_url  # noqa: F401 - fixtures for every test module
+
 
 @pytest.fixture(params=["memory", "sqlite"])
 def storage_url(request, tmp_path):

@@ -14,7 +14,6 @@ import pytest
 
 import tunelab
 from tests.faults.procs import child_env, wait_for
-from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab import fidelity, pruners, schedules
 from tunelab.storages import RDBStorage
 
@@ -147,15 +146,8 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def crash_url(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'study.db'}"
-    return request.getfixturevalue("pg_url")  # skips, saying why, where no server answers
-
-
-def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_path, crash_url):
-    url, log, name = crash_url, tmp_path / "budgets.log", f"crash-{tmp_path.name}"
+def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_path, sql_url):
+    url, log, name = sql_url, tmp_path / "budgets.log", f"crash-{tmp_path.name}"
     child = subprocess.Popen([sys.executable, "-c", _CHILD, url, str(log), name], env=child_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

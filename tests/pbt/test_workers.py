@@ -6,17 +6,14 @@ import pytest
 
 import tunelab
 from tests.pbt import toys
-from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab.pbt import PopulationBasedTraining
 from tunelab.samplers import RandomSampler
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def storage(request, tmp_path):
+@pytest.fixture
+def storage(sql_url, tmp_path):
     """Where the study lives, and the checkpoint directory to name (None: beside the SQLite file)."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'pbt.db'}", None
-    return request.getfixturevalue("pg_url"), str(tmp_path / "checkpoints")  # pg_url skips where no server answers
+    return sql_url, None if sql_url.startswith("sqlite") else str(tmp_path / "checkpoints")
 
 
 def test_a_killed_worker_loses_only_its_interval_which_runs_again_from_the_same_checkpoint(tmp_path, monkeypatch,

@@ -14,7 +14,6 @@ import pytest
 
 import tunelab
 from tests.runner.clirun import kill_all, run, start, wait_for
-from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab.config import load_config
 from tunelab.pbt import result
 from tunelab.runner import run_config
@@ -87,17 +86,13 @@ WAITS_ONCE = """if epoch == 2 and not os.path.exists("waited"):
         time.sleep(60)"""
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def storage(request):
-    """The study's storage URL (None: an SQLite file beside the config, checkpoints beside it)."""
-    return None if request.param == "sqlite" else request.getfixturevalue("pg_url")  # skips where no server answers
-
-
 def setup(tmp_path, hook="pass", *, retries=0, storage=None):
+    """The config; ``storage`` a URL (default: an SQLite file beside it); checkpoints beside an
+    SQLite file, else in ``checkpoints/``."""
     (tmp_path / "train.py").write_text(TRAIN.replace("HOOK", hook))
     config = tmp_path / "tune.toml"
     url = storage or f"sqlite:///{tmp_path}/tune.db"
-    checkpoint_dir = "" if storage is None else f'checkpoint_dir = "{tmp_path}/checkpoints"'
+    checkpoint_dir = "" if url.startswith("sqlite") else f'checkpoint_dir = "{tmp_path}/checkpoints"'
     config.write_text(CONFIG.format(study=f"pbt-{uuid.uuid4().hex[:8]}", url=url, checkpoint_dir=checkpoint_dir,
                                     retries=retries, P=P, BUDGET=BUDGET, INTERVAL=INTERVAL))
     return config
@@ -139,8 +134,8 @@ def test_a_script_trains_as_a_population_and_its_winner_schedule_is_what_it_used
     assert "Traceback" not in log
 
 
-def test_a_script_killed_from_outside_runs_its_interval_again_from_the_same_checkpoint(tmp_path, storage):
-    study = run_config(load_config(setup(tmp_path, KILLED_ONCE, storage=storage)), show_progress=False)
+def test_a_script_killed_from_outside_runs_its_interval_again_from_the_same_checkpoint(tmp_path, sql_url):
+    study = run_config(load_config(setup(tmp_path, KILLED_ONCE, storage=sql_url)), show_progress=False)
     killed = [t for t in population(study) if t.state == FAIL]
     assert len(killed) == 1 and "killed by signal 9 (SIGKILL)" in killed[0].fail_reason
     info = killed[0].user_attrs["pbt"]
@@ -149,13 +144,13 @@ def test_a_script_killed_from_outside_runs_its_interval_again_from_the_same_chec
     assert len(again) == 1 and again[0].user_attrs["pbt"]["parent"] == info["parent"]
     assert again[0].user_attrs["pbt"]["attempt"] == 1 and again[0].params == killed[0].params
     root = Path(result(study).settings["checkpoint_dir"])
-    assert root.is_relative_to(tmp_path / ("tune.db.pbt" if storage is None else "checkpoints"))
+    assert root.is_relative_to(tmp_path / ("study.db.pbt" if sql_url.startswith("sqlite") else "checkpoints"))
     assert not any(p.name.startswith(".trial_") for p in root.iterdir())  # no half-written checkpoint left
     check_every_lineage(study)
 
 
-def test_a_lost_script_retried_by_the_storage_also_resumes_from_its_checkpoint(tmp_path, storage):
-    study = run_config(load_config(setup(tmp_path, KILLED_ONCE, retries=1, storage=storage)), show_progress=False)
+def test_a_lost_script_retried_by_the_storage_also_resumes_from_its_checkpoint(tmp_path, sql_url):
+    study = run_config(load_config(setup(tmp_path, KILLED_ONCE, retries=1, storage=sql_url)), show_progress=False)
     killed = [t for t in population(study) if t.state == FAIL]
     assert len(killed) == 1
     retry = next(t for t in population(study) if t.retry_of == killed[0].number)
@@ -163,8 +158,8 @@ def test_a_lost_script_retried_by_the_storage_also_resumes_from_its_checkpoint(t
     check_every_lineage(study)
 
 
-def test_ctrl_c_stops_the_run_cleanly_and_a_rerun_continues(tmp_path, storage):
-    config = setup(tmp_path, WAITS_ONCE, storage=storage)
+def test_ctrl_c_stops_the_run_cleanly_and_a_rerun_continues(tmp_path, sql_url):
+    config = setup(tmp_path, WAITS_ONCE, storage=sql_url)
     proc = start("run", str(config), "--no-report", "--quiet", cwd=tmp_path)
     try:
         assert wait_for(lambda: (tmp_path / "waited").exists(), timeout=60, proc=proc)

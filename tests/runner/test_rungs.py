@@ -7,7 +7,6 @@ import uuid
 import pytest
 
 import tunelab
-from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab.config import ConfigError, load_config
 from tunelab.runner import run_config
 
@@ -129,17 +128,10 @@ def test_bad_budgets_are_refused_before_anything_runs(tmp_path, pruner, message)
     assert not (tmp_path / "tune.db").exists()
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def storage(request, tmp_path):
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tune.db'}"
-    return request.getfixturevalue("pg_url")  # skips, saying why, where no server answers
-
-
-def test_a_script_killed_in_the_middle_of_a_rung_is_retried_from_that_rung(tmp_path, storage):
+def test_a_script_killed_in_the_middle_of_a_rung_is_retried_from_that_rung(tmp_path, sql_url):
     """SIGKILL from outside (here the script's own hand, once): the trial is lost and queued again;
     the retry reports the finished rung again without running it and trains from the lost one."""
-    study = run(tmp_path, n_trials=1, storage=storage, pruner='name = "RescaledSuccessiveHalving"\n'
+    study = run(tmp_path, n_trials=1, storage=sql_url, pruner='name = "RescaledSuccessiveHalving"\n'
                 'args = {min_resource = 1, max_resource = 9}\nbudget = "epochs"\nmax_budget = 9',
                 final=textwrap.dedent("""
                     import os, pathlib, signal

@@ -36,6 +36,16 @@ def pg_url():
         admin.close()
 
 
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def sql_url(request, tmp_path):
+    """A study storage URL, once per backend: an SQLite file in ``tmp_path`` (``study.db``), and this
+    session's PostgreSQL database (skipped, saying why, where no server answers). Name studies uniquely:
+    the PostgreSQL database is shared by the session."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'study.db'}"
+    return request.getfixturevalue("pg_url")
+
+
 def reset_pg(url: str) -> None:
     """Drop tunelab's tables, so each test starts from an empty database."""
     import sqlalchemy as sa

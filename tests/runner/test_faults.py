@@ -13,7 +13,6 @@ import pytest
 
 import tunelab
 from tests.runner.clirun import alive, kill_all, run, start, wait_for
-from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab.runner import counted
 
 #: The script records its pid and a grandchild's, reports once, then trains "forever"; with a file
@@ -55,12 +54,10 @@ lr = {{type = "schedule", families = ["constant", "cosine"], initial = [1e-3, 1e
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def storage(request, tmp_path):
+@pytest.fixture
+def storage(sql_url):
     """A storage URL for the study: an SQLite file, or this session's PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tune.db'}"
-    return request.getfixturevalue("pg_url")
+    return sql_url
 
 
 def setup(tmp_path, storage, *, n_jobs, n_trials, storage_table=""):

@@ -13,7 +13,6 @@ import pytest
 
 import tunelab
 from tests.runner.clirun import start, wait_for
-from tests.storage.postgres import pg_url  # noqa: F401 - a fixture
 from tunelab._errors import TrialFinishedError
 from tunelab.runner import counted
 from tunelab.runner._budget import BudgetedObjective
@@ -136,12 +135,10 @@ x = {{type = "float", low = -1.0, high = 1.0}}
 """
 
 
-@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
-def storage(request, tmp_path):
+@pytest.fixture
+def storage(sql_url):
     """A storage URL for the study: an SQLite file, or this session's PostgreSQL database."""
-    if request.param == "sqlite":
-        return f"sqlite:///{tmp_path / 'tune.db'}"
-    return request.getfixturevalue("pg_url")
+    return sql_url
 
 
 @pytest.mark.parametrize("n_jobs", [1, 4])

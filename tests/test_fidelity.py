@@ -9,6 +9,7 @@ import subprocess
 import sys
 import textwrap
 import time
+import uuid
 
 import pytest
 
@@ -147,7 +148,7 @@ _CHILD = textwrap.dedent("""
 
 
 def test_a_retry_after_a_crash_mid_rung_resumes_at_the_unfinished_budget(tmp_path, sql_url):
-    url, log, name = sql_url, tmp_path / "budgets.log", f"crash-{tmp_path.name}"
+    url, log, name = sql_url, tmp_path / "budgets.log", f"crash-{uuid.uuid4().hex[:8]}"
     child = subprocess.Popen([sys.executable, "-c", _CHILD, url, str(log), name], env=child_env(),
                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:

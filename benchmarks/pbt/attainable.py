@@ -44,17 +44,9 @@ def rate_of(shape: str, lr: float):
 
 def final_loss(job: tuple[str, str, float, float, int]) -> float:
     """One configuration trained from scratch for the benchmark's 20 epochs: its final val loss."""
-    import torch
-
-    from benchmarks.pruning.problems import model
-
     problem, shape, lr, wd, seed = job
-    torch.set_num_threads(1)
     rate = rate_of(shape, lr)
-    torch.manual_seed(seed)
-    net = model(problem)
-    opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=wd)
-    generator = torch.Generator().manual_seed(seed)
+    net, opt, generator = pr.start(problem, lr, wd, seed)
     _, _, xv, yv, *_ = pr.split()
     for epoch in range(pr.EPOCHS):
         pr.train_epoch(net, opt, epoch, rate, generator)

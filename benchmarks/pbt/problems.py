@@ -50,22 +50,27 @@ def train_epoch(net, opt, epoch: int, rate, generator: torch.Generator) -> None:
         opt.step()
 
 
+def start(problem: str, lr: float, wd: float, seed: int) -> tuple[torch.nn.Module, torch.optim.SGD, torch.Generator]:
+    """A fresh run seeded by ``seed``: the model, its SGD (momentum 0.9) and the batch-order generator."""
+    torch.set_num_threads(1)
+    torch.manual_seed(seed)
+    net = model(problem)
+    opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=wd)
+    return net, opt, torch.Generator().manual_seed(seed)
+
+
 # -- PBT --------------------------------------------------------------------------------------------
 
 
 def _pbt_train(problem: str, member, state):
-    torch.set_num_threads(1)
     lr = member.trial.suggest_float("lr", *LR, log=True)
     wd = member.trial.suggest_float("weight_decay", *WD, log=True)
-    torch.manual_seed(member.seed)
-    net = model(problem)
-    opt = torch.optim.SGD(net.parameters(), lr=lr, momentum=0.9, weight_decay=wd)
+    net, opt, generator = start(problem, lr, wd, member.seed)
     if state is not None:
         net.load_state_dict(state["model"])
         opt.load_state_dict(state["opt"])
         for group in opt.param_groups:  # load_state_dict brought the donor's values back
             group["weight_decay"] = wd
-    generator = torch.Generator().manual_seed(member.seed)
     _, _, xv, yv, *_ = split()
     val = DIVERGED
     for epoch in member.units:
@@ -102,17 +107,13 @@ def test_loss(problem: str, checkpoint: Path) -> float:
 
 def _static(problem: str, seed: int, schedule_space, trial) -> float:
     """One static configuration trained ``EPOCHS`` epochs (constant rate, or a searched schedule)."""
-    torch.set_num_threads(1)
     if schedule_space is None:
         lr = trial.suggest_float("lr", *LR, log=True)
         rate = tunelab.schedules.constant_schedule(lr)
     else:
         rate = trial.suggest_schedule("lr", schedule_space, total_steps=EPOCHS * STEPS_PER_EPOCH)
     wd = trial.suggest_float("weight_decay", *WD, log=True)
-    torch.manual_seed(seed * 100_003 + trial.number)
-    net = model(problem)
-    opt = torch.optim.SGD(net.parameters(), lr=float(rate(0)), momentum=0.9, weight_decay=wd)
-    generator = torch.Generator().manual_seed(seed * 100_003 + trial.number)
+    net, opt, generator = start(problem, float(rate(0)), wd, seed * 100_003 + trial.number)
     _, _, xv, yv, *_ = split()
     val = DIVERGED
     for epoch in range(EPOCHS):

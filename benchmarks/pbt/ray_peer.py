@@ -10,8 +10,8 @@ x 20 epochs, an exploit/explore step every 2 epochs, quantile 0.25, factors 1.2 
 probability 0.25, synchronous generations (Ray's ``synch=True``), explored: both parameters. Per
 seed, tunelab draws its first population with the default sampler (``AutoSampler(seed)``, as
 ``run.py`` does) and seeds exploit/explore with ``seed``; Ray Tune's draws come from Python's and
-numpy's global generators, seeded with ``seed`` before ``Tuner.fit``. A member's model is seeded per seed and member on both sides
-(Ray's trainable reads its member index from the trial's config). Ray runs all 8 members at once
+numpy's global generators, seeded with ``seed`` before ``Tuner.fit``. A member's model is seeded
+per seed and member on both sides (Ray's trainable reads its member index from the trial's config). Ray runs all 8 members at once
 as actors of 1/4 CPU each; tunelab one at a time in its process (as in ``run.py``).
 """
 

@@ -11,8 +11,9 @@ Per problem and seed:
   gives; with ``RandomSampler`` draws, used up to stop 26, PBT scored worse on both problems on the
   development seeds 100-131: CNN 0.0696 against 0.0673, MLP 0.0667 against 0.0657).
 - **static**: ``create_study()``'s default sampler (seeded with the seed) with a pruner, one
-  constant learning rate and weight decay per trial, trials of 20 epochs until 160 epochs were spent (the trial running then
-  finishes, so static spends a few epochs more); pruners: the default (Median) and Hyperband.
+  constant learning rate and weight decay per trial, trials of 20 epochs until 160 epochs were
+  spent (the trial running then finishes, so static spends a few epochs more); pruners: the
+  default (Median) and Hyperband.
 - **static schedule**: the same with the learning rate drawn as a schedule
   (``schedules.space(["constant", "cosine", "exponential"])``) and Hyperband.
 - **replay**: the PBT winner's lineage (its hyperparameters per interval and its learning-rate

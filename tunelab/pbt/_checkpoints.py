@@ -36,11 +36,14 @@ def default_root(study: Any) -> Path | None:
     return Path(f"{os.fspath(file)}.pbt") / study.study_name
 
 
-def resolve_root(study: Any, checkpoint_dir: Any) -> Path:
-    """``checkpoint_dir`` as an absolute path, or the default root beside the study's file."""
+def resolve_root(study: Any, checkpoint_dir: Any, remembered: str | None = None) -> Path:
+    """``checkpoint_dir`` as an absolute path, or the default root beside the study's file; for a
+    storage without a file, the root ``remembered`` from an earlier run on the study (if any)."""
     if checkpoint_dir is not None:
         return Path(checkpoint_dir).resolve()
     root = default_root(study)
+    if root is None and remembered is not None:
+        return Path(remembered)
     if root is None:
         raise InvalidArgumentError(
             f"checkpoint_dir=None is invalid for PopulationBasedTraining.optimize with {study.storage!r}: the "

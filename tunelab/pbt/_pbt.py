@@ -193,19 +193,17 @@ class PopulationBasedTraining:
         if len(study.directions) > 1:
             raise InvalidArgumentError("study is invalid for PopulationBasedTraining.optimize: it has "
                                        f"{len(study.directions)} objectives; members are ranked by one value")
-        if checkpoint_dir is None and _checkpoints.default_root(study) is None:
-            checkpoint_dir = (study.system_attrs.get(CONFIG_KEY) or {}).get("checkpoint_dir")
-        root = _checkpoints.resolve_root(study, checkpoint_dir)
+        stored = study.system_attrs.get(CONFIG_KEY)
+        root = _checkpoints.resolve_root(study, checkpoint_dir, (stored or {}).get("checkpoint_dir"))
         root.mkdir(parents=True, exist_ok=True)
-        settings = self._settings(study, root)
+        settings = self._settings(study, root, stored)
         objective = IntervalObjective(train, save, load, root, settings)
         self._abandon_running(study)
         drive(study, objective, _Tickets(self, study, settings, root), n_jobs=n_jobs, executor=executor,
               catch=tuple(catch))
         return result(study)
 
-    def _settings(self, study: Any, root: Path) -> dict[str, Any]:
-        stored = study.system_attrs.get(CONFIG_KEY)
+    def _settings(self, study: Any, root: Path, stored: dict[str, Any] | None) -> dict[str, Any]:
         mine = {"population_size": self.population_size, "budget": self.budget, "interval": self.interval,
                 "steps_per_unit": self.steps_per_unit, "lr_param": self.lr_param, "lr_segment": self.lr_segment}
         if stored is not None:

@@ -230,3 +230,33 @@ def test_kernel_distances_match_their_definition_with_inactive_and_categorical_d
 
         A, B, w = rows(int(rng.integers(1, 12))), rows(int(rng.integers(1, 12))), np.exp(rng.normal(0, 2, D))
         np.testing.assert_allclose(r2_matrix(A, B, w, categorical), direct(A, B, w, categorical), rtol=1e-9, atol=1e-9)
+
+
+def test_a_step_function_objective_gets_the_wider_noise_prior_and_a_smooth_one_does_not(monkeypatch):
+    from tunelab.samplers import _gp
+    from tunelab.samplers._gp_kernel import STEP_NOISE_MU
+
+    seen = []
+
+    def recording(X, y, categorical, start, **kw):
+        seen.append((len(X), kw.get("noise_mu")))
+        return real(X, y, categorical, start, **kw)
+
+    real = _gp.fit_theta
+    monkeypatch.setattr(_gp, "fit_theta", recording)
+
+    def steps(t):  # an error rate over 20 samples: plateaus of equal values
+        return math.floor(20 * abs(t.suggest_float("x", -1, 1) - 0.3)) / 20 + 0.05 * t.suggest_int("k", 0, 3)
+
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=6))
+    study.optimize(steps, n_trials=20)
+    values = [t.value for t in study.trials]
+    for n, noise_mu in seen:
+        tied = _gp.tied_share(np.array(values[:n]))
+        assert (noise_mu == STEP_NOISE_MU) == (tied >= _gp.STEP_TIED_SHARE), (n, tied, noise_mu)
+    assert any(mu == STEP_NOISE_MU for _, mu in seen)
+
+    seen.clear()
+    study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=6))
+    study.optimize(branin, n_trials=20)
+    assert seen and all(mu is None for _, mu in seen)

@@ -15,7 +15,7 @@ from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
 from tunelab.samplers._feasibility import Feasibility
 from tunelab.samplers._gp_acq import Box, Constraint, polish, screen
-from tunelab.samplers._gp_kernel import Posterior, fit_theta
+from tunelab.samplers._gp_kernel import STEP_NOISE_MU, Posterior, fit_theta
 from tunelab.samplers._independent import Independent
 from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._ranking import minimised
@@ -26,6 +26,9 @@ PROPOSAL_ATTR = "gp:proposal"
 _MAX_PATTERNS = 4
 #: Of those, how many (the best by their screened candidates) are refined by L-BFGS-B.
 _POLISHED_PATTERNS = 2
+#: From this share of complete trials whose value another trial shares, the objective is taken
+#: for a step function (see :func:`tied_share`).
+STEP_TIED_SHARE = 0.2
 
 
 def _one_blas_thread() -> contextlib.AbstractContextManager:
@@ -62,6 +65,16 @@ def warped(f: np.ndarray) -> np.ndarray:
     return z
 
 
+def tied_share(y: np.ndarray) -> float:
+    """The share of values in ``y`` equal to at least one other value of ``y``.
+
+    >>> tied_share(np.array([0.07, 0.07, 0.08, 0.09, 0.07]))
+    0.6
+    """
+    _, counts = np.unique(y, return_counts=True)
+    return float(counts[counts > 1].sum()) / len(y) if len(y) else 0.0
+
+
 @constrained({"seed": SEED, "n_startup_trials": Integral(min=1), "n_candidates": Integral(min=16),
               "n_full_refits": Integral(min=0), "refit_interval": Integral(min=1),
               "deterministic_objective": Bool(), "constraints_func": (None, Function()),
@@ -94,6 +107,14 @@ class GPSampler(Sampler):
        left exactly on a bound of its range is moved into the thousandth of the range just
        inside it (:func:`~tunelab.samplers._unit.inside_bounds`): the bound itself is never
        proposed, as with random draws.
+
+    **Step functions**: once ``STEP_TIED_SHARE`` (a fifth) of the complete trials share their
+    value with another trial (an error rate over a fixed number of samples, a tree whose depth
+    limit is never reached: plateaus and jumps), the noise prior is centred at
+    ``STEP_NOISE_MU`` instead of near zero. A nearly noiseless GP fits every jump with very short
+    lengthscales, sees room to improve everywhere between the trials of a plateau and spends
+    trial after trial inside it (``tree_cancer_acc`` of ``benchmarks/samplers``: runs of
+    distinct configurations scoring the same error); smoothing over the jumps lets it leave.
 
     **Conditional parameters**: a parameter absent from a trial is *inactive* there; the kernel
     puts two inactive values at distance 0 and an inactive and an active one at distance 1.
@@ -193,7 +214,8 @@ class GPSampler(Sampler):
         y = y[keep]
         f = warped(-y)  # maximise f
         categorical = np.array([isinstance(d, CategoricalDistribution) for d in space.values()])
-        post = Posterior(X, f, categorical, self._fit("f", space, X, f, categorical))
+        steps = tied_share(y) >= STEP_TIED_SHARE
+        post = Posterior(X, f, categorical, self._fit("f", space, X, f, categorical, steps=steps))
         constraints, feasible = self._constraint_models(complete, space, X, categorical)
         running = [self._running_row(space, t) for t in study.get_trials(states=(TrialState.RUNNING,))
                    if t.number != trial.number]
@@ -236,15 +258,17 @@ class GPSampler(Sampler):
         return np.max(N * weights, axis=1) + 0.05 * N @ weights
 
     def _fit(self, model: Any, space: dict[str, BaseDistribution], X: np.ndarray, f: np.ndarray,
-             categorical: np.ndarray) -> np.ndarray:
-        """Hyperparameters of ``model`` ("f": the objective; ``j``: constraint ``j``), warm-started."""
+             categorical: np.ndarray, *, steps: bool = False) -> np.ndarray:
+        """Hyperparameters of ``model`` ("f": the objective; ``j``: constraint ``j``), warm-started;
+        ``steps``: the values look like a step function's (the noise prior moves up)."""
         key = tuple(space.items())
         held = self._thetas.get(model)
         warm = held[1] if held is not None and held[0] == key else None
         past = len(X) - self.n_full_refits
         if warm is None or past <= 0 or past % self.refit_interval == 0:
             noiseless = self.deterministic_objective and model == "f"
-            self._thetas[model] = (key, fit_theta(X, f, categorical, warm, noiseless=noiseless))
+            kw = {"noise_mu": STEP_NOISE_MU} if steps else {}
+            self._thetas[model] = (key, fit_theta(X, f, categorical, warm, noiseless=noiseless, **kw))
             self._fits += 1
         return self._thetas[model][1]
 

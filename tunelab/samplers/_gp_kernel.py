@@ -20,7 +20,9 @@ means "choices alike"), ``s2 ~ LogNormal(0, 1.5)``, ``log noise ~ N(-12, 1)`` on
 outputs: benchmark objectives are mostly deterministic, and with the former ``N(-4, 1)`` (noise
 standard deviation ~0.13) differences of a few hundredths near the optimum (elastic net's CV error)
 were explained away as noise and the search stalled in a secondary valley. Noise as small as
-``1e-8`` is allowed; repeated points are handled by the Cholesky jitter.
+``1e-8`` is allowed; repeated points are handled by the Cholesky jitter. Callers may move the
+noise prior's centre (``noise_mu``): the GP sampler centres it at ``STEP_NOISE_MU`` (-4) on
+objectives whose values tie between trials (step functions; see ``GPSampler``).
 """
 
 from __future__ import annotations
@@ -40,6 +42,9 @@ _PRIOR_MU = -1.2  # median lengthscale 0.3 sqrt(D); see the module docstring
 _PRIOR_SD = 1.0  # numeric dimensions
 _PRIOR_SD_CATEGORICAL = math.sqrt(3.0)
 _NOISE_MU = -12.0  # log noise variance; see the module docstring
+#: The noise prior's centre for step-function objectives (noise standard deviation ~0.14 of the
+#: standardised values): their jumps are then smoothed over instead of fitted by tiny lengthscales.
+STEP_NOISE_MU = -4.0
 
 
 def pair_sq_dists(A: np.ndarray, B: np.ndarray, categorical: np.ndarray) -> np.ndarray:
@@ -100,7 +105,7 @@ def _bounds(dim: int) -> list[tuple[float, float]]:
 
 
 def _neg_log_posterior(theta: np.ndarray, sq: np.ndarray, y: np.ndarray,
-                       sd: np.ndarray) -> tuple[float, np.ndarray]:
+                       sd: np.ndarray, noise_mu: float) -> tuple[float, np.ndarray]:
     n, dim = sq.shape[0], sq.shape[2]
     w, s2, noise = np.exp(theta[:dim]), math.exp(theta[dim]), math.exp(theta[dim + 1])
     r2 = sq @ w
@@ -119,13 +124,13 @@ def _neg_log_posterior(theta: np.ndarray, sq: np.ndarray, y: np.ndarray,
     grad[:dim] = -0.5 * w * (G.reshape(-1) @ sq.reshape(n * n, dim))
     grad[dim] = -0.5 * s2 * np.sum(W * m)
     grad[dim + 1] = -0.5 * noise * np.trace(W)
-    # priors: log lengthscale = -log(w) / 2 ~ N(mu, sd**2); log s2 ~ N(0, 1.5^2); log noise ~ N(-12, 1)
+    # priors: log lengthscale = -log(w) / 2 ~ N(mu, sd**2); log s2 ~ N(0, 1.5^2); log noise ~ N(noise_mu, 1)
     mu = _PRIOR_MU + 0.5 * math.log(dim)
     z = (-0.5 * theta[:dim] - mu) / sd
-    nll += 0.5 * np.sum(z * z) + 0.5 * (theta[dim] / 1.5) ** 2 + 0.5 * (theta[dim + 1] - _NOISE_MU) ** 2
+    nll += 0.5 * np.sum(z * z) + 0.5 * (theta[dim] / 1.5) ** 2 + 0.5 * (theta[dim + 1] - noise_mu) ** 2
     grad[:dim] += z * (-0.5) / sd
     grad[dim] += theta[dim] / 1.5**2
-    grad[dim + 1] += theta[dim + 1] - _NOISE_MU
+    grad[dim + 1] += theta[dim + 1] - noise_mu
     return float(nll), grad
 
 
@@ -140,10 +145,18 @@ def _robust_cholesky(K: np.ndarray, scale: float) -> np.ndarray:
 
 
 def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.ndarray | None, *,
-              noiseless: bool = False) -> np.ndarray:
+              noiseless: bool = False, noise_mu: float = _NOISE_MU) -> np.ndarray:
     """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit), else from the prior's mode.
 
-    ``noiseless=True`` holds the noise variance at its smallest value instead of fitting it.
+    ``noiseless=True`` holds the noise variance at its smallest value instead of fitting it;
+    ``noise_mu`` is the centre of the log noise variance's prior.
+
+    >>> X = np.linspace(0.0, 1.0, 12)[:, None]; cat = np.array([False])
+    >>> y = np.floor(4 * X[:, 0]) + 0.0  # a step function: plateaus, jumps
+    >>> y = (y - y.mean()) / y.std()
+    >>> plain, step = fit_theta(X, y, cat, None), fit_theta(X, y, cat, None, noise_mu=STEP_NOISE_MU)
+    >>> bool(step[-1] > plain[-1] + 3)  # a larger noise variance
+    True
     """
     dim = X.shape[1]
     sq = pair_sq_dists(X, X, categorical)
@@ -152,7 +165,7 @@ def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.n
     if noiseless:
         bounds[-1] = (_LOG_NOISE_BOUNDS[0], _LOG_NOISE_BOUNDS[0])
         x0[-1] = _LOG_NOISE_BOUNDS[0]
-    res = scipy.optimize.minimize(_neg_log_posterior, x0, args=(sq, y, np.where(categorical, _PRIOR_SD_CATEGORICAL, _PRIOR_SD)), jac=True, method="L-BFGS-B",
+    res = scipy.optimize.minimize(_neg_log_posterior, x0, args=(sq, y, np.where(categorical, _PRIOR_SD_CATEGORICAL, _PRIOR_SD), noise_mu), jac=True, method="L-BFGS-B",
                                   bounds=bounds, options={"maxiter": 200})
     return np.asarray(res.x if np.isfinite(res.fun) else x0, dtype=float)
 

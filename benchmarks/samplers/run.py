@@ -13,8 +13,9 @@ sequential counterparts. Samplers named by ``--short`` run the smallest budget o
 benchmarks/samplers/RESULTS.md and RESULTS.json (the raw values, rewritten after every finished
 run, so an interrupted run keeps them); ``--samplers`` runs some samplers only, and ``--merge``
 adds the runs of earlier JSON files (same problems and seeds; a run found there when this one
-starts is not repeated; the files are read again at the end, and their suggestion-overhead timings
-are kept too).
+starts is not repeated; where two files hold the same sampler, problem and seed, the later file's
+run counts; the files are read again at the end, and their suggestion-overhead timings are kept
+too).
 """
 
 from __future__ import annotations
@@ -230,12 +231,14 @@ def main(argv: list[str] | None = None) -> None:
                 and args.half in ("all", half(name))]
 
     def merged() -> tuple[list, dict]:
-        runs, over = [], {}
+        """The runs of the ``--merge`` files; a later file's run of the same sampler, problem and
+        seed replaces an earlier file's (a rerun after a change of that sampler)."""
+        runs, over = {}, {}
         for f in args.merge:
             data = json.loads(pathlib.Path(f).read_text())
-            runs += [tuple(r) for r in data["runs"] if r[1] in problems and r[2] in seeds]
+            runs.update({tuple(r[:3]): tuple(r) for r in data["runs"] if r[1] in problems and r[2] in seeds})
             over.update({(lab, n): v for lab, n, v in data["overhead"]})
-        return runs, over
+        return list(runs.values()), over
 
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     done = {r[:3] for r in merged()[0]}

@@ -115,6 +115,7 @@ class GPSampler(Sampler):
     lengthscales, sees room to improve everywhere between the trials of a plateau and spends
     trial after trial inside it (``tree_cancer_acc`` of ``benchmarks/samplers``: runs of
     distinct configurations scoring the same error); smoothing over the jumps lets it leave.
+    With ``deterministic_objective=True`` the noise stays at its smallest all the same.
 
     **Conditional parameters**: a parameter absent from a trial is *inactive* there; the kernel
     puts two inactive values at distance 0 and an inactive and an active one at distance 1.

@@ -107,3 +107,28 @@ def test_batch_runs_are_scored_beside_their_sequential_runs() -> None:
     mean, _, sequential, _ = res["batch"]["tunelab default (Auto), batch 4"]
     assert sequential == pytest.approx(100.0) and mean == pytest.approx(100.0 / 2.0316285)
     assert res["best_peer"] == "optuna TPE (default)" and res["diff_mean"] == pytest.approx(100.0 - mean)
+
+
+def test_a_later_merged_file_replaces_an_earlier_files_run_of_the_same_sampler_problem_and_seed(tmp_path) -> None:
+    import json
+
+    from benchmarks.samplers import run as bench
+
+    def write(name: str, runs: list) -> str:
+        path = tmp_path / name
+        path.write_text(json.dumps({"runs": runs, "overhead": []}))
+        return str(path)
+
+    default = "tunelab default (Auto)"
+    old = write("old.json", [["random", "camel6hump", 0, [5.0, 1.0], 0.0], [default, "camel6hump", 0, [5.0, 0.5], 0.0]])
+    new = write("new.json", [[default, "camel6hump", 0, [5.0, -1.0316285], 0.0]])
+    out = "merge_rule_check.md"
+    try:
+        bench.main(["--problems", "camel6hump", "--seeds", "1", "--budget", "2", "--samplers", "--overhead",
+                    "--merge", old, new, "--out", out])
+        runs = json.loads((bench.HERE / "merge_rule_check.json").read_text())["runs"]
+    finally:
+        for suffix in (".md", ".json"):
+            (bench.HERE / f"merge_rule_check{suffix}").unlink(missing_ok=True)
+    mine = [r for r in runs if r[0] == default]
+    assert len(mine) == 1 and mine[0][3] == [5.0, -1.0316285]

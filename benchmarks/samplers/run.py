@@ -136,6 +136,18 @@ def _scores(raw: list, b: int) -> dict:
     return res
 
 
+def merge_runs(files: list[str], problems: list[str], seeds: Any) -> tuple[list, dict]:
+    """The runs (of ``problems`` and ``seeds``) and overhead timings of the JSON ``files``; a later
+    file's run of the same sampler, problem and seed replaces an earlier file's (a rerun after a
+    change of that sampler)."""
+    runs, over = {}, {}
+    for f in files:
+        data = json.loads(pathlib.Path(f).read_text())
+        runs.update({tuple(r[:3]): tuple(r) for r in data["runs"] if r[1] in problems and r[2] in seeds})
+        over.update({(lab, n): v for lab, n, v in data["overhead"]})
+    return list(runs.values()), over
+
+
 def _se(values: Any) -> float:
     v = np.asarray(values, dtype=float)
     return float(v.std(ddof=1) / math.sqrt(len(v))) if len(v) > 1 else math.nan
@@ -231,14 +243,7 @@ def main(argv: list[str] | None = None) -> None:
                 and args.half in ("all", half(name))]
 
     def merged() -> tuple[list, dict]:
-        """The runs of the ``--merge`` files; a later file's run of the same sampler, problem and
-        seed replaces an earlier file's (a rerun after a change of that sampler)."""
-        runs, over = {}, {}
-        for f in args.merge:
-            data = json.loads(pathlib.Path(f).read_text())
-            runs.update({tuple(r[:3]): tuple(r) for r in data["runs"] if r[1] in problems and r[2] in seeds})
-            over.update({(lab, n): v for lab, n, v in data["overhead"]})
-        return list(runs.values()), over
+        return merge_runs(args.merge, problems, seeds)
 
     seeds = range(args.first_seed, args.first_seed + args.seeds)
     done = {r[:3] for r in merged()[0]}

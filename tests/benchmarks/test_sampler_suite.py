@@ -112,7 +112,7 @@ def test_batch_runs_are_scored_beside_their_sequential_runs() -> None:
 def test_a_later_merged_file_replaces_an_earlier_files_run_of_the_same_sampler_problem_and_seed(tmp_path) -> None:
     import json
 
-    from benchmarks.samplers import run as bench
+    from benchmarks.samplers.run import merge_runs
 
     def write(name: str, runs: list) -> str:
         path = tmp_path / name
@@ -120,15 +120,10 @@ def test_a_later_merged_file_replaces_an_earlier_files_run_of_the_same_sampler_p
         return str(path)
 
     default = "tunelab default (Auto)"
-    old = write("old.json", [["random", "camel6hump", 0, [5.0, 1.0], 0.0], [default, "camel6hump", 0, [5.0, 0.5], 0.0]])
+    old = write("old.json", [["random", "camel6hump", 0, [5.0, 1.0], 0.0], [default, "camel6hump", 0, [5.0, 0.5], 0.0],
+                             [default, "camel6hump", 1, [5.0, 0.7], 0.0]])
     new = write("new.json", [[default, "camel6hump", 0, [5.0, -1.0316285], 0.0]])
-    out = "merge_rule_check.md"
-    try:
-        bench.main(["--problems", "camel6hump", "--seeds", "1", "--budget", "2", "--samplers", "--overhead",
-                    "--merge", old, new, "--out", out])
-        runs = json.loads((bench.HERE / "merge_rule_check.json").read_text())["runs"]
-    finally:
-        for suffix in (".md", ".json"):
-            (bench.HERE / f"merge_rule_check{suffix}").unlink(missing_ok=True)
-    mine = [r for r in runs if r[0] == default]
-    assert len(mine) == 1 and mine[0][3] == [5.0, -1.0316285]
+    runs, _ = merge_runs([old, new], ["camel6hump"], range(2))
+    mine = sorted(r for r in runs if r[0] == default)
+    assert [(r[2], r[3]) for r in mine] == [(0, [5.0, -1.0316285]), (1, [5.0, 0.7])]
+    assert len(merge_runs([old, new], ["camel6hump"], range(1))[0]) == 2  # seed 1 left out

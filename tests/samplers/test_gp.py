@@ -234,12 +234,12 @@ def test_kernel_distances_match_their_definition_with_inactive_and_categorical_d
 
 def test_a_step_function_objective_gets_the_wider_noise_prior_and_a_smooth_one_does_not(monkeypatch):
     from tunelab.samplers import _gp
-    from tunelab.samplers._gp_kernel import STEP_NOISE_MU
+    from tunelab.samplers._gp_kernel import NOISE_MU, STEP_NOISE_MU
 
     seen = []
 
     def recording(X, y, categorical, start, **kw):
-        seen.append((len(X), kw.get("noise_mu")))
+        seen.append((len(X), kw["noise_mu"]))
         return real(X, y, categorical, start, **kw)
 
     real = _gp.fit_theta
@@ -259,4 +259,4 @@ def test_a_step_function_objective_gets_the_wider_noise_prior_and_a_smooth_one_d
     seen.clear()
     study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=6))
     study.optimize(branin, n_trials=20)
-    assert seen and all(mu is None for _, mu in seen)
+    assert seen and all(mu == NOISE_MU for _, mu in seen)

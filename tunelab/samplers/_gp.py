@@ -15,7 +15,7 @@ from tunelab.samplers._base import Sampler
 from tunelab.samplers._checks import SEED
 from tunelab.samplers._feasibility import Feasibility
 from tunelab.samplers._gp_acq import Box, Constraint, polish, screen
-from tunelab.samplers._gp_kernel import STEP_NOISE_MU, Posterior, fit_theta
+from tunelab.samplers._gp_kernel import NOISE_MU, STEP_NOISE_MU, Posterior, fit_theta
 from tunelab.samplers._independent import Independent
 from tunelab.samplers._qmc import QMCSampler
 from tunelab.samplers._ranking import minimised
@@ -215,8 +215,8 @@ class GPSampler(Sampler):
         y = y[keep]
         f = warped(-y)  # maximise f
         categorical = np.array([isinstance(d, CategoricalDistribution) for d in space.values()])
-        steps = tied_share(y) >= STEP_TIED_SHARE
-        post = Posterior(X, f, categorical, self._fit("f", space, X, f, categorical, steps=steps))
+        noise_mu = STEP_NOISE_MU if tied_share(y) >= STEP_TIED_SHARE else NOISE_MU
+        post = Posterior(X, f, categorical, self._fit("f", space, X, f, categorical, noise_mu=noise_mu))
         constraints, feasible = self._constraint_models(complete, space, X, categorical)
         running = [self._running_row(space, t) for t in study.get_trials(states=(TrialState.RUNNING,))
                    if t.number != trial.number]
@@ -259,17 +259,16 @@ class GPSampler(Sampler):
         return np.max(N * weights, axis=1) + 0.05 * N @ weights
 
     def _fit(self, model: Any, space: dict[str, BaseDistribution], X: np.ndarray, f: np.ndarray,
-             categorical: np.ndarray, *, steps: bool = False) -> np.ndarray:
+             categorical: np.ndarray, *, noise_mu: float = NOISE_MU) -> np.ndarray:
         """Hyperparameters of ``model`` ("f": the objective; ``j``: constraint ``j``), warm-started;
-        ``steps``: the values look like a step function's (the noise prior moves up)."""
+        ``noise_mu``: the centre of the log noise variance's prior."""
         key = tuple(space.items())
         held = self._thetas.get(model)
         warm = held[1] if held is not None and held[0] == key else None
         past = len(X) - self.n_full_refits
         if warm is None or past <= 0 or past % self.refit_interval == 0:
             noiseless = self.deterministic_objective and model == "f"
-            kw = {"noise_mu": STEP_NOISE_MU} if steps else {}
-            self._thetas[model] = (key, fit_theta(X, f, categorical, warm, noiseless=noiseless, **kw))
+            self._thetas[model] = (key, fit_theta(X, f, categorical, warm, noiseless=noiseless, noise_mu=noise_mu))
             self._fits += 1
         return self._thetas[model][1]
 

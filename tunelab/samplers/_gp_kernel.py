@@ -41,7 +41,7 @@ _JITTER = 1e-9
 _PRIOR_MU = -1.2  # median lengthscale 0.3 sqrt(D); see the module docstring
 _PRIOR_SD = 1.0  # numeric dimensions
 _PRIOR_SD_CATEGORICAL = math.sqrt(3.0)
-_NOISE_MU = -12.0  # log noise variance; see the module docstring
+NOISE_MU = -12.0  # log noise variance; see the module docstring
 #: The noise prior's centre for step-function objectives (noise standard deviation ~0.14 of the
 #: standardised values): their jumps are then smoothed over instead of fitted by tiny lengthscales.
 STEP_NOISE_MU = -4.0
@@ -97,7 +97,7 @@ def matern52(r2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def default_theta(dim: int) -> np.ndarray:
     """The prior's mode: the starting point of a first fit."""
     log_ls = _PRIOR_MU + 0.5 * math.log(max(dim, 1))
-    return np.concatenate([np.full(dim, -2.0 * log_ls), [0.0, _NOISE_MU]])
+    return np.concatenate([np.full(dim, -2.0 * log_ls), [0.0, NOISE_MU]])
 
 
 def _bounds(dim: int) -> list[tuple[float, float]]:
@@ -145,7 +145,7 @@ def _robust_cholesky(K: np.ndarray, scale: float) -> np.ndarray:
 
 
 def fit_theta(X: np.ndarray, y: np.ndarray, categorical: np.ndarray, start: np.ndarray | None, *,
-              noiseless: bool = False, noise_mu: float = _NOISE_MU) -> np.ndarray:
+              noiseless: bool = False, noise_mu: float = NOISE_MU) -> np.ndarray:
     """MAP hyperparameters by L-BFGS-B from ``start`` (the previous fit), else from the prior's mode.
 
     ``noiseless=True`` holds the noise variance at its smallest value instead of fitting it;

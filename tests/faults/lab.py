@@ -141,10 +141,13 @@ class Lab:
         self.recovered_at: float | None = None
 
     # -- processes ------------------------------------------------------------------------------------------
-    def start(self, name: str, *, share: int | str = "rest", jobs: int | None = None, seed: int = 0) -> Proc:
+    def start(self, name: str, *, share: int | str = "rest", jobs: int | None = None, seed: int = 0,
+              steps: int | None = None) -> Proc:
         """Start a driver: ``share`` trials of the study through the Python API (``rest``: what the
-        budget still owes), or ``tunelab run`` on the case's config (which spends the budget)."""
+        budget still owes), or ``tunelab run`` on the case's config (which spends the budget).
+        ``steps``: Python API only, the steps each of its trials trains (default ``work.STEPS``)."""
         jobs = self.case.jobs if jobs is None else jobs
+        env = self.env if steps is None else {**self.env, work.STEPS_ENV: str(steps)}
         if self.case.surface == "api":
             argv = [sys.executable, "-c", work.API_DRIVER, self.url, self.study, str(share), str(jobs),
                     str(self.budget)]
@@ -158,7 +161,7 @@ class Lab:
             else:
                 launcher = [str(program)]
             argv = [*launcher, "run", str(config), "--quiet", "--no-report"]
-        proc = Proc(name, argv, cwd=self.root, env=self.env, logs=self.logs)
+        proc = Proc(name, argv, cwd=self.root, env=env, logs=self.logs)
         self.procs.append(proc)
         return proc
 

@@ -29,7 +29,7 @@ def kill_worker(lab: Lab) -> None:
     """SIGKILL a worker mid-trial: API, a second optimize process on the study (its pool goes with
     it) while the driver goes on; CLI, one training script. Its trial ends FAIL and is repeated."""
     if lab.case.surface == "api":
-        worker = lab.start("worker", share=lab.budget // 4)
+        worker = lab.start("worker", share=lab.budget // 4, steps=600)  # killed mid-trial: a minute-long trial
         victim = lab.wait_running(owner=worker)[0]
         driver = lab.start("driver", share=lab.budget - lab.budget // 4)
         lab.fault()

@@ -18,6 +18,10 @@ RETRIES = 1
 #: A trial "trains" STEPS steps of STEP_S seconds, reporting after each (where a finished trial stops).
 STEPS = 4
 STEP_S = 0.1
+#: Where a process's environment sets this, its trials train that many steps instead of STEPS: the
+#: kill -9 worker case slows its victim so that the test sees a trial mid-training whatever the load
+#: (with 1 job the worker runs one trial, whose 0.3 s of reports a loaded machine's polls could miss).
+STEPS_ENV = "TUNELAB_FAULTS_STEPS"
 #: While this file exists, every write to PostgreSQL fails as a full disk would (see :func:`refuse_writes`).
 DISK_FULL_ENV = "TUNELAB_FAULTS_DISK_FULL_FLAG"
 
@@ -27,7 +31,7 @@ def paced(trial):
     trains :data:`STEPS` steps, reporting after each."""
     x = trial.suggest_float("x", -1.0, 1.0)
     trial.set_user_attr("pid", os.getpid())
-    for step in range(STEPS):
+    for step in range(int(os.environ.get(STEPS_ENV, STEPS))):
         time.sleep(STEP_S)
         trial.report(x + step, step)
     return x * x

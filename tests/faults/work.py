@@ -28,7 +28,7 @@ DISK_FULL_ENV = "TUNELAB_FAULTS_DISK_FULL_FLAG"
 
 def paced(trial):
     """The Python API objective: records the process running it (user attribute ``pid``), then
-    trains :data:`STEPS` steps, reporting after each."""
+    trains :data:`STEPS` steps (or as many as :data:`STEPS_ENV` says), reporting after each."""
     x = trial.suggest_float("x", -1.0, 1.0)
     trial.set_user_attr("pid", os.getpid())
     for step in range(int(os.environ.get(STEPS_ENV, STEPS))):

@@ -7,7 +7,7 @@ import tunelab
 from tunelab import InvalidArgumentError, InvalidTypeError
 from tunelab.samplers import GPSampler, RandomSampler
 from tunelab.samplers._gp import PROPOSAL_ATTR
-from tunelab.samplers._gp_acq import DISCRETE_SWEEP, Box, _sweep_discrete, log_ei, log_h
+from tunelab.samplers._gp_acq import log_ei, log_h
 from tunelab.study import TrialState
 
 _A = np.array([[10, 3, 17, 3.5, 1.7, 8], [0.05, 10, 17, 0.1, 8, 14], [3, 3.5, 1.7, 10, 17, 8],
@@ -260,43 +260,3 @@ def test_a_step_function_objective_gets_the_wider_noise_prior_and_a_smooth_one_d
     study = tunelab.create_study(sampler=GPSampler(seed=0, n_startup_trials=6))
     study.optimize(branin, n_trials=20)
     assert seen and all(mu == NOISE_MU for _, mu in seen)
-
-
-def _int_box(*cells):
-    """A box whose dimension ``d`` takes ``cells[d]`` values (cell centres of the unit interval), or
-    is continuous where ``cells[d]`` is None."""
-    def snap(d, u):
-        n = cells[d]
-        return u if n is None else (np.clip(np.floor(np.asarray(u) * n), 0, n - 1) + 0.5) / n
-    dims = len(cells)
-    return Box(categorical=np.zeros(dims, bool), active=np.ones(dims, bool), choices={}, snap=snap)
-
-
-def test_discrete_sweep_finds_the_best_grid_point_of_a_separable_acquisition():
-    rng = np.random.default_rng(3)
-    tables = [rng.normal(size=7), rng.normal(size=9)]
-    box = _int_box(7, 9)
-
-    def score(Z):
-        return sum(t[np.floor(Z[:, d] * len(t)).astype(int)] for d, t in enumerate(tables))
-
-    start = np.array([[0.5 / 7, 0.5 / 9]])
-    point = _sweep_discrete(score, box, start)[-1]
-    assert np.floor(point[0] * 7) == np.argmax(tables[0]) and np.floor(point[1] * 9) == np.argmax(tables[1])
-
-
-def test_discrete_sweep_leaves_long_grids_and_continuous_dimensions_alone():
-    box = _int_box(5, 1000, None)
-    start = np.array([[0.1, 0.5 / 1000, 0.123]])
-    point = _sweep_discrete(lambda Z: Z.sum(axis=1), box, start)[-1]  # best: every coordinate high
-    assert point[0] == pytest.approx(0.9)  # 5 values: swept to the best
-    assert DISCRETE_SWEEP < 1000
-    assert point[1] == start[0, 1] and point[2] == start[0, 2]  # a longer grid, a continuous dimension
-
-
-def test_finds_the_exact_optimum_of_an_integer_objective():
-    def objective(t):
-        return (t.suggest_int("a", 0, 30) - 17) ** 2 + (t.suggest_int("b", -10, 10) - 3) ** 2 + 0.1 * t.suggest_int("c", 1, 9)
-
-    found = best_values(lambda s: GPSampler(seed=s), objective, range(5), n_trials=30)
-    assert np.sum(np.isclose(found, 0.1)) >= 4, found

@@ -103,9 +103,7 @@ class GPSampler(Sampler):
        propose different points;
     4. maximises log expected improvement: ``n_candidates`` scrambled Sobol points plus
        perturbations of the best trials, the best few refined by L-BFGS-B, discrete values
-       snapped to their grid, each categorical choice tried, then each int (or ``step``)
-       parameter's values tried in turn (the rounded optimum of the continuous relaxation is often
-       not the best grid point). A continuous value the optimiser
+       snapped to their grid, each categorical choice tried. A continuous value the optimiser
        left exactly on a bound of its range is moved into the thousandth of the range just
        inside it (:func:`~tunelab.samplers._unit.inside_bounds`): the bound itself is never
        proposed, as with random draws.

@@ -14,10 +14,7 @@ point most likely to be feasible).
 
 The optimiser scores scrambled Sobol candidates plus perturbations of the best observed points,
 refines the best few jointly with L-BFGS-B along the numeric dimensions, snaps discrete
-dimensions to their grid, then tries every allowed choice of each categorical dimension once and
-every value of each discrete numeric dimension (int, ``step``) of at most :data:`DISCRETE_SWEEP`
-values in turn, twice over: the optimum of the continuous relaxation, snapped, is often not the
-best grid point.
+dimensions to their grid, then tries every allowed choice of each categorical dimension once.
 """
 
 from __future__ import annotations
@@ -36,10 +33,6 @@ from tunelab.samplers._gp_kernel import Posterior
 _LOG_SQRT_2PI = 0.5 * math.log(2 * math.pi)
 _SQRT_HALF_PI = math.sqrt(math.pi / 2)
 _ASYMPTOTIC_FROM = 20.0
-#: The longest grid of a discrete numeric dimension that the sweep tries value by value; longer
-#: ones are left to L-BFGS-B and rounding (a window of the 64 nearest values was measured too, on
-#: the tuning half: no better, 64-trial runs -0.7 points against skipping them).
-DISCRETE_SWEEP = 64
 
 
 def _one_minus_uR(u: np.ndarray) -> np.ndarray:
@@ -218,7 +211,7 @@ def polish(post: Posterior, best: float | None, found: Screened, *, n_refine: in
            constraints: tuple[Constraint, ...] = (), seen: np.ndarray | None = None) -> tuple[np.ndarray, float]:
     """The best point found from screened candidates, and its :func:`acquisition` value: the
     ``n_refine`` best refined by L-BFGS-B, every choice of each categorical dimension tried at the
-    best of them, then the values of each discrete numeric dimension (:func:`_sweep_discrete`).
+    best of them.
 
     A point equal to a row of ``seen`` (trials already evaluated or running) is passed over for
     the best candidate that is not: on integer and categorical spaces the snapped optimum often
@@ -236,7 +229,7 @@ def polish(post: Posterior, best: float | None, found: Screened, *, n_refine: in
         starts = np.vstack([starts, _refine(lambda Z: _acquisition_with_grad(post, best, constraints, Z, free),
                                             starts, free)])
         starts = box.snapped(starts)
-    starts = _sweep_discrete(score, box, _sweep_categories(score, box, starts))
+    starts = _sweep_categories(score, box, starts)
     final = score(starts)
     if seen is not None and len(seen):
         pool = np.vstack([starts, found.Z])
@@ -292,46 +285,4 @@ def _sweep_categories(score: Callable[[np.ndarray], np.ndarray], box: Box, start
         trial = np.repeat(point[None, :], len(box.choices[d]), axis=0)
         trial[:, d] = box.choices[d]
         point = trial[int(np.argmax(score(trial)))]
-    return np.vstack([starts, point[None, :]])
-
-
-def _discrete_grid(box: Box, d: int) -> np.ndarray | None:
-    """The unit coordinates of the values of numeric dimension ``d`` (sorted), or None when it is
-    continuous (its snapping rule leaves coordinates as they are). Read from the snapping rule on a
-    fine lattice of the unit interval, so a grid of more than 4,097 values is seen thinned."""
-    lattice = np.linspace(0.0, 1.0, 4097)
-    snapped = np.asarray(box.snap(d, lattice), dtype=float)
-    if np.array_equal(snapped, lattice):
-        return None
-    grid = np.unique(snapped)
-    return grid if len(grid) > 1 else None
-
-
-def _sweep_discrete(score: Callable[[np.ndarray], np.ndarray], box: Box, starts: np.ndarray,
-                    *, passes: int = 2) -> np.ndarray:
-    """Coordinate ascent over the discrete numeric dimensions of at most :data:`DISCRETE_SWEEP`
-    values, from the best start: each dimension in turn takes its best value, ``passes`` times
-    over; the result is appended to ``starts``.
-
-    L-BFGS-B works on the continuous relaxation and the optimum it finds is then rounded, which on
-    integer parameters lands on a grid point that is often not the best one (measured in
-    ``benchmarks/samplers``: +1.9 points at 16 trials on the tuning half, its integer-heavy
-    problems gaining most).
-
-    >>> box = Box(categorical=np.array([False]), active=np.array([True]), choices={},
-    ...           snap=lambda d, u: (np.clip(np.floor(u * 5), 0, 4) + 0.5) / 5)
-    >>> peak = lambda Z: -(Z[:, 0] - 0.7) ** 2  # best grid value: the cell centred at 0.7
-    >>> _sweep_discrete(peak, box, np.array([[0.1]]))[-1].tolist()
-    [0.7]
-    """
-    grids = [(d, g) for d in np.flatnonzero(box.active & ~box.categorical)
-             if (g := _discrete_grid(box, d)) is not None and len(g) <= DISCRETE_SWEEP]
-    if not grids:
-        return starts
-    point = starts[int(np.argmax(score(starts)))].copy()
-    for _ in range(passes):
-        for d, grid in grids:
-            trial = np.repeat(point[None, :], len(grid), axis=0)
-            trial[:, d] = grid
-            point = trial[int(np.argmax(score(trial)))]
     return np.vstack([starts, point[None, :]])

@@ -90,6 +90,8 @@ def _scores(raw: list, b: int) -> dict:
     labs = [lab for lab in labels if reach[lab] >= b]
     best = {(lab, prob, seed): min(values[:b]) for lab, prob, seed, values, _ in raw if lab in labs}
     seeds = sorted({k[2] for k in best if k[0] == "random"})
+    if not seeds:  # a partial run (the default alone, say): nothing to score against until merged
+        return {"summary": {}, "problems": [], "seeds": [], "left_out": labels, "batch": {}}
 
     def covered(lab: str) -> set[str]:
         return {prob for prob in problems if all((lab, prob, s) in best for s in seeds)}
@@ -161,6 +163,9 @@ def markdown(result: dict, overheads: dict, command: str, wall: float) -> str:
              "Mean and standard error over all (problem, seed) pairs; rank 1 = best within a (problem, seed).", ""]
     for name, per_budget in result.items():
         lines += [f"# {name.capitalize()} half", ""]
+        if not any(res["problems"] for res in per_budget.values()):
+            lines += ["No random-search runs of these problems and seeds, so no scores (0 = random search's mean): "
+                      "add a file holding them with --merge.", ""]
         for b, res in per_budget.items():
             s = {lab: v for lab, v in res["summary"].items() if v["rank"] is not None}
             if not s or not res["problems"]:  # a partial run (no random search to score against)

@@ -127,3 +127,13 @@ def test_a_later_merged_file_replaces_an_earlier_files_run_of_the_same_sampler_p
     mine = sorted(r for r in runs if r[0] == default)
     assert [(r[2], r[3]) for r in mine] == [(0, [5.0, -1.0316285]), (1, [5.0, 0.7])]
     assert len(merge_runs([old, new], ["camel6hump"], range(1))[0]) == 2  # seed 1 left out
+
+
+def test_a_run_without_random_search_is_written_unscored() -> None:
+    from benchmarks.samplers.run import markdown, scores
+
+    raw = [["tunelab default (Auto)", "levy5", seed, [3.0, 2.0, 1.0], 0.1] for seed in (0, 1)]
+    result = scores(raw, [2, 3])
+    assert result["held-out"][3]["problems"] == [] and result["held-out"][3]["summary"] == {}
+    text = markdown(result, {}, "cmd", 1.0)
+    assert "No random-search runs of these problems and seeds" in text and "| sampler |" not in text

@@ -146,6 +146,9 @@ class Lab:
         """Start a driver: ``share`` trials of the study through the Python API (``rest``: what the
         budget still owes), or ``tunelab run`` on the case's config (which spends the budget).
         ``steps``: Python API only, the steps each of its trials trains (default ``work.STEPS``)."""
+        if steps is not None and self.case.surface != "api":
+            raise ValueError(f"Lab.start(steps={steps!r}): only Python API drivers take a step count; the "
+                             f"training script of {self.case.surface!r} cases trains work.STEPS steps")
         jobs = self.case.jobs if jobs is None else jobs
         env = self.env if steps is None else {**self.env, work.STEPS_ENV: str(steps)}
         if self.case.surface == "api":
